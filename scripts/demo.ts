@@ -1,0 +1,63 @@
+// Starts a three-area demo site on loopback and prints what to try. Ctrl-C stops it.
+//   bun scripts/demo.ts [--dir .demo] [--base-port 47100]
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { digA, ROOT, startNode, startWeb, type Proc, until, writeSite, WALRUS } from "./lib/demo-site.ts";
+
+const { values } = parseArgs({ options: { dir: { type: "string", default: join(ROOT, ".demo") }, "base-port": { type: "string", default: "47100" } } });
+const dir = values.dir as string;
+rmSync(dir, { recursive: true, force: true });
+const site = writeSite({ dir, basePort: Number(values["base-port"]) });
+const procs: Proc[] = [];
+const stopAll = async () => {
+  await Promise.all(procs.map((p) => p.kill()));
+};
+process.on("SIGINT", () => void stopAll().then(() => process.exit(0)));
+process.on("SIGTERM", () => void stopAll().then(() => process.exit(0)));
+
+const step = (msg: string) => process.stdout.write(`• ${msg}\n`);
+try {
+  step(`starting ${site.servers.length} demo web servers`);
+  for (const s of site.servers) procs.push(startWeb(s));
+  await Promise.all(procs.map((p) => p.waitFor(/listening/)));
+  step(`starting ${site.areas.length} area nodes (controller + nameserver) and ${site.servers.length} reporter nodes`);
+  for (const a of site.areas) procs.push(startNode(a.name, a.config));
+  for (const s of site.servers) procs.push(startNode(s.name, s.config));
+  step("waiting for a master and the first assignment");
+  for (const a of site.areas) {
+    const own = site.servers.filter((s) => s.area === a.name).map((s) => s.host).sort();
+    await until(`area ${a.name} answering with its own servers`, async () => (await digA(a.dnsPort, `www.${site.zone}`)).sort().join() === own.join(), 30_000, 250);
+  }
+} catch (err) {
+  process.stderr.write(`demo failed to start: ${(err as Error).message}\nlogs: ${dir}\n`);
+  await stopAll();
+  process.exit(1);
+}
+
+const first = site.servers[0];
+const ns = site.areas.map((a) => `  dig @127.0.0.1 -p ${a.dnsPort} www.${site.zone} +short     # area ${a.name}`).join("\n");
+const east = site.areas[0];
+process.stdout.write(`
+The demo site ${site.zone} is up: ${site.areas.length} areas, ${site.servers.length} web servers, ${procs.length - site.servers.length} walrus processes.
+State and configs are in ${dir}.
+
+Ask each area's nameserver; each answers with its own cluster:
+${ns}
+
+See members, the master and where each area points, and why:
+  ${WALRUS} status --config ${east?.config}
+
+Drain a server (it leaves every answer within a round), then bring it back:
+  ${WALRUS} drain ${first?.name} --config ${east?.config} --reason "maintenance"
+  ${WALRUS} undrain ${first?.name} --config ${east?.config}
+
+Overload a cluster (16 workers each: busy 15 ≥ threshold 0.8) and watch Phase Four move its area:
+${site.servers.filter((s) => s.area === east?.name).map((s) => `  curl -X POST 'http://${s.host}:${s.webPort}/demo/load?busy=15'`).join("\n")}
+
+Kill a web server or the master and watch the answers follow:
+${procs.filter((p) => p.name === `web:${first?.name}` || p.name === east?.name).map((p) => `  kill ${p.proc.pid}    # ${p.name === east?.name ? `${p.name} node (the master: priority 10)` : `${first?.name} web server`}`).join("\n")}
+
+Ctrl-C stops everything.
+`);
+await new Promise(() => {});

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the Debian packages behind the named commands when they are missing.
+#   scripts/ensure-tools.sh dig apache2 nginx ...
+set -euo pipefail
+declare -A PKG=([dig]=dnsutils [kdig]=knot-dnsutils [apache2]=apache2 [nginx]=nginx [ip]=iproute2 [nft]=nftables [unbound]=unbound [named]=bind9 [dnsperf]=dnsperf [knotd]=knot)
+missing=()
+for tool in "$@"; do
+  command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing+=("${PKG[$tool]:-$tool}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing Debian packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

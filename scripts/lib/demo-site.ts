@@ -1,0 +1,171 @@
+// A whole walrus site on loopback, as separate processes: one fake web server and one
+// reporter node per server, and one controller+nameserver node per area. Used by the demo,
+// the integration tests and the failover benchmark, so all three run the same thing.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { spawn, type Subprocess } from "bun";
+
+export const ROOT = resolve(import.meta.dir, "../..");
+export const WALRUS = process.env.WALRUS_BIN ?? join(ROOT, "dist/walrus");
+export const BUN = process.execPath;
+
+export interface SiteLayout {
+  dir: string;
+  zone: string;
+  areas: { name: string; dnsPort: number; p2pPort: number; config: string; stateDir: string; priority: number }[];
+  servers: { name: string; area: string; host: string; webPort: number; p2pPort: number; config: string; stateDir: string }[];
+}
+
+export interface SiteOptions {
+  dir: string;
+  areas?: string[];
+  serversPerArea?: number;
+  /** First of a run of ports: libp2p, DNS and web ports are taken from here upwards. */
+  basePort: number;
+  /** Loopback third octet for the web servers' addresses: 127.0.<octet>.N. */
+  octet?: number;
+  reportIntervalMs?: number;
+}
+
+export function writeSite(o: SiteOptions): SiteLayout {
+  const areaNames = o.areas ?? ["east", "west", "north"];
+  const per = o.serversPerArea ?? 2;
+  const octet = o.octet ?? 0;
+  mkdirSync(o.dir, { recursive: true });
+  const secretFile = join(o.dir, "site.secret");
+  writeFileSync(secretFile, `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
+  const webPort = o.basePort + 100;
+  const layout: SiteLayout = { dir: o.dir, zone: "demo.test", areas: [], servers: [] };
+  areaNames.forEach((name, i) => {
+    layout.areas.push({ name, dnsPort: o.basePort + 50 + i, p2pPort: o.basePort + i, config: join(o.dir, `${name}.toml`), stateDir: join(o.dir, "state", name), priority: 10 * (i + 1) });
+    for (let k = 1; k <= per; k++) {
+      const n = layout.servers.length;
+      layout.servers.push({
+        name: `web-${name}-${k}`,
+        area: name,
+        host: `127.0.${octet}.${10 * (i + 1) + k}`,
+        webPort,
+        p2pPort: o.basePort + 10 + n,
+        config: join(o.dir, `web-${name}-${k}.toml`),
+        stateDir: join(o.dir, "state", `web-${name}-${k}`),
+      });
+    }
+  });
+
+  const siteToml = [
+    "[site]",
+    `zone = "${layout.zone}"`,
+    'names = ["www"]',
+    "ttl_seconds = 5",
+    "load_threshold = 0.8",
+    "balance_margin = 0.2",
+    "# Every demo web server shares this one host, so host figures would say nothing about",
+    "# any one of them: the load figure uses the web server's own worker count only.",
+    'load_terms = ["workers"]',
+    `report_interval_ms = ${o.reportIntervalMs ?? 1000}`,
+    "round_interval_ms = 1000",
+    "heartbeat_interval_ms = 500",
+    `secret_file = "${secretFile}"`,
+    "",
+    ...layout.areas.flatMap((a) => [`[site.areas.${a.name}]`, `nameserver = "ns-${a.name}"`, 'nameserver_addresses = ["127.0.0.1"]', ""]),
+    ...layout.servers.flatMap((s) => [`[site.servers.${s.name}]`, `area = "${s.area}"`, `addresses = ["${s.host}"]`, ""]),
+  ].join("\n");
+
+  const areaAddrs = layout.areas.map((a) => `/ip4/127.0.0.1/tcp/${a.p2pPort}`);
+  const nodeToml = (name: string, stateDir: string, port: number) => {
+    const peers = areaAddrs.filter((a) => !a.endsWith(`/tcp/${port}`));
+    return ["[node]", `name = "${name}"`, `state_dir = "${stateDir}"`, `listen = ["/ip4/127.0.0.1/tcp/${port}"]`, `bootstrap = [${peers.map((p) => `"${p}"`).join(", ")}]`, ""].join("\n");
+  };
+  for (const a of layout.areas) {
+    writeFileSync(a.config, [nodeToml(a.name, a.stateDir, a.p2pPort), "[controller]", `priority = ${a.priority}`, "", "[nameserver]", `area = "${a.name}"`, `listen = ["127.0.0.1:${a.dnsPort}"]`, "", siteToml].join("\n"));
+  }
+  for (const s of layout.servers) {
+    writeFileSync(s.config, [nodeToml(s.name, s.stateDir, s.p2pPort), "[reporter]", `server = "${s.name}"`, `status_url = "http://${s.host}:${s.webPort}/server-status?auto"`, "timeout_ms = 500", "", siteToml].join("\n"));
+  }
+  return layout;
+}
+
+export interface Proc {
+  name: string;
+  proc: Subprocess<"ignore", "pipe", "pipe">;
+  output: () => string;
+  waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>;
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+/** Starts a process, keeping its combined output (bounded) for waiting and for failure reports. */
+export function startProc(name: string, cmd: string[], logFile?: string): Proc {
+  const proc = spawn(cmd, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, WALRUS_LOG_LEVEL: process.env.WALRUS_LOG_LEVEL ?? "info" } });
+  let out = "";
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    const dec = new TextDecoder();
+    for await (const chunk of stream) {
+      const text = dec.decode(chunk, { stream: true });
+      out = (out + text).slice(-200_000);
+      if (logFile) await Bun.write(logFile, out);
+      for (const w of [...waiters]) {
+        if (w.re.test(out)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve();
+        }
+      }
+    }
+  };
+  void pump(proc.stdout);
+  void pump(proc.stderr);
+  return {
+    name,
+    proc,
+    output: () => out,
+    waitFor(re, timeoutMs = 15_000) {
+      if (re.test(out)) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`${name}: no ${re} within ${timeoutMs} ms; output:\n${out.slice(-3000)}`)), timeoutMs);
+        waiters.push({ re, resolve: () => (clearTimeout(t), resolve()) });
+      });
+    },
+    async kill(signal = "SIGTERM") {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      proc.kill(signal);
+      await proc.exited;
+    },
+  };
+}
+
+export function startWeb(s: SiteLayout["servers"][number]): Proc {
+  return startProc(`web:${s.name}`, [BUN, join(ROOT, "scripts/demo-web.ts"), "--name", s.name, "--host", s.host, "--port", String(s.webPort)]);
+}
+
+export function startNode(name: string, config: string): Proc {
+  return startProc(name, [WALRUS, "node", "--config", config]);
+}
+
+/** Runs `dig` and returns the A records of the answer, in order. */
+export async function digA(port: number, name: string, extra: string[] = []): Promise<string[]> {
+  const p = spawn(["dig", `@127.0.0.1`, "-p", String(port), name, "A", "+short", "+time=1", "+tries=1", ...extra], { stdout: "pipe", stderr: "pipe" });
+  const text = await new Response(p.stdout).text();
+  await p.exited;
+  return text.split("\n").map((l) => l.trim()).filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l));
+}
+
+export async function walrus(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const p = spawn([WALRUS, ...args], { stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  return { code: await p.exited, stdout, stderr };
+}
+
+/** Polls `check` until it returns true, or throws after timeoutMs. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000, everyMs = 100): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < timeoutMs) {
+    if (await check()) return performance.now() - start;
+    await Bun.sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+export async function setBusy(s: SiteLayout["servers"][number], busy: number): Promise<void> {
+  const r = await fetch(`http://${s.host}:${s.webPort}/demo/load?busy=${busy}`, { method: "POST" });
+  if (!r.ok) throw new Error(`${s.name}: setting load answered ${r.status}`);
+}

@@ -1,0 +1,79 @@
+// The controller's four-phase decision (thesis §6.1) with the conservatism of §6.2.
+// Pure: the same input always gives the same assignment.
+import type { AreaAssignment, AreaName, ServerView } from "../core/types.ts";
+import { byLoad, clusterFigures, fmtLoad, serversToAnswer, type ClusterFigures } from "./clusters.ts";
+
+export interface DecideInput {
+  /** Every area, in site order; each area's home cluster carries the area's name. */
+  areas: readonly AreaName[];
+  servers: readonly ServerView[];
+  /** Where each area pointed after the last round (home when absent). */
+  previous: ReadonlyMap<AreaName, AreaName>;
+  threshold: number;
+  /** Phase Four moves only to a cluster whose load is lower by at least this. */
+  margin: number;
+}
+
+export interface Decision {
+  areas: AreaAssignment[];
+  /** Phase One: servers that asked for a human. */
+  panics: ServerView[];
+}
+
+export function decide(input: DecideInput): Decision {
+  const clusters = clusterFigures(input.areas, input.servers, input.threshold);
+  const cluster = (name: AreaName) => clusters.get(name) as ClusterFigures;
+  const decided = new Map<AreaName, { cluster: AreaName; reason: AreaAssignment["reason"]; detail: string }>();
+  const current = (a: AreaName) => {
+    const prev = input.previous.get(a);
+    return prev !== undefined && clusters.has(prev) ? prev : a;
+  };
+
+  // Phase One — problem notification: a PANIC server is out (like BYPASS) and a human is told.
+  const panics = input.servers.filter((s) => s.state === "panic");
+
+  // Phase Two — locality preference: an area stays home while one home server is below threshold.
+  for (const a of input.areas) {
+    const home = cluster(a);
+    if (home.below.length) decided.set(a, { cluster: a, reason: "home", detail: `home cluster has ${home.below.length} server(s) below threshold ${input.threshold}` });
+  }
+
+  // Phase Three — availability: an area whose cluster has no functioning server goes, round
+  // robin from the best cluster, to one that functions, even if already used or overloaded.
+  const functioning = [...clusters.values()].filter((c) => c.functioning.length).sort(byLoad);
+  let next = 0;
+  for (const a of input.areas) {
+    if (decided.has(a)) continue;
+    const cur = cluster(current(a));
+    if (cur.functioning.length) continue;
+    const target = functioning[next++ % Math.max(functioning.length, 1)];
+    if (target) decided.set(a, { cluster: target.name, reason: "availability", detail: `${cur.name} has no functioning server; ${target.name} functions (load ${fmtLoad(target.load)})` });
+    else decided.set(a, { cluster: cur.name, reason: "none-functioning", detail: "no cluster has a functioning server; answering with what is left" });
+  }
+
+  // Phase Four — load balancing, conservatively (§6.2): worst area first, each to the best
+  // cluster that received nothing in this phase yet, only when that cluster has room below
+  // threshold and is better by the margin. At most one area lands on a cluster per round.
+  const received = new Set<AreaName>();
+  const remaining = input.areas
+    .filter((a) => !decided.has(a))
+    .sort((x, y) => byLoad(cluster(current(y)), cluster(current(x))));
+  for (const a of remaining) {
+    const cur = cluster(current(a));
+    const target = functioning.find(
+      (c) => c.name !== cur.name && !received.has(c.name) && c.below.length > 0 && c.load !== undefined && cur.load !== undefined && c.load + input.margin <= cur.load,
+    );
+    if (target) {
+      received.add(target.name);
+      decided.set(a, { cluster: target.name, reason: "balance", detail: `${cur.name} load ${fmtLoad(cur.load)} → ${target.name} load ${fmtLoad(target.load)} (margin ${input.margin})` });
+    } else {
+      decided.set(a, { cluster: cur.name, reason: "kept", detail: `${cur.name} load ${fmtLoad(cur.load)}; no cluster better by ${input.margin} with room` });
+    }
+  }
+
+  const areas = input.areas.map((a): AreaAssignment => {
+    const d = decided.get(a) as { cluster: AreaName; reason: AreaAssignment["reason"]; detail: string };
+    return { area: a, cluster: d.cluster, servers: serversToAnswer(cluster(d.cluster)), reason: d.reason, detail: d.detail };
+  });
+  return { areas, panics };
+}

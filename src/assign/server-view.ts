@@ -1,0 +1,67 @@
+// Turns what the controller has heard (reports, drains, peer liveness) into one state per
+// server for this round. Pure: the round's clock reading is an argument.
+import type { DrainEntry, LoadTerm, PeerIdText, Report, ServerName, ServerSpec, ServerView } from "../core/types.ts";
+import { loadFigure } from "./load.ts";
+
+export interface ReportRecord {
+  report: Report;
+  from: PeerIdText;
+  receivedAtMs: number;
+  /** The load of the newest OK report, reused while TEMPFAIL lasts (thesis §5.3). */
+  lastGood?: { load: number | undefined; atMs: number };
+}
+
+export interface ViewRules {
+  loadTerms: readonly LoadTerm[];
+  /** A report older than this, or a TEMPFAIL whose last good figures are older, counts as dead. */
+  deadAfterMs: number;
+}
+
+/** Folds a new report into the record kept for its server. */
+export function recordReport(prev: ReportRecord | undefined, report: Report, from: PeerIdText, nowMs: number, terms: readonly LoadTerm[]): ReportRecord {
+  const lastGood = report.status === "ok" ? { load: loadFigure(report, terms), atMs: nowMs } : prev?.lastGood;
+  return { report, from, receivedAtMs: nowMs, lastGood };
+}
+
+export function serverViews(
+  servers: readonly ServerSpec[],
+  records: ReadonlyMap<ServerName, ReportRecord>,
+  drains: ReadonlyMap<ServerName, DrainEntry>,
+  peerLive: (p: PeerIdText) => boolean,
+  nowMs: number,
+  rules: ViewRules,
+): ServerView[] {
+  return servers.map((s) => {
+    const base = { name: s.name, cluster: s.area };
+    const drain = drains.get(s.name);
+    if (drain?.drained) return { ...base, state: "drained", reason: drain.reason || "drained by operator" };
+    const rec = records.get(s.name);
+    if (!rec) return { ...base, state: "unknown", reason: "no report yet" };
+    const age = nowMs - rec.receivedAtMs;
+    if (!peerLive(rec.from)) return { ...base, state: "dead", reason: "its reporter's node left" };
+    if (age > rules.deadAfterMs) return { ...base, state: "dead", reason: `no report for ${Math.round(age)} ms` };
+    const r = rec.report;
+    switch (r.status) {
+      case "panic":
+        return { ...base, state: "panic", reason: r.reason ?? "panic" };
+      case "bypass":
+        return { ...base, state: "bypass", reason: r.reason ?? "bypass" };
+      case "tempfail": {
+        const good = rec.lastGood;
+        if (good && nowMs - good.atMs <= rules.deadAfterMs) return { ...base, state: "tempfail", load: good.load, reason: r.reason ?? "tempfail" };
+        return { ...base, state: "tempfail", reason: `${r.reason ?? "tempfail"}; no recent figures to reuse` };
+      }
+      case "ok":
+        return { ...base, state: "up", load: rec.lastGood?.load };
+    }
+  });
+}
+
+/** Functioning: answering requests, possibly overloaded. TEMPFAIL counts while last figures are fresh. */
+export function isFunctioning(v: ServerView): boolean {
+  return v.state === "up" || (v.state === "tempfail" && v.load !== undefined);
+}
+
+export function isBelowThreshold(v: ServerView, threshold: number): boolean {
+  return isFunctioning(v) && v.load !== undefined && v.load < threshold;
+}

@@ -1,0 +1,42 @@
+// `walrus status` as text readable at a glance.
+import type { StatusReport } from "../control/protocol.ts";
+
+export function formatStatus(s: StatusReport): string {
+  const out: string[] = [];
+  const master = s.master ? `${s.master.node}${s.master.self ? " (this node)" : ""}` : "NONE (no live controller candidate)";
+  out.push(`site ${s.site.zone}  digest ${s.site.digest}  node ${s.node} [${s.roles.join(", ")}]`);
+  out.push(`master: ${master}`);
+  if (s.assignment) out.push(`assignment: epoch ${s.assignment.epoch} seq ${s.assignment.seq}, ${(s.assignment.ageMs / 1000).toFixed(1)} s old`);
+  out.push("");
+  out.push(table(["AREA", "→ CLUSTER", "SERVERS", "WHY"], s.areas.map((a) => [a.area, a.cluster, a.servers.join(" ") || "-", `${a.reason}: ${a.detail}`])));
+  out.push("");
+  out.push(
+    table(
+      ["SERVER", "CLUSTER", "STATE", "LOAD", "NOTE"],
+      s.servers.map((v) => [
+        v.name,
+        v.cluster,
+        v.drained ? `DRAINED (measured ${v.measured})` : v.state.toUpperCase(),
+        v.load === null ? "-" : `${v.load.toFixed(2)}${v.load >= v.threshold ? " OVER" : ""}`,
+        v.drained ? v.drainReason : v.reason,
+      ]),
+    ),
+  );
+  out.push("");
+  out.push(
+    table(
+      ["MEMBER", "ROLES", "PRIORITY", "LIVE", "NOTE"],
+      s.members.map((m) => [m.node, m.roles.join(","), m.priority === null ? "-" : String(m.priority), m.live ? "yes" : "no", m.siteMatches ? `heard ${(m.heardAgoMs / 1000).toFixed(1)} s ago` : "SITE CONFIG DIFFERS: left out"]),
+    ),
+  );
+  if (s.dns) out.push("", `dns: ${s.dns.queries} queries; ${Object.entries(s.dns.responses).map(([k, v]) => `${k} ${v}`).join(", ") || "no responses yet"}`);
+  const rejected = Object.entries(s.gossip.rejected);
+  out.push(`gossip: ${s.gossip.peers} connected peers${rejected.length ? `; rejected ${rejected.map(([k, v]) => `${k} ${v}`).join(", ")}` : ""}`);
+  return out.join("\n");
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  return [line(head), ...rows.map(line)].join("\n");
+}

@@ -1,0 +1,43 @@
+// Config I/O: read and parse the TOML file, then hand the table to the pure validator.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse, TomlError } from "smol-toml";
+import { formatConfigError, type ConfigError } from "./fields.ts";
+import type { NodeConfig } from "./types.ts";
+import { validate } from "./validate.ts";
+
+export type Loaded = { ok: true; config: NodeConfig } | { ok: false; errors: ConfigError[] };
+
+export function loadConfig(path: string): Loaded {
+  const file = resolve(path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    return { ok: false, errors: [{ file, key: "(file)", value: path, expected: `a readable file (${(err as Error).message})` }] };
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = parse(text) as Record<string, unknown>;
+  } catch (err) {
+    const where = err instanceof TomlError ? `line ${err.line}, column ${err.column}` : "(syntax)";
+    const why = (err as Error).message.split("\n")[0] ?? "";
+    return { ok: false, errors: [{ file, key: where, value: "(syntax)", expected: `valid TOML: ${why}` }] };
+  }
+  return validate(raw, file, dirname(file));
+}
+
+export function formatErrors(errors: ConfigError[]): string {
+  return errors.map(formatConfigError).join("\n");
+}
+
+/** The site's shared secret: anything from 16 bytes up; surrounding white space is ignored. */
+export function readSecret(path: string): { ok: true; secret: Uint8Array } | { ok: false; error: string } {
+  try {
+    const text = readFileSync(path, "utf8").trim();
+    if (text.length < 16) return { ok: false, error: `${path}: the site secret is shorter than 16 characters; make one with \`walrus keygen > ${path}\`` };
+    return { ok: true, secret: new TextEncoder().encode(text) };
+  } catch (err) {
+    return { ok: false, error: `${path}: cannot read the site secret (${(err as Error).message}); make one with \`walrus keygen > ${path}\`` };
+  }
+}

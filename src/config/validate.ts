@@ -1,0 +1,175 @@
+// Pure validation of one node's parsed TOML: returns the typed config or every error at once.
+import { isIP } from "node:net";
+import { resolve } from "node:path";
+import { areaName, LOAD_TERMS, serverName, type AreaSpec, type LoadTerm, type ServerSpec, type Site } from "../core/types.ts";
+import { Fields, isTable, join, type ConfigError, type Table } from "./fields.ts";
+import type { HostPort, NodeConfig } from "./types.ts";
+
+export type Validated = { ok: true; config: NodeConfig } | { ok: false; errors: ConfigError[] };
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const NAME_EXPECTED = "a name of lower-case letters, digits and inner hyphens (at most 63)";
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const MULTIADDR = /^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+(\/p2p\/\w+)?$/;
+
+/** Largest TTL worth having: the thesis (§7.4) recommends at most about five minutes. */
+const TTL_MAX_SECONDS = 3600;
+
+export function validate(raw: Table, file: string, baseDir: string): Validated {
+  const f = new Fields(file);
+  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "notify"]);
+
+  const nodeT = f.table(raw, "", "node", true) ?? {};
+  f.known(nodeT, "node", ["name", "state_dir", "listen", "bootstrap"]);
+  const node = {
+    name: f.string(nodeT, "node", "name", { pattern: NAME, expected: NAME_EXPECTED }),
+    stateDir: resolve(baseDir, f.string(nodeT, "node", "state_dir", { expected: "a directory path" })),
+    listen: f.strings(nodeT, "node", "listen", { nonEmpty: true, each: multiaddrProblem, expected: 'a list of libp2p addresses such as "/ip4/0.0.0.0/tcp/7946"' }),
+    bootstrap: f.strings(nodeT, "node", "bootstrap", { default: [], each: multiaddrProblem }),
+  };
+
+  const site = validateSite(f, f.table(raw, "", "site", true) ?? {}, baseDir);
+  const areas = new Set(site.areas.map((a) => a.name as string));
+  const servers = new Set(site.servers.map((s) => s.name as string));
+
+  const config: NodeConfig = { file, node, site, notify: {} };
+
+  const rep = f.table(raw, "", "reporter", false);
+  if (rep) {
+    f.known(rep, "reporter", ["server", "status_url", "timeout_ms", "fall_count", "rise_count"]);
+    const server = f.string(rep, "reporter", "server");
+    if (server && !servers.has(server)) f.fail("reporter.server", server, `one of the servers in [site.servers]: ${[...servers].join(", ")}`);
+    config.reporter = {
+      server: serverName(server),
+      statusUrl: f.string(rep, "reporter", "status_url", { pattern: /^https?:\/\/\S+$/, expected: "an http:// or https:// URL of the mod_status ?auto page" }),
+      timeoutMs: f.number(rep, "reporter", "timeout_ms", { default: Math.min(800, site.reportIntervalMs), min: 50, max: 60_000, integer: true, unit: "ms" }),
+      fallCount: f.number(rep, "reporter", "fall_count", { default: 2, min: 1, max: 100, integer: true }),
+      riseCount: f.number(rep, "reporter", "rise_count", { default: 2, min: 1, max: 100, integer: true }),
+    };
+  }
+
+  const ctl = f.table(raw, "", "controller", false);
+  if (ctl) {
+    f.known(ctl, "controller", ["priority"]);
+    config.controller = { priority: f.number(ctl, "controller", "priority", { default: 100, min: 0, max: 1_000_000, integer: true }) };
+  }
+
+  const ns = f.table(raw, "", "nameserver", false);
+  if (ns) {
+    f.known(ns, "nameserver", ["area", "listen"]);
+    const area = f.string(ns, "nameserver", "area");
+    if (area && !areas.has(area)) f.fail("nameserver.area", area, `one of the areas in [site.areas]: ${[...areas].join(", ")}`);
+    const listen = f.strings(ns, "nameserver", "listen", { nonEmpty: true, each: (s) => (parseHostPort(s) ? undefined : 'an address and port such as "0.0.0.0:53" or "[::]:53"') });
+    config.nameserver = { area: areaName(area), listen: listen.map((s) => parseHostPort(s)).filter((x): x is HostPort => x !== undefined) };
+  }
+
+  const notify = f.table(raw, "", "notify", false);
+  if (notify) {
+    f.known(notify, "notify", ["webhook", "command"]);
+    if (notify.webhook !== undefined) config.notify.webhook = f.string(notify, "notify", "webhook", { pattern: /^https?:\/\/\S+$/, expected: "an http:// or https:// URL" });
+    if (notify.command !== undefined) config.notify.command = f.string(notify, "notify", "command", { expected: "a command line" });
+  }
+
+  if (!rep && !ctl && !ns) f.fail("(roles)", "none", "at least one of the tables [reporter], [controller], [nameserver]");
+  return f.errors.length ? { ok: false, errors: f.errors } : { ok: true, config };
+}
+
+function validateSite(f: Fields, t: Table, baseDir: string): Site {
+  const p = "site";
+  f.known(t, p, [
+    "zone", "names", "ttl_seconds", "load_threshold", "balance_margin", "load_terms", "report_interval_ms",
+    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "hostmaster", "secret_file", "areas", "servers",
+  ]);
+  const zone = f.string(t, p, "zone", { pattern: HOSTNAME, expected: 'a lower-case domain name without trailing dot, such as "example.com"' });
+  const names = f.strings(t, p, "names", {
+    nonEmpty: true,
+    expected: 'a list of names inside the zone, relative ("www") or absolute ("www.example.com")',
+    each: (s) => (HOSTNAME.test(qualify(s, zone)) && inZone(qualify(s, zone), zone) ? undefined : `a name inside the zone ${zone}`),
+  }).map((s) => qualify(s, zone));
+  const reportIntervalMs = f.number(t, p, "report_interval_ms", { default: 1000, min: 100, max: 600_000, integer: true, unit: "ms" });
+  const heartbeatIntervalMs = f.number(t, p, "heartbeat_interval_ms", { default: 500, min: 50, max: 60_000, integer: true, unit: "ms" });
+  const site: Site = {
+    zone,
+    names,
+    ttlSeconds: f.number(t, p, "ttl_seconds", { default: 20, min: 0, max: TTL_MAX_SECONDS, integer: true, unit: "seconds" }),
+    loadThreshold: f.number(t, p, "load_threshold", { default: 0.8, min: 0.01, max: 10 }),
+    balanceMargin: f.number(t, p, "balance_margin", { default: 0.2, min: 0, max: 10 }),
+    loadTerms: f.strings(t, p, "load_terms", {
+      default: [...LOAD_TERMS],
+      nonEmpty: true,
+      each: (s) => ((LOAD_TERMS as readonly string[]).includes(s) ? undefined : `one of ${LOAD_TERMS.join(", ")}`),
+    }) as LoadTerm[],
+    reportIntervalMs,
+    roundIntervalMs: f.number(t, p, "round_interval_ms", { default: 1000, min: 100, max: 600_000, integer: true, unit: "ms" }),
+    heartbeatIntervalMs,
+    deadAfterMs: f.number(t, p, "dead_after_ms", { default: 3 * Math.max(reportIntervalMs, heartbeatIntervalMs), min: 2 * heartbeatIntervalMs, max: 3_600_000, integer: true, unit: "ms (at least twice heartbeat_interval_ms)" }),
+    hostmaster: f.string(t, p, "hostmaster", { default: `hostmaster.${zone}`, pattern: HOSTNAME, expected: "a domain name (the SOA contact, with @ written as a dot)" }),
+    secretFile: resolve(baseDir, f.string(t, p, "secret_file", { expected: "a path to the site's shared secret (make one with `walrus keygen`)" })),
+    areas: [],
+    servers: [],
+  };
+
+  const areasT = f.table(t, p, "areas", true) ?? {};
+  for (const [name, v] of Object.entries(areasT)) {
+    const ap = join(`${p}.areas`, name);
+    if (!NAME.test(name)) f.fail(ap, name, `an area ${NAME_EXPECTED}`);
+    if (!isTable(v)) {
+      f.fail(ap, v, "a table with nameserver and nameserver_addresses");
+      continue;
+    }
+    f.known(v, ap, ["nameserver", "nameserver_addresses"]);
+    const area: AreaSpec = {
+      name: areaName(name),
+      nameserverHost: qualify(f.string(v, ap, "nameserver", { default: `ns-${name}`, pattern: HOSTNAME, expected: "a host name" }), zone),
+      nameserverAddresses: f.strings(v, ap, "nameserver_addresses", { nonEmpty: true, each: ipProblem }),
+    };
+    site.areas.push(area);
+  }
+  if (site.areas.length === 0) f.fail(`${p}.areas`, areasT, "at least one area table, such as [site.areas.east]");
+
+  const serversT = f.table(t, p, "servers", true) ?? {};
+  const areaNames = new Set(site.areas.map((a) => a.name as string));
+  for (const [name, v] of Object.entries(serversT)) {
+    const sp = join(`${p}.servers`, name);
+    if (!NAME.test(name)) f.fail(sp, name, `a server ${NAME_EXPECTED}`);
+    if (!isTable(v)) {
+      f.fail(sp, v, "a table with area and addresses");
+      continue;
+    }
+    f.known(v, sp, ["area", "addresses"]);
+    const area = f.string(v, sp, "area");
+    if (area && !areaNames.has(area)) f.fail(`${sp}.area`, area, `one of the areas ${[...areaNames].join(", ")}`);
+    const server: ServerSpec = { name: serverName(name), area: areaName(area), addresses: f.strings(v, sp, "addresses", { nonEmpty: true, each: ipProblem }) };
+    site.servers.push(server);
+  }
+  for (const a of site.areas) {
+    if (!site.servers.some((s) => s.area === a.name)) f.fail(`${p}.servers`, `(none in area ${a.name})`, `at least one server whose area is "${a.name}" (its home cluster)`);
+  }
+  return site;
+}
+
+function multiaddrProblem(s: string): string | undefined {
+  return MULTIADDR.test(s) ? undefined : 'a libp2p TCP address such as "/ip4/192.0.2.1/tcp/7946"';
+}
+
+function ipProblem(s: string): string | undefined {
+  return isIP(s) ? undefined : "an IPv4 or IPv6 address";
+}
+
+/** "host:port" or "[v6]:port". */
+export function parseHostPort(s: string): HostPort | undefined {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:\]]+):(\d+)$/.exec(s);
+  if (!m?.[1] || !m[2]) return undefined;
+  const port = Number(m[2]);
+  if (!isIP(m[1]) || port > 65535) return undefined;
+  return { host: m[1], port };
+}
+
+function qualify(name: string, zone: string): string {
+  const n = name.toLowerCase().replace(/\.$/, "");
+  return n === zone || n.endsWith(`.${zone}`) ? n : `${n}.${zone}`;
+}
+
+function inZone(name: string, zone: string): boolean {
+  return name === zone || name.endsWith(`.${zone}`);
+}

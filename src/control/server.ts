@@ -1,0 +1,50 @@
+// The node's Unix control socket (mode 0600 in the state directory): `walrus status` and
+// `walrus drain` talk to the local node here.
+import { chmodSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import type { Logger } from "../core/log.ts";
+import { MAX_REQUEST_BYTES, type Reply, type Request } from "./protocol.ts";
+
+export function startControlServer(path: string, handle: (r: Request) => Reply, log: Logger): Promise<{ close(): void }> {
+  rmSync(path, { force: true }); // a socket left by a crashed run
+  const server: Server = createServer((sock) => {
+    let buf = "";
+    sock.setEncoding("utf8");
+    sock.setTimeout(5000, () => sock.destroy());
+    sock.on("error", () => sock.destroy());
+    sock.on("data", (chunk: string) => {
+      buf += chunk;
+      if (buf.length > MAX_REQUEST_BYTES) return void sock.end(`${JSON.stringify({ ok: false, error: "request too large" })}\n`);
+      const nl = buf.indexOf("\n");
+      if (nl < 0) return;
+      sock.end(`${JSON.stringify(answer(buf.slice(0, nl), handle, log))}\n`);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => {
+      chmodSync(path, 0o600);
+      resolve({ close: () => server.close() });
+    });
+  });
+}
+
+function answer(line: string, handle: (r: Request) => Reply, log: Logger): Reply {
+  let req: unknown;
+  try {
+    req = JSON.parse(line);
+  } catch {
+    return { ok: false, error: "request is not JSON" };
+  }
+  const r = req as Record<string, unknown>;
+  try {
+    if (r.op === "status") return handle({ op: "status" });
+    if (r.op === "drain" && typeof r.server === "string" && typeof r.drained === "boolean" && typeof r.reason === "string") {
+      return handle({ op: "drain", server: r.server, drained: r.drained, reason: r.reason.slice(0, 200) });
+    }
+    return { ok: false, error: "unknown request" };
+  } catch (err) {
+    log.error("control request failed", { error: String(err) });
+    return { ok: false, error: String(err) };
+  }
+}

@@ -1,0 +1,53 @@
+// Builds the status report the control socket returns; formatting lives in commands/status.ts.
+import type { NodeConfig } from "../config/types.ts";
+import type { Clock } from "../core/clock.ts";
+import { isLive } from "../membership/view.ts";
+import type { Bus } from "../net/bus.ts";
+import type { Nameserver } from "../roles/nameserver.ts";
+import type { SiteView } from "../roles/site-view.ts";
+import type { StatusReport } from "./protocol.ts";
+
+export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; bus: Bus; clock: Clock }): StatusReport {
+  const { config, digest, view } = s;
+  const now = s.clock();
+  const site = config.site;
+  const master = view.master();
+  // The assignment in force: the one this nameserver applied, else the current master's.
+  const assignment = s.nameserver?.applied() ?? (master ? view.assignmentsBy.get(master) : undefined);
+  const byArea = new Map((assignment?.areas ?? []).map((a) => [a.area as string, a]));
+  const views = view.serverViews();
+  return {
+    node: config.node.name,
+    peer: view.self,
+    site: { zone: site.zone, digest },
+    roles: [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter((r): r is string => !!r),
+    master: master ? { peer: master, node: view.members.get(master)?.node ?? "?", self: master === view.self } : null,
+    members: [...view.members.values()]
+      .map((m) => ({ node: m.node, peer: m.peer, roles: m.roles, priority: m.priority ?? null, live: m.peer === view.self || isLive(m, now, site.deadAfterMs), siteMatches: m.site === digest, heardAgoMs: now - m.lastHeardMs }))
+      .sort((a, b) => a.node.localeCompare(b.node)),
+    assignment: assignment ? { master: assignment.master, epoch: assignment.epoch, seq: assignment.seq, ageMs: now - assignment.atMs } : null,
+    areas: site.areas.map((a) => {
+      const x = byArea.get(a.name);
+      return x
+        ? { area: a.name, cluster: x.cluster, servers: x.servers, reason: x.reason, detail: x.detail }
+        : { area: a.name, cluster: a.name, servers: site.servers.filter((sv) => sv.area === a.name).map((sv) => sv.name), reason: "unassigned" as const, detail: "no assignment yet: answering with the home cluster" };
+    }),
+    servers: views.map((v) => {
+      const drain = view.drains.get(v.name);
+      const rec = view.reports.get(v.name);
+      return {
+        name: v.name,
+        cluster: v.cluster,
+        state: v.state,
+        measured: rec ? rec.report.status : "none",
+        load: v.load ?? (rec?.lastGood?.load ?? null),
+        threshold: site.loadThreshold,
+        drained: drain?.drained ?? false,
+        drainReason: drain?.drained ? drain.reason : "",
+        reason: v.reason ?? "",
+      };
+    }),
+    dns: s.nameserver ? { queries: s.nameserver.stats.queries, responses: s.nameserver.stats.responses } : null,
+    gossip: { peers: s.bus.connectedPeers().length, accepted: view.counters.accepted, rejected: view.counters.rejected },
+  };
+}

@@ -1,0 +1,3 @@
+/** Wall-clock milliseconds. Pure code takes the reading as an argument; shells take a Clock. */
+export type Clock = () => number;
+export const systemClock: Clock = () => Date.now();

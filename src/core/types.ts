@@ -1,0 +1,150 @@
+// Plain data shared by every role. Pure modules take and return these; nothing here does I/O.
+
+/** An area: a region with its own authoritative nameserver; also names its home cluster. */
+export type AreaName = string & { readonly __brand: "AreaName" };
+/** A web server, as named in the site config. */
+export type ServerName = string & { readonly __brand: "ServerName" };
+/** A libp2p peer id in its string form. */
+export type PeerIdText = string & { readonly __brand: "PeerIdText" };
+
+export const areaName = (s: string) => s as AreaName;
+export const serverName = (s: string) => s as ServerName;
+export const peerIdText = (s: string) => s as PeerIdText;
+
+/** Which host figures take part in the load figure (see src/assign/load.ts). */
+export type LoadTerm = "workers" | "cpu" | "runqueue" | "memory";
+export const LOAD_TERMS: readonly LoadTerm[] = ["workers", "cpu", "runqueue", "memory"];
+
+export interface AreaSpec {
+  name: AreaName;
+  /** Fully qualified host name of this area's nameserver, lower case, no trailing dot. */
+  nameserverHost: string;
+  /** Glue addresses of that nameserver (IPv4 and/or IPv6). */
+  nameserverAddresses: string[];
+}
+
+export interface ServerSpec {
+  name: ServerName;
+  /** The area whose home cluster this server belongs to. */
+  area: AreaName;
+  /** Addresses handed out in DNS answers (IPv4 → A, IPv6 → AAAA). */
+  addresses: string[];
+}
+
+/** The `[site]` table after validation: identical on every node (compared by digest). */
+export interface Site {
+  /** Zone apex, lower case, no trailing dot, e.g. "example.test". */
+  zone: string;
+  /** Balanced names, fully qualified, lower case, no trailing dot. */
+  names: string[];
+  ttlSeconds: number;
+  /** A server whose load figure is at or above this is overloaded. */
+  loadThreshold: number;
+  /** Phase Four moves an area only when the target's load is lower by at least this much. */
+  balanceMargin: number;
+  loadTerms: LoadTerm[];
+  reportIntervalMs: number;
+  roundIntervalMs: number;
+  heartbeatIntervalMs: number;
+  /** A peer (or a server's report) unheard of for this long is taken as dead. */
+  deadAfterMs: number;
+  /** SOA contact, as a domain name (hostmaster.example.test). */
+  hostmaster: string;
+  secretFile: string;
+  areas: AreaSpec[];
+  servers: ServerSpec[];
+}
+
+// ---- Reports (thesis §5) ----
+
+/** §5.3: OK, or one of the three special replies. */
+export type ReportStatus = "ok" | "tempfail" | "bypass" | "panic";
+
+/** §5.1 host statistics over `durationMs`. CPU shares are fractions 0..1 of all cores. */
+export interface HostStats {
+  durationMs: number;
+  cpus: number;
+  cpuUser: number; // nice included
+  cpuSystem: number;
+  cpuIdle: number;
+  memTotalBytes: number;
+  memFreeBytes: number; // MemAvailable: free now or on demand
+  pagedOutBytes: number; // over the interval
+  swapFreeBytes: number;
+  runnable: number;
+  blocked: number;
+}
+
+/** §5.2 web server statistics. */
+export interface WebStats {
+  hits: number; // total requests served since start
+  busyWorkers: number;
+  maxWorkers: number;
+}
+
+export interface Report {
+  server: ServerName;
+  /** Increases by one per report from one reporter run. */
+  seq: number;
+  /** Reporter's wall clock when measured (ms since epoch). */
+  atMs: number;
+  status: ReportStatus;
+  reason?: string;
+  host?: HostStats;
+  web?: WebStats;
+}
+
+// ---- Decisions (thesis §6) ----
+
+/** The controller's view of one server for one round. */
+export type ServerState = "up" | "tempfail" | "bypass" | "panic" | "drained" | "dead" | "unknown";
+
+export interface ServerView {
+  name: ServerName;
+  cluster: AreaName;
+  state: ServerState;
+  /** Load figure (see load.ts) when known. */
+  load?: number;
+  reason?: string;
+}
+
+/** Why an area points where it does. */
+export type AssignReason =
+  | "home" // Phase Two: home cluster has a server below threshold
+  | "availability" // Phase Three: its cluster had no functioning server
+  | "balance" // Phase Four: moved to a clearly better cluster
+  | "kept" // none of the phases moved it
+  | "none-functioning"; // no functioning server anywhere: best effort
+
+export interface AreaAssignment {
+  area: AreaName;
+  cluster: AreaName;
+  /** Servers whose addresses this area's nameserver hands out, in preference order. */
+  servers: ServerName[];
+  reason: AssignReason;
+  /** Human words with the figures behind the reason. */
+  detail: string;
+}
+
+/** Stamp that orders assignments: compared by epoch, then seq, for one master. */
+export interface AssignmentStamp {
+  master: PeerIdText;
+  epoch: number;
+  seq: number;
+  atMs: number;
+}
+
+export interface Assignment extends AssignmentStamp {
+  areas: AreaAssignment[];
+}
+
+// ---- Operator drains: a forced state kept beside the measured one ----
+
+export interface DrainEntry {
+  server: ServerName;
+  drained: boolean;
+  reason: string;
+  /** Wall clock of the operator command; the newest entry per server wins. */
+  atMs: number;
+  by: string;
+}

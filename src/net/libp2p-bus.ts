@@ -1,0 +1,175 @@
+// The only module that imports libp2p: moving to another libp2p line is a change here.
+// The pinned versions (libp2p 2.9, gossipsub 14.1) are the last that work together; see README.
+import { gossipsub } from "@chainsafe/libp2p-gossipsub";
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
+import { identify } from "@libp2p/identify";
+import type { Libp2p, PeerId, PrivateKey } from "@libp2p/interface";
+import { StrictSign, TopicValidatorResult } from "@libp2p/interface";
+import { ping } from "@libp2p/ping";
+import { preSharedKey } from "@libp2p/pnet";
+import { tcp } from "@libp2p/tcp";
+import { multiaddr } from "@multiformats/multiaddr";
+import { createLibp2p } from "libp2p";
+import { createHash } from "node:crypto";
+import { peerIdText, type PeerIdText } from "../core/types.ts";
+import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic } from "./bus.ts";
+
+const TOPIC_PREFIX = "walrus/v1/";
+/** Gossip messages above this are dropped before decoding (reports and assignments are far smaller). */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+/** A frozen peer keeps its sockets open: ping every second so it is dropped in ~1–2 s, not 10 s. */
+const PING_INTERVAL_MS = 1000;
+const PING_TIMEOUT_MIN_MS = 1000;
+const PING_TIMEOUT_MAX_MS = 2000;
+const REDIAL_MIN_MS = 250;
+const REDIAL_MAX_MS = 10_000;
+
+export interface Libp2pBusInit {
+  /** Protobuf bytes of the node's private key (see identity.ts). */
+  identityKey: Uint8Array;
+  /** The site's shared secret: only holders can connect (libp2p private network). */
+  siteSecret: Uint8Array;
+  listen: string[];
+  bootstrap: string[];
+  /** Accepts or rejects a message before gossipsub forwards it; a reject is counted by the caller. */
+  accept: (topic: Topic, data: Uint8Array, from: PeerIdText) => boolean;
+  onError: (what: string, err: unknown) => void;
+}
+
+export async function newIdentityKey(): Promise<Uint8Array> {
+  return privateKeyToProtobuf(await generateKeyPair("Ed25519"));
+}
+
+/** Peer id text of a stored identity key; throws on a corrupt key. */
+export function peerIdOfKey(identityKey: Uint8Array): PeerIdText {
+  // An Ed25519 public key prints as its identity multihash, which is the peer id.
+  return peerIdText(privateKeyFromProtobuf(identityKey).publicKey.toString());
+}
+
+/** libp2p's pnet wants the swarm-key file format; derive its 32 bytes from the site secret. */
+function swarmKey(secret: Uint8Array): Uint8Array {
+  const psk = createHash("sha256").update("walrus-pnet-v1\0").update(secret).digest("hex");
+  return new TextEncoder().encode(`/key/swarm/psk/1.0.0/\n/base16/\n${psk}`);
+}
+
+export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
+  const privateKey = privateKeyFromProtobuf(init.identityKey) as unknown as PrivateKey; // two copies of @libp2p/interface types
+  const node: Libp2p<{ pubsub: ReturnType<ReturnType<typeof gossipsub>> }> = await createLibp2p({
+    privateKey,
+    addresses: { listen: init.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionProtector: preSharedKey({ psk: swarmKey(init.siteSecret) }),
+    connectionMonitor: {
+      pingInterval: PING_INTERVAL_MS,
+      pingTimeout: { minTimeout: PING_TIMEOUT_MIN_MS, maxTimeout: PING_TIMEOUT_MAX_MS },
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true, // the first node of a site is alone
+        globalSignaturePolicy: StrictSign,
+        emitSelf: false,
+        maxInboundDataLength: MAX_MESSAGE_BYTES,
+        heartbeatInterval: 700,
+      }),
+    },
+  } as Parameters<typeof createLibp2p>[0]) as never;
+
+  const self = peerIdText(node.peerId.toString());
+  const messageHandlers: ((m: BusMessage) => void)[] = [];
+  const peerHandlers: ((e: PeerEvent) => void)[] = [];
+  const deliver = (m: BusMessage) => {
+    for (const h of messageHandlers) {
+      try {
+        h(m);
+      } catch (err) {
+        init.onError(`handling ${m.topic} message`, err);
+      }
+    }
+  };
+
+  const pubsub = node.services.pubsub;
+  for (const topic of TOPICS) {
+    const name = TOPIC_PREFIX + topic;
+    pubsub.topicValidators.set(name, (from: PeerId, msg: { data: Uint8Array }) =>
+      init.accept(topic, msg.data, peerIdText(from.toString()))
+        ? TopicValidatorResult.Accept
+        : TopicValidatorResult.Reject,
+    );
+    pubsub.subscribe(name);
+  }
+  pubsub.addEventListener("message", (evt) => {
+    const msg = evt.detail;
+    if (msg.type !== "signed" || !msg.topic.startsWith(TOPIC_PREFIX)) return;
+    deliver({ topic: msg.topic.slice(TOPIC_PREFIX.length) as Topic, data: msg.data, from: peerIdText(msg.from.toString()) });
+  });
+  const emitPeer = (peer: PeerId, connected: boolean) => {
+    for (const h of peerHandlers) h({ peer: peerIdText(peer.toString()), connected });
+  };
+  node.addEventListener("peer:connect", (evt) => emitPeer(evt.detail, true));
+  node.addEventListener("peer:disconnect", (evt) => emitPeer(evt.detail, false));
+
+  const stopDialing = keepDialing(node, init.bootstrap, init.onError);
+
+  return {
+    self,
+    publish(topic, data) {
+      deliver({ topic, data, from: self });
+      pubsub.publish(TOPIC_PREFIX + topic, data).catch((err: unknown) => init.onError(`publishing ${topic}`, err));
+    },
+    onMessage: (h) => void messageHandlers.push(h),
+    onPeer: (h) => void peerHandlers.push(h),
+    connectedPeers: () => node.getPeers().map((p) => peerIdText(p.toString())),
+    listenAddresses: () => node.getMultiaddrs().map((a) => a.toString()),
+    async stop() {
+      stopDialing();
+      await node.stop();
+    },
+  };
+}
+
+/**
+ * Static bootstrap: keep a connection to every configured address, redialing with
+ * exponential backoff. Addresses may omit /p2p/<id>: the noise handshake learns it.
+ */
+function keepDialing(node: Libp2p, addresses: string[], onError: Libp2pBusInit["onError"]): () => void {
+  let stopped = false;
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  for (const address of addresses) {
+    const target = multiaddr(address);
+    let peer: string | undefined;
+    let backoffMs = REDIAL_MIN_MS;
+    const attempt = async () => {
+      if (stopped) return;
+      const connected = peer !== undefined && node.getConnections().some((c) => c.remotePeer.toString() === peer);
+      if (connected) {
+        backoffMs = REDIAL_MIN_MS;
+      } else {
+        try {
+          const conn = await node.dial(target, { signal: AbortSignal.timeout(3000) });
+          peer = conn.remotePeer.toString();
+          backoffMs = REDIAL_MIN_MS;
+        } catch (err) {
+          backoffMs = Math.min(backoffMs * 2, REDIAL_MAX_MS);
+          if (backoffMs === REDIAL_MAX_MS) onError(`dialing ${address}`, err);
+        }
+      }
+      if (stopped) return;
+      const t = setTimeout(() => {
+        timers.delete(t);
+        void attempt();
+      }, connected ? REDIAL_MIN_MS * 4 : backoffMs);
+      timers.add(t);
+    };
+    void attempt();
+  }
+  return () => {
+    stopped = true;
+    for (const t of timers) clearTimeout(t);
+  };
+}

@@ -1,0 +1,182 @@
+// Gossip message schemas: versioned JSON, size-limited, checked field by field.
+// decode() never throws: a bad message comes back as a reason, which the node counts.
+import type { Assignment, AssignReason, DrainEntry, HostStats, PeerIdText, Report, ReportStatus, WebStats } from "../core/types.ts";
+import type { Topic } from "./bus.ts";
+
+export const MESSAGE_VERSION = 1;
+/** Limits that bound what one message can make a node hold. */
+export const LIMITS = {
+  bytes: 256 * 1024, // a 1,000-area assignment is ~150 KB
+  areas: 1000,
+  serversPerArea: 256,
+  drains: 10_000,
+  text: 512, // reasons, details, names
+};
+
+export interface ReportMsg {
+  type: "report";
+  site: string;
+  report: Report;
+}
+
+export interface HeartbeatMsg {
+  type: "heartbeat";
+  site: string;
+  node: string;
+  roles: ("reporter" | "controller" | "nameserver")[];
+  /** Present when the node is a controller candidate. */
+  priority?: number;
+  /** Highest master epoch the node has seen (a new master starts above it). */
+  epoch: number;
+  /** The node's whole drain table: merging it heals drains missed while offline. */
+  drains: DrainEntry[];
+  atMs: number;
+}
+
+export interface AssignmentMsg {
+  type: "assignment";
+  site: string;
+  assignment: Assignment;
+}
+
+export interface DrainMsg {
+  type: "drain";
+  site: string;
+  drain: DrainEntry;
+}
+
+export type Message = ReportMsg | HeartbeatMsg | AssignmentMsg | DrainMsg;
+
+const TOPIC_OF: Record<Message["type"], Topic> = { report: "reports", heartbeat: "heartbeats", assignment: "assignments", drain: "commands" };
+
+export function topicOf(m: Message): Topic {
+  return TOPIC_OF[m.type];
+}
+
+export function encode(m: Message): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ v: MESSAGE_VERSION, ...m }));
+}
+
+export type Decoded = { ok: true; msg: Message } | { ok: false; reason: string };
+
+class Invalid extends Error {}
+
+export function decode(topic: Topic, data: Uint8Array): Decoded {
+  if (data.byteLength > LIMITS.bytes) return { ok: false, reason: "too-large" };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(data));
+  } catch {
+    return { ok: false, reason: "not-json" };
+  }
+  try {
+    const o = obj(raw, "message");
+    if (o.v !== MESSAGE_VERSION) return { ok: false, reason: "version" };
+    const msg = parseMessage(o);
+    if (TOPIC_OF[msg.type] !== topic) return { ok: false, reason: "wrong-topic" };
+    return { ok: true, msg };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, reason: `schema: ${err.message}` };
+    throw err;
+  }
+}
+
+function parseMessage(o: Record<string, unknown>): Message {
+  const site = str(o.site, "site");
+  switch (o.type) {
+    case "report":
+      return { type: "report", site, report: parseReport(obj(o.report, "report")) };
+    case "heartbeat": {
+      const roles = arr(o.roles, "roles", 3).map((r) => oneOf(r, "roles[]", ["reporter", "controller", "nameserver"] as const));
+      const hb: HeartbeatMsg = {
+        type: "heartbeat",
+        site,
+        node: str(o.node, "node"),
+        roles,
+        epoch: int(o.epoch, "epoch"),
+        drains: arr(o.drains, "drains", LIMITS.drains).map((d) => parseDrain(obj(d, "drains[]"))),
+        atMs: num(o.atMs, "atMs"),
+      };
+      if (o.priority !== undefined) hb.priority = int(o.priority, "priority");
+      return hb;
+    }
+    case "assignment":
+      return { type: "assignment", site, assignment: parseAssignment(obj(o.assignment, "assignment")) };
+    case "drain":
+      return { type: "drain", site, drain: parseDrain(obj(o.drain, "drain")) };
+    default:
+      throw new Invalid("type");
+  }
+}
+
+const STATUSES = ["ok", "tempfail", "bypass", "panic"] as const satisfies readonly ReportStatus[];
+const REASONS = ["home", "availability", "balance", "kept", "none-functioning"] as const satisfies readonly AssignReason[];
+
+function parseReport(o: Record<string, unknown>): Report {
+  const r: Report = { server: str(o.server, "report.server") as Report["server"], seq: int(o.seq, "report.seq"), atMs: num(o.atMs, "report.atMs"), status: oneOf(o.status, "report.status", STATUSES) };
+  if (o.reason !== undefined) r.reason = str(o.reason, "report.reason");
+  if (o.host !== undefined) r.host = parseHost(obj(o.host, "report.host"));
+  if (o.web !== undefined) r.web = parseWeb(obj(o.web, "report.web"));
+  return r;
+}
+
+const HOST_FIELDS = ["durationMs", "cpus", "cpuUser", "cpuSystem", "cpuIdle", "memTotalBytes", "memFreeBytes", "pagedOutBytes", "swapFreeBytes", "runnable", "blocked"] as const;
+
+function parseHost(o: Record<string, unknown>): HostStats {
+  const h = {} as Record<string, number>;
+  for (const k of HOST_FIELDS) h[k] = num(o[k], `report.host.${k}`);
+  return h as unknown as HostStats;
+}
+
+function parseWeb(o: Record<string, unknown>): WebStats {
+  return { hits: num(o.hits, "report.web.hits"), busyWorkers: num(o.busyWorkers, "report.web.busyWorkers"), maxWorkers: num(o.maxWorkers, "report.web.maxWorkers") };
+}
+
+function parseAssignment(o: Record<string, unknown>): Assignment {
+  return {
+    master: str(o.master, "assignment.master") as PeerIdText,
+    epoch: int(o.epoch, "assignment.epoch"),
+    seq: int(o.seq, "assignment.seq"),
+    atMs: num(o.atMs, "assignment.atMs"),
+    areas: arr(o.areas, "assignment.areas", LIMITS.areas).map((x) => {
+      const a = obj(x, "assignment.areas[]");
+      return {
+        area: str(a.area, "areas[].area") as Assignment["areas"][number]["area"],
+        cluster: str(a.cluster, "areas[].cluster") as Assignment["areas"][number]["cluster"],
+        servers: arr(a.servers, "areas[].servers", LIMITS.serversPerArea).map((s) => str(s, "areas[].servers[]") as Assignment["areas"][number]["servers"][number]),
+        reason: oneOf(a.reason, "areas[].reason", REASONS),
+        detail: str(a.detail, "areas[].detail", true),
+      };
+    }),
+  };
+}
+
+function parseDrain(o: Record<string, unknown>): DrainEntry {
+  if (typeof o.drained !== "boolean") throw new Invalid("drain.drained");
+  return { server: str(o.server, "drain.server") as DrainEntry["server"], drained: o.drained, reason: str(o.reason, "drain.reason", true), atMs: num(o.atMs, "drain.atMs"), by: str(o.by, "drain.by", true) };
+}
+
+function obj(v: unknown, what: string): Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Invalid(what);
+  return v as Record<string, unknown>;
+}
+function arr(v: unknown, what: string, max: number): unknown[] {
+  if (!Array.isArray(v) || v.length > max) throw new Invalid(what);
+  return v;
+}
+function str(v: unknown, what: string, emptyOk = false): string {
+  if (typeof v !== "string" || v.length > LIMITS.text || (!emptyOk && v.length === 0)) throw new Invalid(what);
+  return v;
+}
+function num(v: unknown, what: string): number {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new Invalid(what);
+  return v;
+}
+function int(v: unknown, what: string): number {
+  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new Invalid(what);
+  return v as number;
+}
+function oneOf<T extends string>(v: unknown, what: string, allowed: readonly T[]): T {
+  if (!allowed.includes(v as T)) throw new Invalid(what);
+  return v as T;
+}

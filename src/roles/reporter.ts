@@ -1,0 +1,49 @@
+// Reporter role (thesis §5): every report interval, measure the host and the web server,
+// judge the special replies, and publish one report for this node's server.
+import type { ReporterConfig } from "../config/types.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Logger } from "../core/log.ts";
+import type { Report, ReportStatus, Site } from "../core/types.ts";
+import { createCollector } from "../report/collect.ts";
+import { initialVerdict, judge } from "../report/verdict.ts";
+import type { SiteView } from "./site-view.ts";
+
+export interface Reporter {
+  last(): Report | undefined;
+  stop(): void;
+}
+
+export function startReporter(init: { site: Site; digest: string; cfg: ReporterConfig; view: SiteView; clock: Clock; log: Logger }): Reporter {
+  const { site, cfg, view, clock, log } = init;
+  const collector = createCollector({ statusUrl: cfg.statusUrl, timeoutMs: cfg.timeoutMs });
+  let memory = initialVerdict();
+  let seq = 0;
+  let busy = false;
+  let last: Report | undefined;
+  let lastStatus: ReportStatus | undefined;
+
+  const tick = async () => {
+    if (busy) return; // a slow collection must not pile up behind itself
+    busy = true;
+    try {
+      const c = await collector.collect(clock());
+      const v = judge(memory, c, { fallCount: cfg.fallCount, riseCount: cfg.riseCount });
+      memory = v.memory;
+      const report: Report = { server: cfg.server, seq: ++seq, atMs: clock(), status: v.status };
+      if (v.reason) report.reason = v.reason;
+      if (c.host) report.host = c.host;
+      if (c.web) report.web = c.web;
+      last = report;
+      if (v.status !== lastStatus) log.info("status", { server: cfg.server, status: v.status, reason: v.reason ?? "" });
+      lastStatus = v.status;
+      view.publish({ type: "report", site: init.digest, report });
+    } catch (err) {
+      log.error("collection failed unexpectedly", { error: String(err) });
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), site.reportIntervalMs);
+  void tick();
+  return { last: () => last, stop: () => clearInterval(timer) };
+}

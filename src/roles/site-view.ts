@@ -1,0 +1,214 @@
+// What this node knows of the site: members, drains, server reports and the master's latest
+// assignment. Every role reads it; only this class writes it. The decisions stay pure
+// (membership/view.ts, assign/server-view.ts, state/drains.ts); this is their stateful shell.
+import { recordReport, serverViews, type ReportRecord } from "../assign/server-view.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Logger } from "../core/log.ts";
+import type { Assignment, DrainEntry, PeerIdText, ServerName, ServerView, Site } from "../core/types.ts";
+import type { Bus } from "../net/bus.ts";
+import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
+import { candidates, isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Member, type Members } from "../membership/view.ts";
+import { mergeDrains, type Drains } from "../state/drains.ts";
+import type { StateDir } from "../state/store.ts";
+
+const DRAINS_FILE = "drains.json";
+const EPOCH_FILE = "epoch.json";
+/** Members silent this long are dropped from the table (and from `walrus status`). */
+const FORGET_AFTER_MS = 10 * 60_000;
+
+export interface Counters {
+  accepted: Record<string, number>;
+  rejected: Record<string, number>;
+}
+
+export interface SiteViewInit {
+  site: Site;
+  digest: string;
+  nodeName: string;
+  roles: HeartbeatMsg["roles"];
+  priority?: number;
+  bus: Bus;
+  state: StateDir;
+  clock: Clock;
+  log: Logger;
+}
+
+export class SiteView {
+  members: Members = new Map();
+  drains: Drains = new Map();
+  readonly reports = new Map<ServerName, ReportRecord>();
+  /** The newest assignment heard from each master, kept so a view change can apply it at once. */
+  readonly assignmentsBy = new Map<PeerIdText, Assignment>();
+  epochSeen = 0;
+  readonly counters: Counters = { accepted: {}, rejected: {} };
+  private readonly listeners: (() => void)[] = [];
+  private readonly reportListeners: ((server: ServerName, changed: boolean) => void)[] = [];
+  private readonly assignmentListeners: (() => void)[] = [];
+  private readonly serverNames: Set<string>;
+  private lastMaster: PeerIdText | undefined;
+
+  constructor(private readonly init: SiteViewInit) {
+    this.serverNames = new Set(init.site.servers.map((s) => s.name));
+    const saved = init.state.readJson(DRAINS_FILE);
+    if (Array.isArray(saved)) this.drains = mergeDrains(new Map(), saved as DrainEntry[], this.serverNames) ?? new Map();
+    const epoch = init.state.readJson(EPOCH_FILE);
+    if (typeof epoch === "number" && Number.isSafeInteger(epoch)) this.epochSeen = epoch;
+    init.bus.onPeer((e) => {
+      if (!e.connected) {
+        this.members = withDisconnect(this.members, e.peer, init.clock());
+        this.changed();
+      }
+    });
+  }
+
+  get self(): PeerIdText {
+    return this.init.bus.self;
+  }
+
+  /** Gossipsub validator: decodes and counts; a rejected message is not forwarded. */
+  accept(topic: Parameters<typeof decode>[0], data: Uint8Array): boolean {
+    const d = decode(topic, data);
+    if (!d.ok) this.count("rejected", d.reason);
+    return d.ok;
+  }
+
+  handle(topic: Parameters<typeof decode>[0], data: Uint8Array, from: PeerIdText): void {
+    const d = decode(topic, data);
+    if (!d.ok) {
+      // Our own messages skip the validator; a bad one here is a bug worth a log line.
+      if (from === this.self) this.init.log.error("own message failed its schema", { reason: d.reason });
+      return;
+    }
+    const msg = d.msg;
+    this.count("accepted", msg.type);
+    const now = this.init.clock();
+    if (msg.type === "heartbeat") {
+      this.members = withHeartbeat(this.members, from, msg, now);
+      this.noteEpoch(msg.epoch);
+      if (msg.site === this.init.digest) this.mergeDrains(msg.drains);
+      this.changed();
+      return;
+    }
+    if (msg.site !== this.init.digest) {
+      this.count("rejected", "site-mismatch");
+      return;
+    }
+    switch (msg.type) {
+      case "report": {
+        const r = msg.report;
+        if (!this.serverNames.has(r.server)) return void this.count("rejected", "unknown-server");
+        const prev = this.reports.get(r.server);
+        if (prev && prev.from === from && r.seq <= prev.report.seq && r.atMs <= prev.report.atMs) return; // stale or duplicate
+        this.reports.set(r.server, recordReport(prev, r, from, now, this.init.site.loadTerms));
+        const changed = prev?.report.status !== r.status;
+        for (const l of this.reportListeners) l(r.server, changed);
+        return;
+      }
+      case "assignment": {
+        const a = msg.assignment;
+        const prev = this.assignmentsBy.get(a.master);
+        if (prev && (a.epoch < prev.epoch || (a.epoch === prev.epoch && a.seq <= prev.seq))) return;
+        this.assignmentsBy.set(a.master, a);
+        this.noteEpoch(a.epoch);
+        for (const l of this.assignmentListeners) l();
+        return;
+      }
+      case "drain":
+        this.mergeDrains([msg.drain]);
+        return;
+    }
+  }
+
+  publish(msg: Message): void {
+    this.init.bus.publish(topicOf(msg), encode(msg));
+  }
+
+  heartbeat(): void {
+    const hb: HeartbeatMsg = {
+      type: "heartbeat",
+      site: this.init.digest,
+      node: this.init.nodeName,
+      roles: this.init.roles,
+      epoch: this.epochSeen,
+      drains: [...this.drains.values()],
+      atMs: this.init.clock(),
+    };
+    if (this.init.priority !== undefined) hb.priority = this.init.priority;
+    this.publish(hb);
+    this.members = withoutLongDead(this.members, this.init.clock(), FORGET_AFTER_MS);
+    this.changed(); // liveness changes with time alone
+  }
+
+  isLive(peer: PeerIdText): boolean {
+    if (peer === this.self) return true;
+    const m = this.members.get(peer);
+    return m !== undefined && isLive(m, this.init.clock(), this.init.site.deadAfterMs);
+  }
+
+  master(): PeerIdText | undefined {
+    return masterOf(this.members, this.init.digest, this.init.clock(), this.init.site.deadAfterMs);
+  }
+
+  candidates(): Member[] {
+    return candidates(this.members, this.init.digest, this.init.clock(), this.init.site.deadAfterMs);
+  }
+
+  serverViews(): ServerView[] {
+    return serverViews(this.init.site.servers, this.reports, this.drains, (p) => this.isLive(p), this.init.clock(), {
+      loadTerms: this.init.site.loadTerms,
+      deadAfterMs: this.init.site.deadAfterMs,
+    });
+  }
+
+  /** Records an epoch this node starts as master with, durably, before any assignment uses it. */
+  claimEpoch(): number {
+    this.epochSeen += 1;
+    this.init.state.writeJson(EPOCH_FILE, this.epochSeen);
+    return this.epochSeen;
+  }
+
+  drain(server: ServerName, drained: boolean, reason: string, by: string): DrainEntry {
+    const entry: DrainEntry = { server, drained, reason, atMs: this.init.clock(), by };
+    this.publish({ type: "drain", site: this.init.digest, drain: entry });
+    return entry;
+  }
+
+  /** Called when membership or liveness may have changed; listeners compare what they need. */
+  onChange(l: () => void): void {
+    this.listeners.push(l);
+  }
+  onReport(l: (server: ServerName, statusChanged: boolean) => void): void {
+    this.reportListeners.push(l);
+  }
+  onAssignment(l: () => void): void {
+    this.assignmentListeners.push(l);
+  }
+
+  private changed(): void {
+    const m = this.master();
+    if (m !== this.lastMaster) {
+      this.init.log.info("master changed", { master: m ?? "(none)", node: m ? (this.members.get(m)?.node ?? "?") : "-" });
+      this.lastMaster = m;
+    }
+    for (const l of this.listeners) l();
+  }
+
+  private mergeDrains(entries: readonly DrainEntry[]): void {
+    const next = mergeDrains(this.drains, entries, this.serverNames);
+    if (!next) return;
+    for (const e of entries) {
+      if (next.get(e.server) === e) this.init.log.info(e.drained ? "server drained" : "server undrained", { server: e.server, reason: e.reason, by: e.by });
+    }
+    this.drains = next;
+    this.init.state.writeJson(DRAINS_FILE, [...next.values()]);
+    for (const l of this.reportListeners) l(entries[0]?.server as ServerName, true);
+  }
+
+  private noteEpoch(epoch: number): void {
+    if (epoch > this.epochSeen) this.epochSeen = epoch;
+  }
+
+  private count(kind: keyof Counters, key: string): void {
+    this.counters[kind][key] = (this.counters[kind][key] ?? 0) + 1;
+  }
+}

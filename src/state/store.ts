@@ -1,0 +1,57 @@
+// The state directory: files operators rely on (identity key, drains, last assignment),
+// each written atomically (temp file, fsync, rename, fsync of the directory) so a crash
+// leaves either the old or the new version, never a torn one.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { join } from "node:path";
+
+export class StateDir {
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  read(name: string): Uint8Array | undefined {
+    try {
+      return readFileSync(this.path(name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw err;
+    }
+  }
+
+  readJson(name: string): unknown {
+    const bytes = this.read(name);
+    if (!bytes) return undefined;
+    try {
+      return JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      return undefined; // a corrupt file is treated as absent; the next write replaces it
+    }
+  }
+
+  write(name: string, data: Uint8Array | string, mode = 0o600): void {
+    const final = this.path(name);
+    const tmp = `${final}.tmp-${process.pid}`;
+    const fd = openSync(tmp, "w", mode);
+    try {
+      writeSync(fd, typeof data === "string" ? Buffer.from(data) : data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, final);
+    const dirFd = openSync(this.dir, "r");
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+
+  writeJson(name: string, value: unknown): void {
+    this.write(name, `${JSON.stringify(value, null, 1)}\n`);
+  }
+}
