@@ -1,0 +1,62 @@
+// A small site for the DNS tests: zone example.test, three areas with two servers each.
+
+import { areaName, serverName, type AreaName, type ServerName, type ServerSpec, type Site } from "../../../src/core/types.ts";
+import { buildZone, type Zone, type ZoneInput } from "../../../src/dns/zone.ts";
+
+export const EAST = areaName("east");
+export const WEST = areaName("west");
+export const NORTH = areaName("north");
+
+/** East's addresses: east-2 also has an IPv6 one. */
+export const EAST_V4 = ["10.0.1.1", "10.0.1.2"];
+export const EAST_V6 = ["2001:db8::1:2"];
+
+export function fixtureSite(overrides: Partial<Site> = {}): Site {
+  return {
+    zone: "example.test",
+    names: ["www.example.test"],
+    ttlSeconds: 30,
+    loadThreshold: 0.8,
+    balanceMargin: 0.1,
+    loadTerms: ["workers"],
+    reportIntervalMs: 1000,
+    roundIntervalMs: 5000,
+    heartbeatIntervalMs: 1000,
+    deadAfterMs: 10_000,
+    hostmaster: "hostmaster.example.test",
+    secretFile: "/dev/null",
+    areas: [
+      { name: EAST, nameserverHost: "ns-east.example.test", nameserverAddresses: ["127.0.0.1"] },
+      { name: WEST, nameserverHost: "ns-west.example.test", nameserverAddresses: ["127.0.0.2"] },
+      { name: NORTH, nameserverHost: "ns-north.example.test", nameserverAddresses: ["127.0.0.3"] },
+    ],
+    servers: [
+      server("east-1", EAST, "10.0.1.1"),
+      server("east-2", EAST, "10.0.1.2", "2001:db8::1:2"),
+      server("west-1", WEST, "10.0.2.1"),
+      server("west-2", WEST, "10.0.2.2"),
+      server("north-1", NORTH, "10.0.3.1"),
+      server("north-2", NORTH, "10.0.3.2"),
+    ],
+    ...overrides,
+  };
+}
+
+export function server(name: string, area: AreaName, ...addresses: string[]): ServerSpec {
+  return { name: serverName(name), area, addresses };
+}
+
+/** East's zone with each area handed its home servers, unless told otherwise. */
+export function fixtureZone(overrides: Partial<ZoneInput> = {}): Zone {
+  const site = overrides.site ?? fixtureSite();
+  const serversByArea = new Map<AreaName, ServerName[]>();
+  for (const s of site.servers) serversByArea.set(s.area, [...(serversByArea.get(s.area) ?? []), s.name]);
+  return buildZone({ site, servedArea: EAST, serversByArea, serial: 7, ...overrides });
+}
+
+/** East's zone where east's cluster has `count` IPv4 servers: a reply too big for plain UDP. */
+export function crowdedZone(count = 30): Zone {
+  const crowd = Array.from({ length: count }, (_, i) => server(`east-${i + 1}`, EAST, `10.1.${i >> 8}.${i & 255}`));
+  const site = fixtureSite();
+  return fixtureZone({ site: { ...site, servers: [...crowd, ...site.servers.filter((s) => s.area !== EAST)] } });
+}
