@@ -10,6 +10,7 @@ export type Validated = { ok: true; config: NodeConfig } | { ok: false; errors: 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const NAME_EXPECTED = "a name of lower-case letters, digits and inner hyphens (at most 63)";
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const HOST_WITH_DOT = new RegExp(`${HOSTNAME.source.slice(0, -1)}\\.?$`);
 const MULTIADDR = /^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+(\/p2p\/\w+)?$/;
 
 /** Largest TTL worth having: the thesis (§7.4) recommends at most about five minutes. */
@@ -83,7 +84,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   const zone = f.string(t, p, "zone", { pattern: HOSTNAME, expected: 'a lower-case domain name without trailing dot, such as "example.com"' });
   const names = f.strings(t, p, "names", {
     nonEmpty: true,
-    expected: 'a list of names inside the zone, relative ("www") or absolute ("www.example.com")',
+    expected: 'a list of names inside the zone, a single label ("www") or absolute ("www.example.com")',
     each: (s) => (HOSTNAME.test(qualify(s, zone)) && inZone(qualify(s, zone), zone) ? undefined : `a name inside the zone ${zone}`),
   }).map((s) => qualify(s, zone));
   const reportIntervalMs = f.number(t, p, "report_interval_ms", { default: 1000, min: 100, max: 600_000, integer: true, unit: "ms" });
@@ -120,7 +121,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     f.known(v, ap, ["nameserver", "nameserver_addresses"]);
     const area: AreaSpec = {
       name: areaName(name),
-      nameserverHost: qualify(f.string(v, ap, "nameserver", { default: `ns-${name}`, pattern: HOSTNAME, expected: "a host name" }), zone),
+      nameserverHost: qualify(f.string(v, ap, "nameserver", { default: `ns-${name}`, pattern: HOST_WITH_DOT, expected: 'a host name: one label ("ns-east") inside the zone, or absolute' }), zone),
       nameserverAddresses: f.strings(v, ap, "nameserver_addresses", { nonEmpty: true, each: ipProblem }),
     };
     site.areas.push(area);
@@ -165,9 +166,11 @@ export function parseHostPort(s: string): HostPort | undefined {
   return { host: m[1], port };
 }
 
+/** A single label is relative to the zone ("www"); a name with dots is absolute, with or
+ * without the trailing dot ("www.example.com", "ns1.provider.net."). */
 function qualify(name: string, zone: string): string {
   const n = name.toLowerCase().replace(/\.$/, "");
-  return n === zone || n.endsWith(`.${zone}`) ? n : `${n}.${zone}`;
+  return n.includes(".") || n === zone ? n : `${n}.${zone}`;
 }
 
 function inZone(name: string, zone: string): boolean {

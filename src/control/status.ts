@@ -23,7 +23,7 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
     roles: [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter((r): r is string => !!r),
     master: master ? { peer: master, node: view.members.get(master)?.node ?? "?", self: master === view.self } : null,
     members: [...view.members.values()]
-      .map((m) => ({ node: m.node, peer: m.peer, roles: m.roles, priority: m.priority ?? null, live: m.peer === view.self || isLive(m, now, site.deadAfterMs), siteMatches: m.site === digest, heardAgoMs: now - m.lastHeardMs }))
+      .map((m) => ({ node: m.node, peer: m.peer, roles: m.roles, priority: m.priority ?? null, live: m.peer === view.self || isLive(m, now, view.liveness), siteMatches: m.site === digest, heardAgoMs: now - m.lastHeardMs }))
       .sort((a, b) => a.node.localeCompare(b.node)),
     assignment: assignment ? { master: assignment.master, epoch: assignment.epoch, seq: assignment.seq, ageMs: now - assignment.atMs } : null,
     areas: site.areas.map((a) => {

@@ -21,7 +21,7 @@ export function createLogger(opts: { level?: Level; json?: boolean; write?: (lin
   const emit = (level: Level, scope: string, msg: string, fields: Record<string, unknown> = {}) => {
     if (ORDER[level] < min) return;
     const now = Date.now();
-    const key = `${scope}\0${msg}`;
+    const key = `${scope}\0${msg}\0${JSON.stringify(fields)}`;
     const seen = recent.get(key);
     if (seen && now - seen.atMs < REPEAT_WINDOW_MS) {
       seen.suppressed++;

@@ -2,9 +2,10 @@
 // Pure: every function takes the clock reading it needs.
 //
 // Rules:
-// - A member is live while it has been heard from within deadAfterMs, unless the connection
-//   to it closed after the last heartbeat (a killed peer is seen in milliseconds that way;
-//   a heartbeat arriving later, through another path, revives it).
+// - A member is live while it has been heard from within deadAfterMs, unless the direct
+//   connection to it closed after the last heartbeat and nothing has been heard for graceMs
+//   since. A killed peer is seen within the grace that way; a connection that blips (libp2p
+//   drops one now and then and redials) does not make a live member flap.
 // - Candidates are live members with the controller role and the same site digest, ordered
 //   by (priority, peer id). The first is master: the same rule on every node gives the same
 //   answer whenever views agree (thesis §6.3).
@@ -25,6 +26,12 @@ export interface Member {
 
 export type Members = ReadonlyMap<PeerIdText, Member>;
 
+export interface Liveness {
+  deadAfterMs: number;
+  /** How long after a disconnect, with nothing heard, a member counts as dead. */
+  graceMs: number;
+}
+
 export function withHeartbeat(members: Members, from: PeerIdText, hb: HeartbeatMsg, nowMs: number): Map<PeerIdText, Member> {
   const next = new Map(members);
   const m: Member = { peer: from, node: hb.node, roles: hb.roles, site: hb.site, epoch: hb.epoch, lastHeardMs: nowMs };
@@ -40,19 +47,20 @@ export function withDisconnect(members: Members, peer: PeerIdText, nowMs: number
   return next;
 }
 
-export function isLive(m: Member, nowMs: number, deadAfterMs: number): boolean {
-  if (nowMs - m.lastHeardMs > deadAfterMs) return false;
-  return m.disconnectedAtMs === undefined || m.disconnectedAtMs < m.lastHeardMs;
+export function isLive(m: Member, nowMs: number, rules: Liveness): boolean {
+  if (nowMs - m.lastHeardMs > rules.deadAfterMs) return false;
+  const cut = m.disconnectedAtMs;
+  return cut === undefined || cut < m.lastHeardMs || nowMs - cut < rules.graceMs;
 }
 
-export function candidates(members: Members, site: string, nowMs: number, deadAfterMs: number): Member[] {
+export function candidates(members: Members, site: string, nowMs: number, rules: Liveness): Member[] {
   return [...members.values()]
-    .filter((m) => m.priority !== undefined && m.roles.includes("controller") && m.site === site && isLive(m, nowMs, deadAfterMs))
+    .filter((m) => m.priority !== undefined && m.roles.includes("controller") && m.site === site && isLive(m, nowMs, rules))
     .sort((a, b) => (a.priority as number) - (b.priority as number) || (a.peer < b.peer ? -1 : a.peer > b.peer ? 1 : 0));
 }
 
-export function masterOf(members: Members, site: string, nowMs: number, deadAfterMs: number): PeerIdText | undefined {
-  return candidates(members, site, nowMs, deadAfterMs)[0]?.peer;
+export function masterOf(members: Members, site: string, nowMs: number, rules: Liveness): PeerIdText | undefined {
+  return candidates(members, site, nowMs, rules)[0]?.peer;
 }
 
 /** Members that are gone for good can be forgotten after a while; keeps the map bounded. */

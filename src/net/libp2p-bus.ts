@@ -23,6 +23,7 @@ export const MAX_MESSAGE_BYTES = 256 * 1024;
 const PING_INTERVAL_MS = 1000;
 const PING_TIMEOUT_MIN_MS = 1000;
 const PING_TIMEOUT_MAX_MS = 2000;
+const DIAL_TIMEOUT_MS = 3000;
 const REDIAL_MIN_MS = 250;
 const REDIAL_MAX_MS = 10_000;
 
@@ -63,6 +64,9 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionProtector: preSharedKey({ psk: swarmKey(init.siteSecret) }),
+    // libp2p refuses a host's sixth inbound connection within a second; on a shared host
+    // (the demo, tests, several nodes behind one NAT) that would churn connections for ever.
+    connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 256, dialTimeout: DIAL_TIMEOUT_MS },
     connectionMonitor: {
       pingInterval: PING_INTERVAL_MS,
       pingTimeout: { minTimeout: PING_TIMEOUT_MIN_MS, maxTimeout: PING_TIMEOUT_MAX_MS },
@@ -151,7 +155,9 @@ function keepDialing(node: Libp2p, addresses: string[], onError: Libp2pBusInit["
         backoffMs = REDIAL_MIN_MS;
       } else {
         try {
-          const conn = await node.dial(target, { signal: AbortSignal.timeout(3000) });
+          // No abort signal here: under Bun the TCP transport hands it to the socket, which
+          // then dies when the signal fires long after the dial (connectionManager.dialTimeout bounds it).
+          const conn = await node.dial(target);
           peer = conn.remotePeer.toString();
           backoffMs = REDIAL_MIN_MS;
         } catch (err) {

@@ -2,6 +2,9 @@
 // the four phases each round and publishes an assignment for every area.
 //
 // Leadership rules:
+// - A node stands as a candidate (announces its priority) only after it has listened to the
+//   site for dead_after_ms, so that a fresh or restarted node never decides on partial reports;
+//   until then the current master keeps deciding.
 // - A candidate acts as master only after it has been first in its view for one heartbeat
 //   interval (a view still settling after a start or a lost connection must not produce two
 //   masters' assignments).

@@ -7,7 +7,7 @@ import type { Logger } from "../core/log.ts";
 import type { Assignment, DrainEntry, PeerIdText, ServerName, ServerView, Site } from "../core/types.ts";
 import type { Bus } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
-import { candidates, isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Member, type Members } from "../membership/view.ts";
+import { candidates, isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
 import { mergeDrains, type Drains } from "../state/drains.ts";
 import type { StateDir } from "../state/store.ts";
 
@@ -46,14 +46,20 @@ export class SiteView {
   private readonly assignmentListeners: (() => void)[] = [];
   private readonly serverNames: Set<string>;
   private lastMaster: PeerIdText | undefined;
+  readonly liveness: Liveness;
+  private readonly startedMs: number;
 
   constructor(private readonly init: SiteViewInit) {
     this.serverNames = new Set(init.site.servers.map((s) => s.name));
+    this.startedMs = init.clock();
+    // A live member's next heartbeat (through any path) arrives within 1.5 intervals.
+    this.liveness = { deadAfterMs: init.site.deadAfterMs, graceMs: 1.5 * init.site.heartbeatIntervalMs };
     const saved = init.state.readJson(DRAINS_FILE);
     if (Array.isArray(saved)) this.drains = mergeDrains(new Map(), saved as DrainEntry[], this.serverNames) ?? new Map();
     const epoch = init.state.readJson(EPOCH_FILE);
     if (typeof epoch === "number" && Number.isSafeInteger(epoch)) this.epochSeen = epoch;
     init.bus.onPeer((e) => {
+      init.log.debug(e.connected ? "peer connected" : "peer disconnected", { peer: e.peer, node: this.members.get(e.peer)?.node ?? "?" });
       if (!e.connected) {
         this.members = withDisconnect(this.members, e.peer, init.clock());
         this.changed();
@@ -133,7 +139,9 @@ export class SiteView {
       drains: [...this.drains.values()],
       atMs: this.init.clock(),
     };
-    if (this.init.priority !== undefined) hb.priority = this.init.priority;
+    // A candidate stands only once it has heard the site for a full dead_after_ms: before
+    // that it knows too few reports, and its first rounds would move areas for no reason.
+    if (this.init.priority !== undefined && hb.atMs - this.startedMs >= this.init.site.deadAfterMs) hb.priority = this.init.priority;
     this.publish(hb);
     this.members = withoutLongDead(this.members, this.init.clock(), FORGET_AFTER_MS);
     this.changed(); // liveness changes with time alone
@@ -142,15 +150,15 @@ export class SiteView {
   isLive(peer: PeerIdText): boolean {
     if (peer === this.self) return true;
     const m = this.members.get(peer);
-    return m !== undefined && isLive(m, this.init.clock(), this.init.site.deadAfterMs);
+    return m !== undefined && isLive(m, this.init.clock(), this.liveness);
   }
 
   master(): PeerIdText | undefined {
-    return masterOf(this.members, this.init.digest, this.init.clock(), this.init.site.deadAfterMs);
+    return masterOf(this.members, this.init.digest, this.init.clock(), this.liveness);
   }
 
   candidates(): Member[] {
-    return candidates(this.members, this.init.digest, this.init.clock(), this.init.site.deadAfterMs);
+    return candidates(this.members, this.init.digest, this.init.clock(), this.liveness);
   }
 
   serverViews(): ServerView[] {

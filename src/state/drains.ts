@@ -4,11 +4,13 @@ import type { DrainEntry, ServerName } from "../core/types.ts";
 
 export type Drains = ReadonlyMap<ServerName, DrainEntry>;
 
-/** Newer wins; on equal times a drain beats an undrain, then the larger author, so merge is commutative. */
+/** Newer wins; on equal times a drain beats an undrain, then the larger author, then the
+ * larger reason: a total order, so merging in any order gives every node the same table. */
 function newer(a: DrainEntry, b: DrainEntry): boolean {
   if (a.atMs !== b.atMs) return a.atMs > b.atMs;
   if (a.drained !== b.drained) return a.drained;
-  return a.by > b.by;
+  if (a.by !== b.by) return a.by > b.by;
+  return a.reason > b.reason;
 }
 
 /** Returns the merged table, or undefined when nothing changed (so callers persist only on change). */

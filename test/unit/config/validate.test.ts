@@ -1,0 +1,291 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "smol-toml";
+import { formatConfigError, type ConfigError } from "../../../src/config/fields.ts";
+import { loadConfig, readSecret } from "../../../src/config/load.ts";
+import { validate } from "../../../src/config/validate.ts";
+
+// The minimal valid config, written as blocks so a row can swap or drop one of them.
+const NODE = `[node]
+name = "east-1"
+state_dir = "state"
+listen = ["/ip4/0.0.0.0/tcp/7946"]
+`;
+const REPORTER = `[reporter]
+server = "web-east-1"
+status_url = "http://127.0.0.1/server-status?auto"
+`;
+const CONTROLLER = `[controller]
+`;
+const NAMESERVER = `[nameserver]
+area = "east"
+listen = ["0.0.0.0:53"]
+`;
+const SITE = `[site]
+zone = "example.com"
+names = ["www", "shop.example.com"]
+secret_file = "site.secret"
+
+[site.areas.east]
+nameserver_addresses = ["198.51.100.53"]
+
+[site.areas.west]
+nameserver_addresses = ["203.0.113.53"]
+
+[site.servers.web-east-1]
+area = "east"
+addresses = ["198.51.100.10"]
+
+[site.servers.web-west-1]
+area = "west"
+addresses = ["203.0.113.10"]
+`;
+const BASE = [NODE, REPORTER, CONTROLLER, NAMESERVER, SITE].join("\n");
+
+const FILE = "node.toml";
+const BASE_DIR = "/etc/walrus";
+
+type Edit = (toml: string) => string;
+
+/** Replaces text that must occur exactly once, so a row whose edit misses fails loudly instead of testing the base. */
+const swap =
+  (from: string, to: string): Edit =>
+  (toml) => {
+    const n = toml.split(from).length - 1;
+    if (n !== 1) throw new Error(`edit target occurs ${n} times: ${JSON.stringify(from)}`);
+    return toml.replace(from, to);
+  };
+/** Adds lines right after a table header. */
+const add = (header: string, lines: string): Edit => swap(`${header}\n`, `${header}\n${lines}\n`);
+const drop = (text: string): Edit => swap(text, "");
+const all =
+  (...edits: Edit[]): Edit =>
+  (toml) =>
+    edits.reduce((t, e) => e(t), toml);
+
+const run = (toml: string) => validate(parse(toml) as Record<string, unknown>, FILE, BASE_DIR);
+
+function errorsOf(toml: string): ConfigError[] {
+  const r = run(toml);
+  if (r.ok) throw new Error("config was accepted unexpectedly");
+  return r.errors;
+}
+
+describe("validate: a minimal valid config", () => {
+  const r = run(BASE);
+
+  test("is accepted", () => {
+    expect(r.ok ? [] : r.errors.map(formatConfigError)).toEqual([]);
+  });
+
+  test("is normalised: names qualified, relative paths resolved against the base dir, defaults applied", () => {
+    if (!r.ok) throw new Error("rejected");
+    const { config } = r;
+    expect(config.file).toBe(FILE);
+    expect(config.node as unknown).toEqual({ name: "east-1", stateDir: "/etc/walrus/state", listen: ["/ip4/0.0.0.0/tcp/7946"], bootstrap: [] });
+    expect(config.site as unknown).toEqual({
+      zone: "example.com",
+      names: ["www.example.com", "shop.example.com"],
+      ttlSeconds: 20,
+      loadThreshold: 0.8,
+      balanceMargin: 0.2,
+      loadTerms: ["workers", "cpu", "runqueue", "memory"],
+      reportIntervalMs: 1000,
+      roundIntervalMs: 1000,
+      heartbeatIntervalMs: 500,
+      deadAfterMs: 3000,
+      hostmaster: "hostmaster.example.com",
+      secretFile: "/etc/walrus/site.secret",
+      areas: [
+        { name: "east", nameserverHost: "ns-east.example.com", nameserverAddresses: ["198.51.100.53"] },
+        { name: "west", nameserverHost: "ns-west.example.com", nameserverAddresses: ["203.0.113.53"] },
+      ],
+      servers: [
+        { name: "web-east-1", area: "east", addresses: ["198.51.100.10"] },
+        { name: "web-west-1", area: "west", addresses: ["203.0.113.10"] },
+      ],
+    });
+    expect(config.reporter as unknown).toEqual({ server: "web-east-1", statusUrl: "http://127.0.0.1/server-status?auto", timeoutMs: 800, fallCount: 2, riseCount: 2 });
+    expect(config.controller as unknown).toEqual({ priority: 100 });
+    expect(config.nameserver as unknown).toEqual({ area: "east", listen: [{ host: "0.0.0.0", port: 53 }] });
+    expect(config.notify).toEqual({});
+  });
+
+  test.each([
+    ["absolute state_dir is kept", swap('state_dir = "state"', 'state_dir = "/var/lib/walrus"'), "/var/lib/walrus"],
+    ["parent-relative state_dir is resolved", swap('state_dir = "state"', 'state_dir = "../walrus-state"'), "/etc/walrus-state"],
+  ])("%s", (_name, edit, stateDir) => {
+    const r2 = run(edit(BASE));
+    expect(r2.ok && r2.config.node.stateDir).toBe(stateDir);
+  });
+
+  test("a bracketed IPv6 nameserver listen address parses to host and port", () => {
+    const r2 = run(swap('listen = ["0.0.0.0:53"]', 'listen = ["[::]:5353"]')(BASE));
+    expect(r2.ok && r2.config.nameserver?.listen).toEqual([{ host: "::", port: 5353 }]);
+  });
+});
+
+describe("validate: rejected inputs", () => {
+  // [what, edit, key path, fragment of the expected text]
+  const rows: [string, Edit, string, string][] = [
+    ["unknown key in [node]", add("[node]", 'stat_dir = "x"'), "node.stat_dir", "(unknown key)"],
+    ["unknown key in [site]", add("[site]", "ttl_second = 5"), "site.ttl_second", "(unknown key)"],
+    ["unknown key in [reporter]", add("[reporter]", "timeout = 500"), "reporter.timeout", "(unknown key)"],
+    ["unknown top-level table", (t) => `${t}\n[nameservers]\n`, "nameservers", "(unknown key)"],
+    ["missing [node].name", drop('name = "east-1"\n'), "node.name", "a name of lower-case letters"],
+    ["name with upper case and underscore", swap('name = "east-1"', 'name = "East_1"'), "node.name", "a name of lower-case letters"],
+    ["name ending in a hyphen", swap('name = "east-1"', 'name = "east-"'), "node.name", "inner hyphens"],
+    ["node listen is host:port, not a multiaddr", swap('listen = ["/ip4/0.0.0.0/tcp/7946"]', 'listen = ["0.0.0.0:7946"]'), "node.listen[0]", "a libp2p TCP address"],
+    ["node listen empty", swap('listen = ["/ip4/0.0.0.0/tcp/7946"]', "listen = []"), "node.listen", "a list of libp2p addresses"],
+    ["ttl_seconds negative", add("[site]", "ttl_seconds = -1"), "site.ttl_seconds", "an integer from 0 to 3600 seconds"],
+    ["ttl_seconds too large", add("[site]", "ttl_seconds = 3601"), "site.ttl_seconds", "an integer from 0 to 3600 seconds"],
+    ["ttl_seconds fractional", add("[site]", "ttl_seconds = 1.5"), "site.ttl_seconds", "an integer"],
+    ["load_threshold 0", add("[site]", "load_threshold = 0"), "site.load_threshold", "a number from 0.01 to 10"],
+    ["load_terms with an unknown term", add("[site]", 'load_terms = ["workers", "disk"]'), "site.load_terms[1]", "one of workers, cpu, runqueue, memory"],
+    ["load_terms empty", add("[site]", "load_terms = []"), "site.load_terms", "at least one"],
+    ["area without nameserver_addresses", drop('nameserver_addresses = ["203.0.113.53"]\n'), "site.areas.west.nameserver_addresses", "a list of strings (at least one)"],
+    ["nameserver address is a host name, not an IP", swap('["198.51.100.53"]', '["ns.example.net"]'), "site.areas.east.nameserver_addresses[0]", "an IPv4 or IPv6 address"],
+    ["server address is not an IP", swap('["203.0.113.10"]', '["203.0.113.300"]'), "site.servers.web-west-1.addresses[0]", "an IPv4 or IPv6 address"],
+    [
+      "server with an unknown area",
+      (t) => `${t}\n[site.servers.web-north-1]\narea = "north"\naddresses = ["192.0.2.10"]\n`,
+      "site.servers.web-north-1.area",
+      "one of the areas east, west",
+    ],
+    ["area with no server", (t) => `${t}\n[site.areas.north]\nnameserver_addresses = ["192.0.2.53"]\n`, "site.servers", 'at least one server whose area is "north"'],
+    ["reporter.server not in site.servers", swap('server = "web-east-1"', 'server = "web-east-9"'), "reporter.server", "one of the servers in [site.servers]: web-east-1, web-west-1"],
+    ["reporter status_url not http", swap('status_url = "http://127.0.0.1/server-status?auto"', 'status_url = "127.0.0.1/server-status"'), "reporter.status_url", "an http:// or https:// URL"],
+    ["nameserver.area unknown", swap(NAMESERVER, '[nameserver]\narea = "north"\nlisten = ["0.0.0.0:53"]\n'), "nameserver.area", "one of the areas in [site.areas]: east, west"],
+    ["nameserver.listen with a host name", swap('listen = ["0.0.0.0:53"]', 'listen = ["localhost:53"]'), "nameserver.listen[0]", "an address and port"],
+    ["nameserver.listen with port 99999", swap('listen = ["0.0.0.0:53"]', 'listen = ["1.2.3.4:99999"]'), "nameserver.listen[0]", "an address and port"],
+    ["nameserver.listen without a port", swap('listen = ["0.0.0.0:53"]', 'listen = ["0.0.0.0"]'), "nameserver.listen[0]", "an address and port"],
+    ["no role tables at all", all(drop(REPORTER), drop(CONTROLLER), drop(NAMESERVER)), "(roles)", "at least one of the tables [reporter], [controller], [nameserver]"],
+    ["dead_after_ms below 2 × the default heartbeat", add("[site]", "dead_after_ms = 999"), "site.dead_after_ms", "at least twice heartbeat_interval_ms"],
+    ["dead_after_ms below 2 × a set heartbeat", add("[site]", "heartbeat_interval_ms = 2000\ndead_after_ms = 3999"), "site.dead_after_ms", "an integer from 4000 to 3600000 ms"],
+    ["notify.webhook not a URL", (t) => `${t}\n[notify]\nwebhook = "hooks.example.com"\n`, "notify.webhook", "an http:// or https:// URL"],
+  ];
+
+  // Reordered so the test name can show the key path.
+  const cases = rows.map(([what, edit, key, fragment]) => [what, key, fragment, edit] as const);
+
+  test.each(cases)("%s → error at %s", (_what, key, fragment, edit) => {
+    const errors = errorsOf(edit(BASE));
+    // Exactly the one error the row is about: no noise from the rest of the config.
+    expect(errors.map((e) => e.key)).toEqual([key]);
+    expect(errors[0]?.expected).toContain(fragment);
+    expect(errors[0]?.file).toBe(FILE);
+  });
+
+  // Known bug (src/config/validate.ts, qualify): every name not already in the zone gets the
+  // zone appended, so "www.example.org" becomes "www.example.org.example.com" and the
+  // "a name inside the zone" check can never fail. Flip to test() once fixed.
+  test("a balanced name outside the zone is rejected", () => {
+    const errors = errorsOf(swap('names = ["www", "shop.example.com"]', 'names = ["www.example.org"]')(BASE));
+    expect(errors.map((e) => e.key)).toEqual(["site.names[0]"]);
+  });
+
+  test("the value received is shown in the error", () => {
+    const [e] = errorsOf(add("[site]", "ttl_seconds = -1")(BASE));
+    expect(e && formatConfigError(e)).toBe("node.toml: site.ttl_seconds = -1: expected an integer from 0 to 3600 seconds");
+  });
+
+  test("dead_after_ms exactly 2 × heartbeat is accepted", () => {
+    const r = run(add("[site]", "dead_after_ms = 1000")(BASE));
+    expect(r.ok && r.config.site.deadAfterMs).toBe(1000);
+  });
+
+  test("several errors at once are all returned, each naming the file", () => {
+    const errors = errorsOf(
+      all(
+        add("[node]", 'stat_dir = "x"'),
+        swap('name = "east-1"', 'name = "East_1"'),
+        add("[site]", "ttl_seconds = -1\nload_threshold = 0"),
+        swap('server = "web-east-1"', 'server = "web-east-9"'),
+        swap('listen = ["0.0.0.0:53"]', 'listen = ["localhost:53"]'),
+      )(BASE),
+    );
+    expect(errors.map((e) => e.key).sort()).toEqual(
+      ["nameserver.listen[0]", "node.name", "node.stat_dir", "reporter.server", "site.load_threshold", "site.ttl_seconds"].sort(),
+    );
+    expect(errors).toHaveLength(6);
+    for (const e of errors) {
+      expect(e.file).toBe(FILE);
+      expect(formatConfigError(e).startsWith(`${FILE}: `)).toBe(true);
+    }
+  });
+});
+
+describe("loadConfig and readSecret (files)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "walrus-cfg-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  test("config.example.toml in the repo root is valid (the example config is a test)", () => {
+    const r = loadConfig(`${import.meta.dir}/../../../config.example.toml`);
+    expect(r.ok ? [] : r.errors.map(formatConfigError)).toEqual([]);
+    if (!r.ok) return;
+    expect(r.config.reporter && r.config.controller && r.config.nameserver ? "all roles" : "missing a role").toBe("all roles");
+    expect(r.config.site.names).toEqual(["www.example.com"]);
+  });
+
+  test("relative paths resolve against the config file's own directory", () => {
+    const r = loadConfig(write("node.toml", BASE));
+    expect(r.ok && [r.config.file, r.config.node.stateDir, r.config.site.secretFile]).toEqual([
+      join(dir, "node.toml"),
+      join(dir, "state"),
+      join(dir, "site.secret"),
+    ]);
+  });
+
+  test.each([
+    ["unterminated string", '[node]\nname = "x\n', "line 2, column 10"],
+    ["missing value", "[node]\nname = \n", "line 2, column 8"],
+  ])("TOML syntax error (%s) names line and column", (_what, text, where) => {
+    const path = write("broken.toml", text);
+    const r = loadConfig(path);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ file: path, key: where, value: "(syntax)" });
+    expect(r.errors[0]?.expected).toStartWith("valid TOML: ");
+  });
+
+  test("a missing file is one error naming the file", () => {
+    const path = join(dir, "absent.toml");
+    const r = loadConfig(path);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatchObject({ file: path, key: "(file)", value: path });
+    expect(r.errors[0]?.expected).toContain("a readable file");
+    expect(r.errors[0]?.expected).toContain("ENOENT");
+  });
+
+  test.each([
+    ["16 characters exactly", "0123456789abcdef", "0123456789abcdef"],
+    ["surrounding white space is ignored", "  0123456789abcdef0123\n\n", "0123456789abcdef0123"],
+  ])("readSecret accepts %s", (_what, text, secret) => {
+    const r = readSecret(write("ok.secret", text));
+    expect(r.ok && new TextDecoder().decode(r.secret)).toBe(secret);
+  });
+
+  test.each([
+    ["a short secret", "short.secret", "0123456789abcde\n", "shorter than 16 characters"],
+    ["a secret of white space only", "blank.secret", " ".repeat(40), "shorter than 16 characters"],
+    ["a missing file", "absent.secret", undefined, "cannot read the site secret"],
+  ])("readSecret rejects %s and says how to make one", (_what, name, text, fragment) => {
+    const path = text === undefined ? join(dir, name) : write(name, text);
+    const r = readSecret(path);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toStartWith(`${path}: `);
+    expect(r.error).toContain(fragment);
+    expect(r.error).toContain(`walrus keygen > ${path}`);
+  });
+});
