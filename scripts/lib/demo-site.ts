@@ -155,14 +155,19 @@ export async function walrus(args: string[]): Promise<{ code: number; stdout: st
   return { code: await p.exited, stdout, stderr };
 }
 
-/** Polls `check` until it returns true, or throws after timeoutMs. */
+/** Polls `check` until it returns true (a throw counts as not yet), or throws after timeoutMs. */
 export async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000, everyMs = 100): Promise<number> {
   const start = performance.now();
+  let last = "";
   while (performance.now() - start < timeoutMs) {
-    if (await check()) return performance.now() - start;
+    try {
+      if (await check()) return performance.now() - start;
+    } catch (err) {
+      last = `; last error: ${(err as Error).message}`;
+    }
     await Bun.sleep(everyMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`);
 }
 
 export async function setBusy(s: SiteLayout["servers"][number], busy: number): Promise<void> {

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# npm test: install what a fresh Debian machine lacks, build the binary, run every test, and
+# close with one "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || npm ci --no-audit --no-fund || exit 1
+bash scripts/ensure-tools.sh dig kdig || exit 1
+npm run --silent build || exit 1
+node_modules/.bin/tsc --noEmit -p . || { echo "0 passed, 1 failed (typecheck)"; exit 1; }
+log=$(mktemp)
+node_modules/.bin/bun test --timeout 60000 "$@" 2>&1 | tee "$log"
+code=${PIPESTATUS[0]}
+passed=$(grep -Eo '^ *[0-9]+ pass$' "$log" | grep -Eo '[0-9]+' | tail -1)
+failed=$(grep -Eo '^ *[0-9]+ fail$' "$log" | grep -Eo '[0-9]+' | tail -1)
+rm -f "$log"
+echo "${passed:-0} passed, ${failed:-0} failed"
+exit "$code"
