@@ -42,6 +42,7 @@ export async function startNameserver(init: { site: Site; digest: string; cfg: N
     if (applied && applied.master === a.master && (a.epoch < applied.epoch || (a.epoch === applied.epoch && a.seq <= applied.seq))) return;
     const before = applied;
     applied = a;
+    if (before?.master !== a.master) log.info("following the master's assignments", { master: a.master, epoch: a.epoch, seq: a.seq });
     const changed = JSON.stringify(before?.areas.map((x) => [x.area, x.servers])) !== JSON.stringify(a.areas.map((x) => [x.area, x.servers]));
     if (!changed) return;
     serial = Math.max(serial + 1, Math.floor(Date.now() / 1000));
