@@ -12,6 +12,8 @@ export interface DecideInput {
   threshold: number;
   /** Phase Four moves only to a cluster whose load is lower by at least this. */
   margin: number;
+  /** Clusters that received or lost an area within the cooldown (§6.2): balancing leaves them be. */
+  cooling?: ReadonlySet<AreaName>;
 }
 
 export interface Decision {
@@ -32,10 +34,20 @@ export function decide(input: DecideInput): Decision {
   // Phase One — problem notification: a PANIC server is out (like BYPASS) and a human is told.
   const panics = input.servers.filter((s) => s.state === "panic");
 
-  // Phase Two — locality preference: an area stays home while one home server is below threshold.
+  const cooling = input.cooling ?? new Set<AreaName>();
+
+  // Phase Two — locality preference: an area stays home while one home server is below
+  // threshold. Coming back home is a move like any other: while the area's current cluster
+  // or its home is cooling down, an area that functions where it is stays there (no ping-pong).
   for (const a of input.areas) {
     const home = cluster(a);
-    if (home.below.length) decided.set(a, { cluster: a, reason: "home", detail: `home cluster has ${home.below.length} server(s) below threshold ${input.threshold}` });
+    if (!home.below.length) continue;
+    const cur = cluster(current(a));
+    if (cur.name !== a && cur.functioning.length && (cooling.has(a) || cooling.has(cur.name))) {
+      decided.set(a, { cluster: cur.name, reason: "kept", detail: `home has room again, but ${cooling.has(a) ? a : cur.name} moved an area recently (cooldown)` });
+      continue;
+    }
+    decided.set(a, { cluster: a, reason: "home", detail: `home cluster has ${home.below.length} server(s) below threshold ${input.threshold}` });
   }
 
   // Phase Three — availability: an area whose cluster has no functioning server goes, round
@@ -53,16 +65,19 @@ export function decide(input: DecideInput): Decision {
 
   // Phase Four — load balancing, conservatively (§6.2): worst area first, each to the best
   // cluster that received nothing in this phase yet, only when that cluster has room below
-  // threshold and is better by the margin. At most one area lands on a cluster per round.
+  // threshold and is better by the margin. At most one area lands on a cluster per round, and
+  // clusters in their cooldown neither give nor take.
   const received = new Set<AreaName>();
   const remaining = input.areas
     .filter((a) => !decided.has(a))
     .sort((x, y) => byLoad(cluster(current(y)), cluster(current(x))));
   for (const a of remaining) {
     const cur = cluster(current(a));
-    const target = functioning.find(
-      (c) => c.name !== cur.name && !received.has(c.name) && c.below.length > 0 && c.load !== undefined && cur.load !== undefined && c.load + input.margin <= cur.load,
-    );
+    const target = cooling.has(cur.name)
+      ? undefined
+      : functioning.find(
+          (c) => c.name !== cur.name && !received.has(c.name) && !cooling.has(c.name) && c.below.length > 0 && c.load !== undefined && cur.load !== undefined && c.load + input.margin <= cur.load,
+        );
     if (target) {
       received.add(target.name);
       decided.set(a, { cluster: target.name, reason: "balance", detail: `${cur.name} load ${fmtLoad(cur.load)} → ${target.name} load ${fmtLoad(target.load)} (margin ${input.margin})` });

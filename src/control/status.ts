@@ -3,17 +3,18 @@ import type { NodeConfig } from "../config/types.ts";
 import type { Clock } from "../core/clock.ts";
 import { isLive } from "../membership/view.ts";
 import type { Bus } from "../net/bus.ts";
+import type { DecisionEntry } from "../ops/decision-log.ts";
 import type { Nameserver } from "../roles/nameserver.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import type { StatusReport } from "./protocol.ts";
 
-export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; bus: Bus; clock: Clock }): StatusReport {
+export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; bus: Bus; clock: Clock; decisions?: DecisionEntry[] }): StatusReport {
   const { config, digest, view } = s;
   const now = s.clock();
   const site = config.site;
   const master = view.master();
-  // The assignment in force: the one this nameserver applied, else the current master's.
-  const assignment = s.nameserver?.applied() ?? (master ? view.assignmentsBy.get(master) : undefined);
+  // What this node serves (a nameserver), else the assignment in force here.
+  const assignment = s.nameserver?.served().assignment ?? view.followed?.assignment;
   const byArea = new Map((assignment?.areas ?? []).map((a) => [a.area as string, a]));
   const views = view.serverViews();
   return {
@@ -49,5 +50,6 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
     }),
     dns: s.nameserver ? { queries: s.nameserver.stats.queries, responses: s.nameserver.stats.responses } : null,
     gossip: { peers: s.bus.connectedPeers().length, accepted: view.counters.accepted, rejected: view.counters.rejected },
+    decisions: s.decisions ?? [],
   };
 }

@@ -4,12 +4,12 @@
 import { recordReport, serverViews, type ReportRecord } from "../assign/server-view.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import type { Assignment, DrainEntry, PeerIdText, ServerName, ServerView, Site } from "../core/types.ts";
+import type { AreaName, Assignment, DrainEntry, PeerIdText, ServerName, ServerView, Site } from "../core/types.ts";
 import type { Bus } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
 import { candidates, isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
 import { mergeDrains, type Drains } from "../state/drains.ts";
-import type { StateDir } from "../state/store.ts";
+import type { StateStore } from "../state/store.ts";
 
 const DRAINS_FILE = "drains.json";
 const EPOCH_FILE = "epoch.json";
@@ -28,7 +28,7 @@ export interface SiteViewInit {
   roles: HeartbeatMsg["roles"];
   priority?: number;
   bus: Bus;
-  state: StateDir;
+  state: StateStore;
   clock: Clock;
   log: Logger;
 }
@@ -38,15 +38,21 @@ export class SiteView {
   drains: Drains = new Map();
   readonly reports = new Map<ServerName, ReportRecord>();
   /** The newest assignment heard from each master, kept so a view change can apply it at once. */
-  readonly assignmentsBy = new Map<PeerIdText, Assignment>();
+  readonly assignmentsBy = new Map<PeerIdText, { assignment: Assignment; receivedAtMs: number }>();
+  /** The assignment in force here: the newest from the master of this node's own view. */
+  followed: { assignment: Assignment; receivedAtMs: number } | undefined;
+  /** When each cluster last received or lost an area in a followed assignment (for cooldown). */
+  readonly clusterChangedAtMs = new Map<AreaName, number>();
   epochSeen = 0;
   readonly counters: Counters = { accepted: {}, rejected: {} };
   private readonly listeners: (() => void)[] = [];
   private readonly reportListeners: ((server: ServerName, changed: boolean) => void)[] = [];
-  private readonly assignmentListeners: (() => void)[] = [];
+  private readonly followListeners: (() => void)[] = [];
   private readonly serverNames: Set<string>;
   private lastMaster: PeerIdText | undefined;
   readonly liveness: Liveness;
+  /** Candidates are judged faster than other members: a frozen master must be replaced quickly. */
+  readonly candidateLiveness: Liveness;
   private readonly startedMs: number;
 
   constructor(private readonly init: SiteViewInit) {
@@ -54,6 +60,7 @@ export class SiteView {
     this.startedMs = init.clock();
     // A live member's next heartbeat (through any path) arrives within 1.5 intervals.
     this.liveness = { deadAfterMs: init.site.deadAfterMs, graceMs: 1.5 * init.site.heartbeatIntervalMs };
+    this.candidateLiveness = { ...this.liveness, deadAfterMs: init.site.candidateDeadAfterMs };
     const saved = init.state.readJson(DRAINS_FILE);
     if (Array.isArray(saved)) this.drains = mergeDrains(new Map(), saved as DrainEntry[], this.serverNames) ?? new Map();
     const epoch = init.state.readJson(EPOCH_FILE);
@@ -113,10 +120,10 @@ export class SiteView {
       case "assignment": {
         const a = msg.assignment;
         const prev = this.assignmentsBy.get(a.master);
-        if (prev && (a.epoch < prev.epoch || (a.epoch === prev.epoch && a.seq <= prev.seq))) return;
-        this.assignmentsBy.set(a.master, a);
+        if (prev && !isNewer(a, prev.assignment)) return;
+        this.assignmentsBy.set(a.master, { assignment: a, receivedAtMs: now });
         this.noteEpoch(a.epoch);
-        for (const l of this.assignmentListeners) l();
+        this.follow();
         return;
       }
       case "drain":
@@ -154,17 +161,18 @@ export class SiteView {
   }
 
   master(): PeerIdText | undefined {
-    return masterOf(this.members, this.init.digest, this.init.clock(), this.liveness);
+    return masterOf(this.members, this.init.digest, this.init.clock(), this.candidateLiveness);
   }
 
   candidates(): Member[] {
-    return candidates(this.members, this.init.digest, this.init.clock(), this.liveness);
+    return candidates(this.members, this.init.digest, this.init.clock(), this.candidateLiveness);
   }
 
   serverViews(): ServerView[] {
     return serverViews(this.init.site.servers, this.reports, this.drains, (p) => this.isLive(p), this.init.clock(), {
       loadTerms: this.init.site.loadTerms,
       deadAfterMs: this.init.site.deadAfterMs,
+      tempfailReuseMs: this.init.site.tempfailReuseMs,
     });
   }
 
@@ -188,8 +196,31 @@ export class SiteView {
   onReport(l: (server: ServerName, statusChanged: boolean) => void): void {
     this.reportListeners.push(l);
   }
-  onAssignment(l: () => void): void {
-    this.assignmentListeners.push(l);
+  /** Called when the assignment in force changes (a newer one, or another master's). */
+  onFollow(l: () => void): void {
+    this.followListeners.push(l);
+  }
+
+  /** Follows the newest assignment of the master of our own view, never an older one from the same master. */
+  private follow(): void {
+    const master = this.master();
+    const next = master ? this.assignmentsBy.get(master) : undefined;
+    const cur = this.followed;
+    if (!next || next === cur) return;
+    if (cur && cur.assignment.master === next.assignment.master && !isNewer(next.assignment, cur.assignment)) return;
+    if (cur) {
+      const before = new Map(cur.assignment.areas.map((x) => [x.area, x.cluster]));
+      for (const x of next.assignment.areas) {
+        const was = before.get(x.area);
+        if (was !== undefined && was !== x.cluster) {
+          this.clusterChangedAtMs.set(was, next.receivedAtMs);
+          this.clusterChangedAtMs.set(x.cluster, next.receivedAtMs);
+        }
+      }
+    }
+    if (cur?.assignment.master !== next.assignment.master) this.init.log.info("following the master's assignments", { master: next.assignment.master, epoch: next.assignment.epoch, seq: next.assignment.seq });
+    this.followed = next;
+    for (const l of this.followListeners) l();
   }
 
   private changed(): void {
@@ -197,6 +228,7 @@ export class SiteView {
     if (m !== this.lastMaster) {
       this.init.log.info("master changed", { master: m ?? "(none)", node: m ? (this.members.get(m)?.node ?? "?") : "-" });
       this.lastMaster = m;
+      this.follow();
     }
     for (const l of this.listeners) l();
   }
@@ -219,4 +251,9 @@ export class SiteView {
   private count(kind: keyof Counters, key: string): void {
     this.counters[kind][key] = (this.counters[kind][key] ?? 0) + 1;
   }
+}
+
+/** Orders two assignments of one master: epoch first, then sequence. */
+export function isNewer(a: Assignment, b: Assignment): boolean {
+  return a.epoch > b.epoch || (a.epoch === b.epoch && a.seq > b.seq);
 }

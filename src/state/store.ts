@@ -4,7 +4,32 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
-export class StateDir {
+/** What roles need of the state directory; the simulator gives them an in-memory one. */
+export interface StateStore {
+  read(name: string): Uint8Array | undefined;
+  readJson(name: string): unknown;
+  write(name: string, data: Uint8Array | string, mode?: number): void;
+  writeJson(name: string, value: unknown): void;
+}
+
+export class MemoryStore implements StateStore {
+  readonly files = new Map<string, Uint8Array>();
+  read(name: string): Uint8Array | undefined {
+    return this.files.get(name);
+  }
+  readJson(name: string): unknown {
+    const b = this.files.get(name);
+    return b ? JSON.parse(new TextDecoder().decode(b)) : undefined;
+  }
+  write(name: string, data: Uint8Array | string): void {
+    this.files.set(name, typeof data === "string" ? new TextEncoder().encode(data) : data);
+  }
+  writeJson(name: string, value: unknown): void {
+    this.write(name, JSON.stringify(value));
+  }
+}
+
+export class StateDir implements StateStore {
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
   }

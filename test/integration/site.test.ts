@@ -1,11 +1,13 @@
 // A whole three-area site as real processes on loopback (the compiled binary, fake Apache
 // status pages), queried with real `dig`: the walking skeleton end to end.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { digA, startNode, startWeb, until, walrus, WALRUS, writeSite, type Proc, type SiteLayout } from "../../scripts/lib/demo-site.ts";
 import type { StatusReport } from "../../src/control/protocol.ts";
+
+setDefaultTimeout(60_000);
 
 let site: SiteLayout;
 const procs = new Map<string, Proc>();

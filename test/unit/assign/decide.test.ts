@@ -162,3 +162,22 @@ describe("determinism and shape", () => {
     expect(summary(decide(input("a1:up:0.9 b1:up:0.85 c1:up:0.85", { a: "zz" })))).toBe("a→a(kept) b→b(kept) c→c(kept)");
   });
 });
+
+describe("cooldown (§6.2: calm balancing)", () => {
+  const cooling = (...names: string[]) => ({ cooling: new Set(names.map(areaName)) });
+  test("a cooling cluster receives no area in Phase Four", () => {
+    expect(summary(decide(input("a1:up:0.95 b1:up:0.9 c1:up:0.2", {}, cooling("c"))))).toBe("a→a(kept) b→b(kept) c→c(home)");
+  });
+  test("an area on a cooling cluster is not balanced away", () => {
+    expect(summary(decide(input("a1:up:0.95 b1:up:0.9 c1:up:0.2", {}, cooling("a"))))).toBe("a→a(kept) b→c(balance) c→c(home)");
+  });
+  test("an area does not come home while its current cluster is cooling", () => {
+    expect(summary(decide(input("a1:up:0.3 b1:up:0.5 c1:up:0.3", { a: "c" }, cooling("c"))))).toBe("a→c(kept) b→b(home) c→c(home)");
+  });
+  test("an area does not come home while its home is cooling", () => {
+    expect(summary(decide(input("a1:up:0.3 b1:up:0.5 c1:up:0.3", { a: "c" }, cooling("a"))))).toBe("a→c(kept) b→b(home) c→c(home)");
+  });
+  test("availability ignores cooldown: a dead cluster's area moves at once", () => {
+    expect(summary(decide(input("a1:up:0.3 b1:up:0.5 c1:dead", { a: "c" }, cooling("a", "b", "c"))))).toBe("a→a(home) b→b(home) c→a(availability)");
+  });
+});
