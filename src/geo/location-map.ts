@@ -1,0 +1,92 @@
+// The site's location map: client or resolver prefix → area, longest prefix wins. Parsed from
+// "CIDR AREA" lines (the map file) or strings (the [site] config), then built into one trie per
+// address family. Pure: the caller reads the file.
+
+import { createHash } from "node:crypto";
+import type { AreaName } from "../core/types.ts";
+import { ADDRESS_BITS, formatPrefix, parsePrefix, type Family, type Prefix } from "./address.ts";
+import { PrefixTrie, type TrieMatch } from "./prefix-trie.ts";
+
+export interface LocationEntry {
+  prefix: Prefix;
+  area: AreaName;
+  /** Where it was written, for error messages: "site.location_map[2]" or "map.txt line 7". */
+  origin: string;
+}
+
+/** A problem with one line or entry, in the terms of a config error. */
+export interface MapProblem {
+  /** The key path ("site.location_map[2]") or "line 7". */
+  where: string;
+  value: string;
+  expected: string;
+}
+
+export interface MapLookup extends TrieMatch {
+  /** The deciding entry's area, when one matched. */
+  area: AreaName | undefined;
+}
+
+/** One "CIDR AREA" entry, or why it is not one. */
+export function parseEntry(text: string, areas: ReadonlySet<string>): { prefix: Prefix; area: AreaName } | string {
+  const words = text.trim().split(/\s+/);
+  if (words.length !== 2 || !words[0] || !words[1]) return 'a prefix and an area separated by white space, such as "192.0.2.0/24 east"';
+  const prefix = parsePrefix(words[0]);
+  if (typeof prefix === "string") return prefix;
+  if (!areas.has(words[1])) return `an area of the site (${[...areas].join(", ")}), not "${words[1]}"`;
+  return { prefix, area: words[1] as AreaName };
+}
+
+/** A map file's text: one entry per line; "#" starts a comment; blank lines are skipped. */
+export function parseMapText(text: string, areas: ReadonlySet<string>, fileName: string): { entries: LocationEntry[]; problems: MapProblem[] } {
+  const entries: LocationEntry[] = [];
+  const problems: MapProblem[] = [];
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.replace(/#.*/, "").trim();
+    if (line === "") return;
+    const where = `line ${i + 1}`;
+    const parsed = parseEntry(line, areas);
+    if (typeof parsed === "string") problems.push({ where, value: line, expected: parsed });
+    else entries.push({ ...parsed, origin: `${fileName} ${where}` });
+  });
+  return { entries, problems };
+}
+
+/** Entries naming the same prefix twice with different areas: overlaps are fine, ties are not. */
+export function conflicts(entries: readonly LocationEntry[]): MapProblem[] {
+  const seen = new Map<string, LocationEntry>();
+  const problems: MapProblem[] = [];
+  for (const e of entries) {
+    const key = formatPrefix(e.prefix);
+    const first = seen.get(key);
+    if (!first) seen.set(key, e);
+    else if (first.area !== e.area) problems.push({ where: e.origin, value: `${key} ${e.area}`, expected: `one area per prefix (${first.origin} maps it to ${first.area})` });
+  }
+  return problems;
+}
+
+export class LocationMap {
+  /** Digest of the entries in canonical order: equal maps have equal versions wherever written. */
+  readonly version: string;
+  readonly size: number;
+  private readonly areas: AreaName[];
+  private readonly tries: Record<Family, PrefixTrie>;
+
+  constructor(entries: readonly LocationEntry[]) {
+    this.areas = [...new Set(entries.map((e) => e.area))].sort();
+    const index = new Map(this.areas.map((a, i) => [a, i]));
+    const lines = [...new Set(entries.map((e) => `${formatPrefix(e.prefix)} ${e.area}`))].sort();
+    this.size = lines.length;
+    this.version = lines.length === 0 ? "none" : createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 12);
+    const trie = (family: Family) =>
+      new PrefixTrie(entries.filter((e) => e.prefix.family === family).map((e) => ({ bytes: e.prefix.bytes, length: e.prefix.length, value: index.get(e.area) ?? 0 })));
+    this.tries = { 4: trie(4), 6: trie(6) };
+  }
+
+  /** The longest prefix covering the first `bits` bits of an address (all of them by default). */
+  lookup(family: Family, bytes: Uint8Array, bits: number = ADDRESS_BITS[family]): MapLookup {
+    const m = this.tries[family].lookup(bytes, bits) as MapLookup;
+    m.area = m.value >= 0 ? this.areas[m.value] : undefined;
+    return m;
+  }
+}

@@ -1,0 +1,63 @@
+// Counts of how queries were steered, per area, and the resolver prefixes most often seen that
+// the map does not cover (so an operator knows what to add). Bounded whatever the traffic.
+
+import type { AreaName } from "../core/types.ts";
+import { formatPrefix, truncate, type Address } from "./address.ts";
+import type { Steering, SteeredBy } from "./steer.ts";
+
+/** Uncovered resolvers are grouped by these prefixes: a resolver farm's egress block, not one host. */
+const UNCOVERED_PREFIX_LENGTH = { 4: 24, 6: 48 } as const;
+/** Distinct uncovered prefixes tracked; beyond it the rarest is replaced (space-saving top-k). */
+const UNCOVERED_TRACKED = 256;
+
+export type SteeringByArea = Record<string, Record<SteeredBy, number>>;
+
+/** A plain snapshot, as `walrus status` and the metrics show it. */
+export interface SteeringSnapshot {
+  byArea: SteeringByArea;
+  /** Most frequent first; `queries` may overcount by at most the count of the entry it replaced. */
+  uncovered: { prefix: string; queries: number }[];
+}
+
+export class SteeringCounts {
+  /** Read directly by the metrics exporter: area → how → queries. */
+  readonly byArea: SteeringByArea;
+  private readonly uncovered = new Map<string, number>();
+
+  constructor(areas: readonly AreaName[]) {
+    this.byArea = Object.fromEntries(areas.map((a) => [a, { ecs: 0, resolver: 0, fallback: 0 }]));
+  }
+
+  count(s: Steering): void {
+    const area = (this.byArea[s.area as string] ??= { ecs: 0, resolver: 0, fallback: 0 });
+    area[s.by]++;
+    if (s.uncovered) this.noteUncovered(s.uncovered);
+  }
+
+  snapshot(top = 20): SteeringSnapshot {
+    const byArea: SteeringByArea = {};
+    for (const [a, c] of Object.entries(this.byArea)) byArea[a] = { ...c };
+    const uncovered = [...this.uncovered].sort((x, y) => y[1] - x[1]).slice(0, top).map(([prefix, queries]) => ({ prefix, queries }));
+    return { byArea, uncovered };
+  }
+
+  private noteUncovered(a: Address): void {
+    const length = UNCOVERED_PREFIX_LENGTH[a.family];
+    const key = formatPrefix({ family: a.family, bytes: truncate(a.bytes, length), length });
+    const n = this.uncovered.get(key);
+    if (n !== undefined) {
+      this.uncovered.set(key, n + 1);
+      return;
+    }
+    if (this.uncovered.size < UNCOVERED_TRACKED) {
+      this.uncovered.set(key, 1);
+      return;
+    }
+    let rarest = "";
+    let least = Infinity;
+    for (const [k, c] of this.uncovered) if (c < least) [rarest, least] = [k, c];
+    this.uncovered.delete(rarest);
+    this.uncovered.set(key, least + 1);
+  }
+}
+
