@@ -1,6 +1,17 @@
 // `walrus status` as text readable at a glance.
 import type { StatusReport } from "../control/protocol.ts";
 
+/** Each reason said the way an operator asks "why does this area point there?". */
+const WHY: Record<string, string> = {
+  home: "home and healthy",
+  availability: "forced by availability",
+  balance: "moved by balancing",
+  kept: "kept (no better cluster)",
+  "none-functioning": "nothing functions anywhere",
+  unassigned: "no assignment yet",
+};
+const DECISIONS_SHOWN = 10;
+
 export function formatStatus(s: StatusReport): string {
   const out: string[] = [];
   const master = s.master ? `${s.master.node}${s.master.self ? " (this node)" : ""}` : "NONE (no live controller candidate)";
@@ -8,7 +19,7 @@ export function formatStatus(s: StatusReport): string {
   out.push(`master: ${master}`);
   if (s.assignment) out.push(`assignment: epoch ${s.assignment.epoch} seq ${s.assignment.seq}, ${(s.assignment.ageMs / 1000).toFixed(1)} s old`);
   out.push("");
-  out.push(table(["AREA", "→ CLUSTER", "SERVERS", "WHY"], s.areas.map((a) => [a.area, a.cluster, a.servers.join(" ") || "-", `${a.reason}: ${a.detail}`])));
+  out.push(table(["AREA", "→ CLUSTER", "SERVERS", "WHY"], s.areas.map((a) => [a.area, a.cluster, a.servers.join(" ") || "-", `${WHY[a.reason] ?? a.reason}: ${a.detail}`])));
   out.push("");
   out.push(
     table(
@@ -29,6 +40,15 @@ export function formatStatus(s: StatusReport): string {
       s.members.map((m) => [m.node, m.roles.join(","), m.priority === null ? "-" : String(m.priority), m.live ? "yes" : "no", m.siteMatches ? `heard ${(m.heardAgoMs / 1000).toFixed(1)} s ago` : "SITE CONFIG DIFFERS: left out"]),
     ),
   );
+  if (s.decisions.length) {
+    out.push("", `recent decisions (newest first, of ${s.decisions.length} kept):`);
+    out.push(
+      table(
+        ["TIME (UTC)", "AREA", "MOVE", "REASON", "FIGURES"],
+        s.decisions.slice(0, DECISIONS_SHOWN).map((d) => [new Date(d.atMs).toISOString().slice(11, 19), d.area, d.from === null ? `→ ${d.to}` : d.from === d.to ? `stays ${d.to}` : `${d.from} → ${d.to}`, WHY[d.reason] ?? d.reason, d.detail]),
+      ),
+    );
+  }
   if (s.dns) out.push("", `dns: ${s.dns.queries} queries; ${Object.entries(s.dns.responses).map(([k, v]) => `${k} ${v}`).join(", ") || "no responses yet"}`);
   const rejected = Object.entries(s.gossip.rejected);
   out.push(`gossip: ${s.gossip.peers} connected peers${rejected.length ? `; rejected ${rejected.map(([k, v]) => `${k} ${v}`).join(", ")}` : ""}`);

@@ -1,4 +1,5 @@
 // The local control socket's protocol: one JSON request line, one JSON reply line.
+import type { DecisionEntry } from "../ops/decision-log.ts";
 import type { AssignReason, ServerState } from "../core/types.ts";
 
 export const SOCKET_FILE = "control.sock";
@@ -21,4 +22,6 @@ export interface StatusReport {
   servers: { name: string; cluster: string; state: ServerState; measured: string; load: number | null; threshold: number; drained: boolean; drainReason: string; reason: string }[];
   dns: { queries: number; responses: Record<string, number> } | null;
   gossip: { peers: number; accepted: Record<string, number>; rejected: Record<string, number> };
+  /** Recent changes of where areas point, newest first (see ops/decision-log.ts). */
+  decisions: DecisionEntry[];
 }
