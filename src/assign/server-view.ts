@@ -13,8 +13,10 @@ export interface ReportRecord {
 
 export interface ViewRules {
   loadTerms: readonly LoadTerm[];
-  /** A report older than this, or a TEMPFAIL whose last good figures are older, counts as dead. */
+  /** A report older than this counts as dead. */
   deadAfterMs: number;
+  /** A TEMPFAIL server's last OK figures are reused while younger than this (site.tempfail_reuse_ms). */
+  tempfailReuseMs: number;
 }
 
 /** Folds a new report into the record kept for its server. */
@@ -47,8 +49,10 @@ export function serverViews(
       case "bypass":
         return { ...base, state: "bypass", reason: r.reason ?? "bypass" };
       case "tempfail": {
+        // §5.3: the reporter could not measure, so keep last round's figures, but not forever:
+        // past tempfailReuseMs the server is up with no load, functioning for no phase.
         const good = rec.lastGood;
-        if (good && nowMs - good.atMs <= rules.deadAfterMs) return { ...base, state: "tempfail", load: good.load, reason: r.reason ?? "tempfail" };
+        if (good && nowMs - good.atMs <= rules.tempfailReuseMs) return { ...base, state: "tempfail", load: good.load, reason: r.reason ?? "tempfail" };
         return { ...base, state: "tempfail", reason: `${r.reason ?? "tempfail"}; no recent figures to reuse` };
       }
       case "ok":

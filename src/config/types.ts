@@ -5,16 +5,25 @@ export interface HostPort {
   port: number;
 }
 
+/** Where the reporter learns how the web server is ([reporter] source and its keys). */
+export type WebSourceConfig =
+  | { kind: "apache"; statusUrl: string; maxWorkers?: number }
+  | { kind: "nginx"; statusUrl: string; capacity: number }
+  | { kind: "http"; url: string; expectStatus: number; expectBody?: string }
+  | { kind: "tcp"; address: HostPort };
+
 export interface ReporterConfig {
   /** The server (a key of [site.servers]) this reporter measures. */
   server: ServerName;
-  /** Apache mod_status page in ?auto form. */
-  statusUrl: string;
+  source: WebSourceConfig;
+  /** Limit on each probe, and on the bypass command. */
   timeoutMs: number;
   /** Consecutive failed probes before PANIC. */
   fallCount: number;
   /** Consecutive good probes before a PANIC clears. */
   riseCount: number;
+  /** Run every collection; a non-zero exit or a timeout means BYPASS. */
+  bypassCommand?: string;
 }
 
 export interface ControllerConfig {

@@ -4,6 +4,8 @@ import { resolve } from "node:path";
 import { areaName, LOAD_TERMS, serverName, type AreaSpec, type LoadTerm, type ServerSpec, type Site } from "../core/types.ts";
 import { Fields, isTable, join, type ConfigError, type Table } from "./fields.ts";
 import type { HostPort, NodeConfig } from "./types.ts";
+import { parseHostPort } from "./host-port.ts";
+import { validateReporter } from "./reporter.ts";
 
 export type Validated = { ok: true; config: NodeConfig } | { ok: false; errors: ConfigError[] };
 
@@ -36,18 +38,7 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   const config: NodeConfig = { file, node, site, notify: {} };
 
   const rep = f.table(raw, "", "reporter", false);
-  if (rep) {
-    f.known(rep, "reporter", ["server", "status_url", "timeout_ms", "fall_count", "rise_count"]);
-    const server = f.string(rep, "reporter", "server");
-    if (server && !servers.has(server)) f.fail("reporter.server", server, `one of the servers in [site.servers]: ${[...servers].join(", ")}`);
-    config.reporter = {
-      server: serverName(server),
-      statusUrl: f.string(rep, "reporter", "status_url", { pattern: /^https?:\/\/\S+$/, expected: "an http:// or https:// URL of the mod_status ?auto page" }),
-      timeoutMs: f.number(rep, "reporter", "timeout_ms", { default: Math.min(800, site.reportIntervalMs), min: 50, max: 60_000, integer: true, unit: "ms" }),
-      fallCount: f.number(rep, "reporter", "fall_count", { default: 2, min: 1, max: 100, integer: true }),
-      riseCount: f.number(rep, "reporter", "rise_count", { default: 2, min: 1, max: 100, integer: true }),
-    };
-  }
+  if (rep) config.reporter = validateReporter(f, rep, servers, site.reportIntervalMs);
 
   const ctl = f.table(raw, "", "controller", false);
   if (ctl) {
@@ -79,7 +70,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   const p = "site";
   f.known(t, p, [
     "zone", "names", "ttl_seconds", "load_threshold", "balance_margin", "load_terms", "report_interval_ms",
-    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "hostmaster", "secret_file", "areas", "servers",
+    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "hostmaster", "secret_file", "areas", "servers",
   ]);
   const zone = f.string(t, p, "zone", { pattern: HOSTNAME, expected: 'a lower-case domain name without trailing dot, such as "example.com"' });
   const names = f.strings(t, p, "names", {
@@ -89,6 +80,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   }).map((s) => qualify(s, zone));
   const reportIntervalMs = f.number(t, p, "report_interval_ms", { default: 1000, min: 100, max: 600_000, integer: true, unit: "ms" });
   const heartbeatIntervalMs = f.number(t, p, "heartbeat_interval_ms", { default: 500, min: 50, max: 60_000, integer: true, unit: "ms" });
+  const deadAfterMs = f.number(t, p, "dead_after_ms", { default: 3 * Math.max(reportIntervalMs, heartbeatIntervalMs), min: 2 * heartbeatIntervalMs, max: 3_600_000, integer: true, unit: "ms (at least twice heartbeat_interval_ms)" });
   const site: Site = {
     zone,
     names,
@@ -103,7 +95,8 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     reportIntervalMs,
     roundIntervalMs: f.number(t, p, "round_interval_ms", { default: 1000, min: 100, max: 600_000, integer: true, unit: "ms" }),
     heartbeatIntervalMs,
-    deadAfterMs: f.number(t, p, "dead_after_ms", { default: 3 * Math.max(reportIntervalMs, heartbeatIntervalMs), min: 2 * heartbeatIntervalMs, max: 3_600_000, integer: true, unit: "ms (at least twice heartbeat_interval_ms)" }),
+    deadAfterMs,
+    tempfailReuseMs: f.number(t, p, "tempfail_reuse_ms", { default: deadAfterMs, min: 0, max: 3_600_000, integer: true, unit: "ms" }),
     hostmaster: f.string(t, p, "hostmaster", { default: `hostmaster.${zone}`, pattern: HOSTNAME, expected: "a domain name (the SOA contact, with @ written as a dot)" }),
     secretFile: resolve(baseDir, f.string(t, p, "secret_file", { expected: "a path to the site's shared secret (make one with `walrus keygen`)" })),
     areas: [],
@@ -155,15 +148,6 @@ function multiaddrProblem(s: string): string | undefined {
 
 function ipProblem(s: string): string | undefined {
   return isIP(s) ? undefined : "an IPv4 or IPv6 address";
-}
-
-/** "host:port" or "[v6]:port". */
-export function parseHostPort(s: string): HostPort | undefined {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:\]]+):(\d+)$/.exec(s);
-  if (!m?.[1] || !m[2]) return undefined;
-  const port = Number(m[2]);
-  if (!isIP(m[1]) || port > 65535) return undefined;
-  return { host: m[1], port };
 }
 
 /** A single label is relative to the zone ("www"); a name with dots is absolute, with or

@@ -48,6 +48,8 @@ export interface Site {
   heartbeatIntervalMs: number;
   /** A peer (or a server's report) unheard of for this long is taken as dead. */
   deadAfterMs: number;
+  /** How long the controller reuses a TEMPFAIL server's last OK figures (thesis §5.3). */
+  tempfailReuseMs: number;
   /** SOA contact, as a domain name (hostmaster.example.test). */
   hostmaster: string;
   secretFile: string;
@@ -75,11 +77,17 @@ export interface HostStats {
   blocked: number;
 }
 
-/** §5.2 web server statistics. */
+/** §5.2 web server statistics. nginx has no workers to count: its connections stand in. */
 export interface WebStats {
   hits: number; // total requests served since start
-  busyWorkers: number;
-  maxWorkers: number;
+  busyWorkers: number; // Apache: busy workers; nginx: active connections
+  maxWorkers: number; // Apache: scoreboard slots or the configured limit; nginx: configured capacity
+  /** Hits per second over the interval since the previous reading; absent on the first or after a restart. */
+  requestsPerSecond?: number;
+  /** nginx only: connections reading a request, writing a reply, idle in keep-alive. */
+  reading?: number;
+  writing?: number;
+  waiting?: number;
 }
 
 export interface Report {

@@ -1,45 +1,57 @@
-// The reporter's I/O shell: reads /proc and the local web server's status page once per call.
-// All judgement lives in the pure parsers (proc.ts, mod-status.ts) and in verdict.ts.
+// The reporter's I/O shell: once per call, reads /proc (and the container's cgroup v2 files),
+// asks the web source, and runs the operator's bypass command, all at once. All judgement
+// lives in the pure parsers and in verdict.ts.
 
 import { readFile } from "node:fs/promises";
-import type { HostStats, WebStats } from "../core/types.ts";
-import { parseModStatus } from "./mod-status.ts";
+import type { HostStats } from "../core/types.ts";
+import { runBypassCommand } from "./bypass-command.ts";
+import { cgroupV2Path, limitHostStats, parseCgroupSample, type CgroupFiles, type CgroupSample } from "./cgroup.ts";
+import { errorText } from "./probe-error.ts";
 import { hostStatsBetween, pageSizeFromAuxv, parseProcSample, type Parsed, type ProcSample } from "./proc.ts";
+import type { WebReading, WebSource } from "./web-source.ts";
 
 export interface Collection {
-  /** null on the very first sample (no interval yet) or when /proc could not be read. */
+  /** null on the very first sample (no interval yet) or when /proc or cgroup files could not be read. */
   host: HostStats | null;
   hostError?: string;
-  /** null when the status page could not be fetched or parsed. */
-  web: WebStats | null;
-  /** e.g. "connection refused", "HTTP 503", "timeout after 800 ms", "parse: no BusyWorkers". */
-  webError?: string;
-  /**
-   * The web server itself looks down: refused/reset, timeout, HTTP 5xx, or unreachable otherwise.
-   * False for a page that was fetched but did not parse (or a 4xx: the server answered).
-   */
-  webDown: boolean;
+  web: WebReading;
+  /** Why the bypass command failed this time; absent when it passed or none is configured. */
+  bypassError?: string;
 }
 
 export interface CollectorOptions {
-  statusUrl: string;
-  timeoutMs: number;
-  /** Where to find stat, meminfo and vmstat; tests point it at fixture directories. */
+  source: WebSource;
+  /** The operator's command, run at every collection; failing means BYPASS. */
+  bypass?: { command: string; timeoutMs: number };
+  /** Where to find stat, meminfo, vmstat and self/cgroup; tests point it at fixture directories. */
   procRoot?: string;
+  /** The cgroup v2 directory to read; default: found from self/cgroup under /sys/fs/cgroup. */
+  cgroupDir?: string;
 }
 
 export interface Collector {
   collect(nowMs: number): Promise<Collection>;
 }
 
-/** A status page is a few KiB; anything past this is not one. */
-const MAX_BODY_BYTES = 64 * 1024;
 const DEFAULT_PAGE_SIZE = 4096;
+const CGROUP_FILES: Record<keyof CgroupFiles, string> = {
+  cpuMax: "cpu.max",
+  cpuStat: "cpu.stat",
+  memoryMax: "memory.max",
+  memoryCurrent: "memory.current",
+  memoryStat: "memory.stat",
+};
+
+interface Sample {
+  proc: ProcSample;
+  cgroup: CgroupSample;
+}
 
 export function createCollector(opts: CollectorOptions): Collector {
   const procRoot = opts.procRoot ?? "/proc";
   let pageSize: Promise<number> | undefined;
-  let prev: ProcSample | undefined;
+  let cgroupDir: Promise<string | undefined> | undefined;
+  let prev: Sample | undefined;
 
   async function host(nowMs: number): Promise<Pick<Collection, "host" | "hostError">> {
     // pswpout counts pages; read the kernel's page size once (64 KiB on some arm64 builds).
@@ -47,19 +59,29 @@ export function createCollector(opts: CollectorOptions): Collector {
       (b) => pageSizeFromAuxv(b) ?? DEFAULT_PAGE_SIZE,
       () => DEFAULT_PAGE_SIZE,
     );
-    const cur = await readProc(procRoot, nowMs);
-    if (!cur.ok) return { host: null, hostError: cur.error };
+    // A process does not change cgroup under a running reporter: find the directory once.
+    cgroupDir ??= opts.cgroupDir !== undefined ? Promise.resolve(opts.cgroupDir) : findCgroupDir(procRoot);
+    const [proc, cgroup] = await Promise.all([readProc(procRoot, nowMs), cgroupDir.then((dir) => readCgroup(dir, nowMs))]);
+    if (!proc.ok) return { host: null, hostError: proc.error };
+    if (!cgroup.ok) return { host: null, hostError: cgroup.error };
     const last = prev;
-    prev = cur.value;
+    prev = { proc: proc.value, cgroup: cgroup.value };
     if (last === undefined) return { host: null, hostError: "first sample: no interval measured yet" };
-    if (nowMs <= last.atMs) return { host: null, hostError: "clock did not move forward: interval restarted" };
-    return { host: hostStatsBetween(last, cur.value, await pageSize) };
+    if (nowMs <= last.proc.atMs) return { host: null, hostError: "clock did not move forward: interval restarted" };
+    const stats = hostStatsBetween(last.proc, proc.value, await pageSize);
+    return { host: limitHostStats(stats, last.cgroup, cgroup.value) };
   }
+
+  const bypass = async (): Promise<Pick<Collection, "bypassError">> => {
+    if (opts.bypass === undefined) return {};
+    const error = await runBypassCommand(opts.bypass.command, opts.bypass.timeoutMs);
+    return error === undefined ? {} : { bypassError: error };
+  };
 
   return {
     async collect(nowMs) {
-      const [h, w] = await Promise.all([host(nowMs), probeWeb(opts.statusUrl, opts.timeoutMs)]);
-      return { ...h, ...w };
+      const [h, web, b] = await Promise.all([host(nowMs), opts.source.read(nowMs), bypass()]);
+      return { ...h, web, ...b };
     },
   };
 }
@@ -74,55 +96,29 @@ async function readProc(root: string, atMs: number): Promise<Parsed<ProcSample>>
   }
 }
 
-async function probeWeb(url: string, timeoutMs: number): Promise<Pick<Collection, "web" | "webError" | "webDown">> {
-  const down = (webError: string) => ({ web: null, webError, webDown: true });
-  const unreadable = (webError: string) => ({ web: null, webError, webDown: false });
-  let body: string | undefined;
+async function findCgroupDir(procRoot: string): Promise<string | undefined> {
+  const text = await readFile(`${procRoot}/self/cgroup`, "utf8").catch(() => undefined);
+  const path = text === undefined ? undefined : cgroupV2Path(text);
+  return path === undefined ? undefined : `/sys/fs/cgroup${path === "/" ? "" : path}`;
+}
+
+/** Missing files are normal (no limit set, or a v1 host); any other read error is reported. */
+async function readCgroup(dir: string | undefined, atMs: number): Promise<Parsed<CgroupSample>> {
+  if (dir === undefined) return { ok: true, value: { atMs } };
+  const files: CgroupFiles = {};
   try {
-    // The timeout covers the body too: a server that stalls mid-page is as down as one that never answers.
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    if (res.status >= 500) {
-      await res.body?.cancel();
-      return down(`HTTP ${res.status}`);
-    }
-    if (!res.ok) {
-      await res.body?.cancel();
-      return unreadable(`HTTP ${res.status}`); // e.g. 403/404: up, but mod_status is not reachable
-    }
-    body = await readCapped(res, MAX_BODY_BYTES);
+    await Promise.all(
+      (Object.keys(CGROUP_FILES) as (keyof CgroupFiles)[]).map(async (key) => {
+        const text = await readFile(`${dir}/${CGROUP_FILES[key]}`, "utf8").catch((e: unknown) => {
+          if (e instanceof Error && "code" in e && e.code === "ENOENT") return undefined;
+          throw e;
+        });
+        if (text !== undefined) files[key] = text;
+      }),
+    );
   } catch (e) {
-    return down(fetchErrorText(e, timeoutMs));
+    return { ok: false, error: `cannot read cgroup ${dir}: ${errorText(e)}` };
   }
-  if (body === undefined) return unreadable(`status page larger than ${MAX_BODY_BYTES / 1024} KiB`);
-  const parsed = parseModStatus(body);
-  return parsed.ok ? { web: parsed.value, webDown: false } : unreadable(`parse: ${parsed.error}`);
+  const parsed = parseCgroupSample(files, atMs);
+  return parsed.ok ? parsed : { ok: false, error: `cgroup ${dir}/${parsed.error}` };
 }
-
-/** The body as text, or undefined once it passes `max` bytes. */
-async function readCapped(res: Response, max: number): Promise<string | undefined> {
-  if (res.body === null) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks));
-}
-
-function fetchErrorText(e: unknown, timeoutMs: number): string {
-  if (e instanceof Error && e.name === "TimeoutError") return `timeout after ${timeoutMs} ms`;
-  const code = e instanceof Error && "code" in e ? e.code : undefined;
-  if (code === "ECONNREFUSED") return "connection refused";
-  if (code === "ECONNRESET") return "connection reset";
-  return errorText(e);
-}
-
-const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -6,6 +6,7 @@ import type { Logger } from "../core/log.ts";
 import type { Report, ReportStatus, Site } from "../core/types.ts";
 import { createCollector } from "../report/collect.ts";
 import { initialVerdict, judge } from "../report/verdict.ts";
+import { createWebSource } from "../report/web-sources.ts";
 import type { SiteView } from "./site-view.ts";
 
 export interface Reporter {
@@ -15,7 +16,10 @@ export interface Reporter {
 
 export function startReporter(init: { site: Site; digest: string; cfg: ReporterConfig; view: SiteView; clock: Clock; log: Logger }): Reporter {
   const { site, cfg, view, clock, log } = init;
-  const collector = createCollector({ statusUrl: cfg.statusUrl, timeoutMs: cfg.timeoutMs });
+  const collector = createCollector({
+    source: createWebSource(cfg.source, cfg.timeoutMs),
+    ...(cfg.bypassCommand !== undefined && { bypass: { command: cfg.bypassCommand, timeoutMs: cfg.timeoutMs } }),
+  });
   let memory = initialVerdict();
   let seq = 0;
   let busy = false;
@@ -32,7 +36,7 @@ export function startReporter(init: { site: Site; digest: string; cfg: ReporterC
       const report: Report = { server: cfg.server, seq: ++seq, atMs: clock(), status: v.status };
       if (v.reason) report.reason = v.reason;
       if (c.host) report.host = c.host;
-      if (c.web) report.web = c.web;
+      if (c.web.state === "up" && c.web.stats) report.web = c.web.stats;
       last = report;
       if (v.status !== lastStatus) log.info("status", { server: cfg.server, status: v.status, reason: v.reason ?? "" });
       lastStatus = v.status;

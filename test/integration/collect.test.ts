@@ -3,6 +3,7 @@
 
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import type { Subprocess } from "bun";
+import { apacheSource } from "../../src/report/apache-source.ts";
 import { createCollector } from "../../src/report/collect.ts";
 
 const DEMO_WEB = `${import.meta.dir}/../../scripts/demo-web.ts`;
@@ -35,6 +36,10 @@ async function startDemoWeb(name: string): Promise<DemoWeb> {
   return { proc, base: match[1] };
 }
 
+/** A collector of this machine's /proc (or a fixture) and an Apache-style status page. */
+const collectorFor = (statusUrl: string, timeoutMs: number, procRoot?: string) =>
+  createCollector({ source: apacheSource({ statusUrl, timeoutMs }), ...(procRoot !== undefined && { procRoot }) });
+
 const post = (url: string) => fetch(url, { method: "POST" }).then((r) => r.text());
 
 const cleanups: (() => void)[] = [];
@@ -51,34 +56,33 @@ describe("collect from the demo web server", () => {
 
   // The last test stops the server; the others share it.
   test("sees busy workers change and hits count", async () => {
-    const collector = createCollector({ statusUrl: `${web.base}/server-status?auto`, timeoutMs: 2000 });
+    const collector = collectorFor(`${web.base}/server-status?auto`, 2000);
     const first = await collector.collect(Date.now());
-    expect(first).toMatchObject({ webDown: false, web: { hits: 0, busyWorkers: 1, maxWorkers: 8 } });
+    expect(first.web).toEqual({ state: "up", stats: { hits: 0, busyWorkers: 1, maxWorkers: 8 } });
 
     expect(await fetch(`${web.base}/`).then((r) => r.text())).toBe("served by web-test-1\n");
     await fetch(`${web.base}/`).then((r) => r.text());
     await post(`${web.base}/demo/load?busy=6`);
     const second = await collector.collect(Date.now());
-    expect(second.web).toEqual({ hits: 2, busyWorkers: 6, maxWorkers: 8 });
-    expect(second.webError).toBeUndefined();
+    expect(second.web).toMatchObject({ state: "up", stats: { hits: 2, busyWorkers: 6, maxWorkers: 8 } });
+    // Two hits since the first reading: a positive rate over whatever time passed.
+    expect(second.web.state === "up" && second.web.stats?.requestsPerSecond).toBeGreaterThan(0);
   });
 
   test("a malformed status page is unreadable, not down", async () => {
-    const collector = createCollector({ statusUrl: `${web.base}/server-status?auto`, timeoutMs: 2000 });
+    const collector = collectorFor(`${web.base}/server-status?auto`, 2000);
     await post(`${web.base}/demo/broken?on=1`);
     const c = await collector.collect(Date.now());
-    expect(c.web).toBeNull();
-    expect(c.webDown).toBe(false);
-    expect(c.webError).toStartWith("parse: ");
+    expect(c.web.state).toBe("unreadable");
+    expect(c.web.state === "unreadable" && c.web.error).toStartWith("parse: ");
     await post(`${web.base}/demo/broken?on=0`);
-    expect((await collector.collect(Date.now())).web).not.toBeNull();
+    expect((await collector.collect(Date.now())).web.state).toBe("up");
   });
 
   test("the URL without ?auto gets HTML, reported as a parse error", async () => {
-    const collector = createCollector({ statusUrl: `${web.base}/server-status`, timeoutMs: 2000 });
+    const collector = collectorFor(`${web.base}/server-status`, 2000);
     const c = await collector.collect(Date.now());
-    expect(c).toMatchObject({ web: null, webDown: false });
-    expect(c.webError).toStartWith("parse: HTML page");
+    expect(c.web.state === "unreadable" && c.web.error).toStartWith("parse: HTML page");
   });
 
   test("load outside 0..max-workers is refused", async () => {
@@ -87,11 +91,11 @@ describe("collect from the demo web server", () => {
   });
 
   test("after SIGTERM the server exits cleanly and the collector sees connection refused", async () => {
-    const collector = createCollector({ statusUrl: `${web.base}/server-status?auto`, timeoutMs: 2000 });
+    const collector = collectorFor(`${web.base}/server-status?auto`, 2000);
     web.proc.kill("SIGTERM");
     expect(await web.proc.exited).toBe(0);
     const c = await collector.collect(Date.now());
-    expect(c).toMatchObject({ web: null, webDown: true, webError: "connection refused" });
+    expect(c).toMatchObject({ web: { state: "down", error: "connection refused" } });
   });
 });
 
@@ -104,42 +108,42 @@ describe("collect: failure shapes", () => {
 
   test("HTTP 503 is down", async () => {
     const url = serve(() => new Response("busy", { status: 503 }));
-    const c = await createCollector({ statusUrl: url, timeoutMs: 2000 }).collect(Date.now());
-    expect(c).toMatchObject({ web: null, webDown: true, webError: "HTTP 503" });
+    const c = await collectorFor(url, 2000).collect(Date.now());
+    expect(c).toMatchObject({ web: { state: "down", error: "HTTP 503" } });
   });
 
   test("HTTP 404 is unreadable, not down", async () => {
     const url = serve(() => new Response("nope", { status: 404 }));
-    const c = await createCollector({ statusUrl: url, timeoutMs: 2000 }).collect(Date.now());
-    expect(c).toMatchObject({ web: null, webDown: false, webError: "HTTP 404" });
+    const c = await collectorFor(url, 2000).collect(Date.now());
+    expect(c).toMatchObject({ web: { state: "unreadable", error: "HTTP 404" } });
   });
 
   test("a server that never answers times out", async () => {
     const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
     cleanups.push(() => silent.stop(true));
     const url = `http://127.0.0.1:${silent.port}/server-status?auto`;
-    const c = await createCollector({ statusUrl: url, timeoutMs: 200 }).collect(Date.now());
-    expect(c).toMatchObject({ web: null, webDown: true, webError: "timeout after 200 ms" });
+    const c = await collectorFor(url, 200).collect(Date.now());
+    expect(c).toMatchObject({ web: { state: "down", error: "timeout after 200 ms" } });
   });
 
   test("a page that stalls after the headers times out too", async () => {
     const url = serve(() => new Response(new ReadableStream({ start: (c) => c.enqueue("Total Accesses: 1\n") })));
-    const c = await createCollector({ statusUrl: url, timeoutMs: 200 }).collect(Date.now());
-    expect(c).toMatchObject({ web: null, webDown: true, webError: "timeout after 200 ms" });
+    const c = await collectorFor(url, 200).collect(Date.now());
+    expect(c).toMatchObject({ web: { state: "down", error: "timeout after 200 ms" } });
   });
 
   test("a connection dropped mid-request is reset", async () => {
     const rude = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: (s) => s.terminate() } });
     cleanups.push(() => rude.stop(true));
     const url = `http://127.0.0.1:${rude.port}/server-status?auto`;
-    const c = await createCollector({ statusUrl: url, timeoutMs: 2000 }).collect(Date.now());
-    expect(c).toMatchObject({ web: null, webDown: true, webError: "connection reset" });
+    const c = await collectorFor(url, 2000).collect(Date.now());
+    expect(c).toMatchObject({ web: { state: "down", error: "connection reset" } });
   });
 
   test("a body over 64 KiB is refused", async () => {
     const url = serve(() => new Response(`Scoreboard: ${"_".repeat(70 * 1024)}\n`));
-    const c = await createCollector({ statusUrl: url, timeoutMs: 2000 }).collect(Date.now());
-    expect(c).toMatchObject({ web: null, webDown: false, webError: "status page larger than 64 KiB" });
+    const c = await collectorFor(url, 2000).collect(Date.now());
+    expect(c).toMatchObject({ web: { state: "unreadable", error: "status page larger than 64 KiB" } });
   });
 });
 
@@ -147,7 +151,7 @@ describe("collect: host figures", () => {
   const statusUrl = "http://127.0.0.1:1/server-status?auto"; // nothing listens on port 1
 
   test("this machine's /proc: nothing on the first sample, an interval on the second", async () => {
-    const collector = createCollector({ statusUrl, timeoutMs: 500 });
+    const collector = collectorFor(statusUrl, 500);
     const t0 = Date.now();
     const first = await collector.collect(t0);
     expect(first.host).toBeNull();
@@ -165,24 +169,24 @@ describe("collect: host figures", () => {
   });
 
   test("fixture directories stand in for /proc", async () => {
-    const collector = createCollector({ statusUrl, timeoutMs: 500, procRoot: `${PROC_FIXTURES}/old-kernel` });
+    const collector = collectorFor(statusUrl, 500, `${PROC_FIXTURES}/old-kernel`);
     await collector.collect(0);
     const c = await collector.collect(60_000);
     expect(c.host).toMatchObject({ durationMs: 60_000, cpus: 4, runnable: 3, blocked: 1, pagedOutBytes: 0 });
   });
 
   test("an unreadable or odd /proc is an error", async () => {
-    const missing = createCollector({ statusUrl, timeoutMs: 500, procRoot: `${PROC_FIXTURES}/no-such-box` });
+    const missing = collectorFor(statusUrl, 500, `${PROC_FIXTURES}/no-such-box`);
     const m = await missing.collect(0);
     expect(m.host).toBeNull();
     expect(m.hostError).toStartWith(`cannot read ${PROC_FIXTURES}/no-such-box`);
 
-    const odd = createCollector({ statusUrl, timeoutMs: 500, procRoot: `${PROC_FIXTURES}/no-procs-blocked` });
+    const odd = collectorFor(statusUrl, 500, `${PROC_FIXTURES}/no-procs-blocked`);
     expect((await odd.collect(0)).hostError).toBe("/proc/stat: no procs_blocked line");
   });
 
   test("a clock that went backwards restarts the interval", async () => {
-    const collector = createCollector({ statusUrl, timeoutMs: 500, procRoot: `${PROC_FIXTURES}/single-cpu` });
+    const collector = collectorFor(statusUrl, 500, `${PROC_FIXTURES}/single-cpu`);
     await collector.collect(10_000);
     expect((await collector.collect(5_000)).hostError).toBe("clock did not move forward: interval restarted");
     expect((await collector.collect(8_000)).host?.durationMs).toBe(3_000);

@@ -15,7 +15,7 @@ import {
   type ServerView,
 } from "../../../src/core/types.ts";
 
-const RULES: ViewRules = { loadTerms: LOAD_TERMS, deadAfterMs: 3000 };
+const RULES: ViewRules = { loadTerms: LOAD_TERMS, deadAfterMs: 3000, tempfailReuseMs: 3000 };
 const WEB1 = serverName("web-1");
 const SERVERS: ServerSpec[] = [{ name: WEB1, area: areaName("east"), addresses: ["192.0.2.1"] }];
 const REPORTER = peerIdText("12D3KooWReporter");
@@ -97,9 +97,9 @@ describe("serverViews: one state per server", () => {
     ["bypass without a reason says bypass", { sent: [{ at: 0, status: "bypass" }], now: 0 }, { state: "bypass", reason: "bypass" }],
 
     ["tempfail reuses the last OK load while fresh", { sent: [ok(0, 8), { at: 1000, status: "tempfail", reason: "status page slow" }], now: 1000 }, { state: "tempfail", load: 0.5, reason: "status page slow" }],
-    ["tempfail: last OK exactly deadAfterMs old is still reused", { sent: [ok(0, 8), { at: 2500, status: "tempfail" }], now: 3000 }, { state: "tempfail", load: 0.5, reason: "tempfail" }],
+    ["tempfail: last OK exactly tempfailReuseMs old is still reused", { sent: [ok(0, 8), { at: 2500, status: "tempfail" }], now: 3000 }, { state: "tempfail", load: 0.5, reason: "tempfail" }],
     [
-      "tempfail: last OK older than deadAfterMs gives no load",
+      "tempfail: last OK older than tempfailReuseMs gives no load",
       { sent: [ok(0, 8), { at: 2000, status: "tempfail" }, { at: 3001, status: "tempfail", reason: "status page slow" }], now: 3001 },
       { state: "tempfail", reason: "status page slow; no recent figures to reuse" },
     ],

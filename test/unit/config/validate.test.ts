@@ -96,6 +96,7 @@ describe("validate: a minimal valid config", () => {
       roundIntervalMs: 1000,
       heartbeatIntervalMs: 500,
       deadAfterMs: 3000,
+      tempfailReuseMs: 3000,
       hostmaster: "hostmaster.example.com",
       secretFile: "/etc/walrus/site.secret",
       areas: [
@@ -107,7 +108,7 @@ describe("validate: a minimal valid config", () => {
         { name: "web-west-1", area: "west", addresses: ["203.0.113.10"] },
       ],
     });
-    expect(config.reporter as unknown).toEqual({ server: "web-east-1", statusUrl: "http://127.0.0.1/server-status?auto", timeoutMs: 800, fallCount: 2, riseCount: 2 });
+    expect(config.reporter as unknown).toEqual({ server: "web-east-1", source: { kind: "apache", statusUrl: "http://127.0.0.1/server-status?auto" }, timeoutMs: 800, fallCount: 2, riseCount: 3 });
     expect(config.controller as unknown).toEqual({ priority: 100 });
     expect(config.nameserver as unknown).toEqual({ area: "east", listen: [{ host: "0.0.0.0", port: 53 }] });
     expect(config.notify).toEqual({});

@@ -23,6 +23,7 @@ export function fixtureSite(overrides: Partial<Site> = {}): Site {
     roundIntervalMs: 5000,
     heartbeatIntervalMs: 1000,
     deadAfterMs: 10_000,
+    tempfailReuseMs: 10_000,
     hostmaster: "hostmaster.example.test",
     secretFile: "/dev/null",
     areas: [

@@ -18,15 +18,20 @@ const HOST: HostStats = {
 };
 const WEB = { hits: 100, busyWorkers: 3, maxWorkers: 16 };
 
+const UP = { state: "up", stats: WEB } as const;
+
 // One letter per probe keeps the tables readable.
 const probes: Record<string, Collection> = {
-  s: { host: null, hostError: "first sample: no interval measured yet", web: WEB, webDown: false }, // start-up
-  g: { host: HOST, web: WEB, webDown: false }, // good
-  x: { host: HOST, web: null, webError: "connection refused", webDown: true }, // web server down
-  t: { host: HOST, web: null, webError: "timeout after 800 ms", webDown: true },
-  u: { host: HOST, web: null, webError: "parse: no BusyWorkers", webDown: false }, // unreadable page
-  w: { host: { ...HOST, pagedOutBytes: 8192 }, web: WEB, webDown: false }, // swapping
-  p: { host: null, hostError: "cannot read /proc: EACCES", web: WEB, webDown: false }, // /proc unreadable
+  s: { host: null, hostError: "first sample: no interval measured yet", web: UP }, // start-up
+  g: { host: HOST, web: UP }, // good
+  h: { host: HOST, web: { state: "up" } }, // good, from a probe with no figures (http, tcp)
+  x: { host: HOST, web: { state: "down", error: "connection refused" } }, // web server down
+  t: { host: HOST, web: { state: "down", error: "timeout after 800 ms" } },
+  u: { host: HOST, web: { state: "unreadable", error: "parse: no BusyWorkers" } }, // unreadable page
+  w: { host: { ...HOST, pagedOutBytes: 8192 }, web: UP }, // swapping
+  p: { host: null, hostError: "cannot read /proc: EACCES", web: UP }, // /proc unreadable
+  c: { host: HOST, web: UP, bypassError: "bypass_command exited with status 1: db unreachable" }, // operator's check failed
+  d: { host: HOST, web: { state: "down", error: "HTTP 503" }, bypassError: "bypass_command timed out after 800 ms" },
 };
 
 function run(seq: string, rules: VerdictRules = { fallCount: 2, riseCount: 2 }) {
@@ -64,6 +69,10 @@ describe("judge: sequences of probes (fallCount 2, riseCount 2)", () => {
     ["bypass beats a first failure", "gw", [O, B]],
     ["/proc unreadable is tempfail", "gpg", [O, T, O]],
     ["panics even before a full interval", "sxx", [T, T, P]],
+    ["a probe without figures is a good probe", "xxhh", [T, P, P, O]],
+    ["a failed bypass command is bypass", "gcg", [O, B, O]],
+    ["panic beats a failed bypass command", "ddd", [B, P, P]],
+    ["bypass command failures do not count toward panic", "cccxg", [B, B, B, T, O]],
   ])("%s: %s", (_, seq, expected) => {
     expect(statuses(seq)).toEqual(expected);
   });
@@ -106,6 +115,10 @@ describe("judge: reasons", () => {
 
   test("bypass gives the amount paged out", () => {
     expect(reasons("w")).toEqual(["paged out 8192 bytes in 60 s"]);
+  });
+
+  test("bypass names the command's failure", () => {
+    expect(reasons("c")).toEqual(["bypass_command exited with status 1: db unreachable"]);
   });
 
   test("judge does not change the memory it was given", () => {

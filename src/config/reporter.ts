@@ -1,0 +1,85 @@
+// Pure validation of the [reporter] table: the common keys, then the keys of the chosen source.
+// A key that belongs to another source is an error, so a half-edited config cannot silently
+// measure the wrong thing.
+import { serverName } from "../core/types.ts";
+import type { Fields, Table } from "./fields.ts";
+import { parseHostPort } from "./host-port.ts";
+import type { ReporterConfig, WebSourceConfig } from "./types.ts";
+
+const P = "reporter";
+const COMMON = ["server", "source", "timeout_ms", "fall_count", "rise_count", "bypass_command"];
+const SOURCE_KEYS = {
+  apache: ["status_url", "max_workers"],
+  nginx: ["status_url", "capacity"],
+  http: ["url", "expect_status", "expect_body"],
+  tcp: ["address"],
+} as const;
+type SourceKind = keyof typeof SOURCE_KEYS;
+const KINDS = Object.keys(SOURCE_KEYS) as SourceKind[];
+const URL_PATTERN = /^https?:\/\/\S+$/;
+
+/** Defaults, and why: see README "Reports". */
+export const REPORTER_DEFAULTS = { fallCount: 2, riseCount: 3, timeoutMsMax: 800 } as const;
+
+export function validateReporter(f: Fields, t: Table, servers: ReadonlySet<string>, reportIntervalMs: number): ReporterConfig {
+  const allKeys = [...new Set([...COMMON, ...KINDS.flatMap((k) => SOURCE_KEYS[k])])];
+  f.known(t, P, allKeys);
+  const server = f.string(t, P, "server");
+  if (server && !servers.has(server)) f.fail(`${P}.server`, server, `one of the servers in [site.servers]: ${[...servers].join(", ")}`);
+  const kind = f.string(t, P, "source", { default: "apache", pattern: new RegExp(`^(${KINDS.join("|")})$`), expected: `one of ${KINDS.map((k) => `"${k}"`).join(", ")}` }) as SourceKind;
+  if (KINDS.includes(kind)) {
+    for (const key of Object.keys(t)) {
+      const owner = KINDS.find((k) => (SOURCE_KEYS[k] as readonly string[]).includes(key));
+      if (owner !== undefined && !(SOURCE_KEYS[kind] as readonly string[]).includes(key)) {
+        f.fail(`${P}.${key}`, t[key], `no ${key} with source = "${kind}" (it belongs to ${sourcesWith(key)})`);
+      }
+    }
+  }
+  const config: ReporterConfig = {
+    server: serverName(server),
+    source: validateSource(f, t, KINDS.includes(kind) ? kind : "apache"),
+    // A probe must finish well inside one report interval, or collections would queue up.
+    timeoutMs: f.number(t, P, "timeout_ms", { default: Math.min(REPORTER_DEFAULTS.timeoutMsMax, reportIntervalMs), min: 50, max: 60_000, integer: true, unit: "ms" }),
+    fallCount: f.number(t, P, "fall_count", { default: REPORTER_DEFAULTS.fallCount, min: 1, max: 100, integer: true }),
+    riseCount: f.number(t, P, "rise_count", { default: REPORTER_DEFAULTS.riseCount, min: 1, max: 100, integer: true }),
+  };
+  if (t.bypass_command !== undefined) config.bypassCommand = f.string(t, P, "bypass_command", { expected: "a command line run with /bin/sh -c" });
+  return config;
+}
+
+function validateSource(f: Fields, t: Table, kind: SourceKind): WebSourceConfig {
+  switch (kind) {
+    case "apache": {
+      const statusUrl = f.string(t, P, "status_url", { pattern: URL_PATTERN, expected: "an http:// or https:// URL of the mod_status ?auto page" });
+      if (t.max_workers === undefined) return { kind, statusUrl };
+      return { kind, statusUrl, maxWorkers: f.number(t, P, "max_workers", { min: 1, max: 1_000_000, integer: true, unit: "workers (Apache's MaxRequestWorkers)" }) };
+    }
+    case "nginx":
+      return {
+        kind,
+        statusUrl: f.string(t, P, "status_url", { pattern: URL_PATTERN, expected: "an http:// or https:// URL of the stub_status page" }),
+        capacity: f.number(t, P, "capacity", { min: 1, max: 100_000_000, integer: true, unit: "connections (worker_processes × worker_connections, or less)" }),
+      };
+    case "http": {
+      const probe: WebSourceConfig = {
+        kind,
+        url: f.string(t, P, "url", { pattern: URL_PATTERN, expected: "an http:// or https:// URL to probe" }),
+        expectStatus: f.number(t, P, "expect_status", { default: 200, min: 100, max: 599, integer: true, unit: "(an HTTP status)" }),
+      };
+      if (t.expect_body !== undefined) probe.expectBody = f.string(t, P, "expect_body", { expected: "text the body must contain" });
+      return probe;
+    }
+    case "tcp": {
+      const expected = 'an address and port such as "127.0.0.1:80" or "[::1]:80"';
+      const text = f.string(t, P, "address", { expected });
+      const address = parseHostPort(text);
+      if (!address && text) f.fail(`${P}.address`, text, expected);
+      return { kind, address: address ?? { host: "", port: 0 } };
+    }
+  }
+}
+
+const sourcesWith = (key: string) =>
+  KINDS.filter((k) => (SOURCE_KEYS[k] as readonly string[]).includes(key))
+    .map((k) => `source = "${k}"`)
+    .join(" or ");
