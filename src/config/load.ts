@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
+import { withLocationFile } from "../geo/map-config.ts";
 import { formatConfigError, type ConfigError } from "./fields.ts";
 import type { NodeConfig } from "./types.ts";
 import { validate } from "./validate.ts";
@@ -24,7 +25,11 @@ export function loadConfig(path: string): Loaded {
     const why = (err as Error).message.split("\n")[0] ?? "";
     return { ok: false, errors: [{ file, key: where, value: "(syntax)", expected: `valid TOML: ${why}` }] };
   }
-  return validate(raw, file, dirname(file));
+  const v = validate(raw, file, dirname(file));
+  if (!v.ok) return v;
+  const areas = new Set<string>(v.config.site.areas.map((a) => a.name));
+  const errors = withLocationFile(v.config.locations, file, areas, (p) => readFileSync(p, "utf8"));
+  return errors.length ? { ok: false, errors } : v;
 }
 
 export function formatErrors(errors: ConfigError[]): string {

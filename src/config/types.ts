@@ -1,4 +1,5 @@
 import type { AreaName, ServerName, Site } from "../core/types.ts";
+import type { LocationConfig } from "../geo/map-config.ts";
 
 export interface HostPort {
   host: string;
@@ -56,4 +57,6 @@ export interface NodeConfig {
   controller?: ControllerConfig;
   nameserver?: NameserverConfig;
   notify: NotifyConfig;
+  /** The location map's entries (from [site]; a map file's join them on load). */
+  locations: LocationConfig;
 }

@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { areaName, LOAD_TERMS, serverName, type AreaSpec, type LoadTerm, type ServerSpec, type Site } from "../core/types.ts";
+import { LOCATION_KEYS, validateLocations } from "../geo/map-config.ts";
 import { Fields, isTable, join, type ConfigError, type Table } from "./fields.ts";
 import type { HostPort, NodeConfig } from "./types.ts";
 import { parseHostPort } from "./host-port.ts";
@@ -31,11 +32,13 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
     bootstrap: f.strings(nodeT, "node", "bootstrap", { default: [], each: multiaddrProblem }),
   };
 
-  const site = validateSite(f, f.table(raw, "", "site", true) ?? {}, baseDir);
+  const siteT = f.table(raw, "", "site", true) ?? {};
+  const site = validateSite(f, siteT, baseDir);
   const areas = new Set(site.areas.map((a) => a.name as string));
+  const locations = validateLocations(f, siteT, areas, baseDir);
   const servers = new Set(site.servers.map((s) => s.name as string));
 
-  const config: NodeConfig = { file, node, site, notify: {} };
+  const config: NodeConfig = { file, node, site, locations, notify: {} };
 
   const rep = f.table(raw, "", "reporter", false);
   if (rep) config.reporter = validateReporter(f, rep, servers, site.reportIntervalMs);
@@ -70,7 +73,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   const p = "site";
   f.known(t, p, [
     "zone", "names", "ttl_seconds", "load_threshold", "balance_margin", "load_terms", "report_interval_ms",
-    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "hostmaster", "secret_file", "areas", "servers",
+    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "hostmaster", "secret_file", "areas", "servers", ...LOCATION_KEYS,
   ]);
   const zone = f.string(t, p, "zone", { pattern: HOSTNAME, expected: 'a lower-case domain name without trailing dot, such as "example.com"' });
   const names = f.strings(t, p, "names", {

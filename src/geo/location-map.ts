@@ -3,6 +3,7 @@
 // address family. Pure: the caller reads the file.
 
 import { createHash } from "node:crypto";
+import type { ConfigError } from "../config/fields.ts";
 import type { AreaName } from "../core/types.ts";
 import { ADDRESS_BITS, formatPrefix, parsePrefix, type Family, type Prefix } from "./address.ts";
 import { PrefixTrie, type TrieMatch } from "./prefix-trie.ts";
@@ -10,16 +11,9 @@ import { PrefixTrie, type TrieMatch } from "./prefix-trie.ts";
 export interface LocationEntry {
   prefix: Prefix;
   area: AreaName;
-  /** Where it was written, for error messages: "site.location_map[2]" or "map.txt line 7". */
-  origin: string;
-}
-
-/** A problem with one line or entry, in the terms of a config error. */
-export interface MapProblem {
-  /** The key path ("site.location_map[2]") or "line 7". */
-  where: string;
-  value: string;
-  expected: string;
+  /** Where it was written, for errors: the config or map file, and "site.location_map[2]" or "line 7". */
+  file: string;
+  key: string;
 }
 
 export interface MapLookup extends TrieMatch {
@@ -38,29 +32,32 @@ export function parseEntry(text: string, areas: ReadonlySet<string>): { prefix: 
 }
 
 /** A map file's text: one entry per line; "#" starts a comment; blank lines are skipped. */
-export function parseMapText(text: string, areas: ReadonlySet<string>, fileName: string): { entries: LocationEntry[]; problems: MapProblem[] } {
+export function parseMapText(text: string, areas: ReadonlySet<string>, file: string): { entries: LocationEntry[]; problems: ConfigError[] } {
   const entries: LocationEntry[] = [];
-  const problems: MapProblem[] = [];
+  const problems: ConfigError[] = [];
   text.split("\n").forEach((raw, i) => {
     const line = raw.replace(/#.*/, "").trim();
     if (line === "") return;
-    const where = `line ${i + 1}`;
+    const key = `line ${i + 1}`;
     const parsed = parseEntry(line, areas);
-    if (typeof parsed === "string") problems.push({ where, value: line, expected: parsed });
-    else entries.push({ ...parsed, origin: `${fileName} ${where}` });
+    if (typeof parsed === "string") problems.push({ file, key, value: JSON.stringify(line), expected: parsed });
+    else entries.push({ ...parsed, file, key });
   });
   return { entries, problems };
 }
 
 /** Entries naming the same prefix twice with different areas: overlaps are fine, ties are not. */
-export function conflicts(entries: readonly LocationEntry[]): MapProblem[] {
+export function conflicts(entries: readonly LocationEntry[]): ConfigError[] {
   const seen = new Map<string, LocationEntry>();
-  const problems: MapProblem[] = [];
+  const problems: ConfigError[] = [];
   for (const e of entries) {
-    const key = formatPrefix(e.prefix);
-    const first = seen.get(key);
-    if (!first) seen.set(key, e);
-    else if (first.area !== e.area) problems.push({ where: e.origin, value: `${key} ${e.area}`, expected: `one area per prefix (${first.origin} maps it to ${first.area})` });
+    const prefix = formatPrefix(e.prefix);
+    const first = seen.get(prefix);
+    if (!first) seen.set(prefix, e);
+    else if (first.area !== e.area) {
+      const there = first.file === e.file ? first.key : `${first.file} ${first.key}`;
+      problems.push({ file: e.file, key: e.key, value: JSON.stringify(`${prefix} ${e.area}`), expected: `one area per prefix (${there} maps it to ${first.area})` });
+    }
   }
   return problems;
 }

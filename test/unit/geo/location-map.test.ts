@@ -22,16 +22,16 @@ describe("map text", () => {
   test("entries, comments, blank lines, both families", () => {
     const { entries, problems } = parseMapText("# resolvers\n10.0.0.0/8 east\n\n  2001:db8::/32\twest   # v6\n", AREAS, "map.txt");
     expect(problems).toEqual([]);
-    expect(entries.map((e) => [e.prefix.family, e.prefix.length, e.area, e.origin])).toEqual([
-      [4, 8, "east", "map.txt line 2"],
-      [6, 32, "west", "map.txt line 4"],
+    expect(entries.map((e) => [e.prefix.family, e.prefix.length, e.area, e.file, e.key])).toEqual([
+      [4, 8, "east", "map.txt", "line 2"],
+      [6, 32, "west", "map.txt", "line 4"],
     ]);
   });
 
   test("each bad line is named with what was expected", () => {
     const { entries, problems } = parseMapText("10.0.0.0/8 east\n10.0.0.1/8 east\n10.0.0.0/8 south\n10.0.0.0/8\n10.0.0.0/8 east west\n", AREAS, "map.txt");
     expect(entries.length).toBe(1);
-    expect(problems.map((p) => p.where)).toEqual(["line 2", "line 3", "line 4", "line 5"]);
+    expect(problems.map((p) => [p.file, p.key])).toEqual([2, 3, 4, 5].map((n) => ["map.txt", `line ${n}`]));
     expect(problems[0]?.expected).toContain("10.0.0.0/8");
     expect(problems[1]?.expected).toContain('not "south"');
     expect(problems[2]?.expected).toContain("a prefix and an area");
@@ -40,8 +40,8 @@ describe("map text", () => {
   test("the same prefix for two areas is a conflict; overlaps and repeats are not", () => {
     const { entries } = parseMapText("10.0.0.0/8 east\n10.1.0.0/16 west\n10.0.0.0/8 east\n10.0.0.0/8 north\n", AREAS, "map.txt");
     const c = conflicts(entries);
-    expect(c.map((p) => [p.where, p.value])).toEqual([["map.txt line 4", "10.0.0.0/8 north"]]);
-    expect(c[0]?.expected).toContain("map.txt line 1 maps it to east");
+    expect(c.map((p) => [p.file, p.key, p.value])).toEqual([["map.txt", "line 4", '"10.0.0.0/8 north"']]);
+    expect(c[0]?.expected).toContain("line 1 maps it to east");
   });
 
   test("parseEntry is the same rule for config strings", () => {
