@@ -8,8 +8,10 @@ import { SOCKET_FILE, type Reply, type Request } from "./control/protocol.ts";
 import { buildStatus } from "./control/status.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import type { Logger } from "./core/log.ts";
+import { realTimers, type Timers } from "./core/timers.ts";
 import { serverName } from "./core/types.ts";
 import { startLibp2pBus } from "./net/libp2p-bus.ts";
+import { startOps } from "./ops/start-ops.ts";
 import { startController, type Controller } from "./roles/controller.ts";
 import { startNameserver, type Nameserver } from "./roles/nameserver.ts";
 import { createNotifier } from "./roles/notifier.ts";
@@ -23,7 +25,7 @@ export interface RunningNode {
   stop(): Promise<void>;
 }
 
-export async function startNode(config: NodeConfig, log: Logger, clock: Clock = systemClock): Promise<RunningNode> {
+export async function startNode(config: NodeConfig, log: Logger, clock: Clock = systemClock, timers: Timers = realTimers): Promise<RunningNode> {
   const { site } = config;
   const digest = siteDigest(site);
   const state = new StateDir(config.node.stateDir);
@@ -47,28 +49,31 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
   bus.onMessage((m) => siteView.handle(m.topic, m.data, m.from));
   log.info("node started", { node: config.node.name, peer: bus.self, roles: roles.join(","), site: site.zone, digest, listen: bus.listenAddresses().join(" ") });
 
-  const heartbeat = setInterval(() => siteView.heartbeat(), site.heartbeatIntervalMs);
+  const stopHeartbeats = timers.every(site.heartbeatIntervalMs, () => siteView.heartbeat());
   siteView.heartbeat();
 
+  const notifier = createNotifier(config.notify, { zone: site.zone, node: config.node.name }, log.scope("notify"), clock);
   let nameserver: Nameserver | undefined;
   let controller: Controller | undefined;
   let reporter: Reporter | undefined;
-  const stops: (() => unknown)[] = [() => bus.stop(), () => clearInterval(heartbeat)];
+  const stops: (() => unknown)[] = [() => bus.stop(), stopHeartbeats];
   try {
     if (config.nameserver) {
-      nameserver = await startNameserver({ site, digest, cfg: config.nameserver, view: siteView, state, log: log.scope("nameserver") });
+      nameserver = await startNameserver({ site, digest, cfg: config.nameserver, view: siteView, state, clock, timers, log: log.scope("nameserver") });
       stops.push(() => nameserver?.stop());
     }
     if (config.controller) {
-      controller = startController({ site, digest, view: siteView, clock, log: log.scope("controller"), notifier: createNotifier(config.notify, site.zone, log.scope("notify")) });
+      controller = startController({ site, digest, view: siteView, clock, timers, log: log.scope("controller"), notifier });
       stops.push(() => controller?.stop());
     }
     if (config.reporter) {
       reporter = startReporter({ site, digest, cfg: config.reporter, view: siteView, clock, log: log.scope("reporter") });
       stops.push(() => reporter?.stop());
     }
+    const ops = startOps({ config, view: siteView, dns: nameserver?.stats, notifier, clock, timers, log: log.scope("ops"), status: (decisions) => buildStatus({ config, digest, view: siteView, nameserver, bus, clock, decisions }) });
+    stops.push(() => ops.stop());
     const handle = (r: Request): Reply => {
-      if (r.op === "status") return { ok: true, status: buildStatus({ config, digest, view: siteView, nameserver, bus, clock }) };
+      if (r.op === "status") return { ok: true, status: ops.status() };
       if (!site.servers.some((s) => s.name === r.server)) return { ok: false, error: `unknown server "${r.server}"; the site has ${site.servers.map((s) => s.name).join(", ")}` };
       siteView.drain(serverName(r.server), r.drained, r.reason, config.node.name);
       return { ok: true };

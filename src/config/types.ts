@@ -38,10 +38,23 @@ export interface NameserverConfig {
 }
 
 export interface NotifyConfig {
-  /** JSON POST target for PANIC notices (thesis Phase One). */
-  webhook?: string;
+  /** JSON POST targets (`webhook` and `webhooks` merged), each with a Slack-compatible `text`. */
+  webhooks: string[];
   /** Command run with the notice in its environment (WALRUS_EVENT, WALRUS_SERVER, ...). */
   command?: string;
+  /** A server dead this long is worth a human's attention. */
+  deadForMs: number;
+  /** The same notice (event and subject) is not sent again within this time. */
+  repeatAfterMs: number;
+  /** At most this many notices go out per minute; the rest are counted and logged. */
+  maxPerMinute: number;
+  /** Delivery attempts per webhook or command before giving up, with doubling delays. */
+  attempts: number;
+}
+
+export interface MetricsConfig {
+  /** HTTP listener for /metrics (Prometheus) and the live status page. */
+  listen: HostPort;
 }
 
 export interface NodeConfig {
@@ -59,4 +72,5 @@ export interface NodeConfig {
   notify: NotifyConfig;
   /** The location map's entries (from [site]; a map file's join them on load). */
   locations: LocationConfig;
+  metrics?: MetricsConfig;
 }

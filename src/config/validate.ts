@@ -4,7 +4,7 @@ import { resolve } from "node:path";
 import { areaName, LOAD_TERMS, serverName, type AreaSpec, type LoadTerm, type ServerSpec, type Site } from "../core/types.ts";
 import { LOCATION_KEYS, validateLocations } from "../geo/map-config.ts";
 import { Fields, isTable, join, type ConfigError, type Table } from "./fields.ts";
-import type { HostPort, NodeConfig } from "./types.ts";
+import type { HostPort, NodeConfig, NotifyConfig } from "./types.ts";
 import { parseHostPort } from "./host-port.ts";
 import { validateReporter } from "./reporter.ts";
 
@@ -21,7 +21,7 @@ const TTL_MAX_SECONDS = 3600;
 
 export function validate(raw: Table, file: string, baseDir: string): Validated {
   const f = new Fields(file);
-  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "notify"]);
+  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "notify", "metrics"]);
 
   const nodeT = f.table(raw, "", "node", true) ?? {};
   f.known(nodeT, "node", ["name", "state_dir", "listen", "bootstrap"]);
@@ -38,7 +38,8 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   const locations = validateLocations(f, siteT, areas, baseDir);
   const servers = new Set(site.servers.map((s) => s.name as string));
 
-  const config: NodeConfig = { file, node, site, locations, notify: {} };
+  const notifyT = f.table(raw, "", "notify", false) ?? {};
+  const config: NodeConfig = { file, node, site, locations, notify: validateNotify(f, notifyT, site.deadAfterMs) };
 
   const rep = f.table(raw, "", "reporter", false);
   if (rep) config.reporter = validateReporter(f, rep, servers, site.reportIntervalMs);
@@ -58,11 +59,14 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
     config.nameserver = { area: areaName(area), listen: listen.map((s) => parseHostPort(s)).filter((x): x is HostPort => x !== undefined) };
   }
 
-  const notify = f.table(raw, "", "notify", false);
-  if (notify) {
-    f.known(notify, "notify", ["webhook", "command"]);
-    if (notify.webhook !== undefined) config.notify.webhook = f.string(notify, "notify", "webhook", { pattern: /^https?:\/\/\S+$/, expected: "an http:// or https:// URL" });
-    if (notify.command !== undefined) config.notify.command = f.string(notify, "notify", "command", { expected: "a command line" });
+  const metrics = f.table(raw, "", "metrics", false);
+  if (metrics) {
+    f.known(metrics, "metrics", ["listen"]);
+    const expected = 'an address and port such as "127.0.0.1:9464" or "[::1]:9464"';
+    const text = f.string(metrics, "metrics", "listen", { expected });
+    const listen = parseHostPort(text);
+    if (listen) config.metrics = { listen };
+    else if (text) f.fail("metrics.listen", text, expected);
   }
 
   if (!rep && !ctl && !ns) f.fail("(roles)", "none", "at least one of the tables [reporter], [controller], [nameserver]");
@@ -143,6 +147,24 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     if (!site.servers.some((s) => s.area === a.name)) f.fail(`${p}.servers`, `(none in area ${a.name})`, `at least one server whose area is "${a.name}" (its home cluster)`);
   }
   return site;
+}
+
+function validateNotify(f: Fields, t: Table, deadAfterMs: number): NotifyConfig {
+  const p = "notify";
+  f.known(t, p, ["webhook", "webhooks", "command", "dead_for_ms", "repeat_after_ms", "max_per_minute", "attempts"]);
+  const url = { pattern: /^https?:\/\/\S+$/, expected: "an http:// or https:// URL" };
+  const notify: NotifyConfig = {
+    webhooks: [
+      ...(t.webhook !== undefined ? [f.string(t, p, "webhook", url)] : []),
+      ...f.strings(t, p, "webhooks", { default: [], each: (s) => (url.pattern.test(s) ? undefined : url.expected) }),
+    ],
+    deadForMs: f.number(t, p, "dead_for_ms", { default: Math.max(60_000, deadAfterMs), min: deadAfterMs, max: 86_400_000, integer: true, unit: "ms (at least site.dead_after_ms)" }),
+    repeatAfterMs: f.number(t, p, "repeat_after_ms", { default: 600_000, min: 0, max: 86_400_000, integer: true, unit: "ms" }),
+    maxPerMinute: f.number(t, p, "max_per_minute", { default: 20, min: 1, max: 10_000, integer: true }),
+    attempts: f.number(t, p, "attempts", { default: 4, min: 1, max: 20, integer: true }),
+  };
+  if (t.command !== undefined) notify.command = f.string(t, p, "command", { expected: "a command line" });
+  return notify;
 }
 
 function multiaddrProblem(s: string): string | undefined {

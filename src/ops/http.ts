@@ -1,0 +1,36 @@
+// The operations listener (off unless [metrics] listen is set): /metrics for Prometheus, the
+// live status page at /, and its data at /status.json. The only socket code of ops/.
+import type { Registry } from "prom-client";
+import type { HostPort } from "../config/types.ts";
+import type { StatusReport } from "../control/protocol.ts";
+import type { Logger } from "../core/log.ts";
+import { STATUS_PAGE_HTML } from "./status-page.ts";
+
+export interface OpsHttp {
+  url: string;
+  stop(): void;
+}
+
+export function startOpsHttp(init: { listen: HostPort; registry: Registry; status: () => StatusReport; log: Logger }): OpsHttp {
+  const { registry, log } = init;
+  const server = Bun.serve({
+    hostname: init.listen.host,
+    port: init.listen.port,
+    async fetch(req) {
+      const path = new URL(req.url).pathname;
+      if (req.method !== "GET" && req.method !== "HEAD") return new Response("only GET\n", { status: 405, headers: { allow: "GET, HEAD" } });
+      if (path === "/metrics") return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
+      if (path === "/status.json") return Response.json(init.status(), { headers: { "cache-control": "no-store" } });
+      if (path === "/") return new Response(STATUS_PAGE_HTML, { headers: { "content-type": "text/html; charset=utf-8" } });
+      return new Response("not found: try /, /status.json or /metrics\n", { status: 404 });
+    },
+    error(err) {
+      log.warn("ops http request failed", { error: err.message });
+      return new Response("internal error\n", { status: 500 });
+    },
+  });
+  const host = init.listen.host.includes(":") ? `[${init.listen.host}]` : init.listen.host;
+  const url = `http://${host}:${server.port}/`;
+  log.info("serving metrics and the status page", { url });
+  return { url, stop: () => void server.stop(true) };
+}

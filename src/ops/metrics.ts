@@ -1,0 +1,127 @@
+// Prometheus metrics (prom-client): gauges are read from the node's status at scrape time;
+// counters the node keeps (rounds, moves) are fed as they happen. Units are in the names
+// (_seconds, _ratio) and counters end in _total.
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { StatusReport } from "../control/protocol.ts";
+import type { Clock } from "../core/clock.ts";
+import type { ServerState } from "../core/types.ts";
+import type { DnsStats } from "../dns/server.ts";
+import type { SiteView } from "../roles/site-view.ts";
+import type { DecisionEntry } from "./decision-log.ts";
+
+const STATES: readonly ServerState[] = ["up", "tempfail", "bypass", "panic", "drained", "dead", "unknown"];
+
+export interface MetricsSources {
+  status: () => StatusReport;
+  view: SiteView;
+  dns?: DnsStats;
+  clock: Clock;
+  version: string;
+}
+
+export interface Metrics {
+  registry: Registry;
+  roundDone(durationMs: number): void;
+  decision(d: DecisionEntry): void;
+}
+
+export function createMetrics(src: MetricsSources): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  // One status per scrape, shared by every gauge's collect.
+  let cached: { atMs: number; status: StatusReport } | undefined;
+  const status = () => {
+    const now = src.clock();
+    if (!cached || cached.atMs !== now) cached = { atMs: now, status: src.status() };
+    return cached.status;
+  };
+
+  /** A counter whose value lives elsewhere: copied at scrape time. */
+  const mirror = (name: string, help: string, labelNames: string[], read: () => [Record<string, string>, number][]) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const [labels, v] of read()) this.inc(labels, v);
+      },
+    });
+  const gauge = (name: string, help: string, labelNames: string[], read: () => [Record<string, string>, number][]) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const [labels, v] of read()) this.set(labels, v);
+      },
+    });
+
+  gauge("walrus_build_info", "Always 1; the version of this walrus binary.", ["version"], () => [[{ version: src.version }, 1]]);
+
+  // ---- servers ----
+  gauge("walrus_server_load_ratio", "Load figure of each server (worst of its load terms); at or above the threshold is overloaded.", ["server", "cluster"], () =>
+    status().servers.filter((s) => s.load !== null).map((s) => [{ server: s.name, cluster: s.cluster }, s.load as number]),
+  );
+  gauge("walrus_server_load_threshold_ratio", "The site's load_threshold.", [], () => [[{}, status().servers[0]?.threshold ?? 0]]);
+  gauge("walrus_server_state", "1 for each server's current state, 0 for the others.", ["server", "cluster", "state"], () =>
+    status().servers.flatMap((s) => STATES.map((st): [Record<string, string>, number] => [{ server: s.name, cluster: s.cluster, state: st }, s.state === st ? 1 : 0])),
+  );
+  gauge("walrus_server_drained", "1 when an operator drained the server.", ["server"], () => status().servers.map((s) => [{ server: s.name }, s.drained ? 1 : 0]));
+  gauge("walrus_server_report_age_seconds", "Time since this node last heard a report for the server.", ["server"], () => {
+    const now = src.clock();
+    return [...src.view.reports].map(([name, r]) => [{ server: name }, Math.max(0, now - r.receivedAtMs) / 1000]);
+  });
+
+  // ---- areas and the master ----
+  gauge("walrus_area_assigned_cluster", "1 for the cluster each area's answers come from.", ["area", "cluster", "reason"], () =>
+    status().areas.map((a) => [{ area: a.area, cluster: a.cluster, reason: a.reason }, 1]),
+  );
+  const moves = new Counter({ name: "walrus_area_moves_total", help: "Times an area's assigned cluster changed, by the reason of the move.", labelNames: ["area", "reason"], registers });
+  const rounds = new Counter({ name: "walrus_rounds_total", help: "Decision rounds this node ran as master.", registers });
+  const roundSeconds = new Histogram({
+    name: "walrus_round_duration_seconds",
+    help: "Time from a round's start to its assignment being published.",
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers,
+  });
+  gauge("walrus_master_epoch", "Highest master epoch this node has seen.", [], () => [[{}, src.view.epochSeen]]);
+  gauge("walrus_is_master", "1 when this node is the master of its own view.", [], () => [[{}, status().master?.self ? 1 : 0]]);
+  gauge("walrus_assignment_age_seconds", "Age of the assignment in force on this node.", [], () => {
+    const a = status().assignment;
+    return a ? [[{}, a.ageMs / 1000]] : [];
+  });
+  gauge("walrus_members", "Members this node knows, by liveness.", ["live"], () => {
+    const m = status().members;
+    return [[{ live: "true" }, m.filter((x) => x.live).length], [{ live: "false" }, m.filter((x) => !x.live).length]];
+  });
+
+  // ---- DNS (nameserver nodes only) ----
+  const dns = src.dns;
+  if (dns) {
+    mirror("walrus_dns_queries_total", "DNS queries received (UDP and TCP).", [], () => [[{}, dns.queries]]);
+    mirror("walrus_dns_responses_total", "DNS responses sent, by rcode.", ["rcode"], () => Object.entries(dns.responses).map(([rcode, v]) => [{ rcode }, v]));
+    mirror("walrus_dns_dropped_total", "DNS queries left unanswered (too short, or themselves responses).", [], () => [[{}, dns.dropped]]);
+    mirror("walrus_dns_errors_total", "Socket and answering errors of the nameserver.", [], () => [[{}, dns.errors]]);
+    gauge("walrus_dns_tcp_connections", "DNS TCP connections open now.", [], () => [[{}, dns.tcpConnections]]);
+  }
+
+  // ---- gossip ----
+  gauge("walrus_gossip_peers", "Gossip peers connected now.", [], () => [[{}, status().gossip.peers]]);
+  mirror("walrus_gossip_messages_accepted_total", "Gossip messages accepted, by message type.", ["type"], () => Object.entries(src.view.counters.accepted).map(([type, v]) => [{ type }, v]));
+  mirror("walrus_gossip_messages_rejected_total", "Gossip messages rejected, by reason.", ["reason"], () => Object.entries(src.view.counters.rejected).map(([reason, v]) => [{ reason }, v]));
+
+  return {
+    registry,
+    roundDone(ms) {
+      rounds.inc();
+      roundSeconds.observe(ms / 1000);
+    },
+    decision(d) {
+      if (d.from !== null && d.from !== d.to) moves.inc({ area: d.area, reason: d.reason });
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// Metrics and the live status page of a real three-area site (compiled binary): scrape and
+// parse /metrics, then drive the page in Debian's headless Chromium, drain a server from the
+// CLI and watch the page change.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type BrowserContext } from "playwright-core";
+import { digA, startNode, startWeb, until, walrus, WALRUS, writeSite, type Proc, type SiteLayout } from "../../scripts/lib/demo-site.ts";
+import type { StatusReport } from "../../src/control/protocol.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const dir = mkdtempSync(join(tmpdir(), "walrus-ops-page-"));
+const procs = new Map<string, Proc>();
+let site: SiteLayout;
+let browser: BrowserContext | undefined;
+const metricsPort = (i: number) => 49940 + i;
+
+const area = (n: string) => site.areas.find((a) => a.name === n) as SiteLayout["areas"][number];
+const opsUrl = (n: string) => `http://127.0.0.1:${metricsPort(site.areas.indexOf(area(n)))}/`;
+
+async function status(a: string): Promise<StatusReport> {
+  const r = await walrus(["status", "--json", "--config", area(a).config]);
+  if (r.code !== 0) throw new Error(`walrus status failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as StatusReport;
+}
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** The Prometheus text format, strictly enough that a malformed line fails the test. */
+function parseMetrics(text: string): { samples: Sample[]; types: Map<string, string> } {
+  const samples: Sample[] = [];
+  const types = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const type = /^# TYPE (\w+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
+    if (type) {
+      types.set(type[1] as string, type[2] as string);
+      continue;
+    }
+    if (/^# HELP \w+ .+$/.test(line)) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) throw new Error(`not a Prometheus text line: ${JSON.stringify(line)}`);
+    const labels: Record<string, string> = {};
+    for (const [, k, v] of (m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[k as string] = v as string;
+    const value = Number(m[3] === "+Inf" ? Infinity : m[3]);
+    if (Number.isNaN(value)) throw new Error(`not a number: ${line}`);
+    samples.push({ name: m[1] as string, labels, value });
+  }
+  return { samples, types };
+}
+
+const one = (samples: Sample[], name: string, labels: Record<string, string> = {}) => {
+  const hits = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  if (hits.length !== 1) throw new Error(`expected one ${name}${JSON.stringify(labels)}, found ${hits.length}`);
+  return (hits[0] as Sample).value;
+};
+
+beforeAll(async () => {
+  if (!existsSync(WALRUS)) throw new Error(`${WALRUS} is missing: run \`npm run build\` first (npm test does)`);
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/ensure-tools.sh chromium; npm test does)`);
+  site = writeSite({ dir, serversPerArea: 1, basePort: 49820, octet: 8 });
+  site.areas.forEach((a, i) => appendFileSync(a.config, `[metrics]\nlisten = "127.0.0.1:${metricsPort(i)}"\n`));
+  for (const s of site.servers) procs.set(`web:${s.name}`, startWeb(s));
+  await Promise.all([...procs.values()].map((p) => p.waitFor(/listening/)));
+  for (const x of [...site.areas, ...site.servers]) procs.set(x.name, startNode(x.name, x.config));
+  for (const a of site.areas) await until(`${a.name} following a master`, async () => (await status(a.name)).assignment !== null, 30_000, 250);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([...procs.values()].map((p) => p.kill("SIGKILL")));
+  if (process.env.WALRUS_KEEP_TEST_DIR) console.log(`test site kept in ${dir}`);
+  else rmSync(dir, { recursive: true, force: true });
+});
+
+test("/metrics is Prometheus text with the site's figures under conventional names", async () => {
+  await digA(area("east").dnsPort, "www.demo.test");
+  await until("the master's rounds in its metrics", async () => (await (await fetch(`${opsUrl("east")}metrics`)).text()).includes("walrus_round_duration_seconds_count"), 5000);
+  const r = await fetch(`${opsUrl("east")}metrics`);
+  expect(r.headers.get("content-type")).toContain("text/plain");
+  const text = await r.text();
+  const { samples, types } = parseMetrics(text);
+  for (const [name, type] of types) {
+    if (type === "counter") expect(name).toEndWith("_total");
+    else expect(name).not.toEndWith("_total");
+  }
+  for (const s of site.servers) {
+    expect(one(samples, "walrus_server_state", { server: s.name, state: "up" })).toBe(1);
+    expect(one(samples, "walrus_server_state", { server: s.name, state: "panic" })).toBe(0);
+    expect(one(samples, "walrus_server_load_ratio", { server: s.name, cluster: s.area })).toBeGreaterThanOrEqual(0);
+    expect(one(samples, "walrus_server_report_age_seconds", { server: s.name })).toBeLessThan(5);
+  }
+  for (const a of site.areas) expect(one(samples, "walrus_area_assigned_cluster", { area: a.name, cluster: a.name, reason: "home" })).toBe(1);
+  expect(one(samples, "walrus_is_master")).toBe(1);
+  expect(one(samples, "walrus_master_epoch")).toBeGreaterThanOrEqual(1);
+  expect(one(samples, "walrus_rounds_total")).toBeGreaterThan(0);
+  expect(one(samples, "walrus_round_duration_seconds_count")).toBe(one(samples, "walrus_rounds_total"));
+  expect(one(samples, "walrus_dns_queries_total")).toBeGreaterThanOrEqual(1);
+  expect(one(samples, "walrus_dns_responses_total", { rcode: "NOERROR" })).toBeGreaterThanOrEqual(1);
+  expect(one(samples, "walrus_gossip_peers")).toBeGreaterThan(0);
+  expect(one(samples, "walrus_gossip_messages_accepted_total", { type: "heartbeat" })).toBeGreaterThan(0);
+  // A non-master has no rounds of its own but the same view of the site.
+  const west = parseMetrics(await (await fetch(`${opsUrl("west")}metrics`)).text()).samples;
+  expect(one(west, "walrus_is_master")).toBe(0);
+  expect(one(west, "walrus_rounds_total")).toBe(0);
+  const sample = join(tmpdir(), "walrus-metrics-sample.txt");
+  writeFileSync(sample, text);
+  console.log(`/metrics sample of the master saved to ${sample}`);
+}, 20_000);
+
+test("the status page shows the site live: a drain from the CLI appears without reloading", async () => {
+  const profile = join(dir, "chromium-profile");
+  mkdirSync(profile, { recursive: true });
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    viewport: { width: 1200, height: 1000 },
+  });
+  const page = await browser.newPage();
+  await page.goto(opsUrl("west"));
+  await page.locator('#servers tr[data-server="web-west-1"][data-state="up"]').waitFor({ timeout: 10_000 });
+  expect(await page.locator("#master").textContent()).toBe("east");
+  expect(await page.locator('#areas tr[data-area="west"]').getAttribute("data-cluster")).toBe("west");
+  expect(await page.locator('#areas tr[data-area="west"] .why').textContent()).toContain("home and healthy");
+
+  const r = await walrus(["drain", "web-west-1", "--reason", "disk swap", "--config", area("north").config]);
+  expect(r.code).toBe(0);
+  await page.locator('#servers tr[data-server="web-west-1"][data-state="drained"]').waitFor({ timeout: 10_000 });
+  expect(await page.locator('#servers tr[data-server="web-west-1"]').textContent()).toContain("disk swap");
+  // West's only server is out: the area is forced onto another cluster, and the page says why.
+  await page.locator('#areas tr[data-area="west"]:not([data-cluster="west"])').waitFor({ timeout: 10_000 });
+  expect(await page.locator('#areas tr[data-area="west"] .why').textContent()).toContain("forced by availability");
+  await page.locator("#decisions tbody tr", { hasText: "forced by availability" }).first().waitFor({ timeout: 10_000 });
+
+  const shot = join(dir, "status-page.png");
+  await page.screenshot({ path: shot, fullPage: true });
+  copyFileSync(shot, "/tmp/walrus-status-page.png");
+  console.log(`status page screenshot: /tmp/walrus-status-page.png (taken at ${shot})`);
+
+  // `walrus status` gives the same explanation as text.
+  const text = await walrus(["status", "--config", area("west").config]);
+  expect(text.stdout).toMatch(/west\s+(east|north)\s+\S+\s+forced by availability: west has no functioning server/);
+  expect(text.stdout).toMatch(/recent decisions[\s\S]*west\s+west → (east|north)\s+forced by availability/);
+
+  expect((await walrus(["undrain", "web-west-1", "--config", area("north").config])).code).toBe(0);
+  await page.locator('#areas tr[data-area="west"][data-cluster="west"]').waitFor({ timeout: 10_000 });
+}, 60_000);
+
+test("the listener answers unknown paths with a hint, and only GET", async () => {
+  const r = await fetch(`${opsUrl("north")}nope`);
+  expect(r.status).toBe(404);
+  expect(await r.text()).toContain("/metrics");
+  expect((await fetch(`${opsUrl("north")}metrics`, { method: "POST" })).status).toBe(405);
+  const s = (await (await fetch(`${opsUrl("north")}status.json`)).json()) as StatusReport;
+  expect(s.node).toBe("north");
+  expect(s.decisions.length).toBeGreaterThan(0);
+});
