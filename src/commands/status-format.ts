@@ -1,5 +1,6 @@
 // `walrus status` as text readable at a glance.
 import type { StatusReport } from "../control/protocol.ts";
+import { formatLocationStatus } from "../geo/location-status.ts";
 
 /** Each reason said the way an operator asks "why does this area point there?". */
 const WHY: Record<string, string> = {
@@ -52,6 +53,7 @@ export function formatStatus(s: StatusReport): string {
   if (s.dns) out.push("", `dns: ${s.dns.queries} queries; ${Object.entries(s.dns.responses).map(([k, v]) => `${k} ${v}`).join(", ") || "no responses yet"}`);
   const rejected = Object.entries(s.gossip.rejected);
   out.push(`gossip: ${s.gossip.peers} connected peers${rejected.length ? `; rejected ${rejected.map(([k, v]) => `${k} ${v}`).join(", ")}` : ""}`);
+  if (s.locations) out.push("", ...formatLocationStatus(s.locations));
   return out.join("\n");
 }
 

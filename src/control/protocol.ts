@@ -1,6 +1,7 @@
 // The local control socket's protocol: one JSON request line, one JSON reply line.
 import type { DecisionEntry } from "../ops/decision-log.ts";
 import type { AssignReason, ServerState } from "../core/types.ts";
+import type { LocationStatus } from "../geo/location-status.ts";
 
 export const SOCKET_FILE = "control.sock";
 /** A request line longer than this is refused: the socket is local, but still bounded. */
@@ -24,4 +25,6 @@ export interface StatusReport {
   gossip: { peers: number; accepted: Record<string, number>; rejected: Record<string, number> };
   /** Recent changes of where areas point, newest first (see ops/decision-log.ts). */
   decisions: DecisionEntry[];
+  /** The location map: versions across nameservers and how queries were steered. */
+  locations: LocationStatus | null;
 }

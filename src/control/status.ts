@@ -7,8 +7,11 @@ import type { DecisionEntry } from "../ops/decision-log.ts";
 import type { Nameserver } from "../roles/nameserver.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import type { StatusReport } from "./protocol.ts";
+import { locationStatus } from "../geo/location-status.ts";
+import type { LocationMap } from "../geo/location-map.ts";
+import type { SteeringCounts } from "../geo/steering-counts.ts";
 
-export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; bus: Bus; clock: Clock; decisions?: DecisionEntry[] }): StatusReport {
+export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; bus: Bus; clock: Clock; decisions?: DecisionEntry[]; locations?: { map: LocationMap; steering?: SteeringCounts } }): StatusReport {
   const { config, digest, view } = s;
   const now = s.clock();
   const site = config.site;
@@ -17,6 +20,11 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
   const assignment = s.nameserver?.served().assignment ?? view.followed?.assignment;
   const byArea = new Map((assignment?.areas ?? []).map((a) => [a.area as string, a]));
   const views = view.serverViews();
+  // Every live nameserver's map version, this node's own included.
+  const nameserverMaps = (own: string) => [
+    ...(config.nameserver ? [{ node: config.node.name, version: own }] : []),
+    ...[...view.members.values()].filter((m) => m.peer !== view.self && m.roles.includes("nameserver") && isLive(m, now, view.liveness)).map((m) => ({ node: m.node, version: view.mapVersions.get(m.peer) })),
+  ];
   return {
     node: config.node.name,
     peer: view.self,
@@ -51,5 +59,6 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
     dns: s.nameserver ? { queries: s.nameserver.stats.queries, responses: s.nameserver.stats.responses } : null,
     gossip: { peers: s.bus.connectedPeers().length, accepted: view.counters.accepted, rejected: view.counters.rejected },
     decisions: s.decisions ?? [],
+    locations: s.locations ? locationStatus(s.locations.map, nameserverMaps(s.locations.map.version), s.locations.steering?.snapshot() ?? null) : null,
   };
 }

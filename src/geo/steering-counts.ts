@@ -17,11 +17,15 @@ export interface SteeringSnapshot {
   byArea: SteeringByArea;
   /** Most frequent first; `queries` may overcount by at most the count of the entry it replaced. */
   uncovered: { prefix: string; queries: number }[];
+  /** Queries refused with FORMERR for a malformed ECS option, by reason. */
+  malformed: Record<string, number>;
 }
 
 export class SteeringCounts {
   /** Read directly by the metrics exporter: area → how → queries. */
   readonly byArea: SteeringByArea;
+  /** Read directly by the metrics exporter: reason → queries answered FORMERR. */
+  readonly malformed: Record<string, number> = {};
   private readonly uncovered = new Map<string, number>();
 
   constructor(areas: readonly AreaName[]) {
@@ -34,11 +38,15 @@ export class SteeringCounts {
     if (s.uncovered) this.noteUncovered(s.uncovered);
   }
 
+  countMalformed(reason: string): void {
+    this.malformed[reason] = (this.malformed[reason] ?? 0) + 1;
+  }
+
   snapshot(top = 20): SteeringSnapshot {
     const byArea: SteeringByArea = {};
     for (const [a, c] of Object.entries(this.byArea)) byArea[a] = { ...c };
     const uncovered = [...this.uncovered].sort((x, y) => y[1] - x[1]).slice(0, top).map(([prefix, queries]) => ({ prefix, queries }));
-    return { byArea, uncovered };
+    return { byArea, uncovered, malformed: { ...this.malformed } };
   }
 
   private noteUncovered(a: Address): void {

@@ -31,6 +31,8 @@ export interface HeartbeatMsg {
   /** The node's whole drain table: merging it heals drains missed while offline. */
   drains: DrainEntry[];
   atMs: number;
+  /** Version of the node's location map: a nameserver answering from another map is seen. */
+  mapVersion?: string;
 }
 
 export interface AssignmentMsg {
@@ -98,6 +100,7 @@ function parseMessage(o: Record<string, unknown>): Message {
         atMs: num(o.atMs, "atMs"),
       };
       if (o.priority !== undefined) hb.priority = int(o.priority, "priority");
+      if (o.mapVersion !== undefined) hb.mapVersion = str(o.mapVersion, "mapVersion");
       return hb;
     }
     case "assignment":

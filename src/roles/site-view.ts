@@ -27,6 +27,8 @@ export interface SiteViewInit {
   nodeName: string;
   roles: HeartbeatMsg["roles"];
   priority?: number;
+  /** The location map's version, announced in every heartbeat. */
+  mapVersion?: string;
   bus: Bus;
   state: StateStore;
   clock: Clock;
@@ -44,6 +46,8 @@ export class SiteView {
   /** When each cluster last received or lost an area in a followed assignment (for cooldown). */
   readonly clusterChangedAtMs = new Map<AreaName, number>();
   epochSeen = 0;
+  /** Each member's location map version, from its heartbeats. */
+  readonly mapVersions = new Map<PeerIdText, string>();
   readonly counters: Counters = { accepted: {}, rejected: {} };
   private readonly listeners: (() => void)[] = [];
   private readonly reportListeners: ((server: ServerName, changed: boolean) => void)[] = [];
@@ -97,6 +101,7 @@ export class SiteView {
     const now = this.init.clock();
     if (msg.type === "heartbeat") {
       this.members = withHeartbeat(this.members, from, msg, now);
+      if (msg.mapVersion !== undefined) this.mapVersions.set(from, msg.mapVersion);
       this.noteEpoch(msg.epoch);
       if (msg.site === this.init.digest) this.mergeDrains(msg.drains);
       this.changed();
@@ -146,6 +151,7 @@ export class SiteView {
       drains: [...this.drains.values()],
       atMs: this.init.clock(),
     };
+    if (this.init.mapVersion !== undefined) hb.mapVersion = this.init.mapVersion;
     // A candidate stands only once it has heard the site for a full dead_after_ms: before
     // that it knows too few reports, and its first rounds would move areas for no reason.
     if (this.init.priority !== undefined && hb.atMs - this.startedMs >= this.init.site.deadAfterMs) hb.priority = this.init.priority;
