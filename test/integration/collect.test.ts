@@ -8,6 +8,7 @@ import { createCollector } from "../../src/report/collect.ts";
 
 const DEMO_WEB = `${import.meta.dir}/../../scripts/demo-web.ts`;
 const PROC_FIXTURES = `${import.meta.dir}/../fixtures/proc`;
+const CGROUP_FIXTURES = `${import.meta.dir}/../fixtures/cgroup`;
 
 interface DemoWeb {
   proc: Subprocess<"ignore", "pipe", "inherit">;
@@ -37,8 +38,8 @@ async function startDemoWeb(name: string): Promise<DemoWeb> {
 }
 
 /** A collector of this machine's /proc (or a fixture) and an Apache-style status page. */
-const collectorFor = (statusUrl: string, timeoutMs: number, procRoot?: string) =>
-  createCollector({ source: apacheSource({ statusUrl, timeoutMs }), ...(procRoot !== undefined && { procRoot }) });
+const collectorFor = (statusUrl: string, timeoutMs: number, procRoot?: string, cgroupDir?: string) =>
+  createCollector({ source: apacheSource({ statusUrl, timeoutMs }), ...(procRoot !== undefined && { procRoot }), ...(cgroupDir !== undefined && { cgroupDir }) });
 
 const post = (url: string) => fetch(url, { method: "POST" }).then((r) => r.text());
 
@@ -183,6 +184,21 @@ describe("collect: host figures", () => {
 
     const odd = collectorFor(statusUrl, 500, `${PROC_FIXTURES}/no-procs-blocked`);
     expect((await odd.collect(0)).hostError).toBe("/proc/stat: no procs_blocked line");
+  });
+
+  test("a container's cgroup limits apply when tighter than the host's", async () => {
+    const collector = collectorFor(statusUrl, 500, `${PROC_FIXTURES}/captured-t0`, `${CGROUP_FIXTURES}/container-t1`);
+    await collector.collect(0);
+    const c = await collector.collect(1000);
+    // 512 MiB memory.max, below the fixture host's 23.5 GiB; no CPU used between two reads of one file.
+    expect(c.host).toMatchObject({ memTotalBytes: 512 * 2 ** 20, memFreeBytes: 224 * 2 ** 20, cpuIdle: 1, cpus: 2 });
+  });
+
+  test("a garbled cgroup file is a host error naming the file", async () => {
+    const collector = collectorFor(statusUrl, 500, `${PROC_FIXTURES}/captured-t0`, `${CGROUP_FIXTURES}/garbled`);
+    const c = await collector.collect(0);
+    expect(c.host).toBeNull();
+    expect(c.hostError).toBe(`cgroup ${CGROUP_FIXTURES}/garbled/cpu.max: quota is not a number: "lots"`);
   });
 
   test("a clock that went backwards restarts the interval", async () => {

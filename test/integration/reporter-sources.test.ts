@@ -1,0 +1,90 @@
+// Every web source against real Debian web servers, through the one shared contract.
+import { afterAll, beforeAll, describe } from "bun:test";
+import { apacheSource } from "../../src/report/apache-source.ts";
+import { httpProbe } from "../../src/report/http-probe.ts";
+import { nginxSource } from "../../src/report/nginx-source.ts";
+import { tcpProbe } from "../../src/report/tcp-probe.ts";
+import { startApache, startNginx, type WebServer } from "../../scripts/lib/web-servers.ts";
+import { webSourceContract, type ContractTarget, type Endpoint } from "./web-source-contract.ts";
+
+const HOST = "127.0.9.1";
+const PORTS = { host: HOST, closedPort: 49119, silentPort: 49112, garbagePort: 49113 };
+
+let apache: WebServer;
+let nginx: WebServer;
+beforeAll(async () => {
+  [apache, nginx] = await Promise.all([startApache({ host: HOST, port: 49110 }), startNginx({ host: HOST, port: 49111 })]);
+});
+afterAll(async () => {
+  await Promise.all([apache?.remove(), nginx?.remove()]);
+});
+
+const served = (s: () => WebServer, port: number): ContractTarget["server"] => ({
+  host: HOST,
+  port,
+  start: () => s().start(),
+  stop: () => s().stop(),
+});
+const hit = (s: () => WebServer) => async () => void (await fetch(`${s().base}/`).then((r) => r.arrayBuffer()));
+const url = (at: Endpoint, path: string) => `http://${at.host}:${at.port}${path}`;
+
+describe("apache mod_status", () => {
+  webSourceContract(
+    () => ({
+      name: "apache",
+      server: served(() => apache, 49110),
+      make: (at, timeoutMs) => apacheSource({ statusUrl: url(at, "/server-status?auto"), timeoutMs }),
+      figures: true,
+      hit: hit(() => apache),
+      silent: "down",
+      garbage: "unreadable",
+    }),
+    PORTS,
+  );
+});
+
+describe("nginx stub_status", () => {
+  webSourceContract(
+    () => ({
+      name: "nginx",
+      server: served(() => nginx, 49111),
+      make: (at, timeoutMs) => nginxSource({ statusUrl: url(at, "/nginx_status"), timeoutMs, capacity: 256 }),
+      figures: true,
+      hit: hit(() => nginx),
+      silent: "down",
+      garbage: "unreadable",
+    }),
+    PORTS,
+  );
+});
+
+describe("http probe", () => {
+  webSourceContract(
+    () => ({
+      name: "http",
+      server: served(() => nginx, 49111),
+      make: (at, timeoutMs) => httpProbe({ url: url(at, "/"), timeoutMs, expectStatus: 200, expectBody: "served by nginx" }),
+      figures: false,
+      hit: hit(() => nginx),
+      silent: "down",
+      garbage: "down",
+    }),
+    PORTS,
+  );
+});
+
+describe("tcp probe", () => {
+  webSourceContract(
+    () => ({
+      name: "tcp",
+      server: served(() => nginx, 49111),
+      make: (at, timeoutMs) => tcpProbe({ address: at, timeoutMs }),
+      figures: false,
+      hit: hit(() => nginx),
+      // A listener that accepts is all a connect probe can see.
+      silent: "up",
+      garbage: "up",
+    }),
+    PORTS,
+  );
+});
