@@ -1,4 +1,5 @@
 import type { AreaName, ServerName, Site } from "../core/types.ts";
+import type { NameserverDnsOptions } from "./dns-keys.ts";
 import type { LocationConfig } from "../geo/map-config.ts";
 
 export interface HostPort {
@@ -32,7 +33,8 @@ export interface ControllerConfig {
   priority: number;
 }
 
-export interface NameserverConfig {
+/** The DNS options (udp_size, rate_limit, workers, …) are declared beside their validation. */
+export interface NameserverConfig extends NameserverDnsOptions {
   area: AreaName;
   listen: HostPort[];
 }

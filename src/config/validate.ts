@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { areaName, LOAD_TERMS, serverName, type AreaSpec, type LoadTerm, type ServerSpec, type Site } from "../core/types.ts";
 import { LOCATION_KEYS, validateLocations } from "../geo/map-config.ts";
+import { NAMESERVER_DNS_KEYS, nameserverDns, SITE_DNS_KEYS, siteDns } from "./dns-keys.ts";
 import { Fields, isTable, join, type ConfigError, type Table } from "./fields.ts";
 import type { HostPort, NodeConfig, NotifyConfig } from "./types.ts";
 import { parseHostPort } from "./host-port.ts";
@@ -52,11 +53,11 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
 
   const ns = f.table(raw, "", "nameserver", false);
   if (ns) {
-    f.known(ns, "nameserver", ["area", "listen"]);
+    f.known(ns, "nameserver", ["area", "listen", ...NAMESERVER_DNS_KEYS]);
     const area = f.string(ns, "nameserver", "area");
     if (area && !areas.has(area)) f.fail("nameserver.area", area, `one of the areas in [site.areas]: ${[...areas].join(", ")}`);
     const listen = f.strings(ns, "nameserver", "listen", { nonEmpty: true, each: (s) => (parseHostPort(s) ? undefined : 'an address and port such as "0.0.0.0:53" or "[::]:53"') });
-    config.nameserver = { area: areaName(area), listen: listen.map((s) => parseHostPort(s)).filter((x): x is HostPort => x !== undefined) };
+    config.nameserver = { area: areaName(area), listen: listen.map((s) => parseHostPort(s)).filter((x): x is HostPort => x !== undefined), ...nameserverDns(f, ns) };
   }
 
   const metrics = f.table(raw, "", "metrics", false);
@@ -77,7 +78,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   const p = "site";
   f.known(t, p, [
     "zone", "names", "ttl_seconds", "load_threshold", "balance_margin", "load_terms", "report_interval_ms",
-    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "hostmaster", "secret_file", "areas", "servers", ...LOCATION_KEYS,
+    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "hostmaster", "secret_file", "areas", "servers", ...SITE_DNS_KEYS, ...LOCATION_KEYS,
   ]);
   const zone = f.string(t, p, "zone", { pattern: HOSTNAME, expected: 'a lower-case domain name without trailing dot, such as "example.com"' });
   const names = f.strings(t, p, "names", {
@@ -109,6 +110,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     areas: [],
     servers: [],
   };
+  Object.assign(site, siteDns(f, t, zone, names, site.ttlSeconds));
 
   const areasT = f.table(t, p, "areas", true) ?? {};
   for (const [name, v] of Object.entries(areasT)) {

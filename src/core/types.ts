@@ -31,6 +31,15 @@ export interface ServerSpec {
   addresses: string[];
 }
 
+/** One static record; `data` in presentation form, checked by src/dns/records.ts. */
+export interface StaticRecordSpec {
+  /** Fully qualified owner, lower case, no trailing dot. */
+  name: string;
+  type: string;
+  ttlSeconds: number;
+  data: string;
+}
+
 /** The `[site]` table after validation: identical on every node (compared by digest). */
 export interface Site {
   /** Zone apex, lower case, no trailing dot, e.g. "example.test". */
@@ -53,6 +62,13 @@ export interface Site {
   /** SOA contact, as a domain name (hostmaster.example.test). */
   hostmaster: string;
   secretFile: string;
+  /** Thesis §8.2: balanced names hold the addresses ("addresses", the default), or are a CNAME to
+   * the area's own name `<name>.area-<area>.<zone>` that holds them ("cname"). */
+  answerScheme?: "addresses" | "cname";
+  /** Addresses per family in one answer, least loaded first (default 32: one datagram). */
+  maxAnswerAddresses?: number;
+  /** [[site.records]]: the zone's other records (MX, TXT, other A/AAAA, CNAME, SRV). */
+  records?: StaticRecordSpec[];
   areas: AreaSpec[];
   servers: ServerSpec[];
 }

@@ -1,21 +1,54 @@
-// Authoritative answers from a prebuilt Zone (RFC 1034 §4.3.2, RFC 1035, RFC 2308, RFC 6891,
-// RFC 8482). Pure: query bytes in, reply bytes out.
+// Authoritative answers from a prebuilt Zone (RFC 1034 §4.3.2, RFC 1035, RFC 2308, RFC 5936,
+// RFC 6891, RFC 8482). Pure: query bytes in, reply bytes out. The balanced names' positive
+// answers come from pre-encoded templates; everything else is encoded here.
 
-import { decode, encode, encodingLength, type DecodedPacket, type OptAnswer, type Packet } from "dns-packet";
-import { isInZone, RRTYPE, type RRset, type Zone } from "./zone.ts";
+import { encode, encodingLength, type Answer, type Packet } from "dns-packet";
+import type { AreaName } from "../core/types.ts";
+import { nameOf, parseQuery, readHeader, type EdnsOption, type Header, type Opt, type Question } from "./query.ts";
+import { resolve, type Outcome, type RcodeName } from "./resolve.ts";
+import { RRTYPE, type RRset } from "./rr.ts";
+import type { Template } from "./templates.ts";
+import type { Zone } from "./zone.ts";
 
-export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, BADVERS: 16 } as const;
-export type RcodeName = keyof typeof RCODE;
+export type { RcodeName } from "./resolve.ts";
+export type { EdnsOption } from "./query.ts";
+
+export const RCODE: Record<RcodeName, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, BADVERS: 16 };
+
+/** The area a query is answered for, chosen per query (issue 7: EDNS Client Subnet, resolver address). */
+export interface AreaChoice {
+  area: AreaName;
+  /** Options for the reply's OPT when the answer depends on the area, such as ECS with its scope (RFC 7871 §7.2). */
+  options?: readonly EdnsOption[];
+  /** Options for answers the area does not change (SOA, NS, errors): ECS with scope 0. */
+  unsteeredOptions?: readonly EdnsOption[];
+  /** A malformed option is answered with FORMERR (RFC 7871 §7.2.1). */
+  formerr?: boolean;
+}
+export type ChooseArea = (query: { options: readonly EdnsOption[]; source?: string }) => AreaChoice;
 
 export interface AnswerContext {
   transport: "udp" | "tcp";
   /** Start index into every answer RRset, so successive replies lead with different addresses. */
   rotation: number;
+  /** The sender's address, for choosing the area and for the transfer allow list. */
+  source?: string;
+  /** Whether this sender may transfer the zone (AXFR/IXFR, TCP only). */
+  transferAllowed?: boolean;
+  /** Largest UDP reply, advertised in our OPT (default 1232). */
+  udpSize?: number;
+  /** Default: the zone's served area. */
+  chooseArea?: ChooseArea;
 }
 
 export interface Reply {
   bytes: Uint8Array;
   rcode: RcodeName;
+  /** The question's type, when the question was readable. */
+  qtype?: number;
+  truncated: boolean;
+  /** Further messages of a zone transfer (TCP). */
+  more?: Uint8Array[];
 }
 
 const QR = 0x8000;
@@ -23,49 +56,48 @@ const AA = 0x0400;
 const TC = 0x0200;
 const RD = 0x0100;
 const CD = 0x0010;
-const OPT_DO = 0x8000;
-const CLASS_IN = 1;
-const CLASS_ANY = 255;
 const HEADER_BYTES = 12;
+const OPT_FIXED_BYTES = 11;
+const CLASS_IN = 1;
 /** Plain DNS over UDP (RFC 1035 §4.2.1). */
 const UDP_PLAIN_LIMIT = 512;
-/** What we advertise and accept over UDP: the DNS flag day 2020 size, clear of IP fragmentation. */
-const UDP_EDNS_LIMIT = 1232;
+/** What we advertise and accept over UDP by default: the DNS flag day 2020 size, clear of IP fragmentation. */
+export const UDP_EDNS_LIMIT = 1232;
 const TCP_LIMIT = 65535;
+/** Records per zone-transfer message: keeps each well under 64 KiB. */
+const AXFR_RECORDS_PER_MESSAGE = 200;
 
 /** The reply to one query, or null to drop it (too short for a header, or itself a response). */
 export function answerQuery(query: Uint8Array, zone: Zone, ctx: AnswerContext): Uint8Array | null {
   return reply(query, zone, ctx)?.bytes ?? null;
 }
 
-/** answerQuery, also telling the rcode (for statistics). */
+/** answerQuery, also telling the rcode, type and truncation (for statistics). */
 export function reply(query: Uint8Array, zone: Zone, ctx: AnswerContext): Reply | null {
   const header = readHeader(query);
   if (!header) return null;
-  // Other opcodes may lay out the body differently, so nothing of it is echoed.
+  // Other opcodes (NOTIFY, UPDATE, …) may lay out the body differently, so nothing of it is echoed.
   if (header.opcode !== 0) return finish(header, { rcode: "NOTIMP" });
+  const parsed = parseQuery(query, header);
+  if (!parsed.ok) return finish(header, { rcode: "FORMERR" });
+  const { question, opt } = parsed;
+  const echo = { question, opt, udpSize: ctx.udpSize ?? UDP_EDNS_LIMIT };
+  if (opt && opt.version > 0) return finish(header, { rcode: "BADVERS" }, echo);
 
-  let message: DecodedPacket;
-  try {
-    message = decode(Buffer.from(query.buffer, query.byteOffset, query.byteLength));
-  } catch {
-    return finish(header, { rcode: "FORMERR" });
+  const choice = ctx.chooseArea?.({ options: opt?.options ?? [], source: ctx.source }) ?? { area: zone.servedArea };
+  if (choice.formerr) return finish(header, { rcode: "FORMERR" }, echo);
+  const steeredOptions = opt ? (choice.options ?? []) : [];
+  const unsteeredOptions = opt ? (choice.unsteeredOptions ?? choice.options ?? []) : [];
+  const limit = ctx.transport === "tcp" ? TCP_LIMIT : opt ? Math.min(Math.max(opt.udpPayloadSize, UDP_PLAIN_LIMIT), echo.udpSize) : UDP_PLAIN_LIMIT;
+
+  const template = question.klass === CLASS_IN ? zone.templates.get(choice.area)?.get(question.wire)?.get(question.type) : undefined;
+  if (template) {
+    const fast = fromTemplate(query, header, question, opt, template, ctx.rotation, steeredOptions, echo.udpSize, limit);
+    if (fast) return fast;
   }
-  if (decode.bytes !== query.byteLength) return finish(header, { rcode: "FORMERR" });
-  const opts = (message.additionals ?? []).filter((a): a is OptAnswer => a.type === "OPT");
-  if (opts.length > 1) return finish(header, { rcode: "FORMERR" }); // RFC 6891 §6.1.1
-  const opt = opts[0];
-  const question = header.qdcount === 1 ? readQuestion(query) : null;
-  if (!question) return finish(header, { rcode: "FORMERR" }, { opt });
-  if (opt && opt.ednsVersion > 0) return finish(header, { rcode: "BADVERS" }, { opt, question: question.raw });
-
-  const limit =
-    ctx.transport === "tcp"
-      ? TCP_LIMIT
-      : opt
-        ? Math.min(Math.max(opt.udpPayloadSize, UDP_PLAIN_LIMIT), UDP_EDNS_LIMIT)
-        : UDP_PLAIN_LIMIT;
-  return finish(header, resolve(zone, question, ctx.rotation), { opt, question: question.raw, limit });
+  if (question.type === RRTYPE.AXFR || question.type === RRTYPE.IXFR) return transfer(zone, header, ctx, echo, unsteeredOptions);
+  const outcome = resolve(zone, nameOf(question.wire), question.type, question.klass, choice.area);
+  return finish(header, outcome, { ...echo, options: outcome.steered ? steeredOptions : unsteeredOptions, limit, rotation: ctx.rotation });
 }
 
 /** A SERVFAIL for a query we failed to answer, or null if even its header is unreadable. */
@@ -74,127 +106,87 @@ export function servfail(query: Uint8Array): Reply | null {
   return header && finish(header, { rcode: "SERVFAIL" });
 }
 
-interface Header {
-  id: number;
-  flags: number;
-  opcode: number;
-  qdcount: number;
-}
-
-function readHeader(query: Uint8Array): Header | null {
-  if (query.byteLength < HEADER_BYTES) return null;
-  const view = new DataView(query.buffer, query.byteOffset, HEADER_BYTES);
-  const flags = view.getUint16(2);
-  if (flags & QR) return null;
-  return { id: view.getUint16(0), flags, opcode: (flags >> 11) & 0xf, qdcount: view.getUint16(4) };
-}
-
-interface Question {
-  /** The question's wire bytes, echoed as sent: resolvers check the 0x20 case pattern. */
-  raw: Uint8Array;
-  /** Owner name lower-cased, labels joined by dots, no trailing dot. */
-  name: string;
-  type: number;
-  klass: number;
-}
-
-function readQuestion(query: Uint8Array): Question | null {
-  const labels: string[] = [];
-  let at = HEADER_BYTES;
-  for (;;) {
-    const length = query[at++];
-    // Over 63 means a compression pointer, which has nothing before it to point at in a question.
-    if (length === undefined || length > 63 || at + length > query.byteLength) return null;
-    if (length === 0) break;
-    labels.push(labelKey(query.subarray(at, at + length)));
-    at += length;
-  }
-  if (at + 4 > query.byteLength) return null;
-  const view = new DataView(query.buffer, query.byteOffset + at, 4);
-  return {
-    raw: query.subarray(HEADER_BYTES, at + 4),
-    name: labels.join("."),
-    type: view.getUint16(0),
-    klass: view.getUint16(2),
-  };
-}
-
-/** ASCII case folded (RFC 4343); a dot inside a label is escaped so it cannot pass for a separator. */
-function labelKey(label: Uint8Array): string {
-  let key = "";
-  for (const b of label) {
-    if (b === 0x2e) key += "\\.";
-    else key += String.fromCharCode(b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
-  }
-  return key;
-}
-
-interface Outcome {
-  rcode: RcodeName;
-  aa?: boolean;
-  answer?: RRset[];
-  authority?: RRset[];
-  additional?: RRset[];
-}
-
-function resolve(zone: Zone, q: Question, rotation: number): Outcome {
-  if ((q.klass !== CLASS_IN && q.klass !== CLASS_ANY) || !isInZone(q.name, zone.apex)) return { rcode: "REFUSED" };
-  // No zone transfers: every nameserver builds its own zone from the assignment.
-  if (q.type === RRTYPE.AXFR || q.type === RRTYPE.IXFR) return { rcode: "REFUSED" };
-  const node = zone.nodes.get(q.name);
-  if (!node) {
-    return zone.emptyNonTerminals.has(q.name) ? nodata(zone) : { rcode: "NXDOMAIN", aa: true, authority: [zone.soa] };
-  }
-  // RFC 8482: ANY gets one RRset, not everything.
-  const rrset = q.type === RRTYPE.ANY ? node.values().next().value : node.get(q.type);
-  if (!rrset) return nodata(zone);
-  return {
-    rcode: "NOERROR",
-    aa: true,
-    answer: [rotate(rrset, rotation)],
-    additional: q.type === RRTYPE.NS ? [...zone.glue] : [],
-  };
-}
-
-/** RFC 2308 §2.2: the name exists but not with this type; the SOA tells how long to cache that. */
-function nodata(zone: Zone): Outcome {
-  return { rcode: "NOERROR", aa: true, authority: [zone.soa] };
-}
-
-function rotate(rrset: RRset, rotation: number): RRset {
-  const start = rotation % rrset.length;
-  return start === 0 ? rrset : [...rrset.slice(start), ...rrset.slice(0, start)];
-}
-
-function finish(
+/** The hot path: header, the question's own bytes, the template rotated, OPT. Null when it would not fit. */
+function fromTemplate(
+  query: Uint8Array,
   header: Header,
-  outcome: Outcome,
-  { opt, question, limit = UDP_PLAIN_LIMIT }: { opt?: OptAnswer; question?: Uint8Array; limit?: number } = {},
-): Reply {
+  question: Question,
+  opt: Opt | undefined,
+  t: Template,
+  rotation: number,
+  options: readonly EdnsOption[],
+  udpSize: number,
+  limit: number,
+): Reply | null {
+  const optBytes = opt ? optLength(options) : 0;
+  const size = HEADER_BYTES + question.raw.byteLength + t.bytes + optBytes;
+  if (size > limit) return null;
+  const out = new Uint8Array(size);
+  out[0] = query[0]!;
+  out[1] = query[1]!;
+  const flags = QR | AA | (header.flags & (RD | CD));
+  out[2] = flags >> 8;
+  out[3] = flags & 0xff;
+  out[5] = 1;
+  out[6] = t.count >> 8;
+  out[7] = t.count & 0xff;
+  out[11] = opt ? 1 : 0;
+  out.set(question.raw, HEADER_BYTES);
+  let at = HEADER_BYTES + question.raw.byteLength;
+  out.set(t.head, at);
+  at += t.head.byteLength;
+  const n = t.records.length;
+  const start = rotation % n;
+  for (let i = 0; i < n; i++) {
+    const r = t.records[(start + i) % n]!;
+    out.set(r, at);
+    at += r.byteLength;
+  }
+  if (opt) writeOpt(out, at, udpSize, 0, opt.dnssecOk, options);
+  return { bytes: out, rcode: "NOERROR", qtype: question.type, truncated: false };
+}
+
+/** RFC 5936: the whole zone as the served area sees it, between two copies of the SOA, over TCP to allowed senders. */
+function transfer(zone: Zone, header: Header, ctx: AnswerContext, echo: Echo, options: readonly EdnsOption[]): Reply {
+  if (ctx.transport !== "tcp" || !ctx.transferAllowed) return finish(header, { rcode: "REFUSED", aa: false }, echo);
+  const owners = new Map(zone.nodes);
+  for (const [name, node] of zone.balanced.get(zone.servedArea) ?? []) owners.set(name, node);
+  const records: Answer[] = [...zone.soa];
+  for (const node of owners.values()) for (const [type, rrset] of node) if (type !== RRTYPE.SOA) records.push(...rrset);
+  records.push(...zone.soa);
+  const messages: Uint8Array[] = [];
+  for (let at = 0; at < records.length; at += AXFR_RECORDS_PER_MESSAGE) {
+    const chunk = records.slice(at, at + AXFR_RECORDS_PER_MESSAGE);
+    messages.push(finish(header, { rcode: "NOERROR", aa: true, answer: [chunk] }, { ...echo, options, limit: TCP_LIMIT }).bytes);
+  }
+  const [first, ...more] = messages;
+  return { bytes: first!, rcode: "NOERROR", qtype: RRTYPE.AXFR, truncated: false, more };
+}
+
+interface Echo {
+  question?: Question;
+  opt?: Opt;
+  udpSize?: number;
+  options?: readonly EdnsOption[];
+  limit?: number;
+  rotation?: number;
+}
+
+function finish(header: Header, outcome: Outcome, { question, opt, udpSize = UDP_EDNS_LIMIT, options = [], limit = UDP_PLAIN_LIMIT, rotation = 0 }: Echo = {}): Reply {
   const code = RCODE[outcome.rcode];
-  const answer = [...(outcome.answer ?? [])];
+  const answer = (outcome.answer ?? []).map((rrset) => rotate(rrset, rotation));
   const additional = [...(outcome.additional ?? [])];
-  // RFC 6891 §7: a query with OPT gets an OPT back; the rcode's upper 8 bits live in it.
-  const replyOpt: OptAnswer | undefined = opt && {
-    type: "OPT",
-    name: ".",
-    udpPayloadSize: UDP_EDNS_LIMIT,
-    extendedRcode: code >> 4,
-    ednsVersion: 0,
-    flags: opt.flags & OPT_DO,
-    flag_do: opt.flag_do,
-    options: [],
-  };
   const packet = (): Packet => ({
     type: "response",
     id: header.id,
     answers: answer.flat(),
     authorities: (outcome.authority ?? []).flat(),
-    additionals: replyOpt ? [...additional.flat(), replyOpt] : additional.flat(),
+    additionals: additional.flat(),
   });
 
-  const questionBytes = question?.byteLength ?? 0;
-  let size = encodingLength(packet()) + questionBytes;
+  const questionBytes = question?.raw.byteLength ?? 0;
+  const optBytes = opt ? optLength(options) : 0;
+  let size = encodingLength(packet()) + questionBytes + optBytes;
   let truncated = false;
   // RFC 2181 §9: additional data is left out silently; TC is for a missing answer RRset.
   while (size > limit) {
@@ -207,15 +199,41 @@ function finish(
     size -= encodingLength({ answers: [...dropped] }) - HEADER_BYTES;
   }
 
-  const flags =
-    (header.opcode << 11) | (outcome.aa ? AA : 0) | (truncated ? TC : 0) | (header.flags & (RD | CD)) | (code & 0xf);
+  const flags = (header.opcode << 11) | (outcome.aa ? AA : 0) | (truncated ? TC : 0) | (header.flags & (RD | CD)) | (code & 0xf);
   const body = encode({ ...packet(), flags });
-  if (!question) return { bytes: body, rcode: outcome.rcode };
-  // dns-packet would re-encode the name from text; splicing the original bytes keeps them exact.
-  const bytes = new Uint8Array(body.byteLength + questionBytes);
+  const bytes = new Uint8Array(body.byteLength + questionBytes + optBytes);
   bytes.set(body.subarray(0, HEADER_BYTES));
-  bytes.set(question, HEADER_BYTES);
+  // dns-packet would re-encode the name from text; splicing the original bytes keeps them exact.
+  if (question) bytes.set(question.raw, HEADER_BYTES);
   bytes.set(body.subarray(HEADER_BYTES), HEADER_BYTES + questionBytes);
-  bytes[5] = 1; // QDCOUNT
-  return { bytes, rcode: outcome.rcode };
+  bytes[5] = question ? 1 : 0; // QDCOUNT
+  if (opt) {
+    // RFC 6891 §7: a query with OPT gets an OPT back; the rcode's upper 8 bits live in it.
+    const arcount = ((bytes[10]! << 8) | bytes[11]!) + 1;
+    bytes[10] = arcount >> 8;
+    bytes[11] = arcount & 0xff;
+    writeOpt(bytes, bytes.byteLength - optBytes, udpSize, code >> 4, opt.dnssecOk, options);
+  }
+  return { bytes, rcode: outcome.rcode, qtype: question?.type, truncated };
+}
+
+function rotate(rrset: RRset, rotation: number): RRset {
+  const start = rotation % rrset.length;
+  return start === 0 ? rrset : [...rrset.slice(start), ...rrset.slice(0, start)];
+}
+
+function optLength(options: readonly EdnsOption[]): number {
+  return options.reduce((n, o) => n + 4 + o.data.byteLength, OPT_FIXED_BYTES);
+}
+
+/** Our OPT (RFC 6891 §6.1.2): root owner, our UDP size, extended rcode, version 0, DO echoed. */
+function writeOpt(out: Uint8Array, at: number, udpSize: number, extendedRcode: number, dnssecOk: boolean, options: readonly EdnsOption[]): void {
+  const rdlength = optLength(options) - OPT_FIXED_BYTES;
+  out.set([0, 0, RRTYPE.OPT, udpSize >> 8, udpSize & 0xff, extendedRcode, 0, dnssecOk ? 0x80 : 0, 0, rdlength >> 8, rdlength & 0xff], at);
+  at += OPT_FIXED_BYTES;
+  for (const o of options) {
+    out.set([o.code >> 8, o.code & 0xff, o.data.byteLength >> 8, o.data.byteLength & 0xff], at);
+    out.set(o.data, at + 4);
+    at += 4 + o.data.byteLength;
+  }
 }

@@ -1,32 +1,45 @@
 // The zone one nameserver serves, precomputed from the site and the current assignment so that
-// answering a query is a map lookup. Pure: no I/O.
+// answering a query is a map lookup. It holds every area's answers for the balanced names, so a
+// query can be answered for any area (the served one by default; issue 7 picks per query).
+// Pure: no I/O.
 
 import { isIP } from "node:net";
 import type { Answer } from "dns-packet";
 import type { AreaName, ServerName, Site } from "../core/types.ts";
+import { RRTYPE, type RRset, type ZoneNode } from "./rr.ts";
+import { parseRecordData, type StaticType } from "./records.ts";
+import { buildTemplates, type Templates } from "./templates.ts";
 
-/** Numeric RR types (RFC 1035 §3.2.2, RFC 3596, RFC 1995, RFC 8482). */
-export const RRTYPE = { A: 1, NS: 2, SOA: 6, AAAA: 28, IXFR: 251, AXFR: 252, ANY: 255 } as const;
+export { RRTYPE, type RRset, type ZoneNode } from "./rr.ts";
 
-/** All records of one type at one name, in dns-packet's form; always sent or dropped whole. */
-export type RRset = readonly Answer[];
+/** The thesis' §8.2 figure is 20–30 servers; 32 A records (≈ 560 bytes) fit a 1232-byte datagram with room. */
+export const DEFAULT_MAX_ANSWER_ADDRESSES = 32;
 
 export interface Zone {
   /** Apex, lower case, no trailing dot. */
   apex: string;
+  /** The area answered for when nothing else chooses. */
+  servedArea: AreaName;
   /** The apex SOA RRset; its TTL equals its minimum, so it also serves as negative-answer authority. */
   soa: RRset;
-  /** RRsets by owner name and numeric type; a node's first RRset is what ANY gets (RFC 8482). */
-  nodes: ReadonlyMap<string, ReadonlyMap<number, RRset>>;
+  /** Every name's RRsets except the balanced names'. */
+  nodes: ReadonlyMap<string, ZoneNode>;
+  /** Per area, the balanced names' nodes (addresses, or the CNAME of the §8.2 scheme). */
+  balanced: ReadonlyMap<AreaName, ReadonlyMap<string, ZoneNode>>;
   /** Names owning nothing but with descendants that do: they exist, so NODATA rather than NXDOMAIN. */
   emptyNonTerminals: ReadonlySet<string>;
   /** A/AAAA of the in-zone nameservers, the additional section of NS answers. */
   glue: readonly RRset[];
+  /** Per area, the balanced names' positive answers pre-encoded for the hot path. */
+  templates: ReadonlyMap<AreaName, Templates>;
 }
+
+/** A zone before its templates are encoded: all that resolving needs. */
+export type ZoneCore = Omit<Zone, "templates">;
 
 export interface ZoneInput {
   site: Site;
-  /** The area whose assignment this nameserver answers with. */
+  /** The area whose assignment this nameserver answers with by default. */
   servedArea: AreaName;
   /** Per area, the servers to hand out, in preference order. */
   serversByArea: ReadonlyMap<AreaName, readonly ServerName[]>;
@@ -38,19 +51,20 @@ export function buildZone({ site, servedArea, serversByArea, serial }: ZoneInput
   const { zone: apex, ttlSeconds: ttl } = site;
   const served = site.areas.find((a) => a.name === servedArea);
   if (!served) throw new Error(`area ${servedArea} is not in the site`);
+  const cap = site.maxAnswerAddresses ?? DEFAULT_MAX_ANSWER_ADDRESSES;
 
   const nodes = new Map<string, Map<number, RRset>>();
-  const put = (name: string, type: number, records: RRset) => {
+  const put = (into: Map<string, Map<number, RRset>>, name: string, type: number, records: RRset) => {
     if (records.length === 0) return;
-    const node = nodes.get(name) ?? new Map<number, RRset>();
-    nodes.set(name, node);
-    // First writer wins: the balanced names and the apex records come before glue.
+    const node = into.get(name) ?? new Map<number, RRset>();
+    into.set(name, node);
+    // First writer wins: the apex records come before glue, glue before static records.
     if (!node.has(type)) node.set(type, records);
   };
-  const putAddresses = (name: string, addresses: readonly string[]) => {
+  const putAddresses = (into: Map<string, Map<number, RRset>>, name: string, addresses: readonly string[], limit = Infinity) => {
     const { v4, v6 } = splitFamilies(addresses);
-    put(name, RRTYPE.A, v4.map((data) => ({ type: "A", name, ttl, data })));
-    put(name, RRTYPE.AAAA, v6.map((data) => ({ type: "AAAA", name, ttl, data })));
+    put(into, name, RRTYPE.A, v4.slice(0, limit).map((data) => ({ type: "A", name, ttl, data })));
+    put(into, name, RRTYPE.AAAA, v6.slice(0, limit).map((data) => ({ type: "AAAA", name, ttl, data })));
   };
 
   const soa: RRset = [
@@ -70,21 +84,50 @@ export function buildZone({ site, servedArea, serversByArea, serial }: ZoneInput
     },
   ];
   const nsHosts = [...new Set(site.areas.map((a) => a.nameserverHost))];
-  put(apex, RRTYPE.SOA, soa);
-  put(apex, RRTYPE.NS, nsHosts.map((data) => ({ type: "NS", name: apex, ttl, data })));
-
-  const addresses = servedAddresses(site, servedArea, serversByArea);
-  for (const name of site.names) putAddresses(name, addresses);
+  put(nodes, apex, RRTYPE.SOA, soa);
+  put(nodes, apex, RRTYPE.NS, nsHosts.map((data) => ({ type: "NS", name: apex, ttl, data })));
 
   // Only in-zone nameservers need (and may have) their addresses here.
   const inZone = site.areas.filter((a) => isInZone(a.nameserverHost, apex));
-  for (const area of inZone) putAddresses(area.nameserverHost, area.nameserverAddresses);
+  for (const area of inZone) putAddresses(nodes, area.nameserverHost, area.nameserverAddresses);
   const glue = [...new Set(inZone.map((a) => a.nameserverHost))].flatMap((h) => {
     const node = nodes.get(h);
     return [node?.get(RRTYPE.A), node?.get(RRTYPE.AAAA)].filter((r) => r !== undefined);
   });
 
-  return { apex, soa, nodes, emptyNonTerminals: emptyNonTerminals(nodes.keys(), apex), glue };
+  for (const r of site.records ?? []) {
+    const parsed = parseRecordData(r.type as StaticType, r.data, apex);
+    if (!parsed.ok) throw new Error(`record ${r.name} ${r.type} ${r.data}: not ${parsed.expected}`);
+    const rrset = nodes.get(r.name)?.get(RRTYPE[r.type as StaticType]) ?? [];
+    nodes.get(r.name)?.delete(RRTYPE[r.type as StaticType]);
+    put(nodes, r.name, RRTYPE[r.type as StaticType], [...rrset, { type: r.type, name: r.name, ttl: r.ttlSeconds, data: parsed.data } as Answer]);
+  }
+
+  const balanced = new Map<AreaName, Map<string, Map<number, RRset>>>();
+  for (const area of site.areas) {
+    const answers = new Map<string, Map<number, RRset>>();
+    const addresses = areaAddresses(site, area.name, serversByArea);
+    for (const name of site.names) {
+      if (site.answerScheme === "cname") {
+        const target = areaOwnName(name, area.name, apex);
+        put(answers, name, RRTYPE.CNAME, [{ type: "CNAME", name, ttl, data: target }]);
+        putAddresses(nodes, target, addresses, cap);
+      } else {
+        putAddresses(answers, name, addresses, cap);
+      }
+    }
+    balanced.set(area.name, answers);
+  }
+
+  const base: ZoneCore = { apex, servedArea, soa, nodes, balanced, glue, emptyNonTerminals: emptyNonTerminals([...nodes.keys(), ...site.names], apex) };
+  const templates = new Map(site.areas.map((a) => [a.name, buildTemplates(base, a.name)] as const));
+  return { ...base, templates };
+}
+
+/** Thesis §8.2: the area's own name for a balanced name, e.g. www.area-east.example.com. */
+export function areaOwnName(name: string, area: AreaName, apex: string): string {
+  const relative = name === apex ? "" : `${name.slice(0, -apex.length - 1)}.`;
+  return `${relative}area-${area}.${apex}`;
 }
 
 export function isInZone(name: string, apex: string): boolean {
@@ -92,14 +135,10 @@ export function isInZone(name: string, apex: string): boolean {
 }
 
 /**
- * The served area's assigned servers' addresses; failing that its home servers', failing that every
+ * The area's assigned servers' addresses; failing that its home servers', failing that every
  * server's: while it knows any server the nameserver must not answer empty.
  */
-function servedAddresses(
-  site: Site,
-  area: AreaName,
-  serversByArea: ReadonlyMap<AreaName, readonly ServerName[]>,
-): string[] {
+function areaAddresses(site: Site, area: AreaName, serversByArea: ReadonlyMap<AreaName, readonly ServerName[]>): string[] {
   const byName = new Map(site.servers.map((s) => [s.name, s]));
   const choices = [
     serversByArea.get(area) ?? [],

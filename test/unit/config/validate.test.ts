@@ -110,7 +110,11 @@ describe("validate: a minimal valid config", () => {
     });
     expect(config.reporter as unknown).toEqual({ server: "web-east-1", source: { kind: "apache", statusUrl: "http://127.0.0.1/server-status?auto" }, timeoutMs: 800, fallCount: 2, riseCount: 3 });
     expect(config.controller as unknown).toEqual({ priority: 100 });
-    expect(config.nameserver as unknown).toEqual({ area: "east", listen: [{ host: "0.0.0.0", port: 53 }] });
+    expect(config.nameserver as unknown).toEqual({
+      area: "east",
+      listen: [{ host: "0.0.0.0", port: 53 }],
+      ...{ udpSize: 1232, tcpMaxConnections: 256, tcpIdleMs: 10_000, transferAllow: [], rateLimit: 0, rateLimitIpv4Prefix: 24, rateLimitIpv6Prefix: 56, workers: 1 },
+    });
     expect(config.notify).toEqual({ webhooks: [], deadForMs: 60_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 4 });
   });
 

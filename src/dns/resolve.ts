@@ -1,0 +1,62 @@
+// What a question gets from a zone, for one area: the RRsets of each section and the rcode
+// (RFC 1034 §4.3.2, RFC 2308, RFC 8482). Pure; shared by the answerer and the templates.
+
+import type { AreaName } from "../core/types.ts";
+import { RRTYPE, type RRset } from "./rr.ts";
+import { isInZone, type ZoneCore } from "./zone.ts";
+
+export type RcodeName = "NOERROR" | "FORMERR" | "SERVFAIL" | "NXDOMAIN" | "NOTIMP" | "REFUSED" | "BADVERS";
+
+export interface Outcome {
+  rcode: RcodeName;
+  aa?: boolean;
+  answer?: RRset[];
+  authority?: RRset[];
+  additional?: RRset[];
+  /** The answer came from an area's own data: it holds only for the clients of that area. */
+  steered?: boolean;
+}
+
+const CLASS_IN = 1;
+const CLASS_ANY = 255;
+/** A CNAME chain inside the zone is followed this far; a loop ends here too. */
+const CNAME_HOPS_MAX = 8;
+
+/**
+ * The answer to a question (name lower-cased, no trailing dot) for one area: the area's balanced
+ * names first, then the rest of the zone. Zone transfers are the caller's.
+ */
+export function resolve(zone: ZoneCore, name: string, type: number, klass: number, area: AreaName): Outcome {
+  if ((klass !== CLASS_IN && klass !== CLASS_ANY) || !isInZone(name, zone.apex)) return { rcode: "REFUSED" };
+  const answer: RRset[] = [];
+  let owner = name;
+  let steered = false;
+  for (let hop = 0; hop <= CNAME_HOPS_MAX; hop++) {
+    const own = zone.balanced.get(area)?.get(owner);
+    const node = own ?? zone.nodes.get(owner);
+    steered ||= own !== undefined;
+    if (!node) {
+      if (zone.emptyNonTerminals.has(owner)) return nodata(zone, answer);
+      // RFC 6604: the rcode tells about the last name of the chain.
+      return { rcode: "NXDOMAIN", aa: true, answer, authority: [zone.soa] };
+    }
+    // RFC 8482: ANY gets one RRset, not everything.
+    const rrset = type === RRTYPE.ANY ? node.values().next().value : node.get(type);
+    if (rrset) {
+      answer.push(rrset);
+      return { rcode: "NOERROR", aa: true, answer, steered, additional: type === RRTYPE.NS && owner === zone.apex ? [...zone.glue] : [] };
+    }
+    const cname = node.get(RRTYPE.CNAME);
+    if (!cname?.[0]) return { ...nodata(zone, answer), steered };
+    answer.push(cname);
+    owner = String((cname[0] as { data: unknown }).data);
+    // Out of the zone the resolver follows the chain itself.
+    if (!isInZone(owner, zone.apex)) return { rcode: "NOERROR", aa: true, answer, steered };
+  }
+  return { rcode: "SERVFAIL", answer };
+}
+
+/** RFC 2308 §2.2: the name exists but not with this type; the SOA tells how long to cache that. */
+function nodata(zone: ZoneCore, answer: RRset[]): Outcome {
+  return { rcode: "NOERROR", aa: true, answer, authority: [zone.soa] };
+}
