@@ -65,8 +65,14 @@ export function decide(input: DecideInput): Decision {
 
   // Phase Four — load balancing, conservatively (§6.2): worst area first, each to the best
   // cluster that received nothing in this phase yet, only when that cluster has room below
-  // threshold and is better by the margin. At most one area lands on a cluster per round, and
-  // clusters in their cooldown neither give nor take.
+  // threshold and would still be better by the margin once it carries the area's load (its
+  // share of what its current cluster carries): a move that merely overloads the target
+  // would come straight back. At most one area lands on a cluster per round, and clusters in
+  // their cooldown neither give nor take.
+  const areasOn = new Map<AreaName, number>();
+  for (const a of input.areas) areasOn.set(current(a), (areasOn.get(current(a)) ?? 0) + 1);
+  const carried = (c: ClusterFigures) => (c.load ?? 0) * c.functioning.length;
+  const loadWith = (target: ClusterFigures, from: ClusterFigures) => (carried(target) + carried(from) / (areasOn.get(from.name) ?? 1)) / Math.max(target.functioning.length, 1);
   const received = new Set<AreaName>();
   const remaining = input.areas
     .filter((a) => !decided.has(a))
@@ -76,13 +82,13 @@ export function decide(input: DecideInput): Decision {
     const target = cooling.has(cur.name)
       ? undefined
       : functioning.find(
-          (c) => c.name !== cur.name && !received.has(c.name) && !cooling.has(c.name) && c.below.length > 0 && c.load !== undefined && cur.load !== undefined && c.load + input.margin <= cur.load,
+          (c) => c.name !== cur.name && !received.has(c.name) && !cooling.has(c.name) && c.below.length > 0 && c.load !== undefined && cur.load !== undefined && loadWith(c, cur) + input.margin <= cur.load,
         );
     if (target) {
       received.add(target.name);
-      decided.set(a, { cluster: target.name, reason: "balance", detail: `${cur.name} load ${fmtLoad(cur.load)} → ${target.name} load ${fmtLoad(target.load)} (margin ${input.margin})` });
+      decided.set(a, { cluster: target.name, reason: "balance", detail: `${cur.name} load ${fmtLoad(cur.load)} → ${target.name} load ${fmtLoad(target.load)}, about ${fmtLoad(loadWith(target, cur))} with this area (margin ${input.margin})` });
     } else {
-      decided.set(a, { cluster: cur.name, reason: "kept", detail: `${cur.name} load ${fmtLoad(cur.load)}; no cluster better by ${input.margin} with room` });
+      decided.set(a, { cluster: cur.name, reason: "kept", detail: `${cur.name} load ${fmtLoad(cur.load)}; no cluster would be better by ${input.margin} with this area` });
     }
   }
 

@@ -78,7 +78,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   const p = "site";
   f.known(t, p, [
     "zone", "names", "ttl_seconds", "load_threshold", "balance_margin", "load_terms", "report_interval_ms",
-    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "hostmaster", "secret_file", "areas", "servers", ...SITE_DNS_KEYS, ...LOCATION_KEYS,
+    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "candidate_dead_after_ms", "master_settle_ms", "cooldown_rounds", "max_staleness_ms", "hostmaster", "secret_file", "areas", "servers", ...SITE_DNS_KEYS, ...LOCATION_KEYS,
   ]);
   const zone = f.string(t, p, "zone", { pattern: HOSTNAME, expected: 'a lower-case domain name without trailing dot, such as "example.com"' });
   const names = f.strings(t, p, "names", {
@@ -88,7 +88,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   }).map((s) => qualify(s, zone));
   const reportIntervalMs = f.number(t, p, "report_interval_ms", { default: 1000, min: 100, max: 600_000, integer: true, unit: "ms" });
   const heartbeatIntervalMs = f.number(t, p, "heartbeat_interval_ms", { default: 500, min: 50, max: 60_000, integer: true, unit: "ms" });
-  const deadAfterMs = f.number(t, p, "dead_after_ms", { default: 3 * Math.max(reportIntervalMs, heartbeatIntervalMs), min: 2 * heartbeatIntervalMs, max: 3_600_000, integer: true, unit: "ms (at least twice heartbeat_interval_ms)" });
+  const deadAfterMs = f.number(t, p, "dead_after_ms", { default: 5 * Math.max(reportIntervalMs, heartbeatIntervalMs), min: 2 * heartbeatIntervalMs, max: 3_600_000, integer: true, unit: "ms (at least twice heartbeat_interval_ms)" });
   const site: Site = {
     zone,
     names,
@@ -105,6 +105,10 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     heartbeatIntervalMs,
     deadAfterMs,
     tempfailReuseMs: f.number(t, p, "tempfail_reuse_ms", { default: deadAfterMs, min: 0, max: 3_600_000, integer: true, unit: "ms" }),
+    candidateDeadAfterMs: f.number(t, p, "candidate_dead_after_ms", { default: 3 * heartbeatIntervalMs, min: 2 * heartbeatIntervalMs, max: 3_600_000, integer: true, unit: "ms (at least twice heartbeat_interval_ms)" }),
+    masterSettleMs: f.number(t, p, "master_settle_ms", { default: heartbeatIntervalMs, min: 0, max: 600_000, integer: true, unit: "ms" }),
+    cooldownRounds: f.number(t, p, "cooldown_rounds", { default: 3, min: 0, max: 10_000, integer: true, unit: "rounds" }),
+    maxStalenessMs: f.number(t, p, "max_staleness_ms", { default: 30_000, min: 1000, max: 86_400_000, integer: true, unit: "ms" }),
     hostmaster: f.string(t, p, "hostmaster", { default: `hostmaster.${zone}`, pattern: HOSTNAME, expected: "a domain name (the SOA contact, with @ written as a dot)" }),
     secretFile: resolve(baseDir, f.string(t, p, "secret_file", { expected: "a path to the site's shared secret (make one with `walrus keygen`)" })),
     areas: [],

@@ -59,6 +59,14 @@ export interface Site {
   deadAfterMs: number;
   /** How long the controller reuses a TEMPFAIL server's last OK figures (thesis §5.3). */
   tempfailReuseMs: number;
+  /** A controller candidate unheard of for this long is taken as dead (faster than deadAfterMs). */
+  candidateDeadAfterMs: number;
+  /** A candidate acts as master only after being first in a stable view for this long. */
+  masterSettleMs: number;
+  /** A cluster that just received or lost an area is not moved again for this many rounds. */
+  cooldownRounds: number;
+  /** An assignment not refreshed for this long is replaced by the nameserver's own decision. */
+  maxStalenessMs: number;
   /** SOA contact, as a domain name (hostmaster.example.test). */
   hostmaster: string;
   secretFile: string;

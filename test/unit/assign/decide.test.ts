@@ -61,8 +61,13 @@ describe("four-phase decision (thesis §6.1)", () => {
     },
     {
       name: "Phase Four: an overloaded area moves to a clearly better cluster",
-      servers: "a1:up:0.95 b1:up:0.9 c1:up:0.2",
+      servers: "a1:up:0.95 b1:up:0.9 c1:up:0.1 c2:up:0.1 c3:up:0.1 c4:up:0.1",
       expect: "a→c(balance) b→b(kept) c→c(home)",
+    },
+    {
+      name: "Phase Four: no move when the area's load would overload the target (it would come straight back)",
+      servers: "a1:up:0.95 b1:up:0.9 c1:up:0.2",
+      expect: "a→a(kept) b→b(kept) c→c(home)",
     },
     {
       name: "Phase Four: no move when the better cluster is not better by the margin",
@@ -71,7 +76,7 @@ describe("four-phase decision (thesis §6.1)", () => {
     },
     {
       name: "Phase Four §6.2: at most one area lands on a cluster per round, the worst area first",
-      servers: "a1:up:0.9 b1:up:0.99 c1:up:0.1",
+      servers: "a1:up:0.9 b1:up:0.99 c1:up:0.1 c2:up:0.1 c3:up:0.1 c4:up:0.1",
       expect: "a→a(kept) b→c(balance) c→c(home)",
     },
     {
@@ -87,7 +92,7 @@ describe("four-phase decision (thesis §6.1)", () => {
     },
     {
       name: "Phase Four may add an area to a cluster already serving others (one per round)",
-      servers: "a1:up:0.9 b1:up:0.85 c1:up:0.3",
+      servers: "a1:up:0.9 b1:up:0.85 c1:up:0.3 c2:up:0.3 c3:up:0.3 c4:up:0.3",
       previous: { a: "c" },
       expect: "a→c(kept) b→c(balance) c→c(home)",
     },
@@ -166,10 +171,10 @@ describe("determinism and shape", () => {
 describe("cooldown (§6.2: calm balancing)", () => {
   const cooling = (...names: string[]) => ({ cooling: new Set(names.map(areaName)) });
   test("a cooling cluster receives no area in Phase Four", () => {
-    expect(summary(decide(input("a1:up:0.95 b1:up:0.9 c1:up:0.2", {}, cooling("c"))))).toBe("a→a(kept) b→b(kept) c→c(home)");
+    expect(summary(decide(input("a1:up:0.95 b1:up:0.9 c1:up:0.1 c2:up:0.1 c3:up:0.1 c4:up:0.1", {}, cooling("c"))))).toBe("a→a(kept) b→b(kept) c→c(home)");
   });
   test("an area on a cooling cluster is not balanced away", () => {
-    expect(summary(decide(input("a1:up:0.95 b1:up:0.9 c1:up:0.2", {}, cooling("a"))))).toBe("a→a(kept) b→c(balance) c→c(home)");
+    expect(summary(decide(input("a1:up:0.95 b1:up:0.9 c1:up:0.1 c2:up:0.1 c3:up:0.1 c4:up:0.1", {}, cooling("a"))))).toBe("a→a(kept) b→c(balance) c→c(home)");
   });
   test("an area does not come home while its current cluster is cooling", () => {
     expect(summary(decide(input("a1:up:0.3 b1:up:0.5 c1:up:0.3", { a: "c" }, cooling("c"))))).toBe("a→c(kept) b→b(home) c→c(home)");

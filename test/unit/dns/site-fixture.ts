@@ -24,6 +24,10 @@ export function fixtureSite(overrides: Partial<Site> = {}): Site {
     heartbeatIntervalMs: 1000,
     deadAfterMs: 10_000,
     tempfailReuseMs: 10_000,
+    candidateDeadAfterMs: 3000,
+    masterSettleMs: 1000,
+    cooldownRounds: 3,
+    maxStalenessMs: 30_000,
     hostmaster: "hostmaster.example.test",
     secretFile: "/dev/null",
     areas: [

@@ -1,0 +1,86 @@
+// The promises a site must keep, checked after every simulated round. Pure: each check takes
+// the round's ground truth and what the nameservers answer, and names what broke.
+import type { AreaName, Assignment, ServerName } from "../core/types.ts";
+
+export interface Violation {
+  round: number;
+  atMs: number;
+  invariant: "availability" | "dead-server-answered" | "one-move-per-cluster" | "ping-pong";
+  detail: string;
+}
+
+/** One live nameserver's answers, with the truth as seen from its side of any partition. */
+export interface NameserverCheck {
+  node: string;
+  /** Servers answered per area. */
+  answers: ReadonlyMap<AreaName, readonly ServerName[]>;
+  /** Servers that function now, or changed too recently for the site to have noticed. */
+  functioningOrRecent: ReadonlySet<ServerName>;
+  /** Of those, the ones that have functioned for the whole detection window. */
+  steadilyFunctioning: ReadonlySet<ServerName>;
+  /** Servers down, bypassed or drained for longer than the detection window. */
+  longDown: ReadonlySet<ServerName>;
+}
+
+/**
+ * Availability: every area points at a functioning server whenever one exists on its side;
+ * and no area points at a server down for longer than the detection window while another
+ * functions (with none functioning, answering what is left is the documented last resort).
+ */
+export function checkAnswers(round: number, atMs: number, ns: NameserverCheck): Violation[] {
+  const out: Violation[] = [];
+  for (const [area, servers] of ns.answers) {
+    if (ns.steadilyFunctioning.size === 0) continue;
+    if (!servers.some((s) => ns.functioningOrRecent.has(s))) {
+      out.push({ round, atMs, invariant: "availability", detail: `${ns.node} answers area ${area} with [${servers.join(" ")}]; none functions, while ${[...ns.steadilyFunctioning].join(" ")} have for the whole window` });
+    }
+    const dead = servers.filter((s) => ns.longDown.has(s));
+    if (dead.length) out.push({ round, atMs, invariant: "dead-server-answered", detail: `${ns.node} answers area ${area} with ${dead.join(" ")}, down longer than the detection window` });
+  }
+  return out;
+}
+
+/** §6.2: Phase Four lands at most one area on a cluster per round. */
+export function checkOneMovePerCluster(round: number, prev: Assignment | undefined, next: Assignment): Violation[] {
+  if (!prev || prev.master !== next.master) return [];
+  const before = new Map(prev.areas.map((a) => [a.area, a.cluster]));
+  const arrivals = new Map<AreaName, AreaName[]>();
+  for (const a of next.areas) {
+    if (a.reason !== "balance" || before.get(a.area) === a.cluster) continue;
+    arrivals.set(a.cluster, [...(arrivals.get(a.cluster) ?? []), a.area]);
+  }
+  return [...arrivals]
+    .filter(([, areas]) => areas.length > 1)
+    .map(([c, areas]) => ({ round, atMs: next.atMs, invariant: "one-move-per-cluster" as const, detail: `master ${next.master} balanced ${areas.join(", ")} onto ${c} in one round` }));
+}
+
+/** Where each area pointed, round by round, as followed by one observer. */
+export type History = Map<AreaName, { round: number; cluster: AreaName }[]>;
+
+/**
+ * No ping-pong: while nothing changes in the site (no fault, no demand change since
+ * `calmSinceRound`), an area must not return to a cluster it left fewer than `withinRounds` ago.
+ */
+export function checkPingPong(round: number, atMs: number, history: History, calmSinceRound: number, withinRounds: number): Violation[] {
+  const out: Violation[] = [];
+  for (const [area, steps] of history) {
+    const n = steps.length;
+    if (n < 3) continue;
+    const [a, b, c] = [steps[n - 3], steps[n - 2], steps[n - 1]] as [{ round: number; cluster: AreaName }, { round: number; cluster: AreaName }, { round: number; cluster: AreaName }];
+    if (c.round !== round || a.cluster !== c.cluster || b.cluster === c.cluster) continue;
+    if (b.round <= calmSinceRound) continue;
+    if (c.round - b.round < withinRounds) {
+      out.push({ round, atMs, invariant: "ping-pong", detail: `area ${area} went ${a.cluster} → ${b.cluster} (round ${b.round}) → ${c.cluster} (round ${c.round}) with the site calm` });
+    }
+  }
+  return out;
+}
+
+/** Appends this round's cluster for each area when it changed. */
+export function record(history: History, round: number, a: Assignment | undefined): void {
+  for (const x of a?.areas ?? []) {
+    const steps = history.get(x.area) ?? [];
+    if (steps.at(-1)?.cluster !== x.cluster) steps.push({ round, cluster: x.cluster });
+    history.set(x.area, steps);
+  }
+}
