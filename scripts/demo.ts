@@ -1,6 +1,6 @@
 // Starts a three-area demo site on loopback and prints what to try. Ctrl-C stops it.
 //   bun scripts/demo.ts [--dir .demo] [--base-port 47100]
-import { rmSync } from "node:fs";
+import { appendFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { digA, ROOT, startNode, startWeb, type Proc, until, writeSite, WALRUS } from "./lib/demo-site.ts";
@@ -9,6 +9,9 @@ const { values } = parseArgs({ options: { dir: { type: "string", default: join(R
 const dir = values.dir as string;
 rmSync(dir, { recursive: true, force: true });
 const site = writeSite({ dir, basePort: Number(values["base-port"]) });
+// Each area node serves /metrics and the live status page.
+const opsAddress = (i: number) => `127.0.0.1:${Number(values["base-port"]) + 90 + i}`;
+site.areas.forEach((a, i) => appendFileSync(a.config, `[metrics]\nlisten = "${opsAddress(i)}"\n`));
 const procs: Proc[] = [];
 const stopAll = async () => {
   await Promise.all(procs.map((p) => p.kill()));
@@ -24,10 +27,12 @@ try {
   step(`starting ${site.areas.length} area nodes (controller + nameserver) and ${site.servers.length} reporter nodes`);
   for (const a of site.areas) procs.push(startNode(a.name, a.config));
   for (const s of site.servers) procs.push(startNode(s.name, s.config));
-  step("waiting for a master and the first assignment");
+  step("waiting for a master and the first assignment (about 5 s: candidates listen to the site before standing)");
+  const t0 = performance.now();
   for (const a of site.areas) {
     const own = site.servers.filter((s) => s.area === a.name).map((s) => s.host).sort();
     await until(`area ${a.name} answering with its own servers`, async () => (await digA(a.dnsPort, `www.${site.zone}`)).sort().join() === own.join(), 30_000, 250);
+    step(`area ${a.name} answers with its own servers (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 } catch (err) {
   process.stderr.write(`demo failed to start: ${(err as Error).message}\nlogs: ${dir}\n`);
@@ -47,6 +52,8 @@ ${ns}
 
 See members, the master and where each area points, and why:
   ${WALRUS} status --config ${east?.config}
+or live in a browser (each area node; Prometheus metrics at /metrics):
+${site.areas.map((a, i) => `  http://${opsAddress(i)}/    # ${a.name}`).join("\n")}
 
 Drain a server (it leaves every answer within a round), then bring it back:
   ${WALRUS} drain ${first?.name} --config ${east?.config} --reason "maintenance"

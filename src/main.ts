@@ -3,6 +3,8 @@
 import { randomBytes } from "node:crypto";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { runSimulation } from "./commands/simulate.ts";
+import { hintFor } from "./commands/hints.ts";
 import { formatStatus } from "./commands/status-format.ts";
 import { formatErrors, loadConfig } from "./config/load.ts";
 import type { NodeConfig } from "./config/types.ts";
@@ -26,7 +28,8 @@ function configOrExit(path: string): NodeConfig {
 }
 
 function fail(message: string): never {
-  process.stderr.write(`walrus: ${message}\n`);
+  const hint = hintFor(message);
+  process.stderr.write(`walrus: ${message}\n${hint ? `next: ${hint}\n` : ""}`);
   process.exit(EXIT_FAILURE);
 }
 
@@ -114,6 +117,21 @@ await yargs(hideBin(process.argv))
         },
       )
       .demandCommand(1, "say which config tool: check"),
+  )
+  .command(
+    "simulate",
+    "try the site of a config on paper: the real decision logic over a simulated network, with faults",
+    (y) =>
+      y
+        .option("config", configOption)
+        .option("seed", { type: "number", default: 1, describe: "seed of the run; the same seed replays it" })
+        .option("rounds", { type: "number", default: 300, describe: "rounds to simulate" })
+        .option("faults", { type: "boolean", default: true, describe: "inject crashes, partitions, failures, drains, demand changes, lossy links (--no-faults for a calm site)" })
+        .option("demand", { type: "string", describe: "demand per area as a share of its home capacity, e.g. east=0.9,west=0.3 (default 0.5 each)" }),
+    (a) => {
+      const c = configOrExit(a.config);
+      process.exitCode = runSimulation(c.site, { seed: a.seed, rounds: a.rounds, faults: a.faults, demand: a.demand }, (line) => process.stdout.write(`${line}\n`));
+    },
   )
   .command(
     "keygen",
