@@ -1,10 +1,12 @@
 // The load figure: one number per server, compared with the site's load_threshold.
 //
 //   load = max over the site's load_terms of
-//     workers   busy_workers / max_workers                      (the thesis' web "load average", §5.2)
+//     workers   busy_workers / max_workers                      (the thesis' web "load average", §5.2;
+//                                                               nginx: active connections / capacity)
 //     cpu       1 − idle share over the interval                  (user incl. nice + system)
 //     runqueue  runnable processes / (2 × cores)                  (1.0 = two runnable per core: queueing)
-//     memory    1 − free memory / total memory                    (free = MemAvailable, §5.1)
+//     memory    1 − free memory / total memory                    (free = MemAvailable, §5.1, or a
+//                                                               container's limit less its working set)
 //
 // The worst term wins because any one exhausted resource makes the server slow; a weighted
 // mean would hide a full worker pool behind an idle CPU. Each term is 0 when idle and 1 when

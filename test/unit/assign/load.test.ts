@@ -77,3 +77,26 @@ describe("loadFigure", () => {
     else expect(v).toBeCloseTo(load, 12);
   });
 });
+
+describe("the README's table of examples", () => {
+  const MiB = 2 ** 20;
+  // [row as written in README "Load figure", inputs, load shown there (rounded to 2 places)]
+  const rows: [string, LoadInputs, number][] = [
+    ["Apache: 12 of 16 workers busy, CPU 30 % busy", { host: host({ cpuIdle: 0.7 }), web: web(12, 16) }, 0.75],
+    ["Apache: 4 of 16 workers, CPU 90 % busy", { host: host({ cpuIdle: 0.1 }), web: web(4, 16) }, 0.9],
+    ["nginx: 600 active connections, capacity = 1024, CPU 20 % busy", { host: host({ cpuIdle: 0.8 }), web: web(600, 1024) }, 0.59],
+    ["nginx: 1000 active of 1024", { host: host(), web: web(1000, 1024) }, 0.98],
+    ["8 runnable on 2 cores", { host: host({ runnable: 8 }) }, 2],
+    ["1 GiB available of 4 GiB", { host: host({ memFreeBytes: GiB }) }, 0.75],
+    ["container: 512 MiB memory.max, 448 MiB charged of which 160 MiB inactive cache", { host: host({ memTotalBytes: 512 * MiB, memFreeBytes: 224 * MiB }) }, 0.56],
+    ["http or tcp probe: only host terms, CPU 50 % busy", { host: host({ cpuIdle: 0.5 }) }, 0.5],
+  ];
+  test.each(rows)("%s", (_row, inputs, load) => {
+    expect(Number(loadFigure(inputs, ALL)?.toFixed(2))).toBe(load);
+  });
+
+  test("every row is in the README", async () => {
+    const readme = await Bun.file(`${import.meta.dir}/../../../README.md`).text();
+    for (const [row] of rows) expect(readme).toContain(`| ${row.replace("capacity = 1024", "`capacity = 1024`").replace("512 MiB memory.max", "512 MiB `memory.max`")} |`);
+  });
+});
