@@ -12,7 +12,7 @@ export const BUN = process.execPath;
 export interface SiteLayout {
   dir: string;
   zone: string;
-  areas: { name: string; dnsPort: number; p2pPort: number; config: string; stateDir: string; priority: number }[];
+  areas: { name: string; host: string; dnsPort: number; p2pPort: number; config: string; stateDir: string; priority: number }[];
   servers: { name: string; area: string; host: string; webPort: number; p2pPort: number; config: string; stateDir: string }[];
 }
 
@@ -25,6 +25,8 @@ export interface SiteOptions {
   /** Loopback third octet for the web servers' addresses: 127.0.<octet>.N. */
   octet?: number;
   reportIntervalMs?: number;
+  /** Where each node lives (a namespace's address); default: loopback. */
+  addressOf?: (node: string) => string;
 }
 
 export function writeSite(o: SiteOptions): SiteLayout {
@@ -37,13 +39,13 @@ export function writeSite(o: SiteOptions): SiteLayout {
   const webPort = o.basePort + 100;
   const layout: SiteLayout = { dir: o.dir, zone: "demo.test", areas: [], servers: [] };
   areaNames.forEach((name, i) => {
-    layout.areas.push({ name, dnsPort: o.basePort + 50 + i, p2pPort: o.basePort + i, config: join(o.dir, `${name}.toml`), stateDir: join(o.dir, "state", name), priority: 10 * (i + 1) });
+    layout.areas.push({ name, host: o.addressOf?.(name) ?? "127.0.0.1", dnsPort: o.basePort + 50 + i, p2pPort: o.basePort + i, config: join(o.dir, `${name}.toml`), stateDir: join(o.dir, "state", name), priority: 10 * (i + 1) });
     for (let k = 1; k <= per; k++) {
       const n = layout.servers.length;
       layout.servers.push({
         name: `web-${name}-${k}`,
         area: name,
-        host: `127.0.${octet}.${10 * (i + 1) + k}`,
+        host: o.addressOf?.(`web-${name}-${k}`) ?? `127.0.${octet}.${10 * (i + 1) + k}`,
         webPort,
         p2pPort: o.basePort + 10 + n,
         config: join(o.dir, `web-${name}-${k}.toml`),
@@ -67,20 +69,21 @@ export function writeSite(o: SiteOptions): SiteLayout {
     "heartbeat_interval_ms = 500",
     `secret_file = "${secretFile}"`,
     "",
-    ...layout.areas.flatMap((a) => [`[site.areas.${a.name}]`, `nameserver = "ns-${a.name}"`, 'nameserver_addresses = ["127.0.0.1"]', ""]),
+    ...layout.areas.flatMap((a) => [`[site.areas.${a.name}]`, `nameserver = "ns-${a.name}"`, `nameserver_addresses = ["${a.host}"]`, ""]),
     ...layout.servers.flatMap((s) => [`[site.servers.${s.name}]`, `area = "${s.area}"`, `addresses = ["${s.host}"]`, ""]),
   ].join("\n");
 
-  const areaAddrs = layout.areas.map((a) => `/ip4/127.0.0.1/tcp/${a.p2pPort}`);
-  const nodeToml = (name: string, stateDir: string, port: number) => {
-    const peers = areaAddrs.filter((a) => !a.endsWith(`/tcp/${port}`));
-    return ["[node]", `name = "${name}"`, `state_dir = "${stateDir}"`, `listen = ["/ip4/127.0.0.1/tcp/${port}"]`, `bootstrap = [${peers.map((p) => `"${p}"`).join(", ")}]`, ""].join("\n");
+  const areaAddrs = layout.areas.map((a) => `/ip4/${a.host}/tcp/${a.p2pPort}`);
+  const nodeToml = (name: string, stateDir: string, host: string, port: number) => {
+    const own = `/ip4/${host}/tcp/${port}`;
+    const peers = areaAddrs.filter((a) => a !== own);
+    return ["[node]", `name = "${name}"`, `state_dir = "${stateDir}"`, `listen = ["${own}"]`, `bootstrap = [${peers.map((p) => `"${p}"`).join(", ")}]`, ""].join("\n");
   };
   for (const a of layout.areas) {
-    writeFileSync(a.config, [nodeToml(a.name, a.stateDir, a.p2pPort), "[controller]", `priority = ${a.priority}`, "", "[nameserver]", `area = "${a.name}"`, `listen = ["127.0.0.1:${a.dnsPort}"]`, "", siteToml].join("\n"));
+    writeFileSync(a.config, [nodeToml(a.name, a.stateDir, a.host, a.p2pPort), "[controller]", `priority = ${a.priority}`, "", "[nameserver]", `area = "${a.name}"`, `listen = ["${a.host}:${a.dnsPort}"]`, "", siteToml].join("\n"));
   }
   for (const s of layout.servers) {
-    writeFileSync(s.config, [nodeToml(s.name, s.stateDir, s.p2pPort), "[reporter]", `server = "${s.name}"`, `status_url = "http://${s.host}:${s.webPort}/server-status?auto"`, "timeout_ms = 500", "", siteToml].join("\n"));
+    writeFileSync(s.config, [nodeToml(s.name, s.stateDir, s.host, s.p2pPort), "[reporter]", `server = "${s.name}"`, `status_url = "http://${s.host}:${s.webPort}/server-status?auto"`, "timeout_ms = 500", "", siteToml].join("\n"));
   }
   return layout;
 }

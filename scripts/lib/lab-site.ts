@@ -1,0 +1,97 @@
+// The demo site spread over network namespaces: every area node, every web server (with its
+// reporter) and a client on a host of its own, so faults can be put between hosts with
+// nftables (partitions, loss) and with signals (kill -9, SIGSTOP). Needs root.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { StatusReport } from "../../src/control/protocol.ts";
+import { BUN, ROOT, startProc, walrus, WALRUS, writeSite, type Proc, type SiteLayout } from "./demo-site.ts";
+import { createLab, type Lab } from "./netns.ts";
+
+const FAULT_TABLE = "walrus_fault";
+
+export interface LabSite {
+  lab: Lab;
+  site: SiteLayout;
+  procs: Map<string, Proc>;
+  /** A records of the balanced name from an area's nameserver, asked from the client host. */
+  answer(area: string): Promise<string[]>;
+  status(node: string): Promise<StatusReport>;
+  startNode(name: string): Proc;
+  startWeb(server: string): Proc;
+  /** Cuts every host in `side` off from every host outside it (the client reaches both). */
+  partition(side: string[]): Promise<void>;
+  /** Drops `percent` % of packets arriving at every host but the client. */
+  loss(percent: number): Promise<void>;
+  heal(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startLabSite(o: { prefix: string; subnet: string }): Promise<LabSite> {
+  const dir = mkdtempSync(join(tmpdir(), `walrus-${o.prefix}-`));
+  const areas = ["east", "west", "north"];
+  const servers = areas.flatMap((a) => [`web-${a}-1`, `web-${a}-2`]);
+  const lab = await createLab({ prefix: o.prefix, subnet: o.subnet, hosts: ["client", ...areas, ...servers] });
+  const site = writeSite({ dir, basePort: 7900, areas, addressOf: (node) => lab.address(node) });
+  const procs = new Map<string, Proc>();
+  const inHost = (host: string, cmd: string[]) => ["ip", "netns", "exec", lab.ns(host), ...cmd];
+  const nodeConfig = (name: string) => (site.areas.find((a) => a.name === name) ?? site.servers.find((s) => s.name === name))?.config as string;
+
+  const ls: LabSite = {
+    lab,
+    site,
+    procs,
+    async answer(area) {
+      const a = site.areas.find((x) => x.name === area);
+      if (!a) throw new Error(`no area ${area}`);
+      const r = await lab.run("client", ["dig", `@${a.host}`, "-p", String(a.dnsPort), `www.${site.zone}`, "A", "+short", "+time=1", "+tries=1"], { timeoutMs: 5000 });
+      return r.stdout.split("\n").map((l) => l.trim()).filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l)).sort();
+    },
+    async status(node) {
+      const r = await walrus(["status", "--json", "--config", nodeConfig(node)]);
+      if (r.code !== 0) throw new Error(`walrus status on ${node}: ${r.stderr.trim()}`);
+      return JSON.parse(r.stdout) as StatusReport;
+    },
+    startNode(name) {
+      const p = startProc(name, inHost(name, [WALRUS, "node", "--config", nodeConfig(name)]));
+      procs.set(name, p);
+      return p;
+    },
+    startWeb(server) {
+      const s = site.servers.find((x) => x.name === server);
+      if (!s) throw new Error(`no server ${server}`);
+      const p = startProc(`web:${server}`, inHost(server, [BUN, join(ROOT, "scripts/demo-web.ts"), "--name", s.name, "--host", s.host, "--port", String(s.webPort)]));
+      procs.set(`web:${server}`, p);
+      return p;
+    },
+    async partition(side) {
+      const inside = new Set(side);
+      const hosts = [...areas, ...servers];
+      for (const h of hosts) {
+        const others = hosts.filter((x) => inside.has(x) !== inside.has(h)).map((x) => lab.address(x));
+        const set = `{ ${others.join(", ")} }`;
+        await lab.nft(h, `table inet ${FAULT_TABLE} {\n chain input { type filter hook input priority 0;\n ip saddr ${set} drop\n }\n chain output { type filter hook output priority 0;\n ip daddr ${set} drop\n }\n}\n`);
+      }
+    },
+    async loss(percent) {
+      for (const h of [...areas, ...servers]) await lab.nft(h, `table inet ${FAULT_TABLE} {\n chain input { type filter hook input priority 0;\n numgen random mod 100 < ${percent} drop\n }\n}\n`);
+    },
+    async heal() {
+      for (const h of [...areas, ...servers]) await lab.run(h, ["nft", "delete", "table", "inet", FAULT_TABLE]);
+    },
+    async stop() {
+      await Promise.all([...procs.values()].map((p) => p.kill("SIGKILL")));
+      await lab.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    for (const s of servers) ls.startWeb(s);
+    await Promise.all(servers.map((s) => procs.get(`web:${s}`)?.waitFor(/listening/)));
+    for (const n of [...areas, ...servers]) ls.startNode(n);
+  } catch (err) {
+    await ls.stop();
+    throw err;
+  }
+  return ls;
+}

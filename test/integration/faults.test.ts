@@ -1,0 +1,110 @@
+// Real walrus processes on hosts of their own (network namespaces), put through the faults
+// of thesis §3.4 and §8.3: a killed master, a frozen master, a partition and its heal, and
+// lossy links. Each checks, through real DNS queries from a client host, that every area
+// keeps answering with live servers, and that one master is left once the fault is gone.
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { until, WALRUS } from "../../scripts/lib/demo-site.ts";
+import { startLabSite, type LabSite } from "../../scripts/lib/lab-site.ts";
+
+setDefaultTimeout(90_000);
+let s: LabSite;
+const AREAS = ["east", "west", "north"];
+
+const home = (area: string) => s.site.servers.filter((x) => x.area === area).map((x) => x.host).sort();
+const liveWeb = () => new Set(s.site.servers.filter((x) => s.procs.get(`web:${x.name}`)?.proc.exitCode === null).map((x) => x.host));
+
+/** Every named area's nameserver answers, and only with servers whose web server is running. */
+async function answersLive(areas: string[]): Promise<boolean> {
+  const live = liveWeb();
+  for (const a of areas) {
+    const got = await s.answer(a);
+    if (got.length === 0 || got.some((ip) => !live.has(ip))) return false;
+  }
+  return true;
+}
+
+async function mastersOf(nodes: string[]): Promise<string[]> {
+  return Promise.all(nodes.map(async (n) => (await s.status(n)).master?.node ?? "none"));
+}
+
+async function oneMaster(expected: string): Promise<boolean> {
+  return (await mastersOf(AREAS)).every((m) => m === expected);
+}
+
+beforeAll(async () => {
+  if (process.getuid?.() !== 0) throw new Error("the fault tests build network namespaces: run them as root (CI does)");
+  if (!existsSync(WALRUS)) throw new Error(`${WALRUS} is missing: run \`npm run build\` first (npm test does)`);
+  s = await startLabSite({ prefix: "wlead", subnet: "10.210.0" });
+  await until("east is master everywhere with an assignment", async () => (await oneMaster("east")) && (await s.status("north")).assignment !== null, 40_000, 250);
+  for (const a of AREAS) await until(`${a} answering home`, async () => (await s.answer(a)).join() === home(a).join(), 20_000, 250);
+}, 90_000);
+
+afterAll(async () => {
+  await s?.stop();
+});
+
+describe("faults between hosts", () => {
+  test("kill -9 of the master: the next candidate takes over and every area keeps live answers", async () => {
+    const before = (await s.status("west")).assignment?.epoch ?? 0;
+    await s.procs.get("east")?.kill("SIGKILL");
+    const ms = await until("west master for west and north", async () => (await mastersOf(["west", "north"])).every((m) => m === "west"), 10_000, 100);
+    await until("an assignment of the new master", async () => ((await s.status("north")).assignment?.epoch ?? 0) > before, 10_000, 100);
+    expect(await answersLive(["west", "north"])).toBe(true);
+    console.log(`master killed: successor seen as master after ${ms.toFixed(0)} ms`);
+    s.startNode("east");
+    await until("east master again", () => oneMaster("east"), 30_000, 250);
+  });
+
+  test("a frozen master (SIGSTOP) is replaced; once thawed, one master is left", async () => {
+    const east = s.procs.get("east");
+    east?.proc.kill("SIGSTOP");
+    try {
+      const ms = await until("west master for west and north", async () => (await mastersOf(["west", "north"])).every((m) => m === "west"), 15_000, 100);
+      console.log(`master frozen: successor seen as master after ${ms.toFixed(0)} ms`);
+      await until("answers live while east is frozen", () => answersLive(["west", "north"]), 10_000, 250);
+    } finally {
+      east?.proc.kill("SIGCONT");
+    }
+    const ms = await until("one master after the thaw", () => oneMaster("east"), 30_000, 250);
+    console.log(`master thawed: one master again after ${ms.toFixed(0)} ms`);
+    await until("east answering again", () => answersLive(AREAS), 15_000, 250);
+  });
+
+  test("a partition: each side elects its own master and keeps its areas live; after the heal one master wins", async () => {
+    const eastSide = ["east", "web-east-1", "web-east-2"];
+    await s.partition(eastSide);
+    try {
+      await until("a master on each side", async () => (await mastersOf(["east", "west", "north"])).join() === "east,west,west", 15_000, 200);
+      await until("every area answers live servers on both sides", () => answersLive(AREAS), 15_000, 250);
+      // the west side no longer hears east's servers: its areas do not point there
+      const north = await s.status("north");
+      expect(north.areas.every((a) => a.cluster !== "east")).toBe(true);
+    } finally {
+      await s.heal();
+    }
+    const ms = await until("one master after the heal", () => oneMaster("east"), 20_000, 100);
+    console.log(`partition healed: one master after ${ms.toFixed(0)} ms`);
+    await until("every area home again", async () => {
+      for (const a of AREAS) if ((await s.answer(a)).join() !== home(a).join()) return false;
+      return true;
+    }, 30_000, 250);
+  });
+
+  test("with 5 % of packets dropped everywhere, the site keeps answering and a drain still takes effect", async () => {
+    await s.loss(5);
+    try {
+      for (let i = 0; i < 10; i++) {
+        expect(await answersLive(AREAS)).toBe(true);
+        await Bun.sleep(500);
+      }
+      const target = s.site.servers.find((x) => x.name === "web-west-1");
+      const r = await Bun.$`${WALRUS} drain web-west-1 --config ${s.site.areas[2]?.config}`.quiet().nothrow();
+      expect(r.exitCode).toBe(0);
+      await until("web-west-1 drained despite the loss", async () => !(await s.answer("west")).includes(target?.host as string), 15_000, 250);
+      expect(await oneMaster("east")).toBe(true);
+    } finally {
+      await s.heal();
+    }
+  });
+});
