@@ -25,7 +25,8 @@ const PING_TIMEOUT_MIN_MS = 1000;
 const PING_TIMEOUT_MAX_MS = 2000;
 const DIAL_TIMEOUT_MS = 3000;
 const REDIAL_MIN_MS = 250;
-const REDIAL_MAX_MS = 10_000;
+// Short cap: after a partition heals, the sides must find each other again within seconds.
+const REDIAL_MAX_MS = 2000;
 
 export interface Libp2pBusInit {
   /** Protobuf bytes of the node's private key (see identity.ts). */
