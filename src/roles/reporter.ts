@@ -25,12 +25,17 @@ export function startReporter(init: { site: Site; digest: string; cfg: ReporterC
   let busy = false;
   let last: Report | undefined;
   let lastStatus: ReportStatus | undefined;
+  // Every failed probe is counted and logged with its error; the logger holds back repeats.
+  const failed = { web: 0, host: 0, bypass: 0 };
 
   const tick = async () => {
     if (busy) return; // a slow collection must not pile up behind itself
     busy = true;
     try {
       const c = await collector.collect(clock());
+      if (c.web.state !== "up") log.warn("web probe failed", { server: cfg.server, state: c.web.state, error: c.web.error, count: ++failed.web });
+      if (c.host === null && memory.measured) log.warn("host figures failed", { server: cfg.server, error: c.hostError, count: ++failed.host });
+      if (c.bypassError !== undefined) log.warn("bypass command failed", { server: cfg.server, error: c.bypassError, count: ++failed.bypass });
       const v = judge(memory, c, { fallCount: cfg.fallCount, riseCount: cfg.riseCount });
       memory = v.memory;
       const report: Report = { server: cfg.server, seq: ++seq, atMs: clock(), status: v.status };
