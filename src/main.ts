@@ -10,6 +10,7 @@ import { formatErrors, loadConfig } from "./config/load.ts";
 import type { NodeConfig } from "./config/types.ts";
 import { controlRequest } from "./control/client.ts";
 import { createLogger } from "./core/log.ts";
+import { runDnsWorker } from "./dns/workers.ts";
 import { startNode } from "./node.ts";
 import pkg from "../package.json" with { type: "json" };
 
@@ -77,6 +78,8 @@ await yargs(hideBin(process.argv))
     (y) => y.option("config", configOption),
     (a) => runNode(a.config),
   )
+  // Started by a nameserver with [nameserver] workers > 1, never by hand: hidden from --help.
+  .command("dns-worker", false, (y) => y, () => runDnsWorker())
   .command(
     "status",
     "show members, the master, where each area points and why, and each server's state",

@@ -1,8 +1,8 @@
 // The DNS keys of [site] and [nameserver]: how balanced names are answered, static records, and
 // the nameserver's limits. Pure; called by validate.ts, errors through the same Fields.
 
-import { isIP } from "node:net";
 import type { StaticRecordSpec } from "../core/types.ts";
+import { parsePrefix, type Prefix } from "../geo/address.ts";
 import { parseRecordData, STATIC_TYPES, type StaticType } from "../dns/records.ts";
 import { isTable, join, type Fields, type Table } from "./fields.ts";
 
@@ -31,7 +31,7 @@ export function nameserverDns(f: Fields, ns: Table): NameserverDnsOptions {
     udpSize: f.number(ns, p, "udp_size", { default: 1232, min: 512, max: 4096, integer: true, unit: "bytes" }),
     tcpMaxConnections: f.number(ns, p, "tcp_max_connections", { default: 256, min: 1, max: 65_535, integer: true }),
     tcpIdleMs: f.number(ns, p, "tcp_idle_ms", { default: 10_000, min: 100, max: 600_000, integer: true, unit: "ms" }),
-    transferAllow: f.strings(ns, p, "transfer_allow", { default: [], each: (s) => (parsePrefix(s) ? undefined : 'an address or prefix such as "192.0.2.0/24" or "2001:db8::/32"') }),
+    transferAllow: f.strings(ns, p, "transfer_allow", { default: [], each: (s) => (typeof parseAllowed(s) === "string" ? `an address or prefix: ${parseAllowed(s)}` : undefined) }),
     rateLimit: f.number(ns, p, "rate_limit", { default: 0, min: 0, max: 1_000_000, integer: true, unit: "responses per second per client prefix (0: off)" }),
     rateLimitIpv4Prefix: f.number(ns, p, "rate_limit_ipv4_prefix", { default: 24, min: 8, max: 32, integer: true, unit: "bits" }),
     rateLimitIpv6Prefix: f.number(ns, p, "rate_limit_ipv6_prefix", { default: 56, min: 16, max: 128, integer: true, unit: "bits" }),
@@ -39,14 +39,9 @@ export function nameserverDns(f: Fields, ns: Table): NameserverDnsOptions {
   };
 }
 
-/** "192.0.2.0/24", "2001:db8::/32" or a bare address. */
-export function parsePrefix(s: string): { address: string; bits: number } | undefined {
-  const [address = "", bits, extra] = s.split("/");
-  const family = isIP(address);
-  if (!family || extra !== undefined) return undefined;
-  const max = family === 4 ? 32 : 128;
-  const n = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-  return n >= 0 && n <= max ? { address, bits: n } : undefined;
+/** "192.0.2.0/24", "2001:db8::/32", or a bare address (a prefix of full length). */
+export function parseAllowed(s: string): Prefix | string {
+  return parsePrefix(s.includes("/") ? s : `${s}/${s.includes(":") ? 128 : 32}`);
 }
 
 export interface SiteDns {

@@ -3,29 +3,56 @@
 
 import dgram from "node:dgram";
 import net from "node:net";
-import { reply, servfail } from "./answer.ts";
+import { parseAddress, truncate, type Prefix } from "../geo/address.ts";
+import { reply, servfail, UDP_EDNS_LIMIT, type ChooseArea, type Reply } from "./answer.ts";
+import { parseQuery, readHeader } from "./query.ts";
+import { rateLimiter, type RateLimiterOptions } from "./rate-limit.ts";
+import { RRTYPE } from "./rr.ts";
 import type { Zone } from "./zone.ts";
 
 export interface DnsServerOptions {
   listen: { host: string; port: number }[];
   /** Called per query, so a new assignment takes effect on the next one. */
   zone: () => Zone;
+  /** Largest UDP reply (and what OPT advertises). */
+  udpSize?: number;
   /** A TCP connection quiet this long is closed (RFC 7766 §6.2.3). */
   tcpIdleMs?: number;
   /** Connections beyond this are closed at once. */
   tcpMaxConnections?: number;
+  /** Senders that may transfer the zone over TCP. */
+  transferAllow?: readonly Prefix[];
+  /** Per client prefix; absent: no limit. */
+  rateLimit?: RateLimiterOptions;
+  /** The area to answer each query for (issue 7); absent: the zone's served area. */
+  chooseArea?: ChooseArea;
+  /** UDP only: for worker processes sharing the port with a parent that serves TCP. */
+  udpOnly?: boolean;
   onError?: (what: string, err: unknown) => void;
 }
+
+/** Upper bounds (µs) of the answering-time histogram; the last count is for anything slower. */
+export const LATENCY_BOUNDS_US = [10, 25, 50, 100, 250, 1000, 10_000] as const;
 
 export interface DnsStats {
   queries: number;
   /** Replies sent, by rcode name. */
   responses: Record<string, number>;
+  /** Queries by type name (A, AAAA, …; "other" for the rest), when the question was readable. */
+  qtypes: Record<string, number>;
+  /** Replies sent with TC set (too big for the client's UDP size). */
+  truncated: number;
   /** Queries left unanswered: shorter than a header, or themselves responses. */
   dropped: number;
+  /** Queries over the response-rate limit: dropped, or answered with an empty TC reply. */
+  rateLimited: number;
+  /** Time from receipt to reply built: counts per LATENCY_BOUNDS_US bucket, then one for slower. */
+  latencyCounts: number[];
   errors: number;
   /** TCP connections open now. */
   tcpConnections: number;
+  /** TCP connections closed at once because tcp_max_connections were open. */
+  tcpRefused: number;
 }
 
 export interface DnsServer {
@@ -34,26 +61,40 @@ export interface DnsServer {
   close(): Promise<void>;
 }
 
+export function emptyStats(): DnsStats {
+  return { queries: 0, responses: {}, qtypes: {}, truncated: 0, dropped: 0, rateLimited: 0, latencyCounts: LATENCY_BOUNDS_US.map(() => 0).concat(0), errors: 0, tcpConnections: 0, tcpRefused: 0 };
+}
+
 /** A client that does not read its replies is cut off once this much waits for it. */
 const TCP_MAX_BUFFERED_BYTES = 256 * 1024;
+/** However busy, a connection ends after this: slow clients cannot hold a slot for ever. */
+const TCP_MAX_LIFETIME_MS = 120_000;
 /** For port 0: tries at finding a port free for both UDP and TCP. */
 const BIND_ATTEMPTS = 5;
+const TYPE_NAMES = new Map(Object.entries(RRTYPE).map(([name, code]) => [code as number, name]));
 
 export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const tcpIdleMs = o.tcpIdleMs ?? 10_000;
   const tcpMaxConnections = o.tcpMaxConnections ?? 256;
-  const stats: DnsStats = { queries: 0, responses: {}, dropped: 0, errors: 0, tcpConnections: 0 };
+  const udpSize = o.udpSize ?? UDP_EDNS_LIMIT;
+  const limiter = o.rateLimit && o.rateLimit.perSecond > 0 ? rateLimiter(o.rateLimit) : undefined;
+  const stats = emptyStats();
   const fail = (what: string, err: unknown) => {
     stats.errors++;
     o.onError?.(what, err);
   };
+  const allowed = (source: string | undefined) => {
+    const a = source === undefined ? undefined : parseAddress(source);
+    return !!a && (o.transferAllow ?? []).some((p) => p.family === a.family && truncate(a.bytes, p.length).every((b, i) => b === p.bytes[i]));
+  };
 
   let rotation = 0;
-  const answer = (query: Uint8Array, transport: "udp" | "tcp"): Uint8Array | null => {
+  const answer = (query: Uint8Array, transport: "udp" | "tcp", source: string | undefined, transferAllowed = false): Reply | null => {
+    const started = performance.now();
     stats.queries++;
-    let r;
+    let r: Reply | null;
     try {
-      r = reply(query, o.zone(), { transport, rotation });
+      r = reply(query, o.zone(), { transport, rotation, source, transferAllowed, udpSize, chooseArea: o.chooseArea });
     } catch (err) {
       fail("answer", err);
       r = servfail(query);
@@ -62,37 +103,51 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
       stats.dropped++;
       return null;
     }
-    rotation++;
+    rotation = (rotation + 1) & 0x3fffffff;
     stats.responses[r.rcode] = (stats.responses[r.rcode] ?? 0) + 1;
-    return r.bytes;
+    if (r.qtype !== undefined) {
+      const type = TYPE_NAMES.get(r.qtype) ?? "other";
+      stats.qtypes[type] = (stats.qtypes[type] ?? 0) + 1;
+    }
+    if (r.truncated) stats.truncated++;
+    const us = (performance.now() - started) * 1000;
+    let bucket = 0;
+    while (bucket < LATENCY_BOUNDS_US.length && us > LATENCY_BOUNDS_US[bucket]!) bucket++;
+    stats.latencyCounts[bucket]!++;
+    return r;
   };
 
   const connections = new Set<net.Socket>();
   const serveTcp = (socket: net.Socket) => {
     socket.on("error", (err) => fail("tcp connection", err));
     if (connections.size >= tcpMaxConnections) {
+      stats.tcpRefused++;
       socket.destroy();
       return;
     }
     connections.add(socket);
     stats.tcpConnections = connections.size;
+    const lifetime = setTimeout(() => socket.destroy(), TCP_MAX_LIFETIME_MS);
     socket.on("close", () => {
+      clearTimeout(lifetime);
       connections.delete(socket);
       stats.tcpConnections = connections.size;
     });
     socket.setNoDelay(true);
     socket.setTimeout(tcpIdleMs, () => socket.destroy());
+    const source = socket.remoteAddress;
+    const transferAllowed = allowed(source);
 
     // RFC 7766 §8: each message is preceded by its two-byte length; reads may split or join them.
     let pending: Buffer = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
       pending = pending.byteLength === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.byteLength >= 2) {
+      while (pending.byteLength >= 2 && !socket.destroyed) {
         const end = 2 + pending.readUInt16BE(0);
         if (pending.byteLength < end) break;
-        const out = answer(pending.subarray(2, end), "tcp");
+        const r = answer(pending.subarray(2, end), "tcp", source, transferAllowed);
         pending = pending.subarray(end);
-        if (out) socket.write(frame(out));
+        if (r) for (const m of [r.bytes, ...(r.more ?? [])]) socket.write(frame(m));
       }
       if (pending.byteLength + socket.writableLength > TCP_MAX_BUFFERED_BYTES) socket.destroy();
     });
@@ -101,13 +156,23 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const listeners: Listener[] = [];
   try {
     for (const { host, port } of o.listen) {
-      const listener = await bindBoth(host, port, serveTcp);
-      listener.udp.on("message", (msg, from) => {
-        const out = answer(msg, "udp");
-        if (out) listener.udp.send(out, from.port, from.address, (err) => err && fail("udp send", err));
+      const listener = await bindBoth(host, port, o.udpOnly ? undefined : serveTcp);
+      const udp = listener.udp;
+      udp.on("message", (msg, from) => {
+        if (limiter) {
+          const verdict = limiter.check(from.address, Date.now());
+          if (verdict !== "answer") {
+            stats.rateLimited++;
+            const tc = verdict === "slip" ? slipReply(msg) : null;
+            if (tc) udp.send(tc, from.port, from.address, (err) => err && fail("udp send", err));
+            return;
+          }
+        }
+        const r = answer(msg, "udp", from.address);
+        if (r) udp.send(r.bytes, from.port, from.address, (err) => err && fail("udp send", err));
       });
-      listener.udp.on("error", (err) => fail("udp socket", err));
-      listener.tcp.on("error", (err) => fail("tcp listener", err));
+      udp.on("error", (err) => fail("udp socket", err));
+      listener.tcp?.on("error", (err) => fail("tcp listener", err));
       listeners.push(listener);
     }
   } catch (err) {
@@ -122,18 +187,34 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   };
 }
 
+/** A rate-limited query's slip: its header and question with TC set, nothing else, never larger than the query. */
+function slipReply(query: Buffer): Uint8Array | null {
+  const header = readHeader(query);
+  if (!header) return null;
+  const parsed = parseQuery(query, header);
+  const question = parsed.ok ? parsed.question.raw : new Uint8Array(0);
+  const out = new Uint8Array(12 + question.byteLength);
+  out.set(query.subarray(0, 4));
+  out[2] = 0x80 | (query[2]! & 0x79) | 0x02; // QR, opcode and RD kept, TC set
+  out[3] = 0;
+  out[5] = parsed.ok ? 1 : 0;
+  out.set(question, 12);
+  return out;
+}
+
 interface Listener {
   host: string;
   port: number;
   udp: dgram.Socket;
-  tcp: net.Server;
+  tcp?: net.Server;
 }
 
 /** UDP first, then TCP on the port UDP got, so port 0 yields one port for both. */
-async function bindBoth(host: string, port: number, serveTcp: (s: net.Socket) => void): Promise<Listener> {
+async function bindBoth(host: string, port: number, serveTcp: ((s: net.Socket) => void) | undefined): Promise<Listener> {
   for (let attempt = 1; ; attempt++) {
     const udp = await bindUdp(host, port);
     const bound = udp.address().port;
+    if (!serveTcp) return { host, port: bound, udp };
     try {
       const tcp = await listenTcp(host, bound, serveTcp);
       return { host, port: bound, udp, tcp };
@@ -147,6 +228,7 @@ async function bindBoth(host: string, port: number, serveTcp: (s: net.Socket) =>
 
 function bindUdp(host: string, port: number): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
+    // reusePort: worker processes bind the same port and the kernel spreads datagrams among them.
     const udp = dgram.createSocket({ type: net.isIPv6(host) ? "udp6" : "udp4", reusePort: true });
     udp.once("error", reject);
     udp.bind(port, host, () => {
@@ -179,7 +261,7 @@ async function closeAll(listeners: readonly Listener[], connections: Set<net.Soc
   await Promise.all(
     listeners.flatMap((l) => [
       new Promise<void>((resolve) => l.udp.close(() => resolve())),
-      new Promise<void>((resolve) => l.tcp.close(() => resolve())),
+      ...(l.tcp ? [new Promise<void>((resolve) => l.tcp?.close(() => resolve()))] : []),
     ]),
   );
 }

@@ -5,7 +5,10 @@ import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
 import type { AreaName, Assignment, ServerName, Site } from "../core/types.ts";
+import { parseAllowed } from "../config/dns-keys.ts";
+import { oversizedClusters } from "../dns/fit.ts";
 import { startDnsServer, type DnsStats } from "../dns/server.ts";
+import { startDnsWorkers, type DnsWorkers } from "../dns/workers.ts";
 import { buildZone, type Zone } from "../dns/zone.ts";
 import type { StateStore } from "../state/store.ts";
 import { ServedAssignment, type Served } from "./served-assignment.ts";
@@ -24,16 +27,19 @@ export async function startNameserver(init: { site: Site; digest: string; cfg: N
   const served = new ServedAssignment(init);
   let serial = Math.floor(init.clock() / 1000);
 
-  const makeZone = (a: Assignment | undefined): Zone => {
+  const assigned = (a: Assignment | undefined) => {
     const serversByArea = new Map<AreaName, ServerName[]>();
     for (const x of a?.areas ?? []) serversByArea.set(x.area, x.servers.filter((s) => known.has(s)));
-    return buildZone({ site, servedArea: cfg.area, serversByArea, serial });
+    return serversByArea;
   };
+  const makeZone = (a: Assignment | undefined): Zone => buildZone({ site, servedArea: cfg.area, serversByArea: assigned(a), serial });
+  let workers: DnsWorkers | undefined;
   let zone = makeZone(served.current().assignment);
   served.onChange(() => {
     serial = Math.max(serial + 1, Math.floor(init.clock() / 1000));
     const { assignment, source } = served.current();
     zone = makeZone(assignment);
+    workers?.update({ serversByArea: [...assigned(assignment)], serial });
     const mine = assignment?.areas.find((x) => x.area === cfg.area);
     log.info("assignment applied", { source, master: assignment?.master ?? "-", epoch: assignment?.epoch ?? 0, seq: assignment?.seq ?? 0, area: cfg.area, cluster: mine?.cluster ?? "-", servers: mine?.servers.join(",") ?? "-" });
   });
@@ -43,15 +49,34 @@ export async function startNameserver(init: { site: Site; digest: string; cfg: N
   const dns = await startDnsServer({
     listen: cfg.listen,
     zone: () => zone,
+    udpSize: cfg.udpSize,
+    tcpIdleMs: cfg.tcpIdleMs,
+    tcpMaxConnections: cfg.tcpMaxConnections,
+    transferAllow: cfg.transferAllow.map(parseAllowed).filter((p) => typeof p !== "string"),
+    rateLimit: { perSecond: cfg.rateLimit, ipv4Prefix: cfg.rateLimitIpv4Prefix, ipv6Prefix: cfg.rateLimitIpv6Prefix },
     onError: (what, err) => log.warn("dns error", { what, error: String(err) }),
   });
-  log.info("answering DNS", { area: cfg.area, listen: dns.addresses.map((a) => `${a.host}:${a.port}`).join(" ") });
+  for (const o of oversizedClusters(site, cfg.udpSize)) {
+    log.warn("a cluster's full answer does not fit one UDP datagram: resolvers will retry over TCP; lower [site] max_answer_addresses to avoid it", { cluster: o.cluster, type: o.type, addresses: o.addresses, bytes: o.bytes, udp_size: cfg.udpSize });
+  }
+  if (cfg.workers > 1) {
+    workers = await startDnsWorkers({
+      count: cfg.workers - 1,
+      site,
+      cfg,
+      first: { serversByArea: [...assigned(served.current().assignment)], serial },
+      stats: dns.stats,
+      onExit: (code) => log.error("a dns worker exited", { code: code ?? "signal" }),
+    });
+  }
+  log.info("answering DNS", { workers: cfg.workers, area: cfg.area, listen: dns.addresses.map((a) => `${a.host}:${a.port}`).join(" ") });
   return {
     served: () => served.current(),
     stats: dns.stats,
     addresses: dns.addresses,
     async stop() {
       stopTicks();
+      await workers?.stop();
       await dns.close();
     },
   };

@@ -38,6 +38,7 @@ describe.skipIf(!READY)("real resolvers", () => {
       'zone = "demo.test"',
       'names = ["www"]',
       "ttl_seconds = 5",
+      "max_answer_addresses = 100",
       `secret_file = "${join(dir, "site.secret")}"`,
       ...AREAS.flatMap((a) => [`[site.areas.${a}]`, `nameserver = "ns-${a}"`, `nameserver_addresses = ["${addr(`ns-${a}`)}"]`]),
       ...AREAS.flatMap((a, i) => clusterOf(i).flatMap((ip, k) => [`[site.servers.web-${a}-${k}]`, `area = "${a}"`, `addresses = ["${ip}"]`])),
@@ -169,6 +170,10 @@ zone "test" { type static-stub; server-addresses { ${addr("parent")}; }; };
       expect(ns.answers.filter((x) => x[3] === "NS").map((x) => x[4]).sort()).toEqual(AREAS.map((a) => `ns-${a}.demo.test.`).sort());
     });
   }
+
+  test("each nameserver warned at start that its cluster's answer exceeds one datagram", () => {
+    for (const a of AREAS) expect(procs.find((p) => p.name === `ns-${a}`)?.output()).toMatch(new RegExp(`does not fit one UDP datagram.*"cluster":"${a}","type":"A","addresses":${PER_AREA}`));
+  });
 
   test("unbound marks no walrus nameserver lame", async () => {
     const r = await lab.run("unbound", ["unbound-control", "-c", join(dir, "unbound.conf"), "dump_infra"]);

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { decode, encode, type Answer, type DecodedPacket, type OptAnswer, type RecordType } from "dns-packet";
 import type { AreaName, ServerName } from "../../../src/core/types.ts";
 import { reply, type AnswerContext } from "../../../src/dns/answer.ts";
+import { oversizedClusters } from "../../../src/dns/fit.ts";
 import type { Zone } from "../../../src/dns/zone.ts";
 import { crowdedZone, EAST, EAST_V4, fixtureSite, fixtureZone, NORTH, server, WEST } from "./site-fixture.ts";
 
@@ -209,5 +210,19 @@ describe("the area chosen per query", () => {
     const broken = Buffer.from(withOption);
     broken.writeUInt16BE(9, broken.byteLength - 5); // option length beyond the OPT's data
     expect(reply(broken, zone, UDP)?.rcode).toBe("FORMERR");
+  });
+});
+
+describe("does a cluster's answer fit one datagram", () => {
+  test("the crowded cluster is named with its size, which matches the real reply", () => {
+    const crowd = Array.from({ length: 80 }, (_, i) => server(`east-${i + 1}`, EAST, `10.1.0.${i + 1}`));
+    const site = fixtureSite({ maxAnswerAddresses: 100, servers: [...crowd, ...fixtureSite().servers.filter((s) => s.area !== EAST)] });
+    const [over, ...rest] = oversizedClusters(site, 1232);
+    expect(rest).toEqual([]);
+    expect(over).toMatchObject({ cluster: "east", type: "A", addresses: 80 });
+    const r = reply(query("www.example.test", "A", { edns: true }), fixtureZone({ site }), TCP);
+    expect(over?.bytes).toBe(r?.bytes.byteLength);
+    expect(oversizedClusters({ ...site, maxAnswerAddresses: 60 }, 1232)).toEqual([]);
+    expect(oversizedClusters(fixtureSite({ answerScheme: "cname" }), 512)).toEqual([]);
   });
 });

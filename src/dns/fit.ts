@@ -1,0 +1,37 @@
+// Config-time check (thesis §8.2): does each cluster's full answer fit one UDP datagram? A
+// larger one is truncated and every resolver must retry over TCP. Pure.
+
+import type { AreaName, Site } from "../core/types.ts";
+import { isIP } from "node:net";
+import { areaOwnName, DEFAULT_MAX_ANSWER_ADDRESSES } from "./zone.ts";
+
+export interface Oversized {
+  cluster: AreaName;
+  type: "A" | "AAAA";
+  addresses: number;
+  bytes: number;
+}
+
+const HEADER_BYTES = 12;
+const OPT_BYTES = 11;
+/** A compressed owner (2), type, class, TTL, length (10). */
+const RR_FIXED_BYTES = 12;
+
+/** The clusters whose answer to the longest balanced name, with every address (up to the cap), exceeds `udpSize`. */
+export function oversizedClusters(site: Site, udpSize: number): Oversized[] {
+  const cap = site.maxAnswerAddresses ?? DEFAULT_MAX_ANSWER_ADDRESSES;
+  const result: Oversized[] = [];
+  for (const area of site.areas) {
+    const addresses = [...new Set(site.servers.filter((s) => s.area === area.name).flatMap((s) => s.addresses))];
+    for (const [type, family, rdata] of [["A", 4, 4], ["AAAA", 6, 16]] as const) {
+      const n = Math.min(cap, addresses.filter((a) => isIP(a) === family).length);
+      if (n === 0) continue;
+      const bytes = Math.max(...site.names.map((name) => {
+        const cname = site.answerScheme === "cname" ? RR_FIXED_BYTES + areaOwnName(name, area.name, site.zone).length + 2 : 0;
+        return HEADER_BYTES + name.length + 2 + 4 + cname + n * (RR_FIXED_BYTES + rdata) + OPT_BYTES;
+      }));
+      if (bytes > udpSize) result.push({ cluster: area.name, type, addresses: n, bytes });
+    }
+  }
+  return result;
+}

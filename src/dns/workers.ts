@@ -1,0 +1,132 @@
+// Several processes answering UDP on one port ([nameserver] workers = N): the node runs the first
+// and spawns N − 1 children (`walrus dns-worker`) that bind the same port with SO_REUSEPORT, so
+// the kernel spreads datagrams among them. The parent keeps TCP. Over IPC the parent sends each
+// child the site and its options once, then every zone change (the assignment and the serial),
+// and the child sends back its counters every second. A child exits when its parent goes.
+
+import { spawn, type Subprocess } from "bun";
+import type { NameserverConfig } from "../config/types.ts";
+import type { AreaName, ServerName, Site } from "../core/types.ts";
+import { startDnsServer, emptyStats, type DnsStats } from "./server.ts";
+import { buildZone, type Zone } from "./zone.ts";
+
+/** What changes at run time: the zone is rebuilt from it. */
+export interface ZoneUpdate {
+  serversByArea: [AreaName, ServerName[]][];
+  serial: number;
+}
+
+type ToWorker = { type: "init"; site: Site; cfg: NameserverConfig } | { type: "zone"; update: ZoneUpdate };
+type FromWorker = { type: "ready" } | { type: "stats"; stats: DnsStats } | { type: "failed"; error: string };
+
+const STATS_INTERVAL_MS = 1000;
+const READY_TIMEOUT_MS = 10_000;
+
+export interface DnsWorkers {
+  update(u: ZoneUpdate): void;
+  stop(): Promise<void>;
+}
+
+/** The command that runs this program again as a worker, compiled or from source. */
+export function workerCommand(): string[] {
+  const compiled = Bun.main.startsWith("/$bunfs/");
+  return compiled ? [process.execPath, "dns-worker"] : [process.execPath, Bun.main, "dns-worker"];
+}
+
+/** Starts `count` workers; resolves once every one has bound its sockets. Their counters are added into `stats`. */
+export async function startDnsWorkers(o: { count: number; site: Site; cfg: NameserverConfig; first: ZoneUpdate; stats: DnsStats; onExit: (code: number | null) => void }): Promise<DnsWorkers> {
+  let current = o.first;
+  let stopping = false;
+  const children: { proc: Subprocess; last: DnsStats }[] = [];
+  const ready: Promise<void>[] = [];
+  for (let i = 0; i < o.count; i++) {
+    let signalReady: () => void = () => {};
+    let signalFailed: (e: Error) => void = () => {};
+    ready.push(new Promise<void>((resolve, reject) => ((signalReady = resolve), (signalFailed = reject))));
+    const child = { last: emptyStats() } as { proc: Subprocess; last: DnsStats };
+    child.proc = spawn(workerCommand(), {
+      stdin: "ignore",
+      stdout: "inherit",
+      stderr: "inherit",
+      serialization: "json",
+      ipc(message: FromWorker) {
+        if (message.type === "ready") signalReady();
+        else if (message.type === "failed") signalFailed(new Error(`dns worker: ${message.error}`));
+        else if (message.type === "stats") {
+          addDelta(o.stats, message.stats, child.last);
+          child.last = message.stats;
+        }
+      },
+      onExit(_p, code) {
+        signalFailed(new Error(`dns worker exited with ${code}`));
+        if (!stopping) o.onExit(code);
+      },
+    });
+    child.proc.send({ type: "init", site: o.site, cfg: o.cfg } satisfies ToWorker);
+    child.proc.send({ type: "zone", update: current } satisfies ToWorker);
+    children.push(child);
+  }
+  const stop = async () => {
+    stopping = true;
+    for (const c of children) c.proc.kill("SIGTERM");
+    await Promise.all(children.map((c) => c.proc.exited));
+  };
+  const timeout = setTimeout(() => void stop(), READY_TIMEOUT_MS);
+  try {
+    await Promise.all(ready);
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    clearTimeout(timeout);
+  }
+  return {
+    update(u) {
+      current = u;
+      for (const c of children) if (!c.proc.killed) c.proc.send({ type: "zone", update: u } satisfies ToWorker);
+    },
+    stop,
+  };
+}
+
+/** The child's side: `walrus dns-worker`, started by startDnsWorkers only. */
+export function runDnsWorker(): void {
+  let init: { site: Site; cfg: NameserverConfig } | undefined;
+  let zone: Zone | undefined;
+  const send = (m: FromWorker) => process.send?.(m);
+  process.on("disconnect", () => process.exit(0));
+  process.on("message", (raw) => {
+    const m = raw as ToWorker;
+    if (m.type === "init") init = { site: m.site, cfg: m.cfg };
+    else if (init) {
+      const first = zone === undefined;
+      zone = buildZone({ site: init.site, servedArea: init.cfg.area, serversByArea: new Map(m.update.serversByArea), serial: m.update.serial });
+      if (first) void serve(init.cfg);
+    }
+  });
+  const serve = async (c: NameserverConfig) => {
+    try {
+      const server = await startDnsServer({
+        listen: c.listen,
+        zone: () => zone as Zone,
+        udpSize: c.udpSize,
+        rateLimit: { perSecond: c.rateLimit, ipv4Prefix: c.rateLimitIpv4Prefix, ipv6Prefix: c.rateLimitIpv6Prefix },
+        udpOnly: true,
+      });
+      setInterval(() => send({ type: "stats", stats: server.stats }), STATS_INTERVAL_MS);
+      send({ type: "ready" });
+    } catch (err) {
+      send({ type: "failed", error: String(err) });
+      process.exit(1);
+    }
+  };
+}
+
+/** Adds what a worker counted since its previous report. */
+function addDelta(into: DnsStats, now: DnsStats, before: DnsStats): void {
+  for (const k of ["queries", "truncated", "dropped", "rateLimited", "errors"] as const) into[k] += now[k] - before[k];
+  for (const k of ["responses", "qtypes"] as const) {
+    for (const [name, n] of Object.entries(now[k])) into[k][name] = (into[k][name] ?? 0) + n - (before[k][name] ?? 0);
+  }
+  now.latencyCounts.forEach((n, i) => (into.latencyCounts[i] = (into.latencyCounts[i] ?? 0) + n - (before.latencyCounts[i] ?? 0)));
+}

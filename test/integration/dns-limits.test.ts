@@ -1,0 +1,142 @@
+// Zone transfer to an allow list, the response-rate limit and the counters, against the real
+// server on 127.0.0.1 queried by `dig`; worker processes of the real binary sharing one port.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import dgram from "node:dgram";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decode, encode } from "dns-packet";
+import { parseAllowed } from "../../src/config/dns-keys.ts";
+import type { Prefix } from "../../src/geo/address.ts";
+import { LATENCY_BOUNDS_US, startDnsServer, type DnsServer } from "../../src/dns/server.ts";
+import { startProc, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
+import { crowdedZone, EAST_V4, fixtureZone } from "../unit/dns/site-fixture.ts";
+
+const DIG = Bun.which("dig");
+const HOST = "127.0.0.1";
+const prefix = (s: string) => parseAllowed(s) as Prefix;
+
+async function dig(port: number, ...args: string[]): Promise<string> {
+  const proc = Bun.spawn([DIG ?? "dig", `@${HOST}`, "-p", String(port), "+norec", "+time=2", "+tries=1", ...args], { stdout: "pipe", stderr: "pipe" });
+  const text = await new Response(proc.stdout).text();
+  await proc.exited;
+  return text;
+}
+
+/** Sends `count` queries from one socket and collects what comes back within `waitMs` of the last. */
+async function burst(port: number, count: number, waitMs = 300): Promise<{ tc: number; answered: number; ids: Set<number> }> {
+  const sock = dgram.createSocket("udp4");
+  const result = { tc: 0, answered: 0, ids: new Set<number>() };
+  let last = Date.now();
+  sock.on("message", (msg) => {
+    const p = decode(msg);
+    result.ids.add(p.id ?? -1);
+    if (p.flag_tc) result.tc++;
+    else result.answered++;
+    last = Date.now();
+  });
+  await new Promise<void>((resolve) => sock.bind(0, HOST, resolve));
+  for (let i = 0; i < count; i++) sock.send(encode({ type: "query", id: i, questions: [{ name: "www.example.test", type: "A" }] }), port, HOST);
+  last = Date.now();
+  while (Date.now() - last < waitMs) await Bun.sleep(20);
+  sock.close();
+  return result;
+}
+
+describe.skipIf(!DIG)("dns limits", () => {
+  let open: DnsServer;
+  let closed: DnsServer;
+  let limited: DnsServer;
+
+  beforeAll(async () => {
+    const listen = [{ host: HOST, port: 0 }];
+    open = await startDnsServer({ listen, zone: () => crowdedZone(30), transferAllow: [prefix("127.0.0.0/8")] });
+    closed = await startDnsServer({ listen, zone: () => fixtureZone(), transferAllow: [prefix("192.0.2.1"), prefix("::1")] });
+    limited = await startDnsServer({ listen, zone: () => fixtureZone(), rateLimit: { perSecond: 10, ipv4Prefix: 24, ipv6Prefix: 56 } });
+  });
+  afterAll(async () => {
+    await Promise.all([open.close(), closed.close(), limited.close()]);
+  });
+
+  test("AXFR over TCP to an allowed sender: SOA first and last, every record", async () => {
+    const text = await dig(open.addresses[0]?.port ?? 0, "example.test", "AXFR");
+    const records = text.split("\n").filter((l) => l && !l.startsWith(";")).map((l) => l.split(/\s+/));
+    expect(records[0]?.[3]).toBe("SOA");
+    expect(records.at(-1)?.[3]).toBe("SOA");
+    expect(records.filter((r) => r[0] === "www.example.test." && r[3] === "A").length).toBe(30);
+    expect(text).toContain("XFR size:");
+  });
+
+  test("AXFR refused to a sender outside the allow list, and over UDP", async () => {
+    expect(await dig(closed.addresses[0]?.port ?? 0, "example.test", "AXFR")).toContain("Transfer failed");
+    const sock = dgram.createSocket("udp4");
+    const got = new Promise<Buffer>((resolve) => sock.once("message", resolve));
+    sock.send(encode({ type: "query", id: 7, questions: [{ name: "example.test", type: "AXFR" }] }), open.addresses[0]?.port ?? 0, HOST);
+    const overUdp = decode(await got);
+    sock.close();
+    expect([overUdp.id, (overUdp.flags ?? 0) & 0xf, overUdp.answers?.length]).toEqual([7, 5, 0]);
+  });
+
+  test("rate limit: 10 replies per second per /24, then every second query slips a TC reply, the rest dropped", async () => {
+    const r = await burst(limited.addresses[0]?.port ?? 0, 50);
+    expect(r.answered).toBe(10);
+    expect(r.tc).toBe(20);
+    expect(limited.stats.rateLimited).toBe(40);
+  });
+
+  test("counters: rcodes, types, truncation, answering time", async () => {
+    const port = open.addresses[0]?.port ?? 0;
+    const before = { ...open.stats, qtypes: { ...open.stats.qtypes } };
+    await dig(port, "+noedns", "+ignore", "www.example.test", "A");
+    await dig(port, "www.example.test", "AAAA");
+    await dig(port, "nope.example.test", "MX");
+    expect(open.stats.truncated - before.truncated).toBe(1);
+    expect((open.stats.qtypes.A ?? 0) - (before.qtypes.A ?? 0)).toBe(1);
+    expect((open.stats.qtypes.AAAA ?? 0) - (before.qtypes.AAAA ?? 0)).toBe(1);
+    expect((open.stats.qtypes.MX ?? 0) - (before.qtypes.MX ?? 0)).toBe(1);
+    expect(open.stats.latencyCounts.length).toBe(LATENCY_BOUNDS_US.length + 1);
+    expect(open.stats.latencyCounts.reduce((a, b) => a + b, 0)).toBe(open.stats.queries);
+    expect(open.stats.responses.NXDOMAIN).toBe(1);
+  });
+});
+
+describe.skipIf(!DIG)("worker processes on one port", () => {
+  let dir: string;
+  let node: Proc;
+  const port = 49220;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "wdns-workers-"));
+    writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
+    writeFileSync(join(dir, "node.toml"), [
+      "[node]", 'name = "east"', `state_dir = "${join(dir, "state")}"`, 'listen = ["/ip4/127.0.0.1/tcp/49221"]',
+      "[nameserver]", 'area = "east"', `listen = ["${HOST}:${port}"]`, "workers = 3",
+      "[site]", 'zone = "example.test"', 'names = ["www"]', `secret_file = "${join(dir, "site.secret")}"`,
+      "[site.areas.east]", 'nameserver_addresses = ["127.0.0.1"]',
+      ...EAST_V4.flatMap((a, i) => [`[site.servers.web-${i}]`, 'area = "east"', `addresses = ["${a}"]`]),
+    ].join("\n"));
+    node = startProc("walrus", [WALRUS, "node", "--config", join(dir, "node.toml")]);
+    await node.waitFor(/answering DNS.*"workers":3/);
+  });
+  afterAll(async () => {
+    await node?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the node started two dns-worker children; queries from many source ports are all answered", async () => {
+    const children = Bun.spawnSync(["ps", "--ppid", String(node.proc.pid), "-o", "args="]).stdout.toString();
+    expect(children.match(/dns-worker/g)?.length).toBe(2);
+    const answers = await Promise.all(Array.from({ length: 60 }, () => dig(port, "+short", "www.example.test")));
+    for (const a of answers) expect(a.trim().split("\n").sort()).toEqual(EAST_V4);
+  });
+
+  test("the workers go when the node stops", async () => {
+    const children = Bun.spawnSync(["ps", "--ppid", String(node.proc.pid), "-o", "pid="]).stdout.toString().split("\n").map((x) => x.trim()).filter(Boolean);
+    expect(children.length).toBe(2);
+    await node.kill();
+    const alive = () => children.filter((pid) => Bun.spawnSync(["kill", "-0", pid], { stderr: "ignore" }).exitCode === 0);
+    for (let i = 0; i < 60 && alive().length > 0; i++) await Bun.sleep(50);
+    expect(alive()).toEqual([]);
+  });
+});
