@@ -162,3 +162,22 @@ describe("isFunctioning / isBelowThreshold (threshold 0.8)", () => {
     expect([isFunctioning(v), isBelowThreshold(v, THRESHOLD)]).toEqual([functioning, below]);
   });
 });
+
+describe("serverViews: site.tempfail_reuse_ms apart from dead_after_ms", () => {
+  // Reports keep arriving (not dead); only the age of the last OK figures decides reuse.
+  const sent: Sent[] = [{ at: 0, status: "ok", workers: [8, 16] }, { at: 1000, status: "tempfail", reason: "starting" }, { at: 2000, status: "tempfail", reason: "starting" }];
+  const stateAt = (tempfailReuseMs: number) => {
+    const rec = recordOf(sent);
+    const records = new Map<ServerName, ReportRecord>(rec ? [[WEB1, rec]] : []);
+    const [v] = serverViews(SERVERS, records, new Map(), () => true, 2000, { ...RULES, tempfailReuseMs });
+    return v && { state: v.state, load: v.load, functioning: isFunctioning(v) };
+  };
+  test.each<[number, { state: ServerView["state"]; load: number | undefined; functioning: boolean }]>([
+    [2000, { state: "tempfail", load: 0.5, functioning: true }],
+    [1999, { state: "tempfail", load: undefined, functioning: false }],
+    [0, { state: "tempfail", load: undefined, functioning: false }],
+    [60_000, { state: "tempfail", load: 0.5, functioning: true }],
+  ])("last OK 2000 ms old, tempfail_reuse_ms %p", (reuseMs, expected) => {
+    expect(stateAt(reuseMs)).toEqual(expected);
+  });
+});
