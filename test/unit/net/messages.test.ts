@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { areaName, peerIdText, serverName } from "../../../src/core/types.ts";
 import type { Topic } from "../../../src/net/bus.ts";
 import { decode, encode, LIMITS, MESSAGE_VERSION, topicOf, type Message } from "../../../src/net/messages.ts";
+import { seededRandom } from "../../../src/sim/prng.ts";
 
 const SITE = "d1g35t";
 
@@ -192,18 +193,6 @@ describe("decode accepts what sits exactly at a limit", () => {
   });
 });
 
-/** mulberry32: a tiny seeded PRNG, so a failing fuzz run can be replayed from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env.WALRUS_SEED ?? 0x5eed1e55) >>> 0;
 const TOPICS: Topic[] = ["reports", "heartbeats", "assignments", "commands"];
 const REASON = /^(too-large|not-json|version|wrong-topic|schema: .+)$/;
@@ -223,7 +212,7 @@ function checkDecode(topic: Topic, data: Uint8Array): "ok" | "rejected" {
 
 describe("decode never throws", () => {
   test(`on 2,000 random byte strings (seed ${SEED}; rerun with WALRUS_SEED=${SEED})`, () => {
-    const rnd = mulberry32(SEED);
+    const rnd = seededRandom(SEED);
     const int = (n: number) => Math.floor(rnd() * n);
     for (let i = 0; i < 2000; i++) {
       const data = new Uint8Array(int(300));
@@ -235,7 +224,7 @@ describe("decode never throws", () => {
   });
 
   test(`on 2,000 random mutations of valid messages (seed ${SEED}; rerun with WALRUS_SEED=${SEED})`, () => {
-    const rnd = mulberry32(SEED ^ 0x9e3779b9);
+    const rnd = seededRandom(SEED ^ 0x9e3779b9);
     const int = (n: number) => Math.floor(rnd() * n);
     const tokens = ['"', "{", "}", "[", "]", ",", ":", "-", "0", "1e999", "null", "true", '""', "-1", "1.5", '"x"'].map(bytes);
     const outcomes = { ok: 0, rejected: 0 };
