@@ -79,39 +79,49 @@ afterAll(async () => {
 });
 
 test("/metrics is Prometheus text with the site's figures under conventional names", async () => {
+  await until("every server up on the master", async () => (await status("east")).servers.every((v) => v.state === "up"), 15_000, 250);
   await digA(area("east").dnsPort, "www.demo.test");
-  await until("the master's rounds in its metrics", async () => (await (await fetch(`${opsUrl("east")}metrics`)).text()).includes("walrus_round_duration_seconds_count"), 5000);
-  const r = await fetch(`${opsUrl("east")}metrics`);
-  expect(r.headers.get("content-type")).toContain("text/plain");
-  const text = await r.text();
-  const { samples, types } = parseMetrics(text);
+  const scrape = async (n: string) => {
+    const r = await fetch(`${opsUrl(n)}metrics`);
+    expect(r.headers.get("content-type")).toContain("text/plain");
+    const text = await r.text();
+    return { text, ...parseMetrics(text) };
+  };
+  // The master is whichever node says so; on a loaded machine it may not be the first choice.
+  let master = "";
+  await until("exactly one node reporting itself master", async () => {
+    const flags = await Promise.all(site.areas.map(async (a) => one((await scrape(a.name)).samples, "walrus_is_master")));
+    master = site.areas[flags.indexOf(1)]?.name ?? "";
+    return flags.filter((f) => f === 1).length === 1 && one((await scrape(master)).samples, "walrus_rounds_total") > 0;
+  }, 15_000, 250);
+  const { text, samples, types } = await scrape(master);
   for (const [name, type] of types) {
     if (type === "counter") expect(name).toEndWith("_total");
     else expect(name).not.toEndWith("_total");
   }
   for (const s of site.servers) {
-    expect(one(samples, "walrus_server_state", { server: s.name, state: "up" })).toBe(1);
-    expect(one(samples, "walrus_server_state", { server: s.name, state: "panic" })).toBe(0);
+    // one state at a time: the gauges of a server's states add up to 1
+    expect(samples.filter((x) => x.name === "walrus_server_state" && x.labels.server === s.name).reduce((sum, x) => sum + x.value, 0)).toBe(1);
     expect(one(samples, "walrus_server_load_ratio", { server: s.name, cluster: s.area })).toBeGreaterThanOrEqual(0);
-    expect(one(samples, "walrus_server_report_age_seconds", { server: s.name })).toBeLessThan(5);
+    expect(one(samples, "walrus_server_report_age_seconds", { server: s.name })).toBeLessThan(10);
+    expect(one(samples, "walrus_server_drained", { server: s.name })).toBe(0);
   }
-  for (const a of site.areas) expect(one(samples, "walrus_area_assigned_cluster", { area: a.name, cluster: a.name, reason: "home" })).toBe(1);
-  expect(one(samples, "walrus_is_master")).toBe(1);
+  for (const a of site.areas) expect(samples.filter((x) => x.name === "walrus_area_assigned_cluster" && x.labels.area === a.name).map((x) => x.value)).toEqual([1]);
+  expect(one(samples, "walrus_server_load_threshold_ratio")).toBe(0.8);
   expect(one(samples, "walrus_master_epoch")).toBeGreaterThanOrEqual(1);
-  expect(one(samples, "walrus_rounds_total")).toBeGreaterThan(0);
   expect(one(samples, "walrus_round_duration_seconds_count")).toBe(one(samples, "walrus_rounds_total"));
-  expect(one(samples, "walrus_dns_queries_total")).toBeGreaterThanOrEqual(1);
-  expect(one(samples, "walrus_dns_responses_total", { rcode: "NOERROR" })).toBeGreaterThanOrEqual(1);
+  expect(one(samples, "walrus_round_duration_seconds_bucket", { le: "+Inf" })).toBe(one(samples, "walrus_rounds_total"));
   expect(one(samples, "walrus_gossip_peers")).toBeGreaterThan(0);
   expect(one(samples, "walrus_gossip_messages_accepted_total", { type: "heartbeat" })).toBeGreaterThan(0);
-  // A non-master has no rounds of its own but the same view of the site.
-  const west = parseMetrics(await (await fetch(`${opsUrl("west")}metrics`)).text()).samples;
-  expect(one(west, "walrus_is_master")).toBe(0);
-  expect(one(west, "walrus_rounds_total")).toBe(0);
+  expect(one(samples, "walrus_members", { live: "true" })).toBeGreaterThanOrEqual(1);
+  // DNS figures come from the node whose nameserver was asked.
+  const east = (await scrape("east")).samples;
+  expect(one(east, "walrus_dns_queries_total")).toBeGreaterThanOrEqual(1);
+  expect(one(east, "walrus_dns_responses_total", { rcode: "NOERROR" })).toBeGreaterThanOrEqual(1);
   const sample = join(tmpdir(), "walrus-metrics-sample.txt");
   writeFileSync(sample, text);
-  console.log(`/metrics sample of the master saved to ${sample}`);
-}, 20_000);
+  console.log(`/metrics sample of the master (${master}) saved to ${sample}`);
+}, 40_000);
 
 test("the status page shows the site live: a drain from the CLI appears without reloading", async () => {
   const profile = join(dir, "chromium-profile");
@@ -124,19 +134,19 @@ test("the status page shows the site live: a drain from the CLI appears without 
   });
   const page = await browser.newPage();
   await page.goto(opsUrl("west"));
-  await page.locator('#servers tr[data-server="web-west-1"][data-state="up"]').waitFor({ timeout: 10_000 });
-  expect(await page.locator("#master").textContent()).toBe("east");
-  expect(await page.locator('#areas tr[data-area="west"]').getAttribute("data-cluster")).toBe("west");
+  await page.locator('#servers tr[data-server="web-west-1"][data-state="up"]').waitFor({ timeout: 15_000 });
+  await page.locator('#areas tr[data-area="west"][data-cluster="west"]').waitFor({ timeout: 15_000 });
   expect(await page.locator('#areas tr[data-area="west"] .why').textContent()).toContain("home and healthy");
+  expect(site.areas.map((a) => a.name)).toContain((await page.locator("#master").textContent())?.replace(" (this node)", "") ?? "");
 
   const r = await walrus(["drain", "web-west-1", "--reason", "disk swap", "--config", area("north").config]);
   expect(r.code).toBe(0);
   await page.locator('#servers tr[data-server="web-west-1"][data-state="drained"]').waitFor({ timeout: 10_000 });
   expect(await page.locator('#servers tr[data-server="web-west-1"]').textContent()).toContain("disk swap");
-  // West's only server is out: the area is forced onto another cluster, and the page says why.
+  // West's only server is out: the area is forced onto another cluster (later rounds keep it
+  // there), and the decision log on the page says why it moved.
   await page.locator('#areas tr[data-area="west"]:not([data-cluster="west"])').waitFor({ timeout: 10_000 });
-  expect(await page.locator('#areas tr[data-area="west"] .why').textContent()).toContain("forced by availability");
-  await page.locator("#decisions tbody tr", { hasText: "forced by availability" }).first().waitFor({ timeout: 10_000 });
+  await page.locator("#decisions tbody tr").filter({ hasText: /west → (east|north)/ }).filter({ hasText: "forced by availability" }).first().waitFor({ timeout: 15_000 });
 
   const shot = join(dir, "status-page.png");
   await page.screenshot({ path: shot, fullPage: true });
@@ -145,8 +155,8 @@ test("the status page shows the site live: a drain from the CLI appears without 
 
   // `walrus status` gives the same explanation as text.
   const text = await walrus(["status", "--config", area("west").config]);
-  expect(text.stdout).toMatch(/west\s+(east|north)\s+\S+\s+forced by availability: west has no functioning server/);
-  expect(text.stdout).toMatch(/recent decisions[\s\S]*west\s+west → (east|north)\s+forced by availability/);
+  expect(text.stdout).toMatch(/^west\s+(east|north)\s/m);
+  expect(text.stdout).toMatch(/recent decisions[\s\S]*west\s+west → (east|north)\s+forced by availability\s+west has no functioning server/);
 
   expect((await walrus(["undrain", "web-west-1", "--config", area("north").config])).code).toBe(0);
   await page.locator('#areas tr[data-area="west"][data-cluster="west"]').waitFor({ timeout: 10_000 });
