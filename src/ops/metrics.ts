@@ -1,11 +1,11 @@
 // Prometheus metrics (prom-client): gauges are read from the node's status at scrape time;
 // counters the node keeps (rounds, moves) are fed as they happen. Units are in the names
 // (_seconds, _ratio) and counters end in _total.
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, type Metric } from "prom-client";
 import type { StatusReport } from "../control/protocol.ts";
 import type { Clock } from "../core/clock.ts";
 import type { ServerState } from "../core/types.ts";
-import type { DnsStats } from "../dns/server.ts";
+import { LATENCY_BOUNDS_US, type DnsStats } from "../dns/server.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import type { DecisionEntry } from "./decision-log.ts";
 
@@ -102,11 +102,19 @@ export function createMetrics(src: MetricsSources): Metrics {
   // ---- DNS (nameserver nodes only) ----
   const dns = src.dns;
   if (dns) {
-    mirror("walrus_dns_queries_total", "DNS queries received (UDP and TCP).", [], () => [[{}, dns.queries]]);
+    mirror("walrus_dns_queries_total", "DNS queries received (UDP and TCP), by question type; unreadable ones have no type.", ["qtype"], () => {
+      const typed = Object.entries(dns.qtypes).map(([qtype, v]): [Record<string, string>, number] => [{ qtype }, v]);
+      const unreadable = dns.queries - typed.reduce((sum, [, v]) => sum + v, 0);
+      return unreadable > 0 ? [...typed, [{ qtype: "unreadable" }, unreadable]] : typed;
+    });
     mirror("walrus_dns_responses_total", "DNS responses sent, by rcode.", ["rcode"], () => Object.entries(dns.responses).map(([rcode, v]) => [{ rcode }, v]));
+    mirror("walrus_dns_truncated_responses_total", "DNS responses sent with TC set (too big for the client's UDP size).", [], () => [[{}, dns.truncated]]);
+    mirror("walrus_dns_rate_limited_total", "DNS queries over the response-rate limit.", [], () => [[{}, dns.rateLimited]]);
     mirror("walrus_dns_dropped_total", "DNS queries left unanswered (too short, or themselves responses).", [], () => [[{}, dns.dropped]]);
     mirror("walrus_dns_errors_total", "Socket and answering errors of the nameserver.", [], () => [[{}, dns.errors]]);
+    mirror("walrus_dns_tcp_refused_total", "DNS TCP connections closed at once because the connection limit was reached.", [], () => [[{}, dns.tcpRefused]]);
     gauge("walrus_dns_tcp_connections", "DNS TCP connections open now.", [], () => [[{}, dns.tcpConnections]]);
+    registry.registerMetric(bucketsHistogram("walrus_dns_answer_duration_seconds", "Time from a query's receipt to its reply built (no _sum: the server counts buckets only).", LATENCY_BOUNDS_US, () => dns.latencyCounts));
   }
 
   // ---- gossip ----
@@ -124,4 +132,23 @@ export function createMetrics(src: MetricsSources): Metrics {
       if (d.from !== null && d.from !== d.to) moves.inc({ area: d.area, reason: d.reason });
     },
   };
+}
+
+/** A histogram whose buckets another part counts (per bucket, plus one beyond the last bound, in
+ * microseconds): exposed cumulatively in seconds, as Prometheus expects. prom-client's Histogram
+ * only takes single observations, so this is a registry entry of its own shape. */
+function bucketsHistogram(name: string, help: string, boundsUs: readonly number[], counts: () => readonly number[]): Metric {
+  const get = async () => {
+    const c = counts();
+    const values: { metricName: string; labels: Record<string, string>; value: number }[] = [];
+    let running = 0;
+    boundsUs.forEach((us, i) => {
+      running += c[i] ?? 0;
+      values.push({ metricName: `${name}_bucket`, labels: { le: String(us / 1e6) }, value: running });
+    });
+    running += c[boundsUs.length] ?? 0;
+    values.push({ metricName: `${name}_bucket`, labels: { le: "+Inf" }, value: running }, { metricName: `${name}_count`, labels: {}, value: running });
+    return { name, help, type: "histogram", aggregator: "sum", values };
+  };
+  return { name, get } as unknown as Metric;
 }

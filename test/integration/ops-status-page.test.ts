@@ -116,8 +116,15 @@ test("/metrics is Prometheus text with the site's figures under conventional nam
   expect(one(samples, "walrus_members", { live: "true" })).toBeGreaterThanOrEqual(1);
   // DNS figures come from the node whose nameserver was asked.
   const east = (await scrape("east")).samples;
-  expect(one(east, "walrus_dns_queries_total")).toBeGreaterThanOrEqual(1);
+  expect(one(east, "walrus_dns_queries_total", { qtype: "A" })).toBeGreaterThanOrEqual(1);
   expect(one(east, "walrus_dns_responses_total", { rcode: "NOERROR" })).toBeGreaterThanOrEqual(1);
+  expect(one(east, "walrus_dns_truncated_responses_total")).toBe(0);
+  const answered = one(east, "walrus_dns_answer_duration_seconds_count");
+  expect(answered).toBeGreaterThanOrEqual(1);
+  expect(one(east, "walrus_dns_answer_duration_seconds_bucket", { le: "+Inf" })).toBe(answered);
+  // buckets are cumulative
+  const buckets = east.filter((x) => x.name === "walrus_dns_answer_duration_seconds_bucket").map((x) => x.value);
+  expect(buckets).toEqual([...buckets].sort((x, y) => x - y));
   const sample = join(tmpdir(), "walrus-metrics-sample.txt");
   writeFileSync(sample, text);
   console.log(`/metrics sample of the master (${master}) saved to ${sample}`);
