@@ -10,6 +10,8 @@ import { systemClock, type Clock } from "./core/clock.ts";
 import type { Logger } from "./core/log.ts";
 import { realTimers, type Timers } from "./core/timers.ts";
 import { serverName } from "./core/types.ts";
+import { LocationMap } from "./geo/location-map.ts";
+import { SteeringCounts } from "./geo/steering-counts.ts";
 import { startLibp2pBus } from "./net/libp2p-bus.ts";
 import { startOps } from "./ops/start-ops.ts";
 import { startController, type Controller } from "./roles/controller.ts";
@@ -33,6 +35,8 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
   if (!secret.ok) throw new Error(secret.error);
   const identityKey = await loadOrCreateIdentity(state);
   const roles = [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter((r): r is "reporter" | "controller" | "nameserver" => !!r);
+  const map = new LocationMap(config.locations.entries);
+  const steering = new SteeringCounts(site.areas.map((a) => a.name));
 
   // The view exists before the bus so that no early message finds nobody to take it.
   let view: SiteView | undefined;
@@ -44,10 +48,10 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     accept: (topic, data) => view?.accept(topic, data) ?? false,
     onError: (what, err) => log.scope("gossip").warn(what, { error: String(err) }),
   });
-  const siteView = new SiteView({ site, digest, nodeName: config.node.name, roles, priority: config.controller?.priority, bus, state, clock, log: log.scope("membership") });
+  const siteView = new SiteView({ site, digest, nodeName: config.node.name, roles, priority: config.controller?.priority, mapVersion: map.version, bus, state, clock, log: log.scope("membership") });
   view = siteView;
   bus.onMessage((m) => siteView.handle(m.topic, m.data, m.from));
-  log.info("node started", { node: config.node.name, peer: bus.self, roles: roles.join(","), site: site.zone, digest, listen: bus.listenAddresses().join(" ") });
+  log.info("node started", { node: config.node.name, peer: bus.self, roles: roles.join(","), site: site.zone, digest, map: map.version, listen: bus.listenAddresses().join(" ") });
 
   const stopHeartbeats = timers.every(site.heartbeatIntervalMs, () => siteView.heartbeat());
   siteView.heartbeat();
@@ -59,7 +63,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
   const stops: (() => unknown)[] = [() => bus.stop(), stopHeartbeats];
   try {
     if (config.nameserver) {
-      nameserver = await startNameserver({ site, digest, cfg: config.nameserver, view: siteView, state, clock, timers, log: log.scope("nameserver") });
+      nameserver = await startNameserver({ site, digest, cfg: config.nameserver, view: siteView, state, clock, timers, log: log.scope("nameserver"), location: { map, steering } });
       stops.push(() => nameserver?.stop());
     }
     if (config.controller) {
@@ -70,7 +74,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
       reporter = startReporter({ site, digest, cfg: config.reporter, view: siteView, clock, log: log.scope("reporter") });
       stops.push(() => reporter?.stop());
     }
-    const ops = startOps({ config, view: siteView, dns: nameserver?.stats, notifier, clock, timers, log: log.scope("ops"), status: (decisions) => buildStatus({ config, digest, view: siteView, nameserver, bus, clock, decisions }) });
+    const ops = startOps({ config, view: siteView, dns: nameserver?.stats, notifier, clock, timers, log: log.scope("ops"), status: (decisions) => buildStatus({ config, digest, view: siteView, nameserver, bus, clock, decisions, locations: { map, steering: nameserver && steering } }) });
     stops.push(() => ops.stop());
     const handle = (r: Request): Reply => {
       if (r.op === "status") return { ok: true, status: ops.status() };

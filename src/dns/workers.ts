@@ -7,6 +7,9 @@
 import { spawn, type Subprocess } from "bun";
 import type { NameserverConfig } from "../config/types.ts";
 import type { AreaName, ServerName, Site } from "../core/types.ts";
+import { locationChooser } from "../geo/choose-area.ts";
+import { LocationMap, parseMapText } from "../geo/location-map.ts";
+import { SteeringCounts, UNCOVERED_TRACKED, type SteeringSnapshot } from "../geo/steering-counts.ts";
 import { startDnsServer, emptyStats, type DnsStats } from "./server.ts";
 import { buildZone, type Zone } from "./zone.ts";
 
@@ -16,8 +19,9 @@ export interface ZoneUpdate {
   serial: number;
 }
 
-type ToWorker = { type: "init"; site: Site; cfg: NameserverConfig } | { type: "zone"; update: ZoneUpdate };
-type FromWorker = { type: "ready" } | { type: "stats"; stats: DnsStats } | { type: "failed"; error: string };
+/** `locations`: the location map's lines (issue 7), so a worker answers from the same map. */
+type ToWorker = { type: "init"; site: Site; cfg: NameserverConfig; locations?: readonly string[] } | { type: "zone"; update: ZoneUpdate };
+type FromWorker = { type: "ready" } | { type: "stats"; stats: DnsStats; steering?: SteeringSnapshot } | { type: "failed"; error: string };
 
 const STATS_INTERVAL_MS = 1000;
 const READY_TIMEOUT_MS = 10_000;
@@ -34,16 +38,16 @@ export function workerCommand(): string[] {
 }
 
 /** Starts `count` workers; resolves once every one has bound its sockets. Their counters are added into `stats`. */
-export async function startDnsWorkers(o: { count: number; site: Site; cfg: NameserverConfig; first: ZoneUpdate; stats: DnsStats; onExit: (code: number | null) => void }): Promise<DnsWorkers> {
+export async function startDnsWorkers(o: { count: number; site: Site; cfg: NameserverConfig; first: ZoneUpdate; stats: DnsStats; location?: { map: LocationMap; steering: SteeringCounts }; onExit: (code: number | null) => void }): Promise<DnsWorkers> {
   let current = o.first;
   let stopping = false;
-  const children: { proc: Subprocess; last: DnsStats }[] = [];
+  const children: { proc: Subprocess; last: DnsStats; lastSteering?: SteeringSnapshot }[] = [];
   const ready: Promise<void>[] = [];
   for (let i = 0; i < o.count; i++) {
     let signalReady: () => void = () => {};
     let signalFailed: (e: Error) => void = () => {};
     ready.push(new Promise<void>((resolve, reject) => ((signalReady = resolve), (signalFailed = reject))));
-    const child = { last: emptyStats() } as { proc: Subprocess; last: DnsStats };
+    const child = { last: emptyStats() } as (typeof children)[number];
     child.proc = spawn(workerCommand(), {
       stdin: "ignore",
       stdout: "inherit",
@@ -55,6 +59,10 @@ export async function startDnsWorkers(o: { count: number; site: Site; cfg: Names
         else if (message.type === "stats") {
           addDelta(o.stats, message.stats, child.last);
           child.last = message.stats;
+          if (message.steering && o.location) {
+            o.location.steering.addDelta(message.steering, child.lastSteering ?? { byArea: {}, malformed: {}, uncovered: [] });
+            child.lastSteering = message.steering;
+          }
         }
       },
       onExit(_p, code) {
@@ -62,7 +70,7 @@ export async function startDnsWorkers(o: { count: number; site: Site; cfg: Names
         if (!stopping) o.onExit(code);
       },
     });
-    child.proc.send({ type: "init", site: o.site, cfg: o.cfg } satisfies ToWorker);
+    child.proc.send({ type: "init", site: o.site, cfg: o.cfg, locations: o.location?.map.lines } satisfies ToWorker);
     child.proc.send({ type: "zone", update: current } satisfies ToWorker);
     children.push(child);
   }
@@ -91,20 +99,23 @@ export async function startDnsWorkers(o: { count: number; site: Site; cfg: Names
 
 /** The child's side: `walrus dns-worker`, started by startDnsWorkers only. */
 export function runDnsWorker(): void {
-  let init: { site: Site; cfg: NameserverConfig } | undefined;
+  let init: { site: Site; cfg: NameserverConfig; locations?: readonly string[] } | undefined;
   let zone: Zone | undefined;
   const send = (m: FromWorker) => process.send?.(m);
   process.on("disconnect", () => process.exit(0));
   process.on("message", (raw) => {
     const m = raw as ToWorker;
-    if (m.type === "init") init = { site: m.site, cfg: m.cfg };
+    if (m.type === "init") init = { site: m.site, cfg: m.cfg, locations: m.locations };
     else if (init) {
       const first = zone === undefined;
       zone = buildZone({ site: init.site, servedArea: init.cfg.area, serversByArea: new Map(m.update.serversByArea), serial: m.update.serial });
-      if (first) void serve(init.cfg);
+      if (first) void serve(init.cfg, init.site, init.locations);
     }
   });
-  const serve = async (c: NameserverConfig) => {
+  const serve = async (c: NameserverConfig, site: Site, locations: readonly string[] | undefined) => {
+    const areas = site.areas.map((a) => a.name);
+    const steering = new SteeringCounts(areas);
+    const map = locations && new LocationMap(parseMapText(locations.join("\n"), new Set<string>(areas), "location map").entries);
     try {
       const server = await startDnsServer({
         listen: c.listen,
@@ -112,8 +123,9 @@ export function runDnsWorker(): void {
         udpSize: c.udpSize,
         rateLimit: { perSecond: c.rateLimit, ipv4Prefix: c.rateLimitIpv4Prefix, ipv6Prefix: c.rateLimitIpv6Prefix },
         udpOnly: true,
+        chooseArea: map && locationChooser(map, c.area, steering),
       });
-      setInterval(() => send({ type: "stats", stats: server.stats }), STATS_INTERVAL_MS);
+      setInterval(() => send({ type: "stats", stats: server.stats, steering: map && steering.snapshot(UNCOVERED_TRACKED) }), STATS_INTERVAL_MS);
       send({ type: "ready" });
     } catch (err) {
       send({ type: "failed", error: String(err) });

@@ -5,7 +5,7 @@ import type { AreaName } from "../core/types.ts";
 import { parseAddress, type Address } from "./address.ts";
 import { decodeEcs, ECS_OPTION_CODE, encodeEcs, type ClientSubnet } from "./ecs.ts";
 import type { LocationMap } from "./location-map.ts";
-import { steer } from "./steer.ts";
+import { steer, type Steering } from "./steer.ts";
 import type { SteeringCounts } from "./steering-counts.ts";
 
 export interface EdnsOptionBytes {
@@ -23,29 +23,62 @@ export interface LocationChoice {
   formerr?: boolean;
 }
 
+/** Sources remembered; a full cache is emptied, so a flood of new sources costs one uncached decision each. */
+const CACHE_MAX = 8192;
+
+interface Decision {
+  steering: Steering;
+  choice: LocationChoice;
+}
+
+/**
+ * Source addresses are parsed once, with their decision for queries without ECS: resolvers
+ * repeat, and the map never changes under a running nameserver. ECS decisions are not cached:
+ * a big resolver sends too many client subnets for a cache to pay (measured: inserting cost
+ * more than deciding).
+ */
 export function locationChooser(map: LocationMap, ownArea: AreaName, counts: SteeringCounts) {
-  // Resolvers repeat: remembering the last source text skips most address parsing.
-  let lastSource: string | undefined;
-  let lastAddress: Address | undefined;
+  const bySource = new Map<string, { address: Address | undefined; decision: Decision }>();
+
   return ({ options, source }: { options: readonly EdnsOptionBytes[]; source?: string }): LocationChoice => {
-    let ecs: ClientSubnet | undefined;
+    let ecsData: Uint8Array | undefined;
     for (const o of options) {
       if (o.code !== ECS_OPTION_CODE) continue;
       // RFC 7871 §7.1: at most one ECS option per query.
-      const d = ecs ? ({ ok: false, reason: "ecs-repeated" } as const) : decodeEcs(o.data);
-      if (!d.ok) {
-        counts.countMalformed(d.reason);
-        return { area: ownArea, formerr: true };
-      }
-      ecs = d.ecs;
+      if (ecsData) return malformed("ecs-repeated");
+      ecsData = o.data;
     }
-    if (source !== lastSource) {
-      lastSource = source;
-      lastAddress = source === undefined ? undefined : parseAddress(source);
+    const key = source ?? "";
+    let known = bySource.get(key);
+    if (!known) {
+      const address = source === undefined ? undefined : parseAddress(source);
+      known = { address, decision: decide(undefined, address) };
+      if (bySource.size >= CACHE_MAX) bySource.clear();
+      bySource.set(key, known);
     }
-    const s = steer(map, ecs, lastAddress, ownArea);
-    counts.count(s);
-    if (!ecs) return { area: s.area };
-    return { area: s.area, options: [{ code: ECS_OPTION_CODE, data: encodeEcs(ecs, s.scope) }], unsteeredOptions: [{ code: ECS_OPTION_CODE, data: encodeEcs(ecs, 0) }] };
+    if (!ecsData) return counted(known.decision);
+
+    const decoded = decodeEcs(ecsData);
+    if (!decoded.ok) return malformed(decoded.reason);
+    return counted(decide(decoded.ecs, known.address));
   };
+
+  function decide(ecs: ClientSubnet | undefined, address: Address | undefined): Decision {
+    const steering = steer(map, ecs, address, ownArea);
+    if (!ecs) return { steering, choice: { area: steering.area } };
+    const data = encodeEcs(ecs, steering.scope);
+    const unsteered = data.slice();
+    unsteered[3] = 0;
+    return { steering, choice: { area: steering.area, options: [{ code: ECS_OPTION_CODE, data }], unsteeredOptions: [{ code: ECS_OPTION_CODE, data: unsteered }] } };
+  }
+
+  function counted(d: Decision): LocationChoice {
+    counts.count(d.steering);
+    return d.choice;
+  }
+
+  function malformed(reason: string): LocationChoice {
+    counts.countMalformed(reason);
+    return { area: ownArea, formerr: true };
+  }
 }

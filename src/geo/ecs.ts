@@ -47,10 +47,3 @@ export function encodeEcs(ecs: ClientSubnet, scopePrefixLength: number): Uint8Ar
   out.set(ecs.address, 4);
   return out;
 }
-
-/** The option's address widened to the family's full length, for lookups. */
-export function fullAddress(ecs: ClientSubnet): Uint8Array {
-  const out = new Uint8Array(ADDRESS_BITS[ecs.family] / 8);
-  out.set(ecs.address);
-  return out;
-}

@@ -66,15 +66,17 @@ export class LocationMap {
   /** Digest of the entries in canonical order: equal maps have equal versions wherever written. */
   readonly version: string;
   readonly size: number;
+  /** The entries as "CIDR AREA" lines in canonical order: what the version digests, and what DNS workers are sent. */
+  readonly lines: readonly string[];
   private readonly areas: AreaName[];
   private readonly tries: Record<Family, PrefixTrie>;
 
   constructor(entries: readonly LocationEntry[]) {
     this.areas = [...new Set(entries.map((e) => e.area))].sort();
     const index = new Map(this.areas.map((a, i) => [a, i]));
-    const lines = [...new Set(entries.map((e) => `${formatPrefix(e.prefix)} ${e.area}`))].sort();
-    this.size = lines.length;
-    this.version = lines.length === 0 ? "none" : createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 12);
+    this.lines = [...new Set(entries.map((e) => `${formatPrefix(e.prefix)} ${e.area}`))].sort();
+    this.size = this.lines.length;
+    this.version = this.size === 0 ? "none" : createHash("sha256").update(this.lines.join("\n")).digest("hex").slice(0, 12);
     const trie = (family: Family) =>
       new PrefixTrie(entries.filter((e) => e.prefix.family === family).map((e) => ({ bytes: e.prefix.bytes, length: e.prefix.length, value: index.get(e.area) ?? 0 })));
     this.tries = { 4: trie(4), 6: trie(6) };
@@ -82,8 +84,7 @@ export class LocationMap {
 
   /** The longest prefix covering the first `bits` bits of an address (all of them by default). */
   lookup(family: Family, bytes: Uint8Array, bits: number = ADDRESS_BITS[family]): MapLookup {
-    const m = this.tries[family].lookup(bytes, bits) as MapLookup;
-    m.area = m.value >= 0 ? this.areas[m.value] : undefined;
-    return m;
+    const m = this.tries[family].lookup(bytes, bits);
+    return { value: m.value, matchedLength: m.matchedLength, uniformLength: m.uniformLength, area: m.value >= 0 ? this.areas[m.value] : undefined };
   }
 }

@@ -3,7 +3,7 @@
 
 import type { AreaName } from "../core/types.ts";
 import type { Address, Family } from "./address.ts";
-import { fullAddress, type ClientSubnet } from "./ecs.ts";
+import type { ClientSubnet } from "./ecs.ts";
 import type { LocationMap } from "./location-map.ts";
 
 export type SteeredBy = "ecs" | "resolver" | "fallback";
@@ -31,7 +31,8 @@ export const SCOPE_MAX: Record<Family, number> = { 4: 24, 6: 56 };
 export function steer(map: LocationMap, ecs: ClientSubnet | undefined, resolver: Address | undefined, ownArea: AreaName): Steering {
   let scope = 0;
   if (ecs && ecs.sourcePrefixLength > 0) {
-    const m = map.lookup(ecs.family, fullAddress(ecs), ecs.sourcePrefixLength);
+    // The option's address holds exactly the source prefix's bytes: all the lookup reads.
+    const m = map.lookup(ecs.family, ecs.address, ecs.sourcePrefixLength);
     // The answer holds for every client in the block the lookup found uniform, matched or not:
     // a miss too is an answer the resolver may cache only for that block.
     scope = Math.min(m.uniformLength, SCOPE_MAX[ecs.family]);

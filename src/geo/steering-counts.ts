@@ -8,7 +8,7 @@ import type { Steering, SteeredBy } from "./steer.ts";
 /** Uncovered resolvers are grouped by these prefixes: a resolver farm's egress block, not one host. */
 const UNCOVERED_PREFIX_LENGTH = { 4: 24, 6: 48 } as const;
 /** Distinct uncovered prefixes tracked; beyond it the rarest is replaced (space-saving top-k). */
-const UNCOVERED_TRACKED = 256;
+export const UNCOVERED_TRACKED = 256;
 
 export type SteeringByArea = Record<string, Record<SteeredBy, number>>;
 
@@ -49,23 +49,37 @@ export class SteeringCounts {
     return { byArea, uncovered, malformed: { ...this.malformed } };
   }
 
+  /** Adds what another process (a DNS worker) counted between two of its snapshots. */
+  addDelta(now: SteeringSnapshot, before: SteeringSnapshot): void {
+    for (const [area, c] of Object.entries(now.byArea)) {
+      const into = (this.byArea[area] ??= { ecs: 0, resolver: 0, fallback: 0 });
+      for (const how of ["ecs", "resolver", "fallback"] as const) into[how] += c[how] - (before.byArea[area]?.[how] ?? 0);
+    }
+    for (const [reason, n] of Object.entries(now.malformed)) this.malformed[reason] = (this.malformed[reason] ?? 0) + n - (before.malformed[reason] ?? 0);
+    const earlier = new Map(before.uncovered.map((u) => [u.prefix, u.queries]));
+    for (const u of now.uncovered) if (u.queries > (earlier.get(u.prefix) ?? 0)) this.bump(u.prefix, u.queries - (earlier.get(u.prefix) ?? 0));
+  }
+
   private noteUncovered(a: Address): void {
     const length = UNCOVERED_PREFIX_LENGTH[a.family];
-    const key = formatPrefix({ family: a.family, bytes: truncate(a.bytes, length), length });
+    this.bump(formatPrefix({ family: a.family, bytes: truncate(a.bytes, length), length }), 1);
+  }
+
+  private bump(key: string, queries: number): void {
     const n = this.uncovered.get(key);
     if (n !== undefined) {
-      this.uncovered.set(key, n + 1);
+      this.uncovered.set(key, n + queries);
       return;
     }
     if (this.uncovered.size < UNCOVERED_TRACKED) {
-      this.uncovered.set(key, 1);
+      this.uncovered.set(key, queries);
       return;
     }
     let rarest = "";
     let least = Infinity;
     for (const [k, c] of this.uncovered) if (c < least) [rarest, least] = [k, c];
     this.uncovered.delete(rarest);
-    this.uncovered.set(key, least + 1);
+    this.uncovered.set(key, least + queries);
   }
 }
 

@@ -9,6 +9,9 @@ import { parseAllowed } from "../config/dns-keys.ts";
 import { oversizedClusters } from "../dns/fit.ts";
 import { startDnsServer, type DnsStats } from "../dns/server.ts";
 import { startDnsWorkers, type DnsWorkers } from "../dns/workers.ts";
+import { locationChooser } from "../geo/choose-area.ts";
+import type { LocationMap } from "../geo/location-map.ts";
+import type { SteeringCounts } from "../geo/steering-counts.ts";
 import { buildZone, type Zone } from "../dns/zone.ts";
 import type { StateStore } from "../state/store.ts";
 import { ServedAssignment, type Served } from "./served-assignment.ts";
@@ -21,7 +24,7 @@ export interface Nameserver {
   stop(): Promise<void>;
 }
 
-export async function startNameserver(init: { site: Site; digest: string; cfg: NameserverConfig; view: SiteView; state: StateStore; clock: Clock; timers: Timers; log: Logger }): Promise<Nameserver> {
+export async function startNameserver(init: { site: Site; digest: string; cfg: NameserverConfig; view: SiteView; state: StateStore; clock: Clock; timers: Timers; log: Logger; location?: { map: LocationMap; steering: SteeringCounts } }): Promise<Nameserver> {
   const { site, cfg, log } = init;
   const known = new Set<string>(site.servers.map((s) => s.name));
   const served = new ServedAssignment(init);
@@ -54,6 +57,7 @@ export async function startNameserver(init: { site: Site; digest: string; cfg: N
     tcpMaxConnections: cfg.tcpMaxConnections,
     transferAllow: cfg.transferAllow.map(parseAllowed).filter((p) => typeof p !== "string"),
     rateLimit: { perSecond: cfg.rateLimit, ipv4Prefix: cfg.rateLimitIpv4Prefix, ipv6Prefix: cfg.rateLimitIpv6Prefix },
+    chooseArea: init.location && locationChooser(init.location.map, cfg.area, init.location.steering),
     onError: (what, err) => log.warn("dns error", { what, error: String(err) }),
   });
   for (const o of oversizedClusters(site, cfg.udpSize)) {
@@ -66,6 +70,7 @@ export async function startNameserver(init: { site: Site; digest: string; cfg: N
       cfg,
       first: { serversByArea: [...assigned(served.current().assignment)], serial },
       stats: dns.stats,
+      location: init.location,
       onExit: (code) => log.error("a dns worker exited", { code: code ?? "signal" }),
     });
   }

@@ -56,4 +56,19 @@ describe("the per-query hook", () => {
     expect(choose({ options: [ecsOption(0, 1, 24, 0, 198, 51, 100)] }).area as string).toBe("west");
     expect(choose({ options: [] }).area as string).toBe("east");
   });
+
+  test("remembered decisions never leak between resolvers or past a malformed option", () => {
+    const { choose, counts } = chooser();
+    const missing = ecsOption(0, 1, 24, 0, 192, 0, 2);
+    // The client is outside the map, so each resolver's own address decides, every time.
+    for (let i = 0; i < 3; i++) {
+      expect(choose({ options: [missing], source: "198.51.100.7" }).area as string).toBe("west");
+      expect(choose({ options: [missing], source: "203.0.113.7" }).area as string).toBe("north");
+    }
+    // A valid option, then the same bytes with one address byte too many: still FORMERR.
+    expect(choose({ options: [ecsOption(0, 1, 24, 0, 203, 0, 113)], source: "192.0.2.1" }).area as string).toBe("north");
+    expect(choose({ options: [ecsOption(0, 1, 24, 0, 203, 0, 113, 0)], source: "192.0.2.1" }).formerr).toBe(true);
+    expect(choose({ options: [ecsOption(0, 1, 24, 0, 203, 0, 113)], source: "192.0.2.1" }).area as string).toBe("north");
+    expect(counts.snapshot().byArea.north).toEqual({ ecs: 2, resolver: 3, fallback: 0 });
+  });
 });

@@ -126,4 +126,18 @@ describe("steering counts", () => {
     expect(snap.uncovered.length).toBeLessThanOrEqual(256);
     expect(snap.uncovered[0]).toEqual({ prefix: "192.0.2.0/24", queries: 50 });
   });
+
+  test("a worker's counts add into the parent's by difference between its snapshots", () => {
+    const parent = new SteeringCounts([OWN]);
+    const worker = new SteeringCounts([OWN]);
+    const empty = worker.snapshot(256);
+    worker.count(steer(MAP, undefined, addr("192.0.2.1"), OWN));
+    worker.countMalformed("ecs-family");
+    const first = worker.snapshot(256);
+    parent.addDelta(first, empty);
+    worker.count(steer(MAP, undefined, addr("192.0.2.9"), OWN));
+    worker.count(steer(MAP, undefined, addr("198.51.100.1"), OWN));
+    parent.addDelta(worker.snapshot(256), first);
+    expect(parent.snapshot()).toEqual(worker.snapshot());
+  });
 });
