@@ -3,6 +3,7 @@
 // at a closed port, at a listener that never answers and at one that answers garbage.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { TCPSocketListener } from "bun";
 import type { WebReading, WebSource } from "../../src/report/web-source.ts";
 
 export interface Endpoint {
@@ -44,8 +45,8 @@ async function timedRead(source: WebSource): Promise<{ reading: WebReading; ms: 
 
 export function webSourceContract(target: () => ContractTarget, ports: ContractPorts): void {
   describe("web source contract", () => {
-    let silent: ReturnType<typeof Bun.listen> | undefined;
-    let garbage: ReturnType<typeof Bun.listen> | undefined;
+    let silent: TCPSocketListener | undefined;
+    let garbage: TCPSocketListener | undefined;
     beforeAll(() => {
       silent = Bun.listen({ hostname: ports.host, port: ports.silentPort, socket: { data() {} } });
       // Answers every request with bytes that are neither a status page nor the expected body.
