@@ -2,7 +2,7 @@
 
 import type { WebStats } from "../core/types.ts";
 import { parseModStatus } from "./mod-status.ts";
-import type { Parsed } from "./proc.ts";
+import type { Parsed } from "./parsed.ts";
 import { statusPageSource } from "./status-page-source.ts";
 import type { WebSource } from "./web-source.ts";
 

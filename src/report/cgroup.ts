@@ -8,7 +8,7 @@
 //   memory.stat     inactive_file: page cache the kernel reclaims first (as MemAvailable counts it)
 
 import type { HostStats } from "../core/types.ts";
-import type { Parsed } from "./proc.ts";
+import { clip, fail, type Parsed } from "./parsed.ts";
 
 export interface CgroupSample {
   /** cpu.max as cores (quota / period); undefined when unlimited or absent. */
@@ -32,7 +32,6 @@ export interface CgroupFiles {
   memoryStat?: string;
 }
 
-const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
 const COUNT = /^\d+$/;
 
 /** The v2 line of /proc/self/cgroup ("0::/path"), or undefined on a v1-only host. */
@@ -139,5 +138,3 @@ export function limitHostStats(host: HostStats, prev: CgroupSample, cur: CgroupS
   }
   return out;
 }
-
-const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);

@@ -7,7 +7,8 @@ import type { HostStats } from "../core/types.ts";
 import { runBypassCommand } from "./bypass-command.ts";
 import { cgroupV2Path, limitHostStats, parseCgroupSample, type CgroupFiles, type CgroupSample } from "./cgroup.ts";
 import { errorText } from "./probe-error.ts";
-import { hostStatsBetween, pageSizeFromAuxv, parseProcSample, type Parsed, type ProcSample } from "./proc.ts";
+import type { Parsed } from "./parsed.ts";
+import { hostStatsBetween, pageSizeFromAuxv, parseProcSample, type ProcSample } from "./proc.ts";
 import type { WebReading, WebSource } from "./web-source.ts";
 
 export interface Collection {

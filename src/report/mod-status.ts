@@ -3,10 +3,7 @@
 // one character per worker slot. Never throws: odd pages come back as a reason.
 
 import type { WebStats } from "../core/types.ts";
-
-type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
-
-const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
+import { clip, fail, type Parsed } from "./parsed.ts";
 
 // Apache 2.x slot states: _ waiting, S starting, R reading, W writing, K keepalive, D DNS,
 // C closing, L logging, G graceful finish, I idle cleanup, . open slot with no process,
@@ -56,5 +53,3 @@ function number(fields: Map<string, string | null>, key: string, hint = ""): Par
   if (!/^\d+$/.test(text)) return fail(`${key} is not a whole number: "${clip(text)}"`);
   return { ok: true, value: Number(text) };
 }
-
-const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);

@@ -3,7 +3,7 @@
 // capacity play the part of busy over max workers.
 
 import type { WebStats } from "../core/types.ts";
-import type { Parsed } from "./proc.ts";
+import type { Parsed } from "./parsed.ts";
 import { statusPageSource } from "./status-page-source.ts";
 import { parseStubStatus } from "./stub-status.ts";
 import type { WebSource } from "./web-source.ts";

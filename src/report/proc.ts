@@ -2,8 +2,7 @@
 // The reporter reads the files; nothing here does I/O, and nothing throws on odd input.
 
 import type { HostStats } from "../core/types.ts";
-
-export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+import { fail, type Parsed } from "./parsed.ts";
 
 /** Cumulative CPU ticks of all cores, already folded into the thesis's three buckets. */
 export interface CpuTicks {
@@ -37,8 +36,6 @@ export interface ProcSample extends StatFigures, MemFigures, VmFigures {
   /** When the files were read (ms since epoch). */
   atMs: number;
 }
-
-const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
 
 const COUNT = /^\d+$/;
 

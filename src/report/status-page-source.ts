@@ -3,7 +3,7 @@
 // (4xx, too large, unparsable) means it is up but unreadable, which is not a reason to PANIC.
 
 import type { WebStats } from "../core/types.ts";
-import type { Parsed } from "./proc.ts";
+import type { Parsed } from "./parsed.ts";
 import { probeErrorText } from "./probe-error.ts";
 import { readCapped } from "./read-capped.ts";
 import { requestsPerSecond, type HitsSample } from "./web-rate.ts";

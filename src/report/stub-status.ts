@@ -7,7 +7,7 @@
 //
 // Never throws: an odd page comes back as a reason.
 
-import type { Parsed } from "./proc.ts";
+import { clip, fail, type Parsed } from "./parsed.ts";
 
 export interface StubStatus {
   active: number;
@@ -18,8 +18,6 @@ export interface StubStatus {
   writing: number;
   waiting: number;
 }
-
-const fail = (error: string): { ok: false; error: string } => ({ ok: false, error });
 
 const ACTIVE = /^Active connections:\s*(\d+)\s*$/;
 const HEADER = /^server accepts handled requests\s*$/;
@@ -53,5 +51,3 @@ export function parseStubStatus(text: string): Parsed<StubStatus> {
   };
   return { ok: true, value };
 }
-
-const clip = (s: string) => (s.length > 40 ? `${s.slice(0, 40)}…` : s);
