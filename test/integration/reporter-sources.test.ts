@@ -1,10 +1,10 @@
 // Every web source against real Debian web servers, through the one shared contract.
-import { afterAll, beforeAll, describe } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { apacheSource } from "../../src/report/apache-source.ts";
 import { httpProbe } from "../../src/report/http-probe.ts";
 import { nginxSource } from "../../src/report/nginx-source.ts";
 import { tcpProbe } from "../../src/report/tcp-probe.ts";
-import { startApache, startNginx, type WebServer } from "../../scripts/lib/web-servers.ts";
+import { APACHE_WORKERS, startApache, startNginx, type WebServer } from "../../scripts/lib/web-servers.ts";
 import { webSourceContract, type ContractTarget, type Endpoint } from "./web-source-contract.ts";
 
 const HOST = "127.0.9.1";
@@ -41,6 +41,13 @@ describe("apache mod_status", () => {
     }),
     PORTS,
   );
+
+  test("max workers: the Scoreboard's slots, or the operator's MaxRequestWorkers when stated", async () => {
+    const fromBoard = await apacheSource({ statusUrl: apache.statusUrl, timeoutMs: 1000 }).read(0);
+    const stated = await apacheSource({ statusUrl: apache.statusUrl, timeoutMs: 1000, maxWorkers: 10 }).read(0);
+    expect(fromBoard.state === "up" && fromBoard.stats?.maxWorkers).toBe(APACHE_WORKERS);
+    expect(stated.state === "up" && stated.stats?.maxWorkers).toBe(10);
+  });
 });
 
 describe("nginx stub_status", () => {
