@@ -144,11 +144,13 @@ export function startNode(name: string, config: string): Proc {
   return startProc(name, [WALRUS, "node", "--config", config]);
 }
 
-/** Runs `dig` and returns the A records of the answer, in order. */
-export async function digA(port: number, name: string, extra: string[] = []): Promise<string[]> {
-  const p = spawn(["dig", `@127.0.0.1`, "-p", String(port), name, "A", "+short", "+time=1", "+tries=1", ...extra], { stdout: "pipe", stderr: "pipe" });
+/** Runs `dig` and returns the A records of the answer, in order; throws when no reply came
+ * (so a check like "the server is gone from the answer" never passes on a timeout). */
+export async function digA(port: number, name: string, extra: string[] = [], host = "127.0.0.1"): Promise<string[]> {
+  const p = spawn(["dig", `@${host}`, "-p", String(port), name, "A", "+short", "+time=2", "+tries=2", ...extra], { stdout: "pipe", stderr: "pipe" });
   const text = await new Response(p.stdout).text();
-  await p.exited;
+  const code = await p.exited;
+  if (code !== 0) throw new Error(`dig @${host} -p ${port} ${name}: no reply (exit ${code}): ${text.trim()}`);
   return text.split("\n").map((l) => l.trim()).filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l));
 }
 

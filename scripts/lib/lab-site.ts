@@ -44,7 +44,8 @@ export async function startLabSite(o: { prefix: string; subnet: string }): Promi
     async answer(area) {
       const a = site.areas.find((x) => x.name === area);
       if (!a) throw new Error(`no area ${area}`);
-      const r = await lab.run("client", ["dig", `@${a.host}`, "-p", String(a.dnsPort), `www.${site.zone}`, "A", "+short", "+time=1", "+tries=1"], { timeoutMs: 5000 });
+      const r = await lab.run("client", ["dig", `@${a.host}`, "-p", String(a.dnsPort), `www.${site.zone}`, "A", "+short", "+time=2", "+tries=3"], { timeoutMs: 15_000 });
+      if (r.code !== 0) throw new Error(`dig from the client to ${area}'s nameserver: no reply (exit ${r.code})`);
       return r.stdout.split("\n").map((l) => l.trim()).filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l)).sort();
     },
     async status(node) {

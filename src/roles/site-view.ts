@@ -100,11 +100,15 @@ export class SiteView {
     this.count("accepted", msg.type);
     const now = this.init.clock();
     if (msg.type === "heartbeat") {
+      const before = this.members.get(from);
       this.members = withHeartbeat(this.members, from, msg, now);
       if (msg.mapVersion !== undefined) this.mapVersions.set(from, msg.mapVersion);
       this.noteEpoch(msg.epoch);
       if (msg.site === this.init.digest) this.mergeDrains(msg.drains);
-      this.changed();
+      // Most heartbeats only say "still here": listeners hear of new, revived or changed
+      // members at once, and of everything else at our own heartbeat tick.
+      const news = !before || !isLive(before, now, this.liveness) || !isLive(before, now, this.candidateLiveness) || before.priority !== msg.priority || before.site !== msg.site;
+      if (news) this.changed();
       return;
     }
     if (msg.site !== this.init.digest) {
