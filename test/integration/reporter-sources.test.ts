@@ -4,6 +4,8 @@ import { apacheSource } from "../../src/report/apache-source.ts";
 import { httpProbe } from "../../src/report/http-probe.ts";
 import { nginxSource } from "../../src/report/nginx-source.ts";
 import { tcpProbe } from "../../src/report/tcp-probe.ts";
+import { createWebSource } from "../../src/report/web-sources.ts";
+import type { WebSourceConfig } from "../../src/config/types.ts";
 import { APACHE_WORKERS, startApache, startNginx, type WebServer } from "../../scripts/lib/web-servers.ts";
 import { webSourceContract, type ContractTarget, type Endpoint } from "./web-source-contract.ts";
 
@@ -94,4 +96,23 @@ describe("tcp probe", () => {
     }),
     PORTS,
   );
+});
+
+describe("createWebSource: each [reporter] source kind builds its source", () => {
+  const configs = (): [string, WebSourceConfig, boolean][] => [
+    ["apache", { kind: "apache", statusUrl: apache.statusUrl, maxWorkers: 12 }, true],
+    ["nginx", { kind: "nginx", statusUrl: nginx.statusUrl, capacity: 64 }, true],
+    ["http", { kind: "http", url: `${nginx.base}/`, expectStatus: 200, expectBody: "served by nginx" }, false],
+    ["tcp", { kind: "tcp", address: { host: HOST, port: 49111 } }, false],
+  ];
+  test("every kind reads its real server up, with figures only from status pages", async () => {
+    for (const [kind, cfg, figures] of configs()) {
+      const reading = await createWebSource(cfg, 1000).read(0);
+      expect([kind, reading.state, reading.state === "up" && reading.stats !== undefined]).toEqual([kind, "up", figures]);
+    }
+  });
+  test("the stated limits reach the figures", async () => {
+    const [a, n] = await Promise.all([createWebSource(configs()[0]![1], 1000).read(0), createWebSource(configs()[1]![1], 1000).read(0)]);
+    expect([a.state === "up" && a.stats?.maxWorkers, n.state === "up" && n.stats?.maxWorkers]).toEqual([12, 64]);
+  });
 });
