@@ -1,6 +1,7 @@
 // The reporter's collector and special-reply rules against real apache2 and nginx processes:
 // bounded slow load makes busy workers and the load figure rise and fall; a stopped server
-// PANICs after fall_count probes and recovers after rise_count; a cut-off status page served
+// PANICs after fall_count probes and recovers after rise_count, while one that is down for
+// single probes never does; a cut-off status page served
 // by the real server is TEMPFAIL with its reason. Every probe is one collect() call, so the
 // counts are exact and no test waits on a timer.
 
@@ -148,6 +149,19 @@ describe.each(KINDS)("$name", (kind) => {
     const rising: ReportStatus[] = [];
     for (let i = 0; i < RULES.riseCount; i++) rising.push((await probe()).status);
     expect(rising).toEqual(["panic", "panic", "ok"]);
+  }, 60_000);
+
+  test("down for one probe at a time, up for the next: never PANIC, so no area moves", async () => {
+    const probe = prober(createCollector({ source: kind.source(server.statusUrl) }));
+    await probe();
+    const seen: ReportStatus[] = [];
+    for (let i = 0; i < 3; i++) {
+      await server.stop();
+      seen.push((await probe()).status);
+      await server.start();
+      seen.push((await probe()).status);
+    }
+    expect(seen).toEqual(["tempfail", "ok", "tempfail", "ok", "tempfail", "ok"]);
   }, 60_000);
 
   test("a cut-off status page from the real server is TEMPFAIL with the reason, probe after probe", async () => {
