@@ -37,6 +37,7 @@ export function startWatch(init: WatchInit): Watch {
   let lastMaster = view.master();
   let dead = new Map<ServerName, number>();
   let active = new Set<string>();
+  const forced = new Map<string, { cluster: string; detail: string }>();
 
   const nodeOf = (peer: PeerIdText | undefined) => (peer ? (view.members.get(peer)?.node ?? peer) : "none");
 
@@ -68,6 +69,7 @@ export function startWatch(init: WatchInit): Watch {
     dead = deadSince(dead, views, now);
     if (!isMaster) {
       active = new Set();
+      forced.clear();
       return;
     }
     const next = new Set<string>();
@@ -79,13 +81,16 @@ export function startWatch(init: WatchInit): Watch {
       if (s.state === "panic") start(`panic|${s.name}`, () => notifier.panic(s));
       const since = dead.get(s.name);
       if (since !== undefined && now - since >= init.deadForMs) {
-        start(`dead|${s.name}`, () => notifier.notify({ event: "dead", server: s.name, cluster: s.cluster, reason: `no report for ${Math.round((now - since) / 1000)} s: ${s.reason ?? "dead"}` }));
+        start(`dead|${s.name}`, () => notifier.notify({ event: "dead", server: s.name, cluster: s.cluster, reason: `dead for ${Math.round((now - since) / 1000)} s (${s.reason ?? "no reports"})` }));
       }
     }
-    // Phase Three moved an area because its cluster has no functioning server.
+    // Phase Three moved an area because its cluster has no functioning server; the episode
+    // lasts while the area stays there, whatever later rounds call it ("kept").
     for (const a of view.assignmentsBy.get(view.self)?.assignment.areas ?? []) {
-      if (a.reason === "availability") start(`forced|${a.area}|${a.cluster}`, () => notifier.notify({ event: "forced", area: a.area, cluster: a.cluster, reason: a.detail }));
+      if (a.reason === "availability") forced.set(a.area, { cluster: a.cluster, detail: a.detail });
+      else if (forced.get(a.area)?.cluster !== a.cluster) forced.delete(a.area);
     }
+    for (const [area, f] of forced) start(`forced|${area}|${f.cluster}`, () => notifier.notify({ event: "forced", area, cluster: f.cluster, reason: f.detail }));
     active = next;
   };
 
