@@ -31,14 +31,19 @@ interface Decision {
   choice: LocationChoice;
 }
 
+/** The IPv4 ECS cache has 2^this slots: direct-mapped, so a miss costs one store and nothing is ever swept. */
+const ECS_SLOT_BITS = 12;
+
 /**
- * Source addresses are parsed once, with their decision for queries without ECS: resolvers
- * repeat, and the map never changes under a running nameserver. ECS decisions are not cached:
- * a big resolver sends too many client subnets for a cache to pay (measured: inserting cost
- * more than deciding).
+ * The map never changes under a running nameserver, so decisions are remembered: per source
+ * address (parsed once; with its decision for queries without ECS), and per IPv4 ECS option when
+ * the map covered the client (then the resolver's address plays no part). A Map keyed by option
+ * cost more to fill than deciding when a resolver sends many subnets; a fixed array does not.
  */
 export function locationChooser(map: LocationMap, ownArea: AreaName, counts: SteeringCounts) {
   const bySource = new Map<string, { address: Address | undefined; decision: Decision }>();
+  const ecsKeys = new Float64Array(1 << ECS_SLOT_BITS).fill(-1);
+  const ecsDecisions: (Decision | undefined)[] = new Array(1 << ECS_SLOT_BITS);
 
   return ({ options, source }: { options: readonly EdnsOptionBytes[]; source?: string }): LocationChoice => {
     let ecsData: Uint8Array | undefined;
@@ -58,9 +63,17 @@ export function locationChooser(map: LocationMap, ownArea: AreaName, counts: Ste
     }
     if (!ecsData) return counted(known.decision);
 
+    const ecsKey = ipv4EcsKey(ecsData);
+    const slot = ecsKey === undefined ? -1 : Math.imul(ecsKey >>> 0 ^ (ecsData[2] as number), 0x9e3779b1) >>> (32 - ECS_SLOT_BITS);
+    if (slot >= 0 && ecsKeys[slot] === ecsKey) return counted(ecsDecisions[slot] as Decision);
     const decoded = decodeEcs(ecsData);
     if (!decoded.ok) return malformed(decoded.reason);
-    return counted(decide(decoded.ecs, known.address));
+    const d = decide(decoded.ecs, known.address);
+    if (slot >= 0 && d.steering.by === "ecs") {
+      ecsKeys[slot] = ecsKey as number;
+      ecsDecisions[slot] = d;
+    }
+    return counted(d);
   };
 
   function decide(ecs: ClientSubnet | undefined, address: Address | undefined): Decision {
@@ -81,4 +94,14 @@ export function locationChooser(map: LocationMap, ownArea: AreaName, counts: Ste
     counts.countMalformed(reason);
     return { area: ownArea, formerr: true };
   }
+}
+
+/**
+ * An IPv4 option's bytes as one number: length, source prefix and address (the query's scope
+ * says nothing and is left out). Equal keys mean equal options, so a remembered option was valid.
+ */
+function ipv4EcsKey(d: Uint8Array): number | undefined {
+  if (d.byteLength < 4 || d.byteLength > 8 || d[0] !== 0 || d[1] !== 1) return undefined;
+  const address = (((d[4] ?? 0) << 24) | ((d[5] ?? 0) << 16) | ((d[6] ?? 0) << 8) | (d[7] ?? 0)) >>> 0;
+  return (d.byteLength * 256 + (d[2] as number)) * 2 ** 32 + address;
 }

@@ -27,6 +27,8 @@ export class SteeringCounts {
   /** Read directly by the metrics exporter: reason → queries answered FORMERR. */
   readonly malformed: Record<string, number> = {};
   private readonly uncovered = new Map<string, number>();
+  /** Each address's prefix text, made once: the per-source decisions share their Address objects. */
+  private readonly prefixOf = new WeakMap<Address, string>();
 
   constructor(areas: readonly AreaName[]) {
     this.byArea = Object.fromEntries(areas.map((a) => [a, { ecs: 0, resolver: 0, fallback: 0 }]));
@@ -61,8 +63,13 @@ export class SteeringCounts {
   }
 
   private noteUncovered(a: Address): void {
-    const length = UNCOVERED_PREFIX_LENGTH[a.family];
-    this.bump(formatPrefix({ family: a.family, bytes: truncate(a.bytes, length), length }), 1);
+    let key = this.prefixOf.get(a);
+    if (key === undefined) {
+      const length = UNCOVERED_PREFIX_LENGTH[a.family];
+      key = formatPrefix({ family: a.family, bytes: truncate(a.bytes, length), length });
+      this.prefixOf.set(a, key);
+    }
+    this.bump(key, 1);
   }
 
   private bump(key: string, queries: number): void {
