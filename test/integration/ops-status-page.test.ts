@@ -2,7 +2,7 @@
 // parse /metrics, then drive the page in Debian's headless Chromium, drain a server from the
 // CLI and watch the page change.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
@@ -155,10 +155,10 @@ test("the status page shows the site live: a drain from the CLI appears without 
   await page.locator('#areas tr[data-area="west"]:not([data-cluster="west"])').waitFor({ timeout: 10_000 });
   await page.locator("#decisions tbody tr").filter({ hasText: /west → (east|north)/ }).filter({ hasText: "forced by availability" }).first().waitFor({ timeout: 15_000 });
 
-  const shot = join(dir, "status-page.png");
+  // Outside the test's directory, which is removed at the end: the path outlives the run.
+  const shot = join(tmpdir(), "walrus-status-page.png");
   await page.screenshot({ path: shot, fullPage: true });
-  copyFileSync(shot, "/tmp/walrus-status-page.png");
-  console.log(`status page screenshot: /tmp/walrus-status-page.png (taken at ${shot})`);
+  console.log(`status page screenshot: ${shot}`);
 
   // `walrus status` gives the same explanation as text.
   const text = await walrus(["status", "--config", area("west").config]);

@@ -1,0 +1,49 @@
+import { expect, test } from "bun:test";
+import { formatStatus } from "../../../src/commands/status-format.ts";
+import type { StatusReport } from "../../../src/control/protocol.ts";
+
+const report: StatusReport = {
+  node: "west",
+  peer: "p-west",
+  site: { zone: "demo.test", digest: "abc" },
+  roles: ["controller", "nameserver"],
+  master: { peer: "p-east", node: "east", self: false },
+  members: [],
+  assignment: { master: "p-east", epoch: 2, seq: 40, ageMs: 300 },
+  areas: [
+    { area: "east", cluster: "east", servers: ["web-east-1"], reason: "home", detail: "home cluster has 1 server(s) below threshold 0.8" },
+    { area: "west", cluster: "east", servers: ["web-east-1"], reason: "availability", detail: "west has no functioning server; east functions (load 0.06)" },
+    { area: "north", cluster: "east", servers: ["web-east-1"], reason: "balance", detail: "north load 0.95 → east load 0.30 (margin 0.2)" },
+  ],
+  servers: [],
+  dns: null,
+  gossip: { peers: 2, accepted: {}, rejected: {} },
+  locations: null,
+  decisions: [
+    { atMs: Date.UTC(2026, 10, 22, 23, 0, 5), area: "north", from: "north", to: "east", reason: "balance", detail: "north load 0.95 → east load 0.30 (margin 0.2)", epoch: 2, seq: 39 },
+    { atMs: Date.UTC(2026, 10, 22, 23, 0, 1), area: "west", from: "west", to: "east", reason: "availability", detail: "west has no functioning server; east functions (load 0.06)", epoch: 2, seq: 35 },
+    { atMs: Date.UTC(2026, 10, 22, 22, 59, 0), area: "east", from: null, to: "east", reason: "home", detail: "home cluster has 1 server(s) below threshold 0.8", epoch: 2, seq: 1 },
+  ],
+};
+
+test("each area says why it points where it does, in the operator's words, with the figures", () => {
+  const text = formatStatus(report);
+  expect(text).toMatch(/^east\s+east\s+web-east-1\s+home and healthy: home cluster has 1 server/m);
+  expect(text).toMatch(/^west\s+east\s+web-east-1\s+forced by availability: west has no functioning server/m);
+  expect(text).toMatch(/^north\s+east\s+web-east-1\s+moved by balancing: north load 0.95 → east load 0.30 \(margin 0.2\)/m);
+});
+
+test("recent decisions are listed newest first with time, move, reason and figures", () => {
+  const lines = formatStatus(report).split("\n");
+  const start = lines.findIndex((l) => l.startsWith("recent decisions"));
+  expect(lines[start]).toBe("recent decisions (newest first, of 3 kept):");
+  expect(lines.slice(start + 2, start + 5).map((l) => l.split(/\s{2,}/).slice(0, 4))).toEqual([
+    ["23:00:05", "north", "north → east", "moved by balancing"],
+    ["23:00:01", "west", "west → east", "forced by availability"],
+    ["22:59:00", "east", "→ east", "home and healthy"],
+  ]);
+});
+
+test("no decisions yet: no empty table", () => {
+  expect(formatStatus({ ...report, decisions: [] })).not.toContain("recent decisions");
+});
