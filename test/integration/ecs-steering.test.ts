@@ -33,6 +33,7 @@ describe.skipIf(!READY)("steering by location through real resolvers", () => {
   let dir: string;
   const procs: Proc[] = [];
   const nodes: Record<string, string> = {};
+  let site = "";
   const inLab = (host: string, cmd: string[]) => ["ip", "netns", "exec", lab.ns(host), ...cmd];
 
   beforeAll(async () => {
@@ -50,7 +51,7 @@ describe.skipIf(!READY)("steering by location through real resolvers", () => {
 
     writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
     writeFileSync(join(dir, "locations.txt"), "# resolvers\n10.77.20.0/24 west\n# clients\n10.77.30.0/24 north\n");
-    const site = [
+    site = [
       "[site]",
       'zone = "demo.test"',
       `names = [${NAMES.map((n) => `"${n}"`).join(", ")}]`,
@@ -187,5 +188,34 @@ zone "demo.test" { type static-stub; server-addresses { ${AREAS.map((a) => `${ad
     const total = (how: "ecs" | "resolver" | "fallback") => all.reduce((n, s) => n + Object.values(s.locations.steering.byArea as Record<string, Record<string, number>>).reduce((m, c) => m + (c[how] ?? 0), 0), 0);
     expect(total("ecs")).toBeGreaterThanOrEqual(LOOKUPS);
     expect(total("resolver")).toBeGreaterThanOrEqual(2 * LOOKUPS);
+    // And as an operator reads it.
+    const text = Bun.spawnSync([WALRUS, "status", "--config", nodes.west ?? ""]).stdout.toString();
+    expect(text).toContain(`location map: version ${versions[0]}, 2 entries`);
+    expect(text).toMatch(/steered \(ecs \/ resolver \/ fallback\): .*west \d+\/\d+\/\d+/);
   }, 30_000);
+
+  test("a nameserver started with another map is flagged stale, and the others are not", async () => {
+    // A second north nameserver (in north's namespace, DNS on its loopback) whose map has one entry more.
+    writeFileSync(join(dir, "locations-stale.txt"), "10.77.20.0/24 west\n10.77.30.0/24 north\n10.77.40.0/24 east\n");
+    const config = join(dir, "stale.toml");
+    const addr = lab.address("ns-north");
+    writeFileSync(config, [
+      "[node]", 'name = "ns-north-stale"', `state_dir = "${join(dir, "stale")}"`, `listen = ["/ip4/${addr}/tcp/7947"]`, `bootstrap = ["/ip4/${lab.address("ns-west")}/tcp/7946"]`,
+      "[nameserver]", 'area = "north"', 'listen = ["127.0.0.1:50199"]',
+      site.replace(join(dir, "locations.txt"), join(dir, "locations-stale.txt")),
+    ].join("\n"));
+    const stale = startProc("ns-north-stale", inLab("ns-north", [WALRUS, "node", "--config", config]));
+    procs.push(stale);
+    await stale.waitFor(/answering DNS/);
+    const flagged = async () => {
+      const l = (await status("west")).locations;
+      return l.nameservers.length === 4 && l.nameservers.filter((n: { stale: boolean }) => n.stale).map((n: { node: string }) => n.node).join() === "ns-north-stale";
+    };
+    await until(flagged, "west's status to flag ns-north-stale");
+    const text = Bun.spawnSync([WALRUS, "status", "--config", nodes.west ?? ""]).stdout.toString();
+    expect(text).toContain("ns-north-stale");
+    expect(text).toContain("(STALE)");
+    // The odd one out sees itself outvoted.
+    await until(async () => Bun.spawnSync([WALRUS, "status", "--config", config]).stdout.toString().includes("STALE: most nameservers answer from"), "the stale node to see it is stale");
+  }, 60_000);
 });
