@@ -19,7 +19,7 @@ export interface Steering {
 
 /**
  * An ECS scope never claims a block narrower than this: finer answers would split a resolver's
- * cache for no gain, and RFC 7871 §11.1 advises against more than /24 (IPv4) or /56 (IPv6).
+ * cache for no gain; RFC 7871 §11.1 recommends resolvers send no more than /24 (IPv4) or /56 (IPv6).
  */
 export const SCOPE_MAX: Record<Family, number> = { 4: 24, 6: 56 };
 
