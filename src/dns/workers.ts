@@ -123,6 +123,7 @@ export function runDnsWorker(): void {
         udpSize: c.udpSize,
         rateLimit: { perSecond: c.rateLimit, ipv4Prefix: c.rateLimitIpv4Prefix, ipv6Prefix: c.rateLimitIpv6Prefix },
         udpOnly: true,
+        udpShared: true,
         chooseArea: map && locationChooser(map, c.area, steering),
       });
       setInterval(() => send({ type: "stats", stats: server.stats, steering: map && steering.snapshot(UNCOVERED_TRACKED) }), STATS_INTERVAL_MS);

@@ -53,6 +53,7 @@ export async function startNameserver(init: { site: Site; digest: string; cfg: N
     listen: cfg.listen,
     zone: () => zone,
     udpSize: cfg.udpSize,
+    udpShared: cfg.workers > 1,
     tcpIdleMs: cfg.tcpIdleMs,
     tcpMaxConnections: cfg.tcpMaxConnections,
     transferAllow: cfg.transferAllow.map(parseAllowed).filter((p) => typeof p !== "string"),
