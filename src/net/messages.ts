@@ -131,8 +131,12 @@ function parseHost(o: Record<string, unknown>): HostStats {
   return h as unknown as HostStats;
 }
 
+const OPTIONAL_WEB_FIELDS = ["requestsPerSecond", "reading", "writing", "waiting"] as const;
+
 function parseWeb(o: Record<string, unknown>): WebStats {
-  return { hits: num(o.hits, "report.web.hits"), busyWorkers: num(o.busyWorkers, "report.web.busyWorkers"), maxWorkers: num(o.maxWorkers, "report.web.maxWorkers") };
+  const w: WebStats = { hits: num(o.hits, "report.web.hits"), busyWorkers: num(o.busyWorkers, "report.web.busyWorkers"), maxWorkers: num(o.maxWorkers, "report.web.maxWorkers") };
+  for (const k of OPTIONAL_WEB_FIELDS) if (o[k] !== undefined) w[k] = num(o[k], `report.web.${k}`);
+  return w;
 }
 
 function parseAssignment(o: Record<string, unknown>): Assignment {

@@ -259,3 +259,9 @@ describe("decode never throws", () => {
     expect(outcomes.rejected).toBeGreaterThan(0);
   });
 });
+
+test("a report keeps the optional web figures (requests/s, nginx connection states)", () => {
+  const report = { server: serverName("web-1"), seq: 1, atMs: 1, status: "ok" as const, web: { hits: 9, busyWorkers: 3, maxWorkers: 64, requestsPerSecond: 12.5, reading: 1, writing: 2, waiting: 7 } };
+  const d = decode("reports", encode({ type: "report", site: "s", report }));
+  expect(d.ok && d.msg.type === "report" ? d.msg.report.web : undefined).toEqual(report.web);
+});
