@@ -20,6 +20,8 @@ export interface DnsServerOptions {
   tcpIdleMs?: number;
   /** Connections beyond this are closed at once. */
   tcpMaxConnections?: number;
+  /** However busy, a connection ends after this: slow clients cannot hold a slot for ever. */
+  tcpMaxLifetimeMs?: number;
   /** Senders that may transfer the zone over TCP. */
   transferAllow?: readonly Prefix[];
   /** Per client prefix; absent: no limit. */
@@ -70,8 +72,6 @@ export function emptyStats(): DnsStats {
 
 /** A client that does not read its replies is cut off once this much waits for it. */
 const TCP_MAX_BUFFERED_BYTES = 256 * 1024;
-/** However busy, a connection ends after this: slow clients cannot hold a slot for ever. */
-const TCP_MAX_LIFETIME_MS = 120_000;
 /** For port 0: tries at finding a port free for both UDP and TCP. */
 const BIND_ATTEMPTS = 5;
 const TYPE_NAMES = new Map(Object.entries(RRTYPE).map(([name, code]) => [code as number, name]));
@@ -130,7 +130,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     }
     connections.add(socket);
     stats.tcpConnections = connections.size;
-    const lifetime = setTimeout(() => socket.destroy(), TCP_MAX_LIFETIME_MS);
+    const lifetime = setTimeout(() => socket.destroy(), o.tcpMaxLifetimeMs ?? 120_000);
     socket.on("close", () => {
       clearTimeout(lifetime);
       connections.delete(socket);

@@ -3,6 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import dgram from "node:dgram";
+import net from "node:net";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -98,6 +99,46 @@ describe.skipIf(!DIG)("dns limits", () => {
     expect(open.stats.latencyCounts.length).toBe(LATENCY_BOUNDS_US.length + 1);
     expect(open.stats.latencyCounts.reduce((a, b) => a + b, 0)).toBe(open.stats.queries);
     expect(open.stats.responses.NXDOMAIN).toBe(1);
+  });
+});
+
+describe("abusive TCP clients", () => {
+  let server: DnsServer;
+  beforeAll(async () => {
+    server = await startDnsServer({ listen: [{ host: HOST, port: 0 }], zone: () => crowdedZone(30), tcpIdleMs: 300, tcpMaxLifetimeMs: 800 });
+  });
+  afterAll(() => server.close());
+  const connect = () =>
+    new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect({ host: HOST, port: server.addresses[0]?.port ?? 0 }, () => resolve(s));
+      s.once("error", reject);
+    });
+  const closed = (s: net.Socket) => new Promise<number>((resolve) => {
+    const t0 = performance.now();
+    s.once("close", () => resolve(performance.now() - t0));
+  });
+
+  test("a client that pipelines queries but never reads is cut off, its buffers freed", async () => {
+    const s = await connect();
+    s.on("error", () => {});
+    s.pause();
+    const q = encode({ type: "query", id: 1, questions: [{ name: "www.example.test", type: "A" }] });
+    const framed = Buffer.concat([Buffer.from([q.byteLength >> 8, q.byteLength & 0xff]), q]);
+    const gone = closed(s);
+    for (let i = 0; i < 200 && !s.destroyed; i++) s.write(Buffer.concat(Array(100).fill(framed)));
+    expect(await gone).toBeLessThan(5000);
+    for (let i = 0; i < 40 && server.stats.tcpConnections > 0; i++) await Bun.sleep(25);
+    expect(server.stats.tcpConnections).toBe(0);
+  });
+
+  test("a client trickling one byte at a time is closed at the connection lifetime", async () => {
+    const s = await connect();
+    s.on("error", () => {});
+    const trickle = setInterval(() => !s.destroyed && s.write(Buffer.from([0])), 100);
+    const ms = await closed(s);
+    clearInterval(trickle);
+    expect(ms).toBeGreaterThanOrEqual(700);
+    expect(ms).toBeLessThan(3000);
   });
 });
 
