@@ -172,7 +172,8 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
         const r = answer(msg, "udp", fromAddress);
         if (r) udp.send(r.bytes, fromPort, fromAddress);
       };
-      const udpBind = o.udpShared ? bindSharedUdp : bindBunUdp;
+      // Bun.udpSocket cannot set IPV6_V6ONLY, and "[::]" beside "0.0.0.0" on one port needs it.
+      const udpBind = o.udpShared || net.isIPv6(host) ? bindSharedUdp : bindBunUdp;
       const listener = await bindBoth(host, port, (p) => udpBind(host, p, onDatagram, fail), o.udpOnly ? undefined : serveTcp);
       listener.tcp?.on("error", (err) => fail("tcp listener", err));
       listeners.push(listener);
@@ -258,7 +259,8 @@ async function bindBunUdp(host: string, port: number, onDatagram: OnDatagram, fa
 function bindSharedUdp(host: string, port: number, onDatagram: OnDatagram, fail: Fail): Promise<UdpEndpoint> {
   return new Promise((resolve, reject) => {
     // reusePort: worker processes bind the same port and the kernel spreads datagrams among them.
-    const udp = dgram.createSocket({ type: net.isIPv6(host) ? "udp6" : "udp4", reusePort: true });
+    // ipv6Only: an IPv6 listener serves IPv6 alone, so "0.0.0.0" and "[::]" can share a port.
+    const udp = dgram.createSocket({ type: net.isIPv6(host) ? "udp6" : "udp4", reusePort: true, ipv6Only: net.isIPv6(host) });
     const sent = (err: Error | null) => err && fail("udp send", err);
     const endpoint: UdpEndpoint = {
       port: 0,
@@ -280,7 +282,7 @@ function listenTcp(host: string, port: number, serveTcp: (s: net.Socket) => void
   return new Promise((resolve, reject) => {
     const tcp = net.createServer(serveTcp);
     tcp.once("error", reject);
-    tcp.listen({ host, port }, () => {
+    tcp.listen({ host, port, ipv6Only: net.isIPv6(host) }, () => {
       tcp.off("error", reject);
       resolve(tcp);
     });

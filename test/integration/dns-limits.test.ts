@@ -102,6 +102,22 @@ describe.skipIf(!DIG)("dns limits", () => {
   });
 });
 
+describe.skipIf(!DIG)("both address families on one port", () => {
+  test('"0.0.0.0" and "[::]" listen side by side; UDP and TCP answered on each', async () => {
+    const server = await startDnsServer({ listen: [{ host: "0.0.0.0", port: 49225 }, { host: "::", port: 49225 }], zone: () => fixtureZone() });
+    try {
+      for (const at of ["@127.0.0.1", "@::1"]) {
+        for (const transport of ["+notcp", "+tcp"]) {
+          const proc = Bun.spawn([DIG ?? "dig", at, "-p", "49225", "+short", "+time=2", "+tries=1", transport, "www.example.test"], { stdout: "pipe" });
+          expect((await new Response(proc.stdout).text()).trim().split("\n").sort()).toEqual(EAST_V4);
+        }
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("abusive TCP clients", () => {
   let server: DnsServer;
   beforeAll(async () => {
