@@ -9,6 +9,8 @@ import { LATENCY_BOUNDS_US, type DnsStats } from "../dns/server.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import type { DecisionEntry } from "./decision-log.ts";
 
+/** A scrape takes well under this; a report older is rebuilt. */
+const STATUS_REUSE_MS = 100;
 const STATES: readonly ServerState[] = ["up", "tempfail", "bypass", "panic", "drained", "dead", "unknown"];
 
 export interface MetricsSources {
@@ -28,11 +30,11 @@ export interface Metrics {
 export function createMetrics(src: MetricsSources): Metrics {
   const registry = new Registry();
   const registers = [registry];
-  // One status per scrape, shared by every gauge's collect.
+  // The gauges of one scrape, collected one after another, share one status report.
   let cached: { atMs: number; status: StatusReport } | undefined;
   const status = () => {
     const now = src.clock();
-    if (!cached || cached.atMs !== now) cached = { atMs: now, status: src.status() };
+    if (!cached || now - cached.atMs > STATUS_REUSE_MS) cached = { atMs: now, status: src.status() };
     return cached.status;
   };
 

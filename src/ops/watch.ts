@@ -58,9 +58,10 @@ export function startWatch(init: WatchInit): Watch {
 
   /** On the master: notices for episodes that start now. */
   const check = () => {
+    if (!init.candidate) return; // a reporter-only node never becomes master
     const now = clock();
     const master = view.master();
-    const isMaster = init.candidate && master === view.self;
+    const isMaster = master === view.self;
     if (master !== lastMaster) {
       if (isMaster) notifier.notify({ event: "master-change", reason: `${nodeOf(master)} is master now (was ${nodeOf(lastMaster)})` });
       lastMaster = master;
