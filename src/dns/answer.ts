@@ -64,8 +64,8 @@ const UDP_PLAIN_LIMIT = 512;
 /** What we advertise and accept over UDP by default: the DNS flag day 2020 size, clear of IP fragmentation. */
 export const UDP_EDNS_LIMIT = 1232;
 const TCP_LIMIT = 65535;
-/** Records per zone-transfer message: keeps each well under 64 KiB. */
-const AXFR_RECORDS_PER_MESSAGE = 200;
+/** Bytes of records per zone-transfer message: each stays under 64 KiB with the header and question. */
+const AXFR_MESSAGE_BYTES = 60_000;
 
 /** The reply to one query, or null to drop it (too short for a header, or itself a response). */
 export function answerQuery(query: Uint8Array, zone: Zone, ctx: AnswerContext): Uint8Array | null {
@@ -154,11 +154,18 @@ function transfer(zone: Zone, header: Header, ctx: AnswerContext, echo: Echo, op
   const records: Answer[] = [...zone.soa];
   for (const node of owners.values()) for (const [type, rrset] of node) if (type !== RRTYPE.SOA) records.push(...rrset);
   records.push(...zone.soa);
-  const messages: Uint8Array[] = [];
-  for (let at = 0; at < records.length; at += AXFR_RECORDS_PER_MESSAGE) {
-    const chunk = records.slice(at, at + AXFR_RECORDS_PER_MESSAGE);
-    messages.push(finish(header, { rcode: "NOERROR", aa: true, answer: [chunk] }, { ...echo, options, limit: TCP_LIMIT }).bytes);
+  const chunks: Answer[][] = [[]];
+  let bytes = 0;
+  for (const r of records) {
+    const size = encodingLength({ answers: [r] }) - HEADER_BYTES;
+    if (bytes + size > AXFR_MESSAGE_BYTES) {
+      chunks.push([]);
+      bytes = 0;
+    }
+    chunks.at(-1)?.push(r);
+    bytes += size;
   }
+  const messages = chunks.map((chunk) => finish(header, { rcode: "NOERROR", aa: true, answer: [chunk] }, { ...echo, options, limit: TCP_LIMIT }).bytes);
   const [first, ...more] = messages;
   return { bytes: first!, rcode: "NOERROR", qtype: RRTYPE.AXFR, truncated: false, more };
 }

@@ -153,11 +153,17 @@ describe("zone transfer", () => {
     expect(p.more).toEqual([]);
   });
   test("a big zone spans several messages", () => {
-    const many = Array.from({ length: 450 }, (_, i) => ({ name: "many.example.test", type: "A", ttlSeconds: 60, data: `10.7.${i >> 8}.${i & 255}` }));
+    const many = [
+      ...Array.from({ length: 450 }, (_, i) => ({ name: "many.example.test", type: "A", ttlSeconds: 60, data: `10.7.${i >> 8}.${i & 255}` })),
+      ...Array.from({ length: 40 }, (_, i) => ({ name: `t${i}.example.test`, type: "TXT", ttlSeconds: 60, data: "x".repeat(3900) })),
+    ];
     const p = ask(fixtureZone({ site: fixtureSite({ records: many }) }), "example.test", "AXFR", { ...TCP, transferAllowed: true });
     const all = [p, ...p.more.map((m) => decode(Buffer.from(m)))].flatMap((m) => m.answers ?? []);
     expect(p.more.length).toBeGreaterThan(0);
     expect(all.filter((r) => r.type === "A" && r.name === "many.example.test").length).toBe(450);
+    expect(all.filter((r) => r.type === "TXT").length).toBe(40);
+    for (const m of [p.raw, ...p.more]) expect(m.byteLength).toBeLessThan(65_535);
+    expect([p, ...p.more.map((m) => decode(Buffer.from(m)))].some((m) => m.flag_tc)).toBe(false);
     expect([all[0]?.type, all.at(-1)?.type]).toEqual(["SOA", "SOA"]);
   });
 });
