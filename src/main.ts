@@ -10,6 +10,8 @@ import { formatErrors, loadConfig } from "./config/load.ts";
 import type { NodeConfig } from "./config/types.ts";
 import { controlRequest } from "./control/client.ts";
 import { createLogger } from "./core/log.ts";
+import { UDP_EDNS_LIMIT } from "./dns/answer.ts";
+import { oversizedClusters } from "./dns/fit.ts";
 import { runDnsWorker } from "./dns/workers.ts";
 import { startNode } from "./node.ts";
 import pkg from "../package.json" with { type: "json" };
@@ -117,6 +119,10 @@ await yargs(hideBin(process.argv))
           const c = configOrExit(a.config);
           const roles = [c.reporter && "reporter", c.controller && "controller", c.nameserver && "nameserver"].filter(Boolean).join(", ");
           process.stdout.write(`${c.file}: OK (node ${c.node.name}; roles ${roles}; ${c.site.areas.length} areas, ${c.site.servers.length} servers)\n`);
+          const udpSize = c.nameserver?.udpSize ?? UDP_EDNS_LIMIT;
+          for (const o of oversizedClusters(c.site, udpSize)) {
+            process.stdout.write(`warning: cluster ${o.cluster}: ${o.addresses} ${o.type} records make a ${o.bytes}-byte answer, over the ${udpSize}-byte UDP size: resolvers must retry over TCP; lower [site] max_answer_addresses\n`);
+          }
         },
       )
       .demandCommand(1, "say which config tool: check"),

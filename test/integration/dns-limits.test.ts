@@ -102,6 +102,29 @@ describe.skipIf(!DIG)("dns limits", () => {
   });
 });
 
+describe("walrus config check", () => {
+  test("warns, naming the cluster, when its full answer exceeds the UDP size", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wdns-check-"));
+    try {
+      const crowd = Array.from({ length: 80 }, (_, i) => [`[site.servers.web-${i}]`, 'area = "west"', `addresses = ["10.2.0.${i + 1}"]`]).flat();
+      writeFileSync(join(dir, "node.toml"), [
+        "[node]", 'name = "east"', 'state_dir = "state"', 'listen = ["/ip4/127.0.0.1/tcp/49222"]',
+        "[nameserver]", 'area = "east"', 'listen = ["127.0.0.1:49223"]',
+        "[site]", 'zone = "example.test"', 'names = ["www"]', 'secret_file = "site.secret"', "max_answer_addresses = 200",
+        "[site.areas.east]", 'nameserver_addresses = ["127.0.0.1"]', "[site.areas.west]", 'nameserver_addresses = ["127.0.0.2"]',
+        "[site.servers.web-east]", 'area = "east"', 'addresses = ["10.1.0.1"]', ...crowd,
+      ].join("\n"));
+      const r = Bun.spawnSync([WALRUS, "config", "check", "--config", join(dir, "node.toml")]);
+      const out = r.stdout.toString();
+      expect(r.exitCode).toBe(0);
+      expect(out).toContain("warning: cluster west: 80 A records make a");
+      expect(out).not.toContain("cluster east");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe.skipIf(!DIG)("both address families on one port", () => {
   test('"0.0.0.0" and "[::]" listen side by side; UDP and TCP answered on each', async () => {
     const server = await startDnsServer({ listen: [{ host: "0.0.0.0", port: 49225 }, { host: "::", port: 49225 }], zone: () => fixtureZone() });
