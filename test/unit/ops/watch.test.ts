@@ -1,0 +1,151 @@
+// The watch on the simulator's manual clock and in-memory network, with the real SiteView and
+// controller: which notices the master sends, exactly when, and the decision log every node keeps.
+import { expect, test } from "bun:test";
+import { parse } from "smol-toml";
+import { siteDigest } from "../../../src/config/digest.ts";
+import { validate } from "../../../src/config/validate.ts";
+import { createLogger, type Logger } from "../../../src/core/log.ts";
+import { serverName, type Report, type Site } from "../../../src/core/types.ts";
+import { startWatch, type Watch } from "../../../src/ops/watch.ts";
+import type { Notice } from "../../../src/ops/notify-policy.ts";
+import { startController } from "../../../src/roles/controller.ts";
+import { createNotifier } from "../../../src/roles/notifier.ts";
+import { SiteView } from "../../../src/roles/site-view.ts";
+import { MemoryNetwork } from "../../../src/sim/network.ts";
+import { seededRandom } from "../../../src/sim/prng.ts";
+import { Scheduler } from "../../../src/sim/scheduler.ts";
+import { MemoryStore } from "../../../src/state/store.ts";
+
+const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, scope: () => silent };
+const DEAD_FOR_MS = 10_000;
+
+function siteConfig(): Site {
+  const toml = `
+[node]
+name = "x"
+state_dir = "/tmp/x"
+listen = ["/ip4/127.0.0.1/tcp/1"]
+[controller]
+[site]
+zone = "demo.test"
+names = ["www"]
+secret_file = "s"
+[site.areas.east]
+nameserver_addresses = ["127.0.0.1"]
+[site.areas.west]
+nameserver_addresses = ["127.0.0.1"]
+[site.servers.web-east-1]
+area = "east"
+addresses = ["127.0.8.11"]
+[site.servers.web-west-1]
+area = "west"
+addresses = ["127.0.8.21"]
+`;
+  const r = validate(parse(toml) as Record<string, unknown>, "test.toml", "/tmp");
+  if (!r.ok) throw new Error(JSON.stringify(r.errors));
+  return r.config.site;
+}
+
+interface Sent extends Omit<Notice, "atMs"> {
+  by: string;
+  atMs: number;
+}
+
+/** repeatAfterMs 0 turns the notifier's own dedup off, leaving the watch's episodes alone. */
+function startSite(repeatAfterMs = 600_000) {
+  const site = siteConfig();
+  const digest = siteDigest(site);
+  const sched = new Scheduler();
+  const net = new MemoryNetwork(sched, seededRandom(1));
+  const sent: Sent[] = [];
+  const up = new Map<string, boolean>();
+  const watches = new Map<string, Watch>();
+  const reports = new Map(site.servers.map((s) => [s.name as string, { status: "ok" as Report["status"], publishing: true }]));
+
+  const boot = (name: string, kind: "area" | "reporter", priority?: number) => {
+    up.set(name, true);
+    const alive = () => up.get(name) === true;
+    const timers = sched.timers(alive);
+    const bus = net.attach(name);
+    const view = new SiteView({ site, digest, nodeName: name, roles: kind === "area" ? ["controller", "nameserver"] : ["reporter"], priority, bus, state: new MemoryStore(), clock: sched.clock, log: silent });
+    bus.onMessage((m) => view.handle(m.topic, m.data, m.from));
+    timers.every(site.heartbeatIntervalMs, () => view.heartbeat());
+    view.heartbeat();
+    // The real notifier (gate included) with no webhook: what it sends shows in its log.
+    const log = createLogger({ json: true, level: "info", now: sched.clock, write: (line) => {
+      const r = JSON.parse(line) as Record<string, string | undefined>;
+      if (alive() && r.msg === "notice for a human") sent.push({ event: r.event as Notice["event"], server: r.server, cluster: r.cluster, area: r.area, reason: r.reason ?? "", by: name, atMs: sched.nowMs });
+    } });
+    const notifier = createNotifier({ webhooks: [], deadForMs: DEAD_FOR_MS, repeatAfterMs, maxPerMinute: 1000, attempts: 1 }, { zone: site.zone, node: name }, log, sched.clock);
+    if (kind === "area") {
+      startController({ site, digest, view, clock: sched.clock, timers, log: silent, notifier });
+      watches.set(name, startWatch({ site, view, clock: sched.clock, timers, notifier, candidate: true, deadForMs: DEAD_FOR_MS }));
+    } else {
+      let seq = 0;
+      timers.every(site.reportIntervalMs, () => {
+        const r = reports.get(name.replace("rep-", "")) as { status: Report["status"]; publishing: boolean };
+        if (!r.publishing) return;
+        const report: Report = { server: serverName(name.replace("rep-", "")), seq: ++seq, atMs: sched.nowMs, status: r.status, ...(r.status === "ok" ? { web: { hits: seq, busyWorkers: 2, maxWorkers: 16 } } : { reason: "connection refused" }) };
+        view.publish({ type: "report", site: digest, report });
+      });
+    }
+  };
+  boot("east", "area", 10);
+  boot("west", "area", 20);
+  for (const s of site.servers) boot(`rep-${s.name}`, "reporter");
+  const crash = (name: string) => {
+    up.set(name, false);
+    net.crash(name);
+  };
+  return { site, sched, sent, reports, watches, crash, run: (ms: number) => sched.runUntil(sched.nowMs + ms) };
+}
+
+test("the master announces itself once; a panic and the forced area are told once however many rounds see them", () => {
+  const s = startSite();
+  s.run(30_000);
+  expect(s.sent.map((n) => `${n.by}: ${n.event} ${n.reason}`)).toEqual(["east: master-change east is master now (was none)"]);
+
+  (s.reports.get("web-west-1") as { status: Report["status"] }).status = "panic";
+  s.run(30_000);
+  // The controller's Phase One call and the watch both offer the panic: it goes out once.
+  expect(s.sent.slice(1).map((n) => `${n.by}: ${n.event} ${n.server ?? n.area}→${n.cluster}`).sort()).toEqual(["east: forced west→east", "east: panic web-west-1→west"]);
+
+  // The watch itself offers each episode once, even with the notifier's dedup off.
+  const raw = startSite(0);
+  raw.run(30_000);
+  (raw.reports.get("web-west-1") as { status: Report["status"] }).status = "panic";
+  raw.run(30_000);
+  expect(raw.sent.filter((n) => n.event === "forced")).toHaveLength(1);
+  expect(raw.sent.filter((n) => n.event === "master-change")).toHaveLength(1);
+
+  // Every node logged the move with its reason; the newest decision comes first.
+  const west = s.watches.get("west")?.decisions() ?? [];
+  expect(west.find((d) => d.area === "west" && d.from === "west")).toMatchObject({ to: "east", reason: "availability" });
+});
+
+test("a server silent for dead_after_ms is dead; dead_for_ms later the master says so, once", () => {
+  const s = startSite(0);
+  s.run(30_000);
+  const lastReportMs = s.sched.nowMs;
+  (s.reports.get("web-east-1") as { publishing: boolean }).publishing = false;
+  s.run(60_000);
+  const dead = s.sent.filter((n) => n.event === "dead");
+  expect(dead.map((n) => `${n.by}: ${n.server}`)).toEqual(["east: web-east-1"]);
+  const declared = (dead[0] as Sent).atMs - lastReportMs;
+  // declared dead after dead_after_ms (+ one report interval of slack), told dead_for_ms later (+ one check)
+  expect(declared).toBeGreaterThanOrEqual(s.site.deadAfterMs + DEAD_FOR_MS);
+  expect(declared).toBeLessThanOrEqual(s.site.deadAfterMs + DEAD_FOR_MS + s.site.reportIntervalMs + 1000);
+  expect(dead[0]?.reason).toMatch(/^dead for 1\d s \(/);
+});
+
+test("when the master dies the next candidate announces itself, and only it notifies from then on", () => {
+  const s = startSite();
+  s.run(30_000);
+  s.crash("east");
+  s.run(30_000);
+  expect(s.sent.map((n) => `${n.by}: ${n.event} ${n.reason}`)).toEqual(["east: master-change east is master now (was none)", "west: master-change west is master now (was east)"]);
+  (s.reports.get("web-east-1") as { status: Report["status"] }).status = "panic";
+  s.run(10_000);
+  expect(s.sent.slice(2).every((n) => n.by === "west")).toBe(true);
+  expect(s.sent.slice(2).map((n) => n.event)).toContain("panic");
+});
