@@ -86,6 +86,25 @@ describe.skipIf(!DIG)("dns limits", () => {
     expect(limited.stats.rateLimited).toBe(40);
   });
 
+  test("rotation over the wire: each of 30 addresses leads exactly 10 times in 300 replies", async () => {
+    const sock = dgram.createSocket("udp4");
+    await new Promise<void>((resolve) => sock.bind(0, HOST, resolve));
+    const leads = new Map<string, number>();
+    try {
+      for (let i = 0; i < 300; i++) {
+        const got = new Promise<Buffer>((resolve) => sock.once("message", resolve));
+        sock.send(encode({ type: "query", id: i, questions: [{ name: "www.example.test", type: "A" }], additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232 } as never] }), open.addresses[0]?.port ?? 0, HOST);
+        const first = decode(await got).answers?.[0];
+        const lead = first && "data" in first ? String(first.data) : "none";
+        leads.set(lead, (leads.get(lead) ?? 0) + 1);
+      }
+    } finally {
+      sock.close();
+    }
+    expect(leads.size).toBe(30);
+    expect(new Set(leads.values())).toEqual(new Set([10]));
+  });
+
   test("counters: rcodes, types, truncation, answering time", async () => {
     const port = open.addresses[0]?.port ?? 0;
     const before = { ...open.stats, qtypes: { ...open.stats.qtypes } };
