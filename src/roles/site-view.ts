@@ -13,6 +13,8 @@ import type { StateStore } from "../state/store.ts";
 
 const DRAINS_FILE = "drains.json";
 const EPOCH_FILE = "epoch.json";
+/** A master's assignment older than this many rounds is not adopted on a change of master. */
+const FRESH_ROUNDS = 3;
 /** Members silent this long are dropped from the table (and from `walrus status`). */
 const FORGET_AFTER_MS = 10 * 60_000;
 
@@ -218,6 +220,9 @@ export class SiteView {
     const cur = this.followed;
     if (!next || next === cur) return;
     if (cur && cur.assignment.master === next.assignment.master && !isNewer(next.assignment, cur.assignment)) return;
+    // Another master's assignment is adopted only while fresh: one left from an earlier reign
+    // (a view that flickers to a former master) would bring back long-gone answers.
+    if (cur && cur.assignment.master !== next.assignment.master && this.init.clock() - next.receivedAtMs > FRESH_ROUNDS * this.init.site.roundIntervalMs) return;
     if (cur) {
       const before = new Map(cur.assignment.areas.map((x) => [x.area, x.cluster]));
       for (const x of next.assignment.areas) {

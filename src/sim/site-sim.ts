@@ -112,9 +112,18 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     net.crash(n.name);
   };
 
+  // Ping-pong is judged on each master's own stream of decisions: an observer that follows
+  // different masters over time would see their differences as moves.
+  const historyOf = new Map<string, History>();
   const checkDecision = (a: Assignment) => {
     violations.push(...checkOneMovePerCluster(round, published.get(a.master), a));
     published.set(a.master, a);
+    const history = historyOf.get(a.master) ?? new Map();
+    historyOf.set(a.master, history);
+    const before = new Map([...history].map(([area, steps]) => [area, steps.at(-1)?.cluster]));
+    record(history, round, a);
+    for (const [area, steps] of history) if (before.get(area) !== undefined && before.get(area) !== steps.at(-1)?.cluster) moves++;
+    violations.push(...checkPingPong(round, sched.nowMs, history, calmSinceRound, opts.pingPongWithinRounds ?? site.cooldownRounds - 1));
   };
 
   const loads = () => {
@@ -201,7 +210,6 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
   };
   const steady = (s: ServerName) => sched.nowMs - (serverChangedAtMs.get(s) ?? 0) >= W;
 
-  const history: History = new Map();
   let round = 0;
   for (const n of nodes) boot(n);
   const faultRandom = seededRandom(opts.seed ^ 0x5eed);
@@ -235,10 +243,6 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
 
     const observer = areaNodes.find((x) => x.up && x.served);
     const followed = observer?.view?.followed?.assignment;
-    const before = new Map([...history].map(([a, s]) => [a, s.at(-1)?.cluster]));
-    record(history, round, followed);
-    for (const [a, s] of history) if (before.get(a) !== undefined && before.get(a) !== s.at(-1)?.cluster) moves++;
-    violations.push(...checkPingPong(round, now, history, calmSinceRound, opts.pingPongWithinRounds ?? site.cooldownRounds - 1));
     if (process.env.WALRUS_SIM_DEBUG) for (const n of areaNodes) if (n.up && n.view) console.log("  ", n.name, "side", net.sideOf(n.name), "master", n.view.members.get(n.view.master() ?? ("" as never))?.node, "followed", n.view.followed?.assignment.master, n.view.followed?.assignment.seq, "src", n.served?.current().source, n.view.serverViews().map((v) => `${v.name}:${v.state}`).join(" "));
     opts.onRound?.({ round, atMs: now, master: observer?.view?.members.get(observer.view.master() ?? ("" as never))?.node, areas: (followed?.areas ?? []).map((a) => ({ area: a.area, cluster: a.cluster, reason: a.reason })), events });
   }
