@@ -20,7 +20,7 @@ export function formatStatus(s: StatusReport): string {
   out.push(`master: ${master}`);
   if (s.assignment) out.push(`assignment: epoch ${s.assignment.epoch} seq ${s.assignment.seq}, ${(s.assignment.ageMs / 1000).toFixed(1)} s old`);
   out.push("");
-  out.push(table(["AREA", "→ CLUSTER", "SERVERS", "WHY"], s.areas.map((a) => [a.area, a.cluster, a.servers.join(" ") || "-", `${WHY[a.reason] ?? a.reason}: ${a.detail}`])));
+  out.push(table(["AREA", "→ CLUSTER", "SERVERS", "WHY"], s.areas.map((a) => [a.area, a.cluster, a.servers.join(" ") || "-", explain(a, s.decisions)])));
   out.push("");
   out.push(
     table(
@@ -46,7 +46,7 @@ export function formatStatus(s: StatusReport): string {
     out.push(
       table(
         ["TIME (UTC)", "AREA", "MOVE", "REASON", "FIGURES"],
-        s.decisions.slice(0, DECISIONS_SHOWN).map((d) => [new Date(d.atMs).toISOString().slice(11, 19), d.area, d.from === null ? `→ ${d.to}` : d.from === d.to ? `stays ${d.to}` : `${d.from} → ${d.to}`, WHY[d.reason] ?? d.reason, d.detail]),
+        s.decisions.slice(0, DECISIONS_SHOWN).map((d) => [utcTime(d.atMs), d.area, d.from === null ? `→ ${d.to}` : d.from === d.to ? `stays ${d.to}` : `${d.from} → ${d.to}`, WHY[d.reason] ?? d.reason, d.detail]),
       ),
     );
   }
@@ -56,6 +56,16 @@ export function formatStatus(s: StatusReport): string {
   if (s.locations) out.push("", ...formatLocationStatus(s.locations));
   return out.join("\n");
 }
+
+/** An area kept away from home says what moved it there, from the decision log. */
+export function explain(a: StatusReport["areas"][number], decisions: StatusReport["decisions"]): string {
+  const why = `${WHY[a.reason] ?? a.reason}: ${a.detail}`;
+  if (a.reason !== "kept" || a.cluster === a.area) return why;
+  const move = decisions.find((d) => d.area === a.area && d.to === a.cluster && d.from !== null && d.from !== d.to);
+  return move ? `${why}; there since ${utcTime(move.atMs)}, ${WHY[move.reason] ?? move.reason}: ${move.detail}` : why;
+}
+
+const utcTime = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));

@@ -65,6 +65,9 @@ function render(s) {
     tr.dataset.area = a.area; tr.dataset.cluster = a.cluster;
     cell(tr, a.area); cell(tr, a.cluster); cell(tr, a.servers.join(" ") || "-");
     const td = cell(tr, "", "why"); const r = document.createElement("span"); r.className = "reason"; r.textContent = WHY[a.reason] || a.reason; td.append(r, ": " + a.detail);
+    // kept away from home: say what moved it there, as walrus status does
+    const move = a.reason === "kept" && a.cluster !== a.area && (s.decisions || []).find((d) => d.area === a.area && d.to === a.cluster && d.from !== null && d.from !== d.to);
+    if (move) td.append("; there since " + new Date(move.atMs).toLocaleTimeString() + ", " + (WHY[move.reason] || move.reason) + ": " + move.detail);
   });
   fill("servers", s.servers, (tr, v) => {
     const state = v.drained ? "drained" : v.state;

@@ -154,6 +154,8 @@ test("the status page shows the site live: a drain from the CLI appears without 
   // there), and the decision log on the page says why it moved.
   await page.locator('#areas tr[data-area="west"]:not([data-cluster="west"])').waitFor({ timeout: 10_000 });
   await page.locator("#decisions tbody tr").filter({ hasText: /west → (east|north)/ }).filter({ hasText: "forced by availability" }).first().waitFor({ timeout: 15_000 });
+  // The area row says why it is away from home, whether this round says forced or kept.
+  await page.locator('#areas tr[data-area="west"] .why', { hasText: "forced by availability: west has no functioning server" }).waitFor({ timeout: 10_000 });
 
   // Outside the test's directory, which is removed at the end: the path outlives the run.
   const shot = join(tmpdir(), "walrus-status-page.png");
@@ -162,7 +164,7 @@ test("the status page shows the site live: a drain from the CLI appears without 
 
   // `walrus status` gives the same explanation as text.
   const text = await walrus(["status", "--config", area("west").config]);
-  expect(text.stdout).toMatch(/^west\s+(east|north)\s/m);
+  expect(text.stdout).toMatch(/^west\s+(east|north)\s.*forced by availability: west has no functioning server/m);
   expect(text.stdout).toMatch(/recent decisions[\s\S]*west\s+west → (east|north)\s+forced by availability\s+west has no functioning server/);
 
   expect((await walrus(["undrain", "web-west-1", "--config", area("north").config])).code).toBe(0);

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { formatStatus } from "../../../src/commands/status-format.ts";
+import { explain, formatStatus } from "../../../src/commands/status-format.ts";
 import type { StatusReport } from "../../../src/control/protocol.ts";
 
 const report: StatusReport = {
@@ -46,4 +46,14 @@ test("recent decisions are listed newest first with time, move, reason and figur
 
 test("no decisions yet: no empty table", () => {
   expect(formatStatus({ ...report, decisions: [] })).not.toContain("recent decisions");
+});
+
+test("an area kept away from home says what moved it there", () => {
+  const kept = { area: "west", cluster: "east", servers: ["web-east-1"], reason: "kept" as const, detail: "east load 0.06; no cluster would be better by 0.2 with this area" };
+  expect(explain(kept, report.decisions)).toBe(
+    "kept (no better cluster): east load 0.06; no cluster would be better by 0.2 with this area; there since 23:00:01, forced by availability: west has no functioning server; east functions (load 0.06)",
+  );
+  // at home, or with nothing in the log, the reason stands alone
+  expect(explain({ ...kept, cluster: "west" }, report.decisions)).toBe("kept (no better cluster): east load 0.06; no cluster would be better by 0.2 with this area");
+  expect(explain(kept, [])).toBe("kept (no better cluster): east load 0.06; no cluster would be better by 0.2 with this area");
 });
