@@ -111,7 +111,7 @@ const lossPct = (r: PerfResult) => (100 * r.lost) / Math.max(r.sent, 1);
 
 async function main() {
   writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
-  const walrus = startProc("walrus", ["taskset", "-c", "0", WALRUS, "node", "--config", walrusConfig("w1", PORTS.walrus, 1)]);
+  const walrus = startProc("walrus", ["taskset", "-c", "0", WALRUS, "node", "--config", walrusConfig("w1", PORTS.walrus, 0)]);
   const knot = startProc("knot", ["taskset", "-c", "0", "knotd", "-c", knotConfig()]);
   const walrus2 = startProc("walrus-2", [WALRUS, "node", "--config", walrusConfig("w2", PORTS.walrus2, 2)]);
   procs.push(walrus, knot, walrus2);
@@ -127,11 +127,11 @@ async function main() {
 
   const row = (name: string, r: PerfResult) => `${name.padEnd(26)} ${fmt(r.qps).padStart(9)} ${fmt(r.cpuSeconds, 2).padStart(8)} ${fmt(perCpu(r)).padStart(12)} ${fmt(lossPct(r), 3).padStart(7)}`;
   console.log(`${"saturating run".padEnd(26)} ${"qps".padStart(9)} ${"cpu s".padStart(8)} ${"q/cpu-s".padStart(12)} ${"loss %".padStart(7)}`);
-  console.log(row("walrus (1 process)", wMax));
+  console.log(row("walrus (in the node)", wMax));
   console.log(row("knot (1 udp worker)", kMax));
   console.log(row("walrus (2 workers, 2 cores)", w2Max));
   console.log(`\nratio walrus/knot, queries per server-CPU-second: ${fmt(perCpu(wMax) / perCpu(kMax), 3)}`);
-  console.log(`worker scaling: 2 workers answered ${fmt(w2Max.qps / wMax.qps, 2)}× the qps of 1 (dnsperf shares the 2 cores)\n`);
+  console.log(`worker scaling: 2 workers answered ${fmt(w2Max.qps / wMax.qps, 2)}× the qps of the node alone on one core (dnsperf shares the 2 cores)\n`);
   const lat = (name: string, r: PerfResult) => `${name.padEnd(26)} ${fmt(r.qps).padStart(9)} ${fmt(lossPct(r), 3).padStart(7)} ${fmt(r.p50Ms ?? NaN, 3).padStart(8)} ${fmt(r.p99Ms ?? NaN, 3).padStart(8)}`;
   console.log(`${`fixed rate ${fmt(RATE)} qps`.padEnd(26)} ${"qps".padStart(9)} ${"loss %".padStart(7)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)}`);
   console.log(lat("walrus", wRate));

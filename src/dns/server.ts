@@ -28,11 +28,12 @@ export interface DnsServerOptions {
   rateLimit?: RateLimiterOptions;
   /** The area to answer each query for (issue 7); absent: the zone's served area. */
   chooseArea?: ChooseArea;
-  /** UDP only: for worker processes sharing the port with a parent that serves TCP. */
-  udpOnly?: boolean;
-  /** Bind UDP with SO_REUSEPORT (node:dgram) so worker processes can share the port; otherwise
-   * Bun.udpSocket, which costs about a third less CPU per query but cannot share. */
-  udpShared?: boolean;
+  /** "exclusive" (default): Bun.udpSocket, about a third less CPU per query, but it cannot share
+   * a port; "shared": node:dgram with SO_REUSEPORT, for worker processes on one port; "none":
+   * TCP only, when worker processes answer UDP. */
+  udp?: "exclusive" | "shared" | "none";
+  /** Serve TCP too (default); workers leave TCP to the node. */
+  tcp?: boolean;
   onError?: (what: string, err: unknown) => void;
 }
 
@@ -173,8 +174,8 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
         if (r) udp.send(r.bytes, fromPort, fromAddress);
       };
       // Bun.udpSocket cannot set IPV6_V6ONLY, and "[::]" beside "0.0.0.0" on one port needs it.
-      const udpBind = o.udpShared || net.isIPv6(host) ? bindSharedUdp : bindBunUdp;
-      const listener = await bindBoth(host, port, (p) => udpBind(host, p, onDatagram, fail), o.udpOnly ? undefined : serveTcp);
+      const udpBind = o.udp === "shared" || net.isIPv6(host) ? bindSharedUdp : bindBunUdp;
+      const listener = await bindBoth(host, port, o.udp === "none" ? undefined : (p) => udpBind(host, p, onDatagram, fail), o.tcp === false ? undefined : serveTcp);
       listener.tcp?.on("error", (err) => fail("tcp listener", err));
       listeners.push(listener);
     }
@@ -208,7 +209,7 @@ function slipReply(query: Buffer): Uint8Array | null {
 interface Listener {
   host: string;
   port: number;
-  udp: UdpEndpoint;
+  udp?: UdpEndpoint;
   tcp?: net.Server;
 }
 
@@ -222,7 +223,12 @@ type OnDatagram = (msg: Buffer, port: number, address: string, udp: UdpEndpoint)
 type Fail = (what: string, err: unknown) => void;
 
 /** UDP first, then TCP on the port UDP got, so port 0 yields one port for both. */
-async function bindBoth(host: string, port: number, bindUdp: (port: number) => Promise<UdpEndpoint>, serveTcp: ((s: net.Socket) => void) | undefined): Promise<Listener> {
+async function bindBoth(host: string, port: number, bindUdp: ((port: number) => Promise<UdpEndpoint>) | undefined, serveTcp: ((s: net.Socket) => void) | undefined): Promise<Listener> {
+  if (!bindUdp) {
+    if (!serveTcp) throw new Error("a DNS listener needs UDP or TCP");
+    const tcp = await listenTcp(host, port, serveTcp);
+    return { host, port: (tcp.address() as net.AddressInfo).port, tcp };
+  }
   for (let attempt = 1; ; attempt++) {
     const udp = await bindUdp(port);
     if (!serveTcp) return { host, port: udp.port, udp };
@@ -300,7 +306,7 @@ async function closeAll(listeners: readonly Listener[], connections: Set<net.Soc
   for (const socket of connections) socket.destroy();
   await Promise.all(
     listeners.flatMap((l) => [
-      l.udp.close(),
+      ...(l.udp ? [l.udp.close()] : []),
       ...(l.tcp ? [new Promise<void>((resolve) => l.tcp?.close(() => resolve()))] : []),
     ]),
   );

@@ -1,6 +1,7 @@
-// Several processes answering UDP on one port ([nameserver] workers = N): the node runs the first
-// and spawns N − 1 children (`walrus dns-worker`) that bind the same port with SO_REUSEPORT, so
-// the kernel spreads datagrams among them. The parent keeps TCP. Over IPC the parent sends each
+// Processes that answer UDP for the node ([nameserver] workers = N ≥ 1): N children (`walrus
+// dns-worker`), apart from the node's gossip and timers so its pauses never delay an answer. One
+// child uses Bun.udpSocket; several bind the same port with SO_REUSEPORT and the kernel spreads
+// datagrams among them. The node keeps TCP. Over IPC the parent sends each
 // child the site and its options once, then every zone change (the assignment and the serial),
 // and the child sends back its counters every second. A child exits when its parent goes.
 
@@ -122,8 +123,8 @@ export function runDnsWorker(): void {
         zone: () => zone as Zone,
         udpSize: c.udpSize,
         rateLimit: { perSecond: c.rateLimit, ipv4Prefix: c.rateLimitIpv4Prefix, ipv6Prefix: c.rateLimitIpv6Prefix },
-        udpOnly: true,
-        udpShared: true,
+        udp: c.workers > 1 ? "shared" : "exclusive",
+        tcp: false,
         chooseArea: map && locationChooser(map, c.area, steering),
       });
       setInterval(() => send({ type: "stats", stats: server.stats, steering: map && steering.snapshot(UNCOVERED_TRACKED) }), STATS_INTERVAL_MS);

@@ -53,7 +53,7 @@ export async function startNameserver(init: { site: Site; digest: string; cfg: N
     listen: cfg.listen,
     zone: () => zone,
     udpSize: cfg.udpSize,
-    udpShared: cfg.workers > 1,
+    udp: cfg.workers > 0 ? "none" : "exclusive",
     tcpIdleMs: cfg.tcpIdleMs,
     tcpMaxConnections: cfg.tcpMaxConnections,
     transferAllow: cfg.transferAllow.map(parseAllowed).filter((p) => typeof p !== "string"),
@@ -64,9 +64,9 @@ export async function startNameserver(init: { site: Site; digest: string; cfg: N
   for (const o of oversizedClusters(site, cfg.udpSize)) {
     log.warn("a cluster's full answer does not fit one UDP datagram: resolvers will retry over TCP; lower [site] max_answer_addresses to avoid it", { cluster: o.cluster, type: o.type, addresses: o.addresses, bytes: o.bytes, udp_size: cfg.udpSize });
   }
-  if (cfg.workers > 1) {
+  if (cfg.workers > 0) {
     workers = await startDnsWorkers({
-      count: cfg.workers - 1,
+      count: cfg.workers,
       site,
       cfg,
       first: { serversByArea: [...assigned(served.current().assignment)], serial },

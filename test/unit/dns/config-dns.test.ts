@@ -84,7 +84,7 @@ describe("DNS keys rejected", () => {
     ["unknown key in a record", 'records = [{ name = "x", type = "A", data = "192.0.2.1", ttl = 5 }]', "", "site.records[0].ttl", "(unknown key)"],
     ["udp_size below 512", "", "udp_size = 100", "nameserver.udp_size", "from 512 to 4096"],
     ["transfer_allow not a prefix", "", 'transfer_allow = ["10.0.0.0/33"]', "nameserver.transfer_allow[0]", "an address or prefix"],
-    ["workers 0", "", "workers = 0", "nameserver.workers", "from 1 to 64"],
+    ["workers -1", "", "workers = -1", "nameserver.workers", "from 0 to 64"],
     ["negative rate limit", "", "rate_limit = -1", "nameserver.rate_limit", "0: off"],
   ];
   for (const [what, site, ns, key, fragment] of rows) {
