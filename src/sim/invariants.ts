@@ -42,7 +42,7 @@ export function checkAnswers(round: number, atMs: number, ns: NameserverCheck): 
 
 /** §6.2: Phase Four lands at most one area on a cluster per round. */
 export function checkOneMovePerCluster(round: number, prev: Assignment | undefined, next: Assignment): Violation[] {
-  if (!prev || prev.master !== next.master) return [];
+  if (!prev || prev.master !== next.master || prev.epoch !== next.epoch) return [];
   const before = new Map(prev.areas.map((a) => [a.area, a.cluster]));
   const arrivals = new Map<AreaName, AreaName[]>();
   for (const a of next.areas) {

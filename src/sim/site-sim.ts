@@ -116,10 +116,12 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
   // different masters over time would see their differences as moves.
   const historyOf = new Map<string, History>();
   const checkDecision = (a: Assignment) => {
-    violations.push(...checkOneMovePerCluster(round, published.get(a.master), a));
-    published.set(a.master, a);
-    const history = historyOf.get(a.master) ?? new Map();
-    historyOf.set(a.master, history);
+    // One reign (master and epoch) at a time: a new reign starts from where the site points.
+    const reign = `${a.master}/${a.epoch}`;
+    violations.push(...checkOneMovePerCluster(round, published.get(reign), a));
+    published.set(reign, a);
+    const history = historyOf.get(reign) ?? new Map();
+    historyOf.set(reign, history);
     const before = new Map([...history].map(([area, steps]) => [area, steps.at(-1)?.cluster]));
     record(history, round, a);
     for (const [area, steps] of history) if (before.get(area) !== undefined && before.get(area) !== steps.at(-1)?.cluster) moves++;
