@@ -17,7 +17,7 @@ const { values } = parseArgs({ options: { seconds: { type: "string", default: "5
 const SECONDS = Math.min(60, Math.max(1, Number(values.seconds)));
 const RATE = Math.min(200_000, Math.max(1000, Number(values.rate)));
 const HOST = "127.0.0.1";
-const PORTS = { walrus: 49400, walrus2: 49402, knot: 49410 } as const;
+const PORTS = { walrus: 49400, walrus2: 49402, walrus1: 49404, knot: 49410 } as const;
 const ADDRESSES = ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"];
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -113,29 +113,34 @@ async function main() {
   writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
   const walrus = startProc("walrus", ["taskset", "-c", "0", WALRUS, "node", "--config", walrusConfig("w1", PORTS.walrus, 0)]);
   const knot = startProc("knot", ["taskset", "-c", "0", "knotd", "-c", knotConfig()]);
+  const walrus1 = startProc("walrus-1", ["taskset", "-c", "0", WALRUS, "node", "--config", walrusConfig("wk", PORTS.walrus1, 1)]);
   const walrus2 = startProc("walrus-2", [WALRUS, "node", "--config", walrusConfig("w2", PORTS.walrus2, 2)]);
-  procs.push(walrus, knot, walrus2);
-  await Promise.all([walrus.waitFor(/answering DNS/), walrus2.waitFor(/answering DNS/), knot.waitFor(/loaded, serial|server started/)]);
+  procs.push(walrus, knot, walrus1, walrus2);
+  await Promise.all([walrus.waitFor(/answering DNS/), walrus1.waitFor(/answering DNS/), walrus2.waitFor(/answering DNS/), knot.waitFor(/loaded, serial|server started/)]);
   await Bun.sleep(500); // let start-up work (libp2p, zone load) finish before CPU is counted
 
   console.log(`dnsperf ${SECONDS} s per run, 16 clients, one A query with a 4-address answer; server on core 0, dnsperf on core 1\n`);
   const wMax = await dnsperf(PORTS.walrus, walrus.proc.pid, { cpus: "1" });
   const kMax = await dnsperf(PORTS.knot, knot.proc.pid, { cpus: "1" });
+  const w1Max = await dnsperf(PORTS.walrus1, walrus1.proc.pid, { cpus: "1" });
   const wRate = await dnsperf(PORTS.walrus, walrus.proc.pid, { cpus: "1", rate: RATE, verbose: true });
   const kRate = await dnsperf(PORTS.knot, knot.proc.pid, { cpus: "1", rate: RATE, verbose: true });
+  const w1Rate = await dnsperf(PORTS.walrus1, walrus1.proc.pid, { cpus: "1", rate: RATE, verbose: true });
   const w2Max = await dnsperf(PORTS.walrus2, walrus2.proc.pid, { cpus: "0,1" });
 
   const row = (name: string, r: PerfResult) => `${name.padEnd(26)} ${fmt(r.qps).padStart(9)} ${fmt(r.cpuSeconds, 2).padStart(8)} ${fmt(perCpu(r)).padStart(12)} ${fmt(lossPct(r), 3).padStart(7)}`;
   console.log(`${"saturating run".padEnd(26)} ${"qps".padStart(9)} ${"cpu s".padStart(8)} ${"q/cpu-s".padStart(12)} ${"loss %".padStart(7)}`);
   console.log(row("walrus (in the node)", wMax));
   console.log(row("knot (1 udp worker)", kMax));
+  console.log(row("walrus (1 worker process)", w1Max));
   console.log(row("walrus (2 workers, 2 cores)", w2Max));
   console.log(`\nratio walrus/knot, queries per server-CPU-second: ${fmt(perCpu(wMax) / perCpu(kMax), 3)}`);
   console.log(`worker scaling: 2 workers answered ${fmt(w2Max.qps / wMax.qps, 2)}× the qps of the node alone on one core (dnsperf shares the 2 cores)\n`);
   const lat = (name: string, r: PerfResult) => `${name.padEnd(26)} ${fmt(r.qps).padStart(9)} ${fmt(lossPct(r), 3).padStart(7)} ${fmt(r.p50Ms ?? NaN, 3).padStart(8)} ${fmt(r.p99Ms ?? NaN, 3).padStart(8)}`;
   console.log(`${`fixed rate ${fmt(RATE)} qps`.padEnd(26)} ${"qps".padStart(9)} ${"loss %".padStart(7)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)}`);
-  console.log(lat("walrus", wRate));
+  console.log(lat("walrus (in the node)", wRate));
   console.log(lat("knot", kRate));
+  console.log(lat("walrus (1 worker process)", w1Rate));
   const ok = perCpu(wMax) / perCpu(kMax) >= 0.9 && wRate.lost === 0 && (wRate.p99Ms ?? Infinity) < 1;
   console.log(`\ntarget (≥ 0.9× knot per core, 0 % loss, p99 < 1 ms): ${ok ? "met" : "NOT met"}`);
 }
