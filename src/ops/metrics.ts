@@ -119,6 +119,17 @@ export function createMetrics(src: MetricsSources): Metrics {
     registry.registerMetric(bucketsHistogram("walrus_dns_answer_duration_seconds", "Time from a query's receipt to its reply built (no _sum: the server counts buckets only).", LATENCY_BOUNDS_US, () => dns.latencyCounts));
   }
 
+  // ---- steering by location (src/geo): read from the status report, nameservers only ----
+  const steering = () => status().locations?.steering ?? null;
+  mirror("walrus_dns_steered_total", "Queries answered for an area, by what chose it: the ECS subnet, the resolver's address, or the nameserver's own area.", ["area", "by"], () =>
+    Object.entries(steering()?.byArea ?? {}).flatMap(([area, c]) => (["ecs", "resolver", "fallback"] as const).map((by): [Record<string, string>, number] => [{ area, by }, c[by]])),
+  );
+  mirror("walrus_dns_ecs_malformed_total", "Queries answered FORMERR for a malformed EDNS Client Subnet option, by reason.", ["reason"], () => Object.entries(steering()?.malformed ?? {}).map(([reason, v]) => [{ reason }, v]));
+  gauge("walrus_location_map_stale", "1 when this node's location map differs from the one most nameservers answer from.", [], () => {
+    const l = status().locations;
+    return l ? [[{}, l.version === l.siteVersion ? 0 : 1]] : [];
+  });
+
   // ---- gossip ----
   gauge("walrus_gossip_peers", "Gossip peers connected now.", [], () => [[{}, status().gossip.peers]]);
   mirror("walrus_gossip_messages_accepted_total", "Gossip messages accepted, by message type.", ["type"], () => Object.entries(src.view.counters.accepted).map(([type, v]) => [{ type }, v]));

@@ -119,6 +119,10 @@ test("/metrics is Prometheus text with the site's figures under conventional nam
   expect(one(east, "walrus_dns_queries_total", { qtype: "A" })).toBeGreaterThanOrEqual(1);
   expect(one(east, "walrus_dns_responses_total", { rcode: "NOERROR" })).toBeGreaterThanOrEqual(1);
   expect(one(east, "walrus_dns_truncated_responses_total")).toBe(0);
+  // no location map in the demo site: every query falls back to the nameserver's own area
+  expect(one(east, "walrus_dns_steered_total", { area: "east", by: "fallback" })).toBeGreaterThanOrEqual(1);
+  expect(one(east, "walrus_dns_steered_total", { area: "east", by: "ecs" })).toBe(0);
+  expect(one(east, "walrus_location_map_stale")).toBe(0);
   const answered = one(east, "walrus_dns_answer_duration_seconds_count");
   expect(answered).toBeGreaterThanOrEqual(1);
   expect(one(east, "walrus_dns_answer_duration_seconds_bucket", { le: "+Inf" })).toBe(answered);
