@@ -13,7 +13,7 @@ import type { Zone } from "./zone.ts";
 export type { RcodeName } from "./resolve.ts";
 export type { EdnsOption } from "./query.ts";
 
-export const RCODE: Record<RcodeName, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, BADVERS: 16 };
+const RCODE: Record<RcodeName, number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, BADVERS: 16 };
 
 /** The area a query is answered for, chosen per query (issue 7: EDNS Client Subnet, resolver address). */
 export interface AreaChoice {

@@ -33,7 +33,7 @@ export interface DnsWorkers {
 }
 
 /** The command that runs this program again as a worker, compiled or from source. */
-export function workerCommand(): string[] {
+function workerCommand(): string[] {
   const compiled = Bun.main.startsWith("/$bunfs/");
   return compiled ? [process.execPath, "dns-worker"] : [process.execPath, Bun.main, "dns-worker"];
 }
