@@ -39,6 +39,7 @@ describe.skipIf(!READY)("real resolvers", () => {
       'names = ["www"]',
       "ttl_seconds = 5",
       "max_answer_addresses = 100",
+      'records = [{ name = "@", type = "MX", data = "10 mail" }, { name = "mail", type = "A", data = "192.0.2.25" }, { name = "blog", type = "CNAME", data = "mail" }]',
       `secret_file = "${join(dir, "site.secret")}"`,
       ...AREAS.flatMap((a) => [`[site.areas.${a}]`, `nameserver = "ns-${a}"`, `nameserver_addresses = ["${addr(`ns-${a}`)}"]`]),
       ...AREAS.flatMap((a, i) => clusterOf(i).flatMap((ip, k) => [`[site.servers.web-${a}-${k}]`, `area = "${a}"`, `addresses = ["${ip}"]`])),
@@ -159,6 +160,13 @@ zone "test" { type static-stub; server-addresses { ${addr("parent")}; }; };
       const a = r.answers.filter((x) => x[3] === "A").map((x) => x[4] ?? "");
       expect(a.length).toBe(PER_AREA);
       expect(clusters).toContain(a.sort().join(" "));
+    });
+
+    test(`${resolver}: static records, and an in-zone CNAME followed`, async () => {
+      const mx = await dig(resolver, "demo.test", "MX");
+      expect(mx.answers.filter((x) => x[3] === "MX").map((x) => x.slice(4).join(" "))).toEqual(["10 mail.demo.test."]);
+      const blog = await dig(resolver, "blog.demo.test", "A");
+      expect(blog.answers.map((x) => [x[0], x[3], x[4]])).toEqual([["blog.demo.test.", "CNAME", "mail.demo.test."], ["mail.demo.test.", "A", "192.0.2.25"]]);
     });
 
     test(`${resolver}: NXDOMAIN, NODATA and the nameservers' addresses`, async () => {
