@@ -77,9 +77,9 @@ describe("faults between hosts", () => {
     try {
       await until("a master on each side", async () => (await mastersOf(["east", "west", "north"])).join() === "east,west,west", 15_000, 200);
       await until("every area answers live servers on both sides", () => answersLive(AREAS), 15_000, 250);
-      // the west side no longer hears east's servers: its areas do not point there
-      const north = await s.status("north");
-      expect(north.areas.every((a) => a.cluster !== "east")).toBe(true);
+      // once east's reports are older than dead_after_ms, the west side points no area there
+      await until("no area on the west side points at east's cluster", async () => (await s.status("north")).areas.every((a) => a.cluster !== "east"), 20_000, 250);
+      expect(await answersLive(["west", "north"])).toBe(true);
     } finally {
       await s.heal();
     }
