@@ -4,18 +4,7 @@
 
 import dgram from "node:dgram";
 import net from "node:net";
-
-/** mulberry32: small, fast, good enough to spread packets; the seed reproduces a run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from "../src/sim/prng.ts";
 
 const TYPES = [1, 2, 5, 6, 15, 16, 28, 33, 41, 251, 252, 255];
 /** Rcodes a correct server may give a query it could read: everything but SERVFAIL (a failure of ours). */
@@ -120,7 +109,7 @@ export interface FuzzResult {
  * event, bounded by `windowTimeoutMs`). Packet i gets id i & 0xffff so replies can be matched.
  */
 export async function fuzzUdp(o: { host: string; port: number; seed: number; count: number; names: readonly string[]; udpLimit: number; window?: number; windowTimeoutMs?: number; maxProblems?: number }): Promise<FuzzResult> {
-  const rand = prng(o.seed);
+  const rand = seededRandom(o.seed); // the seed reproduces a run
   const window = o.window ?? 64;
   const result: FuzzResult = { sent: 0, expected: 0, replies: 0, problems: [] };
   const sock = dgram.createSocket("udp4");
@@ -167,7 +156,7 @@ export async function fuzzUdp(o: { host: string; port: number; seed: number; cou
  * answerable packet, in order.
  */
 export async function fuzzTcp(o: { host: string; port: number; seed: number; connections: number; perConnection: number; names: readonly string[] }): Promise<FuzzResult> {
-  const rand = prng(o.seed);
+  const rand = seededRandom(o.seed); // the seed reproduces a run
   const result: FuzzResult = { sent: 0, expected: 0, replies: 0, problems: [] };
   for (let c = 0; c < o.connections; c++) {
     const packets = Array.from({ length: o.perConnection }, (_, i) => {
