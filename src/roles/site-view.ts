@@ -241,7 +241,7 @@ export class SiteView {
   private changed(): void {
     const m = this.master();
     if (m !== this.lastMaster) {
-      this.init.log.info("master changed", { master: m ?? "(none)", node: m ? (this.members.get(m)?.node ?? "?") : "-" });
+      this.init.log.info("master changed", { master: m ?? "(none)", node: m ? (this.members.get(m)?.node ?? "?") : "-", epochSeen: this.epochSeen });
       this.lastMaster = m;
       this.follow();
     }
