@@ -59,7 +59,9 @@ Drain a server (it leaves every answer within a round), then bring it back:
   ${WALRUS} drain ${first?.name} --config ${east?.config} --reason "maintenance"
   ${WALRUS} undrain ${first?.name} --config ${east?.config}
 
-Overload a cluster (16 workers each: busy 15 ≥ threshold 0.8) and watch Phase Four move its area:
+Overload a server (16 workers each: busy 15 ≥ threshold 0.8): its area keeps answering with the
+server still below threshold. Overload both and \`walrus status\` says why the area stays home:
+no other cluster of this size could take its load and still be better by the margin (Phase Four).
 ${site.servers.filter((s) => s.area === east?.name).map((s) => `  curl -X POST 'http://${s.host}:${s.webPort}/demo/load?busy=15'`).join("\n")}
 
 Kill a web server or the master and watch the answers follow:
