@@ -37,7 +37,6 @@ export interface ControllerInit {
 }
 
 export interface Controller {
-  isMaster(): boolean;
   stop(): void;
 }
 
@@ -125,7 +124,6 @@ export function startController(init: ControllerInit): Controller {
   });
 
   return {
-    isMaster: () => acting,
     stop() {
       stopRounds();
       stopSettle();

@@ -7,7 +7,7 @@ import type { Logger } from "../core/log.ts";
 import type { AreaName, Assignment, DrainEntry, PeerIdText, ServerName, ServerView, Site } from "../core/types.ts";
 import type { Bus } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
-import { candidates, isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
+import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Members } from "../membership/view.ts";
 import { mergeDrains, type Drains } from "../state/drains.ts";
 import type { StateStore } from "../state/store.ts";
 
@@ -174,10 +174,6 @@ export class SiteView {
 
   master(): PeerIdText | undefined {
     return masterOf(this.members, this.init.digest, this.init.clock(), this.candidateLiveness);
-  }
-
-  candidates(): Member[] {
-    return candidates(this.members, this.init.digest, this.init.clock(), this.candidateLiveness);
   }
 
   serverViews(): ServerView[] {
