@@ -43,10 +43,27 @@ function ip(args: string[]): void {
   if (r.exitCode !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr.toString().trim()}`);
 }
 
-/** Deletes namespaces left behind by an earlier run killed before it could clean up. */
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * Deletes namespaces left behind by an earlier run killed before it could clean up: those of
+ * this prefix whose owning process is gone. A concurrent run (another suite on the same
+ * machine) owns namespaces named with its own pid and is left alone.
+ */
 export function removeStale(prefix: string): void {
   const names = spawnSync(["ip", "netns", "list"]).stdout.toString().split("\n").map((l) => l.split(" ")[0] ?? "");
-  for (const name of names) if (name.startsWith(`${prefix}-`)) spawnSync(["ip", "netns", "del", name]);
+  for (const name of names) {
+    if (!name.startsWith(`${prefix}-`)) continue;
+    const owner = /^[^-]+-(\d+)-/.exec(name)?.[1];
+    if (owner === undefined || !alive(Number(owner))) spawnSync(["ip", "netns", "del", name]);
+  }
 }
 
 export async function createLab(o: LabOptions): Promise<Lab> {
@@ -54,12 +71,14 @@ export async function createLab(o: LabOptions): Promise<Lab> {
   if (!/^\d+\.\d+\.\d+$/.test(o.subnet)) throw new Error(`lab subnet ${o.subnet} is not three octets`);
   if (o.hosts.length > 250) throw new Error("a lab holds at most 250 hosts");
   removeStale(o.prefix);
-  const hub = `${o.prefix}-hub`;
+  // The pid makes the names this run's own, so two suites on one machine never touch each other's hosts.
+  const base = `${o.prefix}-${process.pid}`;
+  const hub = `${base}-hub`;
   const index = new Map(o.hosts.map((h, i) => [h, i]));
   const nsOf = (host: string) => {
     const i = index.get(host);
     if (i === undefined) throw new Error(`no host ${host} in lab ${o.prefix}`);
-    return `${o.prefix}-${host}`;
+    return `${base}-${host}`;
   };
   const procs = new Set<Subprocess>();
   let destroyed = false;
@@ -69,7 +88,7 @@ export async function createLab(o: LabOptions): Promise<Lab> {
     destroyed = true;
     for (const p of procs) p.kill("SIGKILL");
     await Promise.all([...procs].map((p) => p.exited));
-    for (const host of o.hosts) if (exists(`${o.prefix}-${host}`)) spawnSync(["ip", "netns", "del", `${o.prefix}-${host}`]);
+    for (const host of o.hosts) if (exists(`${base}-${host}`)) spawnSync(["ip", "netns", "del", `${base}-${host}`]);
     if (exists(hub)) spawnSync(["ip", "netns", "del", hub]);
   };
 
