@@ -8,7 +8,7 @@ bash scripts/ensure-tools.sh dig kdig unbound named knotd ip nft chromium system
 npm run --silent build || exit 1
 node_modules/.bin/tsc --noEmit -p . || { echo "0 passed, 1 failed (typecheck)"; exit 1; }
 log=$(mktemp)
-node_modules/.bin/bun test --timeout 60000 "$@" 2>&1 | tee "$log"
+WALRUS_TEST_STRICT=1 node_modules/.bin/bun test --timeout 60000 "$@" 2>&1 | tee "$log"
 code=${PIPESTATUS[0]}
 passed=$(grep -Eo '^ *[0-9]+ pass$' "$log" | grep -Eo '[0-9]+' | tail -1)
 failed=$(grep -Eo '^ *[0-9]+ fail$' "$log" | grep -Eo '[0-9]+' | tail -1)

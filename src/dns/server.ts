@@ -7,6 +7,7 @@ import { parseAddress, truncate, type Prefix } from "../geo/address.ts";
 import { reply, servfail, UDP_EDNS_LIMIT, type ChooseArea, type Reply } from "./answer.ts";
 import { parseQuery, readHeader } from "./query.ts";
 import { rateLimiter, type RateLimiterOptions } from "./rate-limit.ts";
+import { fixSendBuffer } from "./send-buffer.ts";
 import { RRTYPE } from "./rr.ts";
 import type { Zone } from "./zone.ts";
 
@@ -73,6 +74,9 @@ export function emptyStats(): DnsStats {
 
 /** A client that does not read its replies is cut off once this much waits for it. */
 const TCP_MAX_BUFFERED_BYTES = 256 * 1024;
+/** Kernel send buffer per TCP connection (doubled by the kernel): a whole AXFR chunk fits, and
+ * what a non-reading client can park in the kernel stays this size whatever tcp_wmem allows. */
+const TCP_SEND_BUFFER_BYTES = 64 * 1024;
 /** For port 0: tries at finding a port free for both UDP and TCP. */
 const BIND_ATTEMPTS = 5;
 const TYPE_NAMES = new Map(Object.entries(RRTYPE).map(([name, code]) => [code as number, name]));
@@ -131,7 +135,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     }
     connections.add(socket);
     stats.tcpConnections = connections.size;
-    const lifetime = setTimeout(() => socket.destroy(), o.tcpMaxLifetimeMs ?? 120_000);
+    const lifetime = setTimeout(() => socket.resetAndDestroy(), o.tcpMaxLifetimeMs ?? 120_000);
     socket.on("close", () => {
       clearTimeout(lifetime);
       connections.delete(socket);
@@ -153,7 +157,8 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
         pending = pending.subarray(end);
         if (r) for (const m of [r.bytes, ...(r.more ?? [])]) socket.write(frame(m));
       }
-      if (pending.byteLength + socket.writableLength > TCP_MAX_BUFFERED_BYTES) socket.destroy();
+      // Abortive (RST): an orderly close would queue behind the replies the client never reads.
+      if (pending.byteLength + socket.writableLength > TCP_MAX_BUFFERED_BYTES) socket.resetAndDestroy();
     });
   };
 
@@ -177,6 +182,8 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
       const udpBind = o.udp === "shared" || net.isIPv6(host) ? bindSharedUdp : bindBunUdp;
       const listener = await bindBoth(host, port, o.udp === "none" ? undefined : (p) => udpBind(host, p, onDatagram, fail), o.tcp === false ? undefined : serveTcp);
       listener.tcp?.on("error", (err) => fail("tcp listener", err));
+      const why = listener.tcp && (await fixSendBuffer(listener.tcp, TCP_SEND_BUFFER_BYTES));
+      if (why) fail("tcp send buffer", new Error(`left to the kernel's autotuning: ${why}`));
       listeners.push(listener);
     }
   } catch (err) {

@@ -12,6 +12,8 @@ import { startProc, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
 import { queryA } from "../../scripts/lib/dns-query.ts";
 import { startDnsServer, type DnsServer } from "../../src/dns/server.ts";
 import { fixtureSite, fixtureZone } from "../unit/dns/site-fixture.ts";
+import { portBlock } from "../../scripts/lib/ports.ts";
+const PORTS = await portBlock();
 
 const HOST = "127.0.0.1";
 const SEED = Number(process.env.WALRUS_FUZZ_SEED ?? Date.now() % 1_000_000);
@@ -68,13 +70,13 @@ describe("fuzz: the answering code in this process", () => {
 describe("fuzz: the real binary", () => {
   let dir: string;
   let node: Proc;
-  const port = 49230;
+  const port = PORTS;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "wdns-fuzz-"));
     writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
     writeFileSync(join(dir, "node.toml"), [
-      "[node]", 'name = "east"', `state_dir = "${join(dir, "state")}"`, 'listen = ["/ip4/127.0.0.1/tcp/49231"]',
+      "[node]", 'name = "east"', `state_dir = "${join(dir, "state")}"`, `listen = ["/ip4/127.0.0.1/tcp/${PORTS + 1}"]`,
       "[nameserver]", 'area = "east"', `listen = ["${HOST}:${port}"]`,
       "[site]", 'zone = "example.test"', 'names = ["www"]', 'answer_scheme = "cname"', `secret_file = "${join(dir, "site.secret")}"`,
       'records = [{ name = "@", type = "MX", data = "10 mail" }, { name = "mail", type = "A", data = "192.0.2.25" }]',

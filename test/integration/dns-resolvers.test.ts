@@ -10,11 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startProc, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
 import { createLab, type Lab } from "../../scripts/lib/netns.ts";
+import { needs } from "./needs.ts";
 
-const TOOLS = ["unbound", "named", "knotd", "dig", "ip"].every((t) => Bun.which(t) ?? Bun.which(`/usr/sbin/${t}`));
-const ROOT = process.getuid?.() === 0;
-const READY = TOOLS && ROOT && (await Bun.file(WALRUS).exists());
-if (!READY) console.warn("dns-resolvers tests skipped: needs root, unbound, named, knotd, dig and dist/walrus (npm run build)");
+const READY = needs("dns-resolvers", { root: true, tools: ["unbound", "named", "knotd", "dig", "ip"], files: [WALRUS] });
 
 const AREAS = ["east", "west", "north"] as const;
 /** Servers per cluster: 90 A records (≈ 1.5 kB) do not fit in a 1232-byte datagram. */

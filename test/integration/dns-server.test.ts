@@ -6,9 +6,9 @@ import net from "node:net";
 import { decode, encode, type DecodedPacket } from "dns-packet";
 import { startDnsServer, type DnsServer } from "../../src/dns/server.ts";
 import { crowdedZone, EAST_V4, fixtureZone } from "../unit/dns/site-fixture.ts";
+import { needs } from "./needs.ts";
 
-const DIG = Bun.which("dig");
-if (!DIG) console.warn("dns-server integration tests skipped: `dig` not found (apt-get install -y dnsutils)");
+const DIG = needs("dns-server", { tools: ["dig"] });
 
 const HOST = "127.0.0.1";
 
@@ -20,7 +20,7 @@ interface DigResult {
 }
 
 async function dig(port: number, ...args: string[]): Promise<DigResult> {
-  const proc = Bun.spawn([DIG ?? "dig", `@${HOST}`, "-p", String(port), "+norec", "+time=2", "+tries=1", ...args], {
+  const proc = Bun.spawn(["dig", `@${HOST}`, "-p", String(port), "+norec", "+time=2", "+tries=1", ...args], {
     stdout: "pipe",
     stderr: "pipe",
   });

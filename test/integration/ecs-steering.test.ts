@@ -10,13 +10,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startProc, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
+import { startProc, until as untilShared, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
 import { createLab, type Lab } from "../../scripts/lib/netns.ts";
+import { needs } from "./needs.ts";
 
-const TOOLS = ["unbound", "named", "dig", "ip"].every((t) => Bun.which(t) ?? Bun.which(`/usr/sbin/${t}`));
-const ROOT = process.getuid?.() === 0;
-const READY = TOOLS && ROOT && (await Bun.file(WALRUS).exists());
-if (!READY) console.warn("ecs-steering tests skipped: needs root, unbound, named, dig and dist/walrus (npm run build)");
+const READY = needs("ecs-steering", { root: true, tools: ["unbound", "named", "dig", "ip"], files: [WALRUS] });
 
 const AREAS = ["east", "west", "north"] as const;
 /** One web server per area, so an answer names its area. */
@@ -134,12 +132,13 @@ zone "demo.test" { type static-stub; server-addresses { ${AREAS.map((a) => `${ad
     return r.stdout;
   }
 
+  /** The shared poll, with every node's recent log in the error. */
   async function until(check: () => Promise<boolean>, what: string) {
-    for (let i = 0; i < 60; i++) {
-      if (await check()) return;
-      await Bun.sleep(250);
+    try {
+      await untilShared(what, check, 15_000, 250);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; logs:\n${procs.map((p) => `${p.name}: ${p.output().slice(-600)}`).join("\n")}`);
     }
-    throw new Error(`waited in vain for ${what}; logs:\n${procs.map((p) => `${p.name}: ${p.output().slice(-600)}`).join("\n")}`);
   }
 
   async function status(area: string) {
@@ -178,19 +177,18 @@ zone "demo.test" { type static-stub; server-addresses { ${AREAS.map((a) => `${ad
   }, 60_000);
 
   test("status: one map version on every nameserver, and how each query was steered", async () => {
-    // Liveness can blink on a loaded machine: wait until every node sees all three nameservers.
+    // Liveness can blink on a loaded machine, and a DNS worker reports its counts to the node
+    // only every second: wait until every node sees all three nameservers and the counts are in.
     let all: { locations: { version: string; nameservers: { stale: boolean }[]; steering: { byArea: Record<string, Record<string, number>> } } }[] = [];
+    const total = (how: "ecs" | "resolver" | "fallback") => all.reduce((n, s) => n + Object.values(s.locations.steering.byArea).reduce((m, c) => m + (c[how] ?? 0), 0), 0);
     await until(async () => {
       all = await Promise.all(AREAS.map((a) => status(a)));
-      return all.every((s) => s.locations.nameservers.length === 3);
-    }, "every node to see three live nameservers");
+      return all.every((s) => s.locations.nameservers.length === 3) && total("ecs") >= LOOKUPS && total("resolver") >= 2 * LOOKUPS;
+    }, `every node to see three live nameservers, and at least ${LOOKUPS} queries steered by ECS and ${2 * LOOKUPS} by resolver address`);
     const versions = all.map((s) => s.locations.version);
     expect(new Set(versions).size).toBe(1);
     expect(versions[0]).toMatch(/^[0-9a-f]{12}$/);
     for (const s of all) expect(s.locations.nameservers.map((n) => n.stale)).toEqual([false, false, false]);
-    const total = (how: "ecs" | "resolver" | "fallback") => all.reduce((n, s) => n + Object.values(s.locations.steering.byArea).reduce((m, c) => m + (c[how] ?? 0), 0), 0);
-    expect(total("ecs")).toBeGreaterThanOrEqual(LOOKUPS);
-    expect(total("resolver")).toBeGreaterThanOrEqual(2 * LOOKUPS);
     // And as an operator reads it.
     const text = Bun.spawnSync([WALRUS, "status", "--config", nodes.west ?? ""]).stdout.toString();
     expect(text).toContain(`location map: version ${versions[0]}, 2 entries`);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { startNode, startWeb, until, walrus, WALRUS, writeSite, type Proc, type SiteLayout } from "../../scripts/lib/demo-site.ts";
 import type { StatusReport } from "../../src/control/protocol.ts";
 import type { NoticePayload } from "../../src/roles/notifier.ts";
+import { portBlock } from "../../scripts/lib/ports.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "walrus-ops-notify-"));
 const procs = new Map<string, Proc>();
@@ -19,7 +20,7 @@ const flakyReceived: NoticePayload[] = [];
 let hangingRequests = 0;
 const good = Bun.serve({
   hostname: "127.0.0.1",
-  port: 49960,
+  port: 0,
   async fetch(req) {
     received.push((await req.json()) as NoticePayload);
     return new Response("ok");
@@ -28,7 +29,7 @@ const good = Bun.serve({
 // Answers 500 to every other request: each notice needs a retry.
 const flaky = Bun.serve({
   hostname: "127.0.0.1",
-  port: 49961,
+  port: 0,
   async fetch(req) {
     const body = (await req.json()) as NoticePayload;
     if (flakyRequests++ % 2 === 0) return new Response("try later", { status: 500 });
@@ -38,7 +39,7 @@ const flaky = Bun.serve({
 });
 const hanging = Bun.serve({
   hostname: "127.0.0.1",
-  port: 49962,
+  port: 0,
   fetch() {
     hangingRequests++;
     return new Promise<Response>(() => {}); // never answers
@@ -56,14 +57,14 @@ async function status(a: string): Promise<StatusReport> {
 
 beforeAll(async () => {
   if (!existsSync(WALRUS)) throw new Error(`${WALRUS} is missing: run \`npm run build\` first (npm test does)`);
-  site = writeSite({ dir, areas: ["east", "west"], serversPerArea: 1, basePort: 49800, octet: 8 });
+  site = writeSite({ dir, areas: ["east", "west"], serversPerArea: 1, basePort: await portBlock(), octet: 8 });
   const commandLog = join(dir, "notices.txt");
   for (const a of site.areas) {
     appendFileSync(
       a.config,
       [
         "[notify]",
-        'webhooks = ["http://127.0.0.1:49960/hook", "http://127.0.0.1:49961/hook", "http://127.0.0.1:49962/hook"]',
+        `webhooks = [${[good, flaky, hanging].map((s) => `"http://127.0.0.1:${s.port}/hook"`).join(", ")}]`,
         `command = "printf '%s %s %s\\\\n' \\"$WALRUS_EVENT\\" \\"$WALRUS_SERVER\\" \\"$WALRUS_AREA\\" >> ${commandLog}"`,
         "dead_for_ms = 5000",
         "attempts = 3",

@@ -8,13 +8,15 @@ import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 import { digA, startNode, startWeb, until, walrus, WALRUS, writeSite, type Proc, type SiteLayout } from "../../scripts/lib/demo-site.ts";
 import type { StatusReport } from "../../src/control/protocol.ts";
+import { portBlock } from "../../scripts/lib/ports.ts";
+const PORTS = await portBlock();
 
 const CHROMIUM = "/usr/bin/chromium";
 const dir = mkdtempSync(join(tmpdir(), "walrus-ops-page-"));
 const procs = new Map<string, Proc>();
 let site: SiteLayout;
 let browser: BrowserContext | undefined;
-const metricsPort = (i: number) => 49940 + i;
+const metricsPort = (i: number) => PORTS + 190 + i;
 
 const area = (n: string) => site.areas.find((a) => a.name === n) as SiteLayout["areas"][number];
 const opsUrl = (n: string) => `http://127.0.0.1:${metricsPort(site.areas.indexOf(area(n)))}/`;
@@ -63,7 +65,7 @@ const one = (samples: Sample[], name: string, labels: Record<string, string> = {
 beforeAll(async () => {
   if (!existsSync(WALRUS)) throw new Error(`${WALRUS} is missing: run \`npm run build\` first (npm test does)`);
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium (scripts/ensure-tools.sh chromium; npm test does)`);
-  site = writeSite({ dir, serversPerArea: 1, basePort: 49820, octet: 8 });
+  site = writeSite({ dir, serversPerArea: 1, basePort: PORTS, octet: 8 });
   site.areas.forEach((a, i) => appendFileSync(a.config, `[metrics]\nlisten = "127.0.0.1:${metricsPort(i)}"\n`));
   for (const s of site.servers) procs.set(`web:${s.name}`, startWeb(s));
   await Promise.all([...procs.values()].map((p) => p.waitFor(/listening/)));

@@ -10,6 +10,8 @@ import { join } from "node:path";
 import { walrus } from "../../scripts/lib/demo-site.ts";
 import { startReporterNode, SERVER, type ReporterNode } from "../../scripts/lib/reporter-node.ts";
 import { startNginx, type WebServer } from "../../scripts/lib/web-servers.ts";
+import { portBlock } from "../../scripts/lib/ports.ts";
+const PORTS = await portBlock();
 
 const HOST = "127.0.9.4";
 const INTERVAL_MS = 1000;
@@ -26,8 +28,8 @@ let nginx: WebServer;
 let node: ReporterNode;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "walrus-reporter-node-"));
-  nginx = await startNginx({ host: HOST, port: 49140 });
-  node = startReporterNode({ dir, host: HOST, p2pPort: 49141, reporterLines: ['source = "nginx"', `status_url = "${nginx.statusUrl}"`, "capacity = 256"] });
+  nginx = await startNginx({ host: HOST, port: PORTS });
+  node = startReporterNode({ dir, host: HOST, p2pPort: PORTS + 1, reporterLines: ['source = "nginx"', `status_url = "${nginx.statusUrl}"`, "capacity = 256"] });
 });
 afterAll(async () => {
   await node?.stop();

@@ -14,9 +14,11 @@ import { nginxSource } from "../../src/report/nginx-source.ts";
 import { initialVerdict, judge, type Verdict, type VerdictRules } from "../../src/report/verdict.ts";
 import type { WebSource } from "../../src/report/web-source.ts";
 import { APACHE_WORKERS, startApache, startNginx, type WebServer } from "../../scripts/lib/web-servers.ts";
+import { portBlock } from "../../scripts/lib/ports.ts";
+const PORTS = await portBlock();
 
 const HOST = "127.0.9.2";
-const BACKEND_PORT = 49122;
+const BACKEND_PORT = PORTS + 2;
 const RULES: VerdictRules = { fallCount: 2, riseCount: 3 };
 const TIMEOUT_MS = 1000;
 /** Concurrent slow requests held open at once: bounded, and below the 16 workers or connections. */
@@ -71,8 +73,8 @@ interface Kind {
 }
 
 const KINDS: Kind[] = [
-  { name: "apache", port: 49120, start: startApache, source: (statusUrl) => apacheSource({ statusUrl, timeoutMs: TIMEOUT_MS }) },
-  { name: "nginx", port: 49121, start: startNginx, source: (statusUrl) => nginxSource({ statusUrl, timeoutMs: TIMEOUT_MS, capacity: CAPACITY }) },
+  { name: "apache", port: PORTS, start: startApache, source: (statusUrl) => apacheSource({ statusUrl, timeoutMs: TIMEOUT_MS }) },
+  { name: "nginx", port: PORTS + 1, start: startNginx, source: (statusUrl) => nginxSource({ statusUrl, timeoutMs: TIMEOUT_MS, capacity: CAPACITY }) },
 ];
 
 /** A reporter's loop without its timer: each call is one probe, judged like the role does. */

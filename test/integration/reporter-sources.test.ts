@@ -8,14 +8,16 @@ import { createWebSource } from "../../src/report/web-sources.ts";
 import type { WebSourceConfig } from "../../src/config/types.ts";
 import { APACHE_WORKERS, startApache, startNginx, type WebServer } from "../../scripts/lib/web-servers.ts";
 import { webSourceContract, type ContractTarget, type Endpoint } from "./web-source-contract.ts";
+import { portBlock } from "../../scripts/lib/ports.ts";
+const BASE = await portBlock();
 
 const HOST = "127.0.9.1";
-const PORTS = { host: HOST, closedPort: 49119, silentPort: 49112, garbagePort: 49113 };
+const PORTS = { host: HOST, closedPort: BASE + 9, silentPort: BASE + 2, garbagePort: BASE + 3 };
 
 let apache: WebServer;
 let nginx: WebServer;
 beforeAll(async () => {
-  [apache, nginx] = await Promise.all([startApache({ host: HOST, port: 49110 }), startNginx({ host: HOST, port: 49111 })]);
+  [apache, nginx] = await Promise.all([startApache({ host: HOST, port: BASE }), startNginx({ host: HOST, port: BASE + 1 })]);
 });
 afterAll(async () => {
   await Promise.all([apache?.remove(), nginx?.remove()]);
@@ -34,7 +36,7 @@ describe("apache mod_status", () => {
   webSourceContract(
     () => ({
       name: "apache",
-      server: served(() => apache, 49110),
+      server: served(() => apache, BASE),
       make: (at, timeoutMs) => apacheSource({ statusUrl: url(at, "/server-status?auto"), timeoutMs }),
       figures: true,
       hit: hit(() => apache),
@@ -56,7 +58,7 @@ describe("nginx stub_status", () => {
   webSourceContract(
     () => ({
       name: "nginx",
-      server: served(() => nginx, 49111),
+      server: served(() => nginx, BASE + 1),
       make: (at, timeoutMs) => nginxSource({ statusUrl: url(at, "/nginx_status"), timeoutMs, capacity: 256 }),
       figures: true,
       hit: hit(() => nginx),
@@ -71,7 +73,7 @@ describe("http probe", () => {
   webSourceContract(
     () => ({
       name: "http",
-      server: served(() => nginx, 49111),
+      server: served(() => nginx, BASE + 1),
       make: (at, timeoutMs) => httpProbe({ url: url(at, "/"), timeoutMs, expectStatus: 200, expectBody: "served by nginx" }),
       figures: false,
       hit: hit(() => nginx),
@@ -86,7 +88,7 @@ describe("tcp probe", () => {
   webSourceContract(
     () => ({
       name: "tcp",
-      server: served(() => nginx, 49111),
+      server: served(() => nginx, BASE + 1),
       make: (at, timeoutMs) => tcpProbe({ address: at, timeoutMs }),
       figures: false,
       hit: hit(() => nginx),
@@ -103,7 +105,7 @@ describe("createWebSource: each [reporter] source kind builds its source", () =>
     ["apache", { kind: "apache", statusUrl: apache.statusUrl, maxWorkers: 12 }, true],
     ["nginx", { kind: "nginx", statusUrl: nginx.statusUrl, capacity: 64 }, true],
     ["http", { kind: "http", url: `${nginx.base}/`, expectStatus: 200, expectBody: "served by nginx" }, false],
-    ["tcp", { kind: "tcp", address: { host: HOST, port: 49111 } }, false],
+    ["tcp", { kind: "tcp", address: { host: HOST, port: BASE + 1 } }, false],
   ];
   test("every kind reads its real server up, with figures only from status pages", async () => {
     for (const [kind, cfg, figures] of configs()) {

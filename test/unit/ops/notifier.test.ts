@@ -10,9 +10,9 @@ import { until } from "../../../scripts/lib/demo-site.ts";
 const got: NoticePayload[] = [];
 let failing = 0;
 let hanging = 0;
-const ok = Bun.serve({ hostname: "127.0.0.1", port: 49970, fetch: async (r) => (got.push((await r.json()) as NoticePayload), new Response("ok")) });
-const fail = Bun.serve({ hostname: "127.0.0.1", port: 49971, fetch: () => (failing++, new Response("no", { status: 503 })) });
-const hang = Bun.serve({ hostname: "127.0.0.1", port: 49972, fetch: () => (hanging++, new Promise<Response>(() => {})) });
+const ok = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async (r) => (got.push((await r.json()) as NoticePayload), new Response("ok")) });
+const fail = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => (failing++, new Response("no", { status: 503 })) });
+const hang = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => (hanging++, new Promise<Response>(() => {})) });
 afterAll(() => {
   for (const s of [ok, fail, hang]) s.stop(true);
 });
@@ -22,7 +22,7 @@ const logged: string[] = [];
 const log = createLogger({ json: true, write: (l) => logged.push(l) }, "notify");
 
 test("a hanging and a failing receiver cost the caller nothing; the healthy one gets the notice", async () => {
-  const n = createNotifier(cfg(["http://127.0.0.1:49972/h", "http://127.0.0.1:49971/f", "http://127.0.0.1:49970/secret-token-path"]), { zone: "demo.test", node: "east" }, log);
+  const n = createNotifier(cfg([`http://127.0.0.1:${hang.port}/h`, `http://127.0.0.1:${fail.port}/f`, `http://127.0.0.1:${ok.port}/secret-token-path`]), { zone: "demo.test", node: "east" }, log);
   const t0 = performance.now();
   n.notify({ event: "forced", area: "west", cluster: "east", reason: "west has no functioning server" });
   expect(performance.now() - t0).toBeLessThan(50);
@@ -33,13 +33,13 @@ test("a hanging and a failing receiver cost the caller nothing; the healthy one 
   await until("the failing receiver given up on", () => logged.some((l) => l.includes("giving up")), 5000, 50);
   expect(failing).toBe(2);
   const givenUp = JSON.parse(logged.find((l) => l.includes("giving up")) as string) as Record<string, unknown>;
-  expect(givenUp).toMatchObject({ target: "webhook http://127.0.0.1:49971", attempts: 2, error: "Error: answered HTTP 503" });
+  expect(givenUp).toMatchObject({ target: `webhook http://127.0.0.1:${fail.port}`, attempts: 2, error: "Error: answered HTTP 503" });
   expect(logged.join("\n")).not.toContain("secret-token-path");
 }, 10_000);
 
 test("the same notice twice is sent once; a PANIC carries the server's reason", async () => {
   got.length = 0;
-  const n = createNotifier(cfg(["http://127.0.0.1:49970/"]), { zone: "demo.test", node: "east" }, log);
+  const n = createNotifier(cfg([`http://127.0.0.1:${ok.port}/`]), { zone: "demo.test", node: "east" }, log);
   const s: ServerView = { name: serverName("web-west-1"), cluster: areaName("west"), state: "panic", reason: "web server down: connection refused" };
   n.panic(s);
   n.panic(s);
