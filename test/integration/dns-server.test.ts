@@ -183,8 +183,12 @@ describe.skipIf(!DIG)("dns server", () => {
 
   test("connections beyond the cap are closed at once", async () => {
     const held = await Promise.all([connect(port), connect(port), connect(port)]);
+    const refused = server.stats.tcpRefused;
     const extra = await connect(port);
-    expect(await closedAfter(extra)).toBeLessThan(200);
+    await closedAfter(extra);
+    // Counted as refused at accept, not closed later by the idle timer (timing alone cannot
+    // tell the two apart on a busy machine).
+    expect(server.stats.tcpRefused).toBe(refused + 1);
     for (const s of held) s.destroy();
   });
 
