@@ -5,7 +5,7 @@ import { siteDigest } from "./config/digest.ts";
 import type { NodeConfig } from "./config/types.ts";
 import { startControlServer } from "./control/server.ts";
 import { SOCKET_FILE, type Reply, type Request } from "./control/protocol.ts";
-import { buildStatus } from "./control/status.ts";
+import { buildStatus } from "./ops/status.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import type { Logger } from "./core/log.ts";
 import { realTimers, type Timers } from "./core/timers.ts";
@@ -16,7 +16,7 @@ import { startLibp2pBus } from "./net/libp2p-bus.ts";
 import { startOps } from "./ops/start-ops.ts";
 import { startController, type Controller } from "./roles/controller.ts";
 import { startNameserver, type Nameserver } from "./roles/nameserver.ts";
-import { createNotifier } from "./roles/notifier.ts";
+import { createNotifier } from "./ops/notifier.ts";
 import { startReporter, type Reporter } from "./roles/reporter.ts";
 import { SiteView } from "./roles/site-view.ts";
 import { loadOrCreateIdentity } from "./state/identity.ts";
@@ -67,7 +67,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
       stops.push(() => nameserver?.stop());
     }
     if (config.controller) {
-      controller = startController({ site, digest, view: siteView, clock, timers, log: log.scope("controller"), notifier });
+      controller = startController({ site, digest, view: siteView, clock, timers, log: log.scope("controller") });
       stops.push(() => controller?.stop());
     }
     if (config.reporter) {

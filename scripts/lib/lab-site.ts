@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StatusReport } from "../../src/control/protocol.ts";
+import type { StatusReport } from "../../src/ops/status.ts";
 import { BUN, ROOT, startProc, walrus, WALRUS, writeSite, type Proc, type SiteLayout } from "./demo-site.ts";
 import { createLab, type Lab } from "./netns.ts";
 

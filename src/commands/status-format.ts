@@ -1,5 +1,5 @@
 // `walrus status` as text readable at a glance.
-import type { StatusReport } from "../control/protocol.ts";
+import type { StatusReport } from "../ops/status.ts";
 import { formatLocationStatus } from "../geo/location-status.ts";
 
 /** Each reason said the way an operator asks "why does this area point there?". */

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
 import { withLocationFile } from "../geo/map-config.ts";
-import { formatConfigError, type ConfigError } from "./fields.ts";
+import { formatConfigError, type ConfigError } from "../core/fields.ts";
 import type { NodeConfig } from "./types.ts";
 import { validate } from "./validate.ts";
 

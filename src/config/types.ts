@@ -1,42 +1,12 @@
-import type { AreaName, ServerName, Site } from "../core/types.ts";
-import type { NameserverDnsOptions } from "./dns-keys.ts";
+import type { Site } from "../core/types.ts";
+import type { HostPort } from "../core/host-port.ts";
+import type { NameserverConfig } from "../dns/config.ts";
+import type { ReporterConfig } from "../report/config.ts";
 import type { LocationConfig } from "../geo/map-config.ts";
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
-
-/** Where the reporter learns how the web server is ([reporter] source and its keys). */
-export type WebSourceConfig =
-  | { kind: "apache"; statusUrl: string; maxWorkers?: number }
-  | { kind: "nginx"; statusUrl: string; capacity: number }
-  | { kind: "http"; url: string; expectStatus: number; expectBody?: string }
-  | { kind: "tcp"; address: HostPort };
-
-export interface ReporterConfig {
-  /** The server (a key of [site.servers]) this reporter measures. */
-  server: ServerName;
-  source: WebSourceConfig;
-  /** Limit on each probe, and on the bypass command. */
-  timeoutMs: number;
-  /** Consecutive failed probes before PANIC. */
-  fallCount: number;
-  /** Consecutive good probes before a PANIC clears. */
-  riseCount: number;
-  /** Run every collection; a non-zero exit or a timeout means BYPASS. */
-  bypassCommand?: string;
-}
 
 export interface ControllerConfig {
   /** Lower ranks first in the ordered view; the first live candidate is master. */
   priority: number;
-}
-
-/** The DNS options (udp_size, rate_limit, workers, …) are declared beside their validation. */
-export interface NameserverConfig extends NameserverDnsOptions {
-  area: AreaName;
-  listen: HostPort[];
 }
 
 export interface NotifyConfig {

@@ -3,11 +3,11 @@ import { isIP } from "node:net";
 import { resolve } from "node:path";
 import { areaName, LOAD_TERMS, serverName, type AreaSpec, type LoadTerm, type ServerSpec, type Site } from "../core/types.ts";
 import { LOCATION_KEYS, validateLocations } from "../geo/map-config.ts";
-import { NAMESERVER_DNS_KEYS, nameserverDns, SITE_DNS_KEYS, siteDns } from "./dns-keys.ts";
-import { Fields, isTable, join, type ConfigError, type Table } from "./fields.ts";
-import type { HostPort, NodeConfig, NotifyConfig } from "./types.ts";
-import { parseHostPort } from "./host-port.ts";
-import { validateReporter } from "./reporter.ts";
+import { NAMESERVER_DNS_KEYS, nameserverDns, SITE_DNS_KEYS, siteDns } from "../dns/config.ts";
+import { Fields, isTable, join, type ConfigError, type Table } from "../core/fields.ts";
+import type { NodeConfig, NotifyConfig } from "./types.ts";
+import { parseHostPort, type HostPort } from "../core/host-port.ts";
+import { validateReporter } from "../report/config.ts";
 
 export type Validated = { ok: true; config: NodeConfig } | { ok: false; errors: ConfigError[] };
 

@@ -3,7 +3,7 @@
 
 import type { AreaName } from "../core/types.ts";
 import { RRTYPE, type RRset } from "./rr.ts";
-import { isInZone, type ZoneCore } from "./zone.ts";
+import { isInZone, type ZoneCore } from "./zone-core.ts";
 
 export type RcodeName = "NOERROR" | "FORMERR" | "SERVFAIL" | "NXDOMAIN" | "NOTIMP" | "REFUSED" | "BADVERS";
 

@@ -7,7 +7,7 @@ import { encode, type Answer } from "dns-packet";
 import type { AreaName } from "../core/types.ts";
 import { resolve } from "./resolve.ts";
 import { RRTYPE } from "./rr.ts";
-import type { ZoneCore } from "./zone.ts";
+import type { ZoneCore } from "./zone-core.ts";
 
 export interface Template {
   /** The records before the rotated ones (a CNAME chain), encoded. */

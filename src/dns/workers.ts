@@ -6,7 +6,7 @@
 // and the child sends back its counters every second. A child exits when its parent goes.
 
 import { spawn, type Subprocess } from "bun";
-import type { NameserverConfig } from "../config/types.ts";
+import type { NameserverConfig } from "./config.ts";
 import type { AreaName, ServerName, Site } from "../core/types.ts";
 import { locationChooser } from "../geo/choose-area.ts";
 import { LocationMap, parseMapText } from "../geo/location-map.ts";

@@ -9,33 +9,17 @@ import type { AreaName, ServerName, Site } from "../core/types.ts";
 import { RRTYPE, type RRset, type ZoneNode } from "./rr.ts";
 import { parseRecordData, type StaticType } from "./records.ts";
 import { buildTemplates, type Templates } from "./templates.ts";
+import { isInZone, type ZoneCore } from "./zone-core.ts";
 
 export { RRTYPE, type RRset, type ZoneNode } from "./rr.ts";
 
 /** The thesis' §8.2 figure is 20–30 servers; 32 A records (≈ 560 bytes) fit a 1232-byte datagram with room. */
 export const DEFAULT_MAX_ANSWER_ADDRESSES = 32;
 
-export interface Zone {
-  /** Apex, lower case, no trailing dot. */
-  apex: string;
-  /** The area answered for when nothing else chooses. */
-  servedArea: AreaName;
-  /** The apex SOA RRset; its TTL equals its minimum, so it also serves as negative-answer authority. */
-  soa: RRset;
-  /** Every name's RRsets except the balanced names'. */
-  nodes: ReadonlyMap<string, ZoneNode>;
-  /** Per area, the balanced names' nodes (addresses, or the CNAME of the §8.2 scheme). */
-  balanced: ReadonlyMap<AreaName, ReadonlyMap<string, ZoneNode>>;
-  /** Names owning nothing but with descendants that do: they exist, so NODATA rather than NXDOMAIN. */
-  emptyNonTerminals: ReadonlySet<string>;
-  /** A/AAAA of the in-zone nameservers, the additional section of NS answers. */
-  glue: readonly RRset[];
+export interface Zone extends ZoneCore {
   /** Per area, the balanced names' positive answers pre-encoded for the hot path. */
   templates: ReadonlyMap<AreaName, Templates>;
 }
-
-/** A zone before its templates are encoded: all that resolving needs. */
-export type ZoneCore = Omit<Zone, "templates">;
 
 export interface ZoneInput {
   site: Site;
@@ -128,10 +112,6 @@ export function buildZone({ site, servedArea, serversByArea, serial }: ZoneInput
 export function areaOwnName(name: string, area: AreaName, apex: string): string {
   const relative = name === apex ? "" : `${name.slice(0, -apex.length - 1)}.`;
   return `${relative}area-${area}.${apex}`;
-}
-
-export function isInZone(name: string, apex: string): boolean {
-  return name === apex || name.endsWith(`.${apex}`);
 }
 
 /**

@@ -3,7 +3,7 @@
 // address family. Pure: the caller reads the file.
 
 import { createHash } from "node:crypto";
-import type { ConfigError } from "../config/fields.ts";
+import type { ConfigError } from "../core/fields.ts";
 import type { AreaName } from "../core/types.ts";
 import { ADDRESS_BITS, formatPrefix, parsePrefix, type Family, type Prefix } from "./address.ts";
 import { PrefixTrie, type TrieMatch } from "./prefix-trie.ts";

@@ -2,7 +2,7 @@
 // Validation is pure; the file's text comes from a reader the caller passes (config/load.ts).
 
 import { resolve } from "node:path";
-import type { ConfigError, Fields, Table } from "../config/fields.ts";
+import type { ConfigError, Fields, Table } from "../core/fields.ts";
 import { conflicts, parseEntry, parseMapText, type LocationEntry } from "./location-map.ts";
 
 export const LOCATION_KEYS = ["location_map", "location_map_file"] as const;

@@ -1,8 +1,8 @@
 // The operations listener (off unless [metrics] listen is set): /metrics for Prometheus, the
 // live status page at /, and its data at /status.json. The only socket code of ops/.
 import type { Registry } from "prom-client";
-import type { HostPort } from "../config/types.ts";
-import type { StatusReport } from "../control/protocol.ts";
+import type { HostPort } from "../core/host-port.ts";
+import type { StatusReport } from "./status.ts";
 import type { Logger } from "../core/log.ts";
 import { STATUS_PAGE_HTML } from "./status-page.ts";
 

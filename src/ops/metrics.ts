@@ -2,7 +2,7 @@
 // counters the node keeps (rounds, moves) are fed as they happen. Units are in the names
 // (_seconds, _ratio) and counters end in _total.
 import { Counter, Gauge, Histogram, Registry, type Metric } from "prom-client";
-import type { StatusReport } from "../control/protocol.ts";
+import type { StatusReport } from "./status.ts";
 import type { Clock } from "../core/clock.ts";
 import type { ServerState } from "../core/types.ts";
 import { LATENCY_BOUNDS_US, type DnsStats } from "../dns/server.ts";

@@ -2,12 +2,12 @@
 // [metrics] listen is set, the HTTP listener with /metrics and the live status page.
 import pkg from "../../package.json" with { type: "json" };
 import type { NodeConfig } from "../config/types.ts";
-import type { StatusReport } from "../control/protocol.ts";
+import type { StatusReport } from "./status.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
 import type { DnsStats } from "../dns/server.ts";
-import type { Notifier } from "../roles/notifier.ts";
+import type { Notifier } from "./notifier.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import type { DecisionEntry } from "./decision-log.ts";
 import { startOpsHttp } from "./http.ts";

@@ -3,7 +3,7 @@
 import type { Clock } from "../core/clock.ts";
 import type { Timers } from "../core/timers.ts";
 import type { Assignment, PeerIdText, ServerName, Site } from "../core/types.ts";
-import type { Notifier } from "../roles/notifier.ts";
+import type { Notifier } from "./notifier.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import { diffAssignments, Ring, type DecisionEntry } from "./decision-log.ts";
 import { deadSince } from "./notify-policy.ts";

@@ -1,7 +1,7 @@
 // A TCP connect probe: up when the port accepts a connection within the timeout. It has no figures.
 
 import { createConnection } from "node:net";
-import type { HostPort } from "../config/types.ts";
+import type { HostPort } from "../core/host-port.ts";
 import { probeErrorText } from "./probe-error.ts";
 import { down, type WebReading, type WebSource } from "./web-source.ts";
 

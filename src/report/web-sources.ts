@@ -1,6 +1,6 @@
 // Builds the web source a [reporter] table asks for.
 
-import type { WebSourceConfig } from "../config/types.ts";
+import type { WebSourceConfig } from "./config.ts";
 import { apacheSource } from "./apache-source.ts";
 import { httpProbe } from "./http-probe.ts";
 import { nginxSource } from "./nginx-source.ts";

@@ -17,8 +17,7 @@ import { decide } from "../assign/decide.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
-import type { AreaName, Assignment, ServerName, Site } from "../core/types.ts";
-import type { Notifier } from "./notifier.ts";
+import type { AreaName, Assignment, Site } from "../core/types.ts";
 import type { SiteView } from "./site-view.ts";
 
 /** Coalesces report-triggered rounds that arrive together. */
@@ -31,7 +30,6 @@ export interface ControllerInit {
   clock: Clock;
   timers: Timers;
   log: Logger;
-  notifier: Notifier;
   /** Called with every assignment this controller publishes (the simulator checks them). */
   onDecision?: (a: Assignment) => void;
 }
@@ -55,7 +53,6 @@ export function startController(init: ControllerInit): Controller {
   let seq = 0;
   let acting = false;
   let last: Assignment | undefined;
-  let notifiedPanics = new Set<ServerName>();
   let cancelEarly: (() => void) | undefined;
 
   /** Where each area points now: the assignment in force here, else our own last one. */
@@ -89,10 +86,6 @@ export function startController(init: ControllerInit): Controller {
       margin: site.balanceMargin,
       cooling: coolingClusters(view.clusterChangedAtMs, now, site.cooldownRounds * site.roundIntervalMs),
     });
-
-    // Phase One: tell a human once per PANIC episode, not every round.
-    for (const s of decision.panics) if (!notifiedPanics.has(s.name)) init.notifier.panic(s);
-    notifiedPanics = new Set(decision.panics.map((s) => s.name));
 
     for (const a of decision.areas) {
       const was = before.get(a.area);

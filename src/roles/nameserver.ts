@@ -1,11 +1,11 @@
 // Nameserver role: answers DNS for the site zone from what ServedAssignment says is in force.
 // It keeps every area's part of the assignment (resolvers may ask any area's server).
-import type { NameserverConfig } from "../config/types.ts";
+import type { NameserverConfig } from "../dns/config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
 import type { AreaName, Assignment, ServerName, Site } from "../core/types.ts";
-import { parseAllowed } from "../config/dns-keys.ts";
+import { parseAllowed } from "../dns/config.ts";
 import { oversizedClusters } from "../dns/fit.ts";
 import { startDnsServer, type DnsStats } from "../dns/server.ts";
 import { startDnsWorkers, type DnsWorkers } from "../dns/workers.ts";

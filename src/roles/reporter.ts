@@ -1,6 +1,6 @@
 // Reporter role (thesis §5): every report interval, measure the host and the web server,
 // judge the special replies, and publish one report for this node's server.
-import type { ReporterConfig } from "../config/types.ts";
+import type { ReporterConfig } from "../report/config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Report, ReportStatus, Site } from "../core/types.ts";

@@ -98,7 +98,7 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     timers.every(site.heartbeatIntervalMs, () => view.heartbeat());
     view.heartbeat();
     if (n.kind === "area") {
-      n.controller = startController({ site, digest, view, clock: sched.clock, timers, log: silent, notifier: { panic() {}, notify() {} }, onDecision: (a) => checkDecision(a) });
+      n.controller = startController({ site, digest, view, clock: sched.clock, timers, log: silent, onDecision: (a) => checkDecision(a) });
       n.served = new ServedAssignment({ site, digest, view, state: n.store, clock: sched.clock, log: silent });
       timers.every(site.roundIntervalMs, () => n.served?.refresh());
     } else {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decode, encode } from "dns-packet";
-import { parseAllowed } from "../../src/config/dns-keys.ts";
+import { parseAllowed } from "../../src/dns/config.ts";
 import type { Prefix } from "../../src/geo/address.ts";
 import { LATENCY_BOUNDS_US, startDnsServer, type DnsServer } from "../../src/dns/server.ts";
 import { startProc, until, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";

@@ -6,8 +6,8 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNode, startWeb, until, walrus, WALRUS, writeSite, type Proc, type SiteLayout } from "../../scripts/lib/demo-site.ts";
-import type { StatusReport } from "../../src/control/protocol.ts";
-import type { NoticePayload } from "../../src/roles/notifier.ts";
+import type { StatusReport } from "../../src/ops/status.ts";
+import type { NoticePayload } from "../../src/ops/notifier.ts";
 import { portBlock } from "../../scripts/lib/ports.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "walrus-ops-notify-"));

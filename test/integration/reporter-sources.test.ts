@@ -5,7 +5,7 @@ import { httpProbe } from "../../src/report/http-probe.ts";
 import { nginxSource } from "../../src/report/nginx-source.ts";
 import { tcpProbe } from "../../src/report/tcp-probe.ts";
 import { createWebSource } from "../../src/report/web-sources.ts";
-import type { WebSourceConfig } from "../../src/config/types.ts";
+import type { WebSourceConfig } from "../../src/report/config.ts";
 import { APACHE_WORKERS, startApache, startNginx, type WebServer } from "../../scripts/lib/web-servers.ts";
 import { webSourceContract, type ContractTarget, type Endpoint } from "./web-source-contract.ts";
 import { portBlock } from "../../scripts/lib/ports.ts";

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { digA, startNode, startWeb, until, walrus, WALRUS, writeSite, type Proc, type SiteLayout } from "../../scripts/lib/demo-site.ts";
-import type { StatusReport } from "../../src/control/protocol.ts";
+import type { StatusReport } from "../../src/ops/status.ts";
 import { portBlock } from "../../scripts/lib/ports.ts";
 const PORTS = await portBlock();
 

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "smol-toml";
-import { formatConfigError, type ConfigError } from "../../../src/config/fields.ts";
+import { formatConfigError, type ConfigError } from "../../../src/core/fields.ts";
 import { loadConfig, readSecret } from "../../../src/config/load.ts";
 import { validate } from "../../../src/config/validate.ts";
 

@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "bun:test";
 import { parse } from "smol-toml";
-import { formatConfigError } from "../../../src/config/fields.ts";
+import { formatConfigError } from "../../../src/core/fields.ts";
 import { validate } from "../../../src/config/validate.ts";
 
 const config = (site: string, nameserver = "") => `

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { formatConfigError } from "../../../src/config/fields.ts";
+import { formatConfigError } from "../../../src/core/fields.ts";
 import { loadConfig } from "../../../src/config/load.ts";
 import { LocationMap } from "../../../src/geo/location-map.ts";
 

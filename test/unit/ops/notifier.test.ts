@@ -4,7 +4,7 @@ import { afterAll, expect, test } from "bun:test";
 import type { NotifyConfig } from "../../../src/config/types.ts";
 import { createLogger } from "../../../src/core/log.ts";
 import { areaName, serverName, type ServerView } from "../../../src/core/types.ts";
-import { createNotifier, type NoticePayload } from "../../../src/roles/notifier.ts";
+import { createNotifier, type NoticePayload } from "../../../src/ops/notifier.ts";
 import { until } from "../../../scripts/lib/demo-site.ts";
 
 const got: NoticePayload[] = [];

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { explain, formatStatus } from "../../../src/commands/status-format.ts";
-import type { StatusReport } from "../../../src/control/protocol.ts";
+import type { StatusReport } from "../../../src/ops/status.ts";
 
 const report: StatusReport = {
   node: "west",

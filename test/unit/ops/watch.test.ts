@@ -9,7 +9,7 @@ import { serverName, type Report, type Site } from "../../../src/core/types.ts";
 import { startWatch, type Watch } from "../../../src/ops/watch.ts";
 import type { Notice } from "../../../src/ops/notify-policy.ts";
 import { startController } from "../../../src/roles/controller.ts";
-import { createNotifier } from "../../../src/roles/notifier.ts";
+import { createNotifier } from "../../../src/ops/notifier.ts";
 import { SiteView } from "../../../src/roles/site-view.ts";
 import { MemoryNetwork } from "../../../src/sim/network.ts";
 import { seededRandom } from "../../../src/sim/prng.ts";
@@ -78,7 +78,7 @@ function startSite(repeatAfterMs = 600_000) {
     } });
     const notifier = createNotifier({ webhooks: [], deadForMs: DEAD_FOR_MS, repeatAfterMs, maxPerMinute: 1000, attempts: 1 }, { zone: site.zone, node: name }, log, sched.clock);
     if (kind === "area") {
-      startController({ site, digest, view, clock: sched.clock, timers, log: silent, notifier });
+      startController({ site, digest, view, clock: sched.clock, timers, log: silent });
       watches.set(name, startWatch({ site, view, clock: sched.clock, timers, notifier, candidate: true, deadForMs: DEAD_FOR_MS }));
     } else {
       let seq = 0;
@@ -107,7 +107,7 @@ test("the master announces itself once; a panic and the forced area are told onc
 
   (s.reports.get("web-west-1") as { status: Report["status"] }).status = "panic";
   s.run(30_000);
-  // The controller's Phase One call and the watch both offer the panic: it goes out once.
+  // The watch alone sends notices: the panic goes out once.
   expect(s.sent.slice(1).map((n) => `${n.by}: ${n.event} ${n.server ?? n.area}→${n.cluster}`).sort()).toEqual(["east: forced west→east", "east: panic web-west-1→west"]);
 
   // The watch itself offers each episode once, even with the notifier's dedup off.
@@ -115,6 +115,7 @@ test("the master announces itself once; a panic and the forced area are told onc
   raw.run(30_000);
   (raw.reports.get("web-west-1") as { status: Report["status"] }).status = "panic";
   raw.run(30_000);
+  expect(raw.sent.filter((n) => n.event === "panic")).toHaveLength(1);
   expect(raw.sent.filter((n) => n.event === "forced")).toHaveLength(1);
   expect(raw.sent.filter((n) => n.event === "master-change")).toHaveLength(1);
 

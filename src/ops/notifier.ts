@@ -7,7 +7,7 @@ import type { NotifyConfig } from "../config/types.ts";
 import { systemClock, type Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { ServerView } from "../core/types.ts";
-import { backoffMs, NoticeGate, noticeText, type Notice } from "../ops/notify-policy.ts";
+import { backoffMs, NoticeGate, noticeText, type Notice } from "./notify-policy.ts";
 
 const ATTEMPT_TIMEOUT_MS = 5000;
 /** Deliveries waiting or running at once; beyond this a notice is logged only. */

@@ -1,15 +1,34 @@
-// Builds the status report the control socket returns; formatting lives in commands/status.ts.
+// The status report (what `walrus status`, the status page and /metrics show) and how it is
+// built; the control socket only carries it, commands/status-format.ts prints it.
 import type { NodeConfig } from "../config/types.ts";
 import type { Clock } from "../core/clock.ts";
 import { isLive } from "../membership/view.ts";
 import type { Bus } from "../net/bus.ts";
-import type { DecisionEntry } from "../ops/decision-log.ts";
+import type { DecisionEntry } from "./decision-log.ts";
+import type { AssignReason, ServerState } from "../core/types.ts";
 import type { Nameserver } from "../roles/nameserver.ts";
 import type { SiteView } from "../roles/site-view.ts";
-import type { StatusReport } from "./protocol.ts";
-import { locationStatus } from "../geo/location-status.ts";
+import { locationStatus, type LocationStatus } from "../geo/location-status.ts";
 import type { LocationMap } from "../geo/location-map.ts";
 import type { SteeringCounts } from "../geo/steering-counts.ts";
+
+export interface StatusReport {
+  node: string;
+  peer: string;
+  site: { zone: string; digest: string };
+  roles: string[];
+  master: { peer: string; node: string; self: boolean } | null;
+  members: { node: string; peer: string; roles: string[]; priority: number | null; live: boolean; siteMatches: boolean; heardAgoMs: number }[];
+  assignment: { master: string; epoch: number; seq: number; ageMs: number } | null;
+  areas: { area: string; cluster: string; servers: string[]; reason: AssignReason | "unassigned"; detail: string }[];
+  servers: { name: string; cluster: string; state: ServerState; measured: string; load: number | null; threshold: number; drained: boolean; drainReason: string; reason: string }[];
+  dns: { queries: number; responses: Record<string, number> } | null;
+  gossip: { peers: number; accepted: Record<string, number>; rejected: Record<string, number> };
+  /** Recent changes of where areas point, newest first (see ops/decision-log.ts). */
+  decisions: DecisionEntry[];
+  /** The location map: versions across nameservers and how queries were steered. */
+  locations: LocationStatus | null;
+}
 
 export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; bus: Bus; clock: Clock; decisions?: DecisionEntry[]; locations?: { map: LocationMap; steering?: SteeringCounts } }): StatusReport {
   const { config, digest, view } = s;

@@ -1,5 +1,9 @@
 import { isIP } from "node:net";
-import type { HostPort } from "./types.ts";
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 /** "host:port" or "[v6]:port". */
 export function parseHostPort(s: string): HostPort | undefined {

@@ -1,10 +1,30 @@
 // Pure validation of the [reporter] table: the common keys, then the keys of the chosen source.
 // A key that belongs to another source is an error, so a half-edited config cannot silently
 // measure the wrong thing.
-import { serverName } from "../core/types.ts";
-import type { Fields, Table } from "./fields.ts";
-import { parseHostPort } from "./host-port.ts";
-import type { ReporterConfig, WebSourceConfig } from "./types.ts";
+import { serverName, type ServerName } from "../core/types.ts";
+import type { Fields, Table } from "../core/fields.ts";
+import { parseHostPort, type HostPort } from "../core/host-port.ts";
+
+/** Where the reporter learns how the web server is ([reporter] source and its keys). */
+export type WebSourceConfig =
+  | { kind: "apache"; statusUrl: string; maxWorkers?: number }
+  | { kind: "nginx"; statusUrl: string; capacity: number }
+  | { kind: "http"; url: string; expectStatus: number; expectBody?: string }
+  | { kind: "tcp"; address: HostPort };
+
+export interface ReporterConfig {
+  /** The server (a key of [site.servers]) this reporter measures. */
+  server: ServerName;
+  source: WebSourceConfig;
+  /** Limit on each probe, and on the bypass command. */
+  timeoutMs: number;
+  /** Consecutive failed probes before PANIC. */
+  fallCount: number;
+  /** Consecutive good probes before a PANIC clears. */
+  riseCount: number;
+  /** Run every collection; a non-zero exit or a timeout means BYPASS. */
+  bypassCommand?: string;
+}
 
 const P = "reporter";
 const COMMON = ["server", "source", "timeout_ms", "fall_count", "rise_count", "bypass_command"];

@@ -1,7 +1,7 @@
 // [reporter]: each source with its keys, and the errors a wrong table gets.
 import { describe, expect, test } from "bun:test";
 import { parse } from "smol-toml";
-import type { ConfigError } from "../../../src/config/fields.ts";
+import type { ConfigError } from "../../../src/core/fields.ts";
 import { validate } from "../../../src/config/validate.ts";
 
 const SITE = `[node]

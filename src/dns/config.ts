@@ -1,10 +1,11 @@
 // The DNS keys of [site] and [nameserver]: how balanced names are answered, static records, and
 // the nameserver's limits. Pure; called by validate.ts, errors through the same Fields.
 
-import type { StaticRecordSpec } from "../core/types.ts";
+import type { HostPort } from "../core/host-port.ts";
+import type { AreaName, StaticRecordSpec } from "../core/types.ts";
 import { parsePrefix, type Prefix } from "../geo/address.ts";
-import { parseRecordData, STATIC_TYPES, type StaticType } from "../dns/records.ts";
-import { isTable, join, type Fields, type Table } from "./fields.ts";
+import { parseRecordData, STATIC_TYPES, type StaticType } from "./records.ts";
+import { isTable, join, type Fields, type Table } from "../core/fields.ts";
 
 export const SITE_DNS_KEYS = ["answer_scheme", "max_answer_addresses", "records"] as const;
 export const NAMESERVER_DNS_KEYS = ["udp_size", "tcp_max_connections", "tcp_idle_ms", "transfer_allow", "rate_limit", "rate_limit_ipv4_prefix", "rate_limit_ipv6_prefix", "workers"] as const;
@@ -23,6 +24,12 @@ export interface NameserverDnsOptions {
   rateLimitIpv6Prefix: number;
   /** Child processes answering UDP (SO_REUSEPORT when several); 0: the node answers UDP itself. */
   workers: number;
+}
+
+/** [nameserver]: the area answered for, where, and the DNS options above. */
+export interface NameserverConfig extends NameserverDnsOptions {
+  area: AreaName;
+  listen: HostPort[];
 }
 
 export function nameserverDns(f: Fields, ns: Table): NameserverDnsOptions {
