@@ -155,7 +155,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   return site;
 }
 
-function validateNotify(f: Fields, t: Table, deadAfterMs: number): NotifyConfig {
+export function validateNotify(f: Fields, t: Table, deadAfterMs: number): NotifyConfig {
   const p = "notify";
   f.known(t, p, ["webhook", "webhooks", "command", "dead_for_ms", "repeat_after_ms", "max_per_minute", "attempts"]);
   const url = { pattern: /^https?:\/\/\S+$/, expected: "an http:// or https:// URL" };

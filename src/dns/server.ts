@@ -36,6 +36,8 @@ export interface DnsServerOptions {
   /** Serve TCP too (default); workers leave TCP to the node. */
   tcp?: boolean;
   onError?: (what: string, err: unknown) => void;
+  /** Counters to add into (the nameserver's, which exist before its sockets); default: fresh ones. */
+  stats?: DnsStats;
 }
 
 /** Upper bounds (µs) of the answering-time histogram; the last count is for anything slower. */
@@ -86,7 +88,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const tcpMaxConnections = o.tcpMaxConnections ?? 256;
   const udpSize = o.udpSize ?? UDP_EDNS_LIMIT;
   const limiter = o.rateLimit && o.rateLimit.perSecond > 0 ? rateLimiter(o.rateLimit) : undefined;
-  const stats = emptyStats();
+  const stats = o.stats ?? emptyStats();
   const fail = (what: string, err: unknown) => {
     stats.errors++;
     o.onError?.(what, err);

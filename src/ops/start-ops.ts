@@ -1,29 +1,36 @@
-// Operations for one node: the decision log (every node), notices (the master), and, when
-// [metrics] listen is set, the HTTP listener with /metrics and the live status page.
+// Operations for one node: the decision log (every node), notices (the master, through the one
+// notifier), the status report built beside the decision log, and, when [metrics] listen is set,
+// the HTTP listener with /metrics and the live status page.
 import pkg from "../../package.json" with { type: "json" };
 import type { NodeConfig } from "../config/types.ts";
-import type { StatusReport } from "./status.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
-import type { DnsStats } from "../dns/server.ts";
-import type { Notifier } from "./notifier.ts";
+import type { LocationMap } from "../geo/location-map.ts";
+import type { SteeringCounts } from "../geo/steering-counts.ts";
+import type { Bus } from "../net/bus.ts";
+import type { Nameserver } from "../roles/nameserver.ts";
 import type { SiteView } from "../roles/site-view.ts";
-import type { DecisionEntry } from "./decision-log.ts";
 import { startOpsHttp } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
+import { createNotifier } from "./notifier.ts";
+import { buildStatus, type StatusReport } from "./status.ts";
 import { startWatch } from "./watch.ts";
 
 export interface OpsInit {
   config: NodeConfig;
+  digest: string;
+  nameserver?: Nameserver;
+  map: LocationMap;
+  steering: SteeringCounts;
+}
+
+export interface OpsComponents {
   view: SiteView;
-  dns?: DnsStats;
-  notifier: Notifier;
+  bus: Bus;
   clock: Clock;
   timers: Timers;
   log: Logger;
-  /** The node's status report with the given decision log. */
-  status: (decisions: DecisionEntry[]) => StatusReport;
 }
 
 export interface Ops {
@@ -31,22 +38,24 @@ export interface Ops {
   stop(): void;
 }
 
-export function startOps(init: OpsInit): Ops {
-  const { config } = init;
-  const status = () => init.status(watch.decisions());
-  const metrics = config.metrics ? createMetrics({ status, view: init.view, dns: init.dns, clock: init.clock, version: pkg.version }) : undefined;
+export function startOps(init: OpsInit, c: OpsComponents): Ops {
+  const { config, nameserver } = init;
+  const notifier = createNotifier(config.notify, { zone: config.site.zone, node: config.node.name }, c.log.scope("notify"), c.clock);
+  const status = (): StatusReport =>
+    buildStatus({ config, digest: init.digest, view: c.view, nameserver, bus: c.bus, clock: c.clock, decisions: watch.decisions(), locations: { map: init.map, steering: nameserver && init.steering } });
+  const metrics = config.metrics ? createMetrics({ status, view: c.view, dns: nameserver?.stats, clock: c.clock, version: pkg.version }) : undefined;
   const watch = startWatch({
     site: config.site,
-    view: init.view,
-    clock: init.clock,
-    timers: init.timers,
-    notifier: init.notifier,
+    view: c.view,
+    clock: c.clock,
+    timers: c.timers,
+    notifier,
     candidate: config.controller !== undefined,
     deadForMs: config.notify.deadForMs,
     onRound: metrics?.roundDone,
     onDecision: metrics?.decision,
   });
-  const http = config.metrics && metrics ? startOpsHttp({ listen: config.metrics.listen, registry: metrics.registry, status, log: init.log }) : undefined;
+  const http = config.metrics && metrics ? startOpsHttp({ listen: config.metrics.listen, registry: metrics.registry, status, log: c.log.scope("ops") }) : undefined;
   return {
     status,
     stop() {

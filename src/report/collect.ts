@@ -31,7 +31,8 @@ export interface CollectorOptions {
 }
 
 export interface Collector {
-  collect(nowMs: number): Promise<Collection>;
+  /** A simulated collector answers at once, so a simulated reporter publishes on its tick. */
+  collect(nowMs: number): Collection | Promise<Collection>;
 }
 
 const DEFAULT_PAGE_SIZE = 4096;

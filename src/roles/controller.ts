@@ -26,12 +26,15 @@ const EARLY_ROUND_DELAY_MS = 20;
 export interface ControllerInit {
   site: Site;
   digest: string;
+  /** Called with every assignment this controller publishes (the simulator checks them). */
+  onDecision?: (a: Assignment) => void;
+}
+
+export interface ControllerComponents {
   view: SiteView;
   clock: Clock;
   timers: Timers;
   log: Logger;
-  /** Called with every assignment this controller publishes (the simulator checks them). */
-  onDecision?: (a: Assignment) => void;
 }
 
 export interface Controller {
@@ -45,8 +48,9 @@ export function coolingClusters(changedAtMs: ReadonlyMap<AreaName, number>, nowM
   return out;
 }
 
-export function startController(init: ControllerInit): Controller {
-  const { site, view, clock, timers, log } = init;
+export function startController(init: ControllerInit, c: ControllerComponents): Controller {
+  const { site } = init;
+  const { view, clock, timers, log } = c;
   const areas = site.areas.map((a) => a.name);
   let firstSinceMs: number | undefined;
   let epoch = 0;

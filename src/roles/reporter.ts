@@ -1,25 +1,37 @@
 // Reporter role (thesis §5): every report interval, measure the host and the web server,
 // judge the special replies, and publish one report for this node's server.
-import type { ReporterConfig } from "../report/config.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
+import type { Timers } from "../core/timers.ts";
 import type { Report, ReportStatus, Site } from "../core/types.ts";
-import { createCollector } from "../report/collect.ts";
+import type { Collection, Collector } from "../report/collect.ts";
+import type { ReporterConfig } from "../report/config.ts";
 import { initialVerdict, judge } from "../report/verdict.ts";
-import { createWebSource } from "../report/web-sources.ts";
 import type { SiteView } from "./site-view.ts";
+
+export interface ReporterInit {
+  site: Site;
+  digest: string;
+  cfg: ReporterConfig;
+}
+
+export interface ReporterComponents {
+  view: SiteView;
+  /** The real one reads /proc and the web server (report/configured-collector.ts); the simulator's answers at once. */
+  collector: Collector;
+  clock: Clock;
+  timers: Timers;
+  log: Logger;
+}
 
 export interface Reporter {
   last(): Report | undefined;
   stop(): void;
 }
 
-export function startReporter(init: { site: Site; digest: string; cfg: ReporterConfig; view: SiteView; clock: Clock; log: Logger }): Reporter {
-  const { site, cfg, view, clock, log } = init;
-  const collector = createCollector({
-    source: createWebSource(cfg.source, cfg.timeoutMs),
-    ...(cfg.bypassCommand !== undefined && { bypass: { command: cfg.bypassCommand, timeoutMs: cfg.timeoutMs } }),
-  });
+export function startReporter(init: ReporterInit, c: ReporterComponents): Reporter {
+  const { cfg } = init;
+  const { view, clock, log } = c;
   let memory = initialVerdict();
   let seq = 0;
   let busy = false;
@@ -28,31 +40,35 @@ export function startReporter(init: { site: Site; digest: string; cfg: ReporterC
   // Every failed probe is counted and logged with its error; the logger holds back repeats.
   const failed = { web: 0, host: 0, bypass: 0 };
 
-  const tick = async () => {
+  const publish = (col: Collection) => {
+    if (col.web.state !== "up") log.warn("web probe failed", { server: cfg.server, state: col.web.state, error: col.web.error, count: ++failed.web });
+    if (col.host === null && memory.measured) log.warn("host figures failed", { server: cfg.server, error: col.hostError, count: ++failed.host });
+    if (col.bypassError !== undefined) log.warn("bypass command failed", { server: cfg.server, error: col.bypassError, count: ++failed.bypass });
+    const v = judge(memory, col, { fallCount: cfg.fallCount, riseCount: cfg.riseCount });
+    memory = v.memory;
+    const report: Report = { server: cfg.server, seq: ++seq, atMs: clock(), status: v.status };
+    if (v.reason) report.reason = v.reason;
+    if (col.host) report.host = col.host;
+    if (col.web.state === "up" && col.web.stats) report.web = col.web.stats;
+    last = report;
+    if (v.status !== lastStatus) log.info("status", { server: cfg.server, status: v.status, reason: v.reason ?? "" });
+    lastStatus = v.status;
+    view.publish({ type: "report", site: init.digest, report });
+  };
+  const failedUnexpectedly = (err: unknown) => log.error("collection failed unexpectedly", { error: String(err) });
+
+  const tick = () => {
     if (busy) return; // a slow collection must not pile up behind itself
-    busy = true;
     try {
-      const c = await collector.collect(clock());
-      if (c.web.state !== "up") log.warn("web probe failed", { server: cfg.server, state: c.web.state, error: c.web.error, count: ++failed.web });
-      if (c.host === null && memory.measured) log.warn("host figures failed", { server: cfg.server, error: c.hostError, count: ++failed.host });
-      if (c.bypassError !== undefined) log.warn("bypass command failed", { server: cfg.server, error: c.bypassError, count: ++failed.bypass });
-      const v = judge(memory, c, { fallCount: cfg.fallCount, riseCount: cfg.riseCount });
-      memory = v.memory;
-      const report: Report = { server: cfg.server, seq: ++seq, atMs: clock(), status: v.status };
-      if (v.reason) report.reason = v.reason;
-      if (c.host) report.host = c.host;
-      if (c.web.state === "up" && c.web.stats) report.web = c.web.stats;
-      last = report;
-      if (v.status !== lastStatus) log.info("status", { server: cfg.server, status: v.status, reason: v.reason ?? "" });
-      lastStatus = v.status;
-      view.publish({ type: "report", site: init.digest, report });
+      const col = c.collector.collect(clock());
+      if (!(col instanceof Promise)) return publish(col);
+      busy = true;
+      void col.then(publish).catch(failedUnexpectedly).finally(() => (busy = false));
     } catch (err) {
-      log.error("collection failed unexpectedly", { error: String(err) });
-    } finally {
-      busy = false;
+      failedUnexpectedly(err);
     }
   };
-  const timer = setInterval(() => void tick(), site.reportIntervalMs);
-  void tick();
-  return { last: () => last, stop: () => clearInterval(timer) };
+  const stop = c.timers.every(init.site.reportIntervalMs, tick);
+  tick();
+  return { last: () => last, stop };
 }

@@ -1,19 +1,19 @@
-// A whole site on paper: the real membership, controller and nameserver code running over an
-// in-memory network on a manual clock, with simulated reporters, a load model and seeded
+// A whole site on paper: real nodes (assembled as deployed ones are, reporters included) running
+// over an in-memory network on a manual clock, with simulated collectors, a load model and seeded
 // faults. After every round it checks the invariants (invariants.ts). The same seed always
 // replays the same run.
-import { siteDigest } from "../config/digest.ts";
+import { assembleNode, type AssembledNode } from "../assembly/assemble-node.ts";
 import type { Logger } from "../core/log.ts";
-import type { AreaName, Assignment, Report, ServerName, Site } from "../core/types.ts";
-import { startController, type Controller } from "../roles/controller.ts";
-import { ServedAssignment } from "../roles/served-assignment.ts";
-import { SiteView } from "../roles/site-view.ts";
+import type { AreaName, Assignment, ServerName, Site } from "../core/types.ts";
+import type { Collection } from "../report/collect.ts";
 import { MemoryStore } from "../state/store.ts";
 import { checkAnswers, checkOneMovePerCluster, checkPingPong, record, type History, type Violation } from "./invariants.ts";
 import { clusterLoads } from "./load-model.ts";
 import { MemoryNetwork } from "./network.ts";
 import { between, pick, seededRandom, type Random } from "./prng.ts";
 import { Scheduler } from "./scheduler.ts";
+import { simNodeConfig } from "./sim-node-config.ts";
+import { simulatedCollection } from "./simulated-collection.ts";
 
 export interface SimOptions {
   seed: number;
@@ -56,16 +56,13 @@ interface SimNode {
   store: MemoryStore;
   up: boolean;
   incarnation: number;
-  view?: SiteView;
-  controller?: Controller;
-  served?: ServedAssignment;
+  node?: AssembledNode;
 }
 
 export function simulate(site: Site, opts: SimOptions): SimResult {
   const random = seededRandom(opts.seed);
   const sched = new Scheduler();
   const net = new MemoryNetwork(sched, random);
-  const digest = siteDigest(site);
   const areas = site.areas.map((a) => a.name);
   const violations: Violation[] = [];
   const published = new Map<string, Assignment>();
@@ -90,25 +87,11 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     n.up = true;
     const incarnation = ++n.incarnation;
     const alive = () => n.up && n.incarnation === incarnation;
-    const timers = sched.timers(alive);
-    const bus = net.attach(n.name);
-    const view = new SiteView({ site, digest, nodeName: n.name, roles: n.kind === "area" ? ["controller", "nameserver"] : ["reporter"], priority: n.kind === "area" ? 10 * (areas.indexOf(n.area as AreaName) + 1) : undefined, bus, state: n.store, clock: sched.clock, log: silent });
-    bus.onMessage((m) => view.handle(m.topic, m.data, m.from));
-    n.view = view;
-    timers.every(site.heartbeatIntervalMs, () => view.heartbeat());
-    view.heartbeat();
-    if (n.kind === "area") {
-      n.controller = startController({ site, digest, view, clock: sched.clock, timers, log: silent, onDecision: (a) => checkDecision(a) });
-      n.served = new ServedAssignment({ site, digest, view, state: n.store, clock: sched.clock, log: silent });
-      timers.every(site.roundIntervalMs, () => n.served?.refresh());
-    } else {
-      let seq = 0;
-      timers.every(site.reportIntervalMs, () => view.publish({ type: "report", site: digest, report: reportOf(n.server as ServerName, ++seq) }));
-    }
+    const config = simNodeConfig(site, n.kind === "area" ? { name: n.name, area: n.area as AreaName, priority: 10 * (areas.indexOf(n.area as AreaName) + 1) } : { name: n.name, server: n.server as ServerName });
+    n.node = assembleNode(config, { bus: net.attach(n.name), store: n.store, clock: sched.clock, timers: sched.timers(alive), log: silent, collector: { collect: () => collectionOf(n.server as ServerName) }, onDecision: (a) => checkDecision(a) });
   };
   const crash = (n: SimNode) => {
-    n.up = false;
-    n.controller?.stop();
+    n.up = false; // its timers stop with it
     net.crash(n.name);
   };
 
@@ -137,13 +120,11 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     }
     return clusterLoads(site, demand, capacity, answered);
   };
-  const reportOf = (server: ServerName, seq: number): Report => {
+  const collectionOf = (server: ServerName): Collection => {
     const t = truth.get(server);
-    const base = { server, seq, atMs: sched.nowMs };
-    if (!t?.web) return { ...base, status: "panic", reason: "connection refused" };
-    if (t.bypass) return { ...base, status: "bypass", reason: "swap-out activity" };
+    if (!t?.web) return simulatedCollection({ state: "down", error: "connection refused" }, site.reportIntervalMs);
     const load = Math.min(1, loads().get(server) ?? 0);
-    return { ...base, status: "ok", web: { hits: seq, busyWorkers: Math.round(load * MAX_WORKERS), maxWorkers: MAX_WORKERS } };
+    return simulatedCollection({ state: "up", stats: { hits: sched.nowMs, busyWorkers: Math.round(load * MAX_WORKERS), maxWorkers: MAX_WORKERS } }, site.reportIntervalMs, t.bypass ? "swap-out activity" : undefined);
   };
 
   // ---- faults ----
@@ -196,9 +177,9 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
       note(`links: loss ${net.faults.lossRate}, duplicates ${net.faults.duplicateRate}, delay up to ${net.faults.delayMaxMs} ms`, [], true);
     } else if (kind === "drain" && t && !partitioned) {
       const via = areaNodes.find((x) => x.up);
-      if (via?.view) {
+      if (via?.node) {
         t.drained = !t.drained;
-        via.view.drain(s, t.drained, "simulated", "sim");
+        via.node.view.drain(s, t.drained, "simulated", "sim");
         note(`${t.drained ? "drain" : "undrain"} ${s} via ${via.name}`, [s], false);
       }
     }
@@ -222,8 +203,8 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     const now = sched.nowMs;
 
     for (const n of areaNodes) {
-      if (!n.up || !n.served || !n.view) continue;
-      const served = n.served.current();
+      const served = n.up && n.node?.nameserver?.served();
+      if (!served) continue;
       const answers = new Map(areas.map((a) => [a, served.assignment?.areas.find((x) => x.area === a)?.servers ?? site.servers.filter((s) => s.area === a).map((s) => s.name)]));
       const own = answers.get(n.area as AreaName) ?? [];
       const hist = seenByClients.get(n.area as AreaName) ?? [];
@@ -243,10 +224,10 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
       );
     }
 
-    const observer = areaNodes.find((x) => x.up && x.served);
-    const followed = observer?.view?.followed?.assignment;
-    if (process.env.WALRUS_SIM_DEBUG) for (const n of areaNodes) if (n.up && n.view) console.log("  ", n.name, "side", net.sideOf(n.name), "master", n.view.members.get(n.view.master() ?? ("" as never))?.node, "followed", n.view.followed?.assignment.master, n.view.followed?.assignment.seq, "src", n.served?.current().source, n.view.serverViews().map((v) => `${v.name}:${v.state}`).join(" "));
-    opts.onRound?.({ round, atMs: now, master: observer?.view?.members.get(observer.view.master() ?? ("" as never))?.node, areas: (followed?.areas ?? []).map((a) => ({ area: a.area, cluster: a.cluster, reason: a.reason })), events });
+    const observer = areaNodes.find((x) => x.up && x.node)?.node;
+    const followed = observer?.view.followed?.assignment;
+    if (process.env.WALRUS_SIM_DEBUG) for (const n of areaNodes) if (n.up && n.node) console.log("  ", n.name, "side", net.sideOf(n.name), "master", n.node.view.members.get(n.node.view.master() ?? ("" as never))?.node, "followed", n.node.view.followed?.assignment.master, n.node.view.followed?.assignment.seq, "src", n.node.nameserver?.served().source, n.node.view.serverViews().map((v) => `${v.name}:${v.state}`).join(" "));
+    opts.onRound?.({ round, atMs: now, master: observer?.view.members.get(observer.view.master() ?? ("" as never))?.node, areas: (followed?.areas ?? []).map((a) => ({ area: a.area, cluster: a.cluster, reason: a.reason })), events });
   }
   return { seed: opts.seed, rounds: opts.rounds, violations, events: eventCount, moves, messages: { delivered: net.delivered, lost: net.lost } };
 }

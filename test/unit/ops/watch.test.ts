@@ -1,22 +1,21 @@
-// The watch on the simulator's manual clock and in-memory network, with the real SiteView and
-// controller: which notices the master sends, exactly when, and the decision log every node keeps.
+// The watch on the simulator's manual clock and in-memory network, in nodes assembled as deployed
+// ones are (real reporters on simulated collections): which notices the master sends, exactly
+// when, and the decision log every node keeps.
 import { expect, test } from "bun:test";
 import { parse } from "smol-toml";
-import { siteDigest } from "../../../src/config/digest.ts";
+import { assembleNode, type AssembledNode } from "../../../src/assembly/assemble-node.ts";
 import { validate } from "../../../src/config/validate.ts";
-import { createLogger, type Logger } from "../../../src/core/log.ts";
-import { serverName, type Report, type Site } from "../../../src/core/types.ts";
-import { startWatch, type Watch } from "../../../src/ops/watch.ts";
+import { createLogger } from "../../../src/core/log.ts";
+import { areaName, type Report, type Site } from "../../../src/core/types.ts";
 import type { Notice } from "../../../src/ops/notify-policy.ts";
-import { startController } from "../../../src/roles/controller.ts";
-import { createNotifier } from "../../../src/ops/notifier.ts";
-import { SiteView } from "../../../src/roles/site-view.ts";
+import type { Collection } from "../../../src/report/collect.ts";
 import { MemoryNetwork } from "../../../src/sim/network.ts";
 import { seededRandom } from "../../../src/sim/prng.ts";
 import { Scheduler } from "../../../src/sim/scheduler.ts";
+import { simNodeConfig, type SimNodeRoles } from "../../../src/sim/sim-node-config.ts";
+import { simulatedCollection } from "../../../src/sim/simulated-collection.ts";
 import { MemoryStore } from "../../../src/state/store.ts";
 
-const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, scope: () => silent };
 const DEAD_FOR_MS = 10_000;
 
 function siteConfig(): Site {
@@ -54,50 +53,40 @@ interface Sent extends Omit<Notice, "atMs"> {
 /** repeatAfterMs 0 turns the notifier's own dedup off, leaving the watch's episodes alone. */
 function startSite(repeatAfterMs = 600_000) {
   const site = siteConfig();
-  const digest = siteDigest(site);
   const sched = new Scheduler();
   const net = new MemoryNetwork(sched, seededRandom(1));
   const sent: Sent[] = [];
   const up = new Map<string, boolean>();
-  const watches = new Map<string, Watch>();
+  const nodes = new Map<string, AssembledNode>();
   const reports = new Map(site.servers.map((s) => [s.name as string, { status: "ok" as Report["status"], publishing: true }]));
 
-  const boot = (name: string, kind: "area" | "reporter", priority?: number) => {
+  const boot = (roles: SimNodeRoles) => {
+    const name = roles.name;
     up.set(name, true);
     const alive = () => up.get(name) === true;
-    const timers = sched.timers(alive);
-    const bus = net.attach(name);
-    const view = new SiteView({ site, digest, nodeName: name, roles: kind === "area" ? ["controller", "nameserver"] : ["reporter"], priority, bus, state: new MemoryStore(), clock: sched.clock, log: silent });
-    bus.onMessage((m) => view.handle(m.topic, m.data, m.from));
-    timers.every(site.heartbeatIntervalMs, () => view.heartbeat());
-    view.heartbeat();
     // The real notifier (gate included) with no webhook: what it sends shows in its log.
     const log = createLogger({ json: true, level: "info", now: sched.clock, write: (line) => {
       const r = JSON.parse(line) as Record<string, string | undefined>;
       if (alive() && r.msg === "notice for a human") sent.push({ event: r.event as Notice["event"], server: r.server, cluster: r.cluster, area: r.area, reason: r.reason ?? "", by: name, atMs: sched.nowMs });
     } });
-    const notifier = createNotifier({ webhooks: [], deadForMs: DEAD_FOR_MS, repeatAfterMs, maxPerMinute: 1000, attempts: 1 }, { zone: site.zone, node: name }, log, sched.clock);
-    if (kind === "area") {
-      startController({ site, digest, view, clock: sched.clock, timers, log: silent });
-      watches.set(name, startWatch({ site, view, clock: sched.clock, timers, notifier, candidate: true, deadForMs: DEAD_FOR_MS }));
-    } else {
-      let seq = 0;
-      timers.every(site.reportIntervalMs, () => {
-        const r = reports.get(name.replace("rep-", "")) as { status: Report["status"]; publishing: boolean };
-        if (!r.publishing) return;
-        const report: Report = { server: serverName(name.replace("rep-", "")), seq: ++seq, atMs: sched.nowMs, status: r.status, ...(r.status === "ok" ? { web: { hits: seq, busyWorkers: 2, maxWorkers: 16 } } : { reason: "connection refused" }) };
-        view.publish({ type: "report", site: digest, report });
-      });
-    }
+    const config = { ...simNodeConfig(site, roles), notify: { webhooks: [], deadForMs: DEAD_FOR_MS, repeatAfterMs, maxPerMinute: 1000, attempts: 1 } };
+    // A reporter that stops publishing is one whose collection never finishes.
+    const collect = (): Collection | Promise<Collection> => {
+      const r = reports.get(name.replace("rep-", "")) as { status: Report["status"]; publishing: boolean };
+      if (!r.publishing) return new Promise(() => {});
+      return simulatedCollection(r.status === "ok" ? { state: "up", stats: { hits: sched.nowMs, busyWorkers: 2, maxWorkers: 16 } } : { state: "down", error: "connection refused" }, site.reportIntervalMs);
+    };
+    nodes.set(name, assembleNode(config, { bus: net.attach(name), store: new MemoryStore(), clock: sched.clock, timers: sched.timers(alive), log, collector: { collect } }));
   };
-  boot("east", "area", 10);
-  boot("west", "area", 20);
-  for (const s of site.servers) boot(`rep-${s.name}`, "reporter");
+  boot({ name: "east", area: areaName("east"), priority: 10 });
+  boot({ name: "west", area: areaName("west"), priority: 20 });
+  for (const s of site.servers) boot({ name: `rep-${s.name}`, server: s.name });
   const crash = (name: string) => {
     up.set(name, false);
     net.crash(name);
   };
-  return { site, sched, sent, reports, watches, crash, run: (ms: number) => sched.runUntil(sched.nowMs + ms) };
+  const decisions = (name: string) => nodes.get(name)?.ops.status().decisions ?? [];
+  return { site, sched, sent, reports, decisions, crash, run: (ms: number) => sched.runUntil(sched.nowMs + ms) };
 }
 
 test("the master announces itself once; a panic and the forced area are told once however many rounds see them", () => {
@@ -120,7 +109,7 @@ test("the master announces itself once; a panic and the forced area are told onc
   expect(raw.sent.filter((n) => n.event === "master-change")).toHaveLength(1);
 
   // Every node logged the move with its reason; the newest decision comes first.
-  const west = s.watches.get("west")?.decisions() ?? [];
+  const west = s.decisions("west");
   expect(west.find((d) => d.area === "west" && d.from === "west")).toMatchObject({ to: "east", reason: "availability" });
 });
 

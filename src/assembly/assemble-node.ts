@@ -1,0 +1,98 @@
+// One node from its config and its parts: the site view on the bus, heartbeats, the enabled
+// roles and ops. The parts are what differs between a deployed node (libp2p, the state
+// directory, real timers, the real collector and DNS sockets: node.ts) and a simulated one (the
+// in-memory network and store, the manual clock, a simulated collector, no sockets: sim/).
+import { siteDigest } from "../config/digest.ts";
+import type { NodeConfig } from "../config/types.ts";
+import type { Reply, Request } from "../control/protocol.ts";
+import type { Clock } from "../core/clock.ts";
+import type { Logger } from "../core/log.ts";
+import type { Timers } from "../core/timers.ts";
+import { serverName, type Assignment } from "../core/types.ts";
+import type { StartDnsListener } from "../dns/listener.ts";
+import { LocationMap } from "../geo/location-map.ts";
+import { SteeringCounts } from "../geo/steering-counts.ts";
+import type { Bus } from "../net/bus.ts";
+import { startOps, type Ops } from "../ops/start-ops.ts";
+import type { Collector } from "../report/collect.ts";
+import { startController } from "../roles/controller.ts";
+import { startNameserver, type Nameserver } from "../roles/nameserver.ts";
+import { startReporter } from "../roles/reporter.ts";
+import { SiteView } from "../roles/site-view.ts";
+import type { StateStore } from "../state/store.ts";
+
+export interface NodeParts {
+  bus: Bus;
+  store: StateStore;
+  clock: Clock;
+  timers: Timers;
+  log: Logger;
+  /** Required with [reporter]: what the reporter measures. */
+  collector?: Collector;
+  /** Starts the nameserver's sockets; absent: the nameserver keeps its zone without answering. */
+  listen?: StartDnsListener;
+  /** Called with every assignment this node's controller publishes (the simulator checks them). */
+  onDecision?: (a: Assignment) => void;
+}
+
+export interface AssembledNode {
+  view: SiteView;
+  nameserver?: Nameserver;
+  ops: Ops;
+  /** Resolves once the DNS listener (if any) answers. */
+  ready: Promise<void>;
+  /** Answers a control-socket request. */
+  control(r: Request): Reply;
+  /** Stops the roles in reverse order of their start; the bus is the caller's. */
+  stop(): Promise<void>;
+}
+
+export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNode {
+  const { site } = config;
+  const { bus, store, clock, timers, log } = parts;
+  const digest = siteDigest(site);
+  const roles = [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter((r): r is "reporter" | "controller" | "nameserver" => !!r);
+  const map = new LocationMap(config.locations.entries);
+  const steering = new SteeringCounts(site.areas.map((a) => a.name));
+
+  const view = new SiteView({ site, digest, nodeName: config.node.name, roles, priority: config.controller?.priority, mapVersion: map.version, bus, state: store, clock, log: log.scope("membership") });
+  bus.onMessage((m) => view.handle(m.topic, m.data, m.from));
+  log.info("node started", { node: config.node.name, peer: bus.self, roles: roles.join(","), site: site.zone, digest, map: map.version, listen: bus.listenAddresses().join(" ") });
+  const stops: (() => unknown)[] = [timers.every(site.heartbeatIntervalMs, () => view.heartbeat())];
+  view.heartbeat();
+
+  const nameserver = config.nameserver && startNameserver({ site, digest, cfg: config.nameserver, location: { map, steering } }, { view, store, clock, timers, log: log.scope("nameserver"), listen: parts.listen });
+  if (nameserver) stops.push(() => nameserver.stop());
+  if (config.controller) stops.push(startController({ site, digest, onDecision: parts.onDecision }, { view, clock, timers, log: log.scope("controller") }).stop);
+  if (config.reporter) {
+    if (!parts.collector) throw new Error("a reporter needs a collector");
+    stops.push(startReporter({ site, digest, cfg: config.reporter }, { view, collector: parts.collector, clock, timers, log: log.scope("reporter") }).stop);
+  }
+  const ops = startOps({ config, digest, nameserver, map, steering }, { view, bus, clock, timers, log });
+  stops.push(() => ops.stop());
+
+  return {
+    view,
+    nameserver,
+    ops,
+    ready: nameserver?.ready ?? Promise.resolve(),
+    control(r) {
+      if (r.op === "status") return { ok: true, status: ops.status() };
+      if (!site.servers.some((s) => s.name === r.server)) return { ok: false, error: `unknown server "${r.server}"; the site has ${site.servers.map((s) => s.name).join(", ")}` };
+      view.drain(serverName(r.server), r.drained, r.reason, config.node.name);
+      return { ok: true };
+    },
+    stop: () => stopAll(stops),
+  };
+}
+
+/** Stopping is best effort: one part failing to close must not keep the others open. */
+export async function stopAll(stops: readonly (() => unknown)[]): Promise<void> {
+  for (const s of [...stops].reverse()) {
+    try {
+      await s();
+    } catch {
+      // already logged by the part, or nothing left to do
+    }
+  }
+}

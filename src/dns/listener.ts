@@ -1,0 +1,71 @@
+// The nameserver's sockets: the node's own DNS server (TCP, and UDP unless workers answer it) and,
+// with [nameserver] workers = N, the UDP worker processes. The role hands it the zone in force;
+// the simulator runs the role without it.
+import type { Logger } from "../core/log.ts";
+import type { Site } from "../core/types.ts";
+import { locationChooser } from "../geo/choose-area.ts";
+import type { LocationMap } from "../geo/location-map.ts";
+import type { SteeringCounts } from "../geo/steering-counts.ts";
+import { parseAllowed, type NameserverConfig } from "./config.ts";
+import { oversizedClusters } from "./fit.ts";
+import { startDnsServer, type DnsStats } from "./server.ts";
+import { startDnsWorkers, type DnsWorkers, type ZoneUpdate } from "./workers.ts";
+import type { Zone } from "./zone.ts";
+
+export interface DnsListenerInit {
+  site: Site;
+  cfg: NameserverConfig;
+  /** Read per query: a new assignment takes effect on the next one. */
+  zone: () => Zone;
+  /** What the zone in force was built from, for workers that build their own. */
+  zoneUpdate: () => ZoneUpdate;
+  /** The role's counters; the server and the workers add into them. */
+  stats: DnsStats;
+  location?: { map: LocationMap; steering: SteeringCounts };
+  log: Logger;
+}
+
+export interface DnsListener {
+  /** Passes a zone change on to the workers (the node's own server reads `zone()` per query). */
+  update(u: ZoneUpdate): void;
+  stop(): Promise<void>;
+}
+
+export type StartDnsListener = (init: DnsListenerInit) => Promise<DnsListener>;
+
+export async function startDnsListener(init: DnsListenerInit): Promise<DnsListener> {
+  const { site, cfg, log } = init;
+  const dns = await startDnsServer({
+    listen: cfg.listen,
+    zone: init.zone,
+    stats: init.stats,
+    udpSize: cfg.udpSize,
+    udp: cfg.workers > 0 ? "none" : "exclusive",
+    tcpIdleMs: cfg.tcpIdleMs,
+    tcpMaxConnections: cfg.tcpMaxConnections,
+    transferAllow: cfg.transferAllow.map(parseAllowed).filter((p) => typeof p !== "string"),
+    rateLimit: { perSecond: cfg.rateLimit, ipv4Prefix: cfg.rateLimitIpv4Prefix, ipv6Prefix: cfg.rateLimitIpv6Prefix },
+    chooseArea: init.location && locationChooser(init.location.map, cfg.area, init.location.steering),
+    onError: (what, err) => log.warn("dns error", { what, error: String(err) }),
+  });
+  for (const o of oversizedClusters(site, cfg.udpSize)) {
+    log.warn("a cluster's full answer does not fit one UDP datagram: resolvers will retry over TCP; lower [site] max_answer_addresses to avoid it", { cluster: o.cluster, type: o.type, addresses: o.addresses, bytes: o.bytes, udp_size: cfg.udpSize });
+  }
+  let workers: DnsWorkers | undefined;
+  try {
+    if (cfg.workers > 0) {
+      workers = await startDnsWorkers({ count: cfg.workers, site, cfg, first: init.zoneUpdate(), stats: init.stats, location: init.location, onExit: (code) => log.error("a dns worker exited", { code: code ?? "signal" }) });
+    }
+  } catch (err) {
+    await dns.close();
+    throw err;
+  }
+  log.info("answering DNS", { workers: cfg.workers, area: cfg.area, listen: dns.addresses.map((a) => `${a.host}:${a.port}`).join(" ") });
+  return {
+    update: (u) => workers?.update(u),
+    async stop() {
+      await workers?.stop();
+      await dns.close();
+    },
+  };
+}

@@ -1,0 +1,11 @@
+// The real collector a [reporter] table describes: its web source and bypass command.
+import { createCollector, type Collector } from "./collect.ts";
+import type { ReporterConfig } from "./config.ts";
+import { createWebSource } from "./web-sources.ts";
+
+export function configuredCollector(cfg: ReporterConfig): Collector {
+  return createCollector({
+    source: createWebSource(cfg.source, cfg.timeoutMs),
+    ...(cfg.bypassCommand !== undefined && { bypass: { command: cfg.bypassCommand, timeoutMs: cfg.timeoutMs } }),
+  });
+}
