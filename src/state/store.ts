@@ -18,8 +18,7 @@ export class MemoryStore implements StateStore {
     return this.files.get(name);
   }
   readJson(name: string): unknown {
-    const b = this.files.get(name);
-    return b ? JSON.parse(new TextDecoder().decode(b)) : undefined;
+    return jsonOf(this.read(name));
   }
   write(name: string, data: Uint8Array | string): void {
     this.files.set(name, typeof data === "string" ? new TextEncoder().encode(data) : data);
@@ -48,13 +47,7 @@ export class StateDir implements StateStore {
   }
 
   readJson(name: string): unknown {
-    const bytes = this.read(name);
-    if (!bytes) return undefined;
-    try {
-      return JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      return undefined; // a corrupt file is treated as absent; the next write replaces it
-    }
+    return jsonOf(this.read(name));
   }
 
   write(name: string, data: Uint8Array | string, mode = 0o600): void {
@@ -78,5 +71,15 @@ export class StateDir implements StateStore {
 
   writeJson(name: string, value: unknown): void {
     this.write(name, `${JSON.stringify(value, null, 1)}\n`);
+  }
+}
+
+/** A corrupt file is treated as absent; the next write replaces it. */
+function jsonOf(bytes: Uint8Array | undefined): unknown {
+  if (!bytes) return undefined;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
   }
 }
