@@ -74,8 +74,8 @@ export function createMetrics(src: MetricsSources): Metrics {
   );
   gauge("walrus_server_drained", "1 when an operator drained the server.", ["server"], () => status().servers.map((s) => [{ server: s.name }, s.drained ? 1 : 0]));
   gauge("walrus_server_report_age_seconds", "Time since this node last heard a report for the server.", ["server"], () => {
-    const now = src.clock();
-    return [...src.view.reports].map(([name, r]) => [{ server: name }, Math.max(0, now - r.receivedAtMs) / 1000]);
+    const view = src.view.snapshot(src.clock());
+    return [...view.reports].map(([name, r]) => [{ server: name }, Math.max(0, view.atMs - r.receivedAtMs) / 1000]);
   });
 
   // ---- areas and the master ----
@@ -90,7 +90,7 @@ export function createMetrics(src: MetricsSources): Metrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
     registers,
   });
-  gauge("walrus_master_epoch", "Highest master epoch this node has seen.", [], () => [[{}, src.view.epochSeen]]);
+  gauge("walrus_master_epoch", "Highest master epoch this node has seen.", [], () => [[{}, src.view.snapshot(src.clock()).epochSeen]]);
   gauge("walrus_is_master", "1 when this node is the master of its own view.", [], () => [[{}, status().master?.self ? 1 : 0]]);
   gauge("walrus_assignment_age_seconds", "Age of the assignment in force on this node.", [], () => {
     const a = status().assignment;
@@ -132,8 +132,8 @@ export function createMetrics(src: MetricsSources): Metrics {
 
   // ---- gossip ----
   gauge("walrus_gossip_peers", "Gossip peers connected now.", [], () => [[{}, status().gossip.peers]]);
-  mirror("walrus_gossip_messages_accepted_total", "Gossip messages accepted, by message type.", ["type"], () => Object.entries(src.view.counters.accepted).map(([type, v]) => [{ type }, v]));
-  mirror("walrus_gossip_messages_rejected_total", "Gossip messages rejected, by reason.", ["reason"], () => Object.entries(src.view.counters.rejected).map(([reason, v]) => [{ reason }, v]));
+  mirror("walrus_gossip_messages_accepted_total", "Gossip messages accepted, by message type.", ["type"], () => Object.entries(src.view.snapshot(src.clock()).counters.accepted).map(([type, v]) => [{ type }, v]));
+  mirror("walrus_gossip_messages_rejected_total", "Gossip messages rejected, by reason.", ["reason"], () => Object.entries(src.view.snapshot(src.clock()).counters.rejected).map(([reason, v]) => [{ reason }, v]));
 
   return {
     registry,

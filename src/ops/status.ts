@@ -2,7 +2,6 @@
 // built; the control socket only carries it, commands/status-format.ts prints it.
 import type { NodeConfig } from "../config/types.ts";
 import type { Clock } from "../core/clock.ts";
-import { isLive } from "../membership/view.ts";
 import type { Bus } from "../net/bus.ts";
 import type { DecisionEntry } from "./decision-log.ts";
 import type { AssignReason, ServerState } from "../core/types.ts";
@@ -31,18 +30,19 @@ export interface StatusReport {
 }
 
 export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; bus: Bus; clock: Clock; decisions?: DecisionEntry[]; locations?: { map: LocationMap; steering?: SteeringCounts } }): StatusReport {
-  const { config, digest, view } = s;
+  const { config, digest } = s;
   const now = s.clock();
+  const view = s.view.snapshot(now);
   const site = config.site;
-  const master = view.master();
+  const master = view.master;
   // What this node serves (a nameserver), else the assignment in force here.
   const assignment = s.nameserver?.served().assignment ?? view.followed?.assignment;
   const byArea = new Map((assignment?.areas ?? []).map((a) => [a.area as string, a]));
-  const views = view.serverViews();
+  const views = view.servers;
   // Every live nameserver's map version, this node's own included.
   const nameserverMaps = (own: string) => [
     ...(config.nameserver ? [{ node: config.node.name, version: own }] : []),
-    ...[...view.members.values()].filter((m) => m.peer !== view.self && m.roles.includes("nameserver") && isLive(m, now, view.liveness)).map((m) => ({ node: m.node, version: view.mapVersions.get(m.peer) })),
+    ...[...view.members.values()].filter((m) => m.peer !== view.self && m.roles.includes("nameserver") && view.isLive(m.peer)).map((m) => ({ node: m.node, version: view.mapVersions.get(m.peer) })),
   ];
   return {
     node: config.node.name,
@@ -51,7 +51,7 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
     roles: [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter((r): r is string => !!r),
     master: master ? { peer: master, node: view.members.get(master)?.node ?? "?", self: master === view.self } : null,
     members: [...view.members.values()]
-      .map((m) => ({ node: m.node, peer: m.peer, roles: m.roles, priority: m.priority ?? null, live: m.peer === view.self || isLive(m, now, view.liveness), siteMatches: m.site === digest, heardAgoMs: now - m.lastHeardMs }))
+      .map((m) => ({ node: m.node, peer: m.peer, roles: m.roles, priority: m.priority ?? null, live: view.isLive(m.peer), siteMatches: m.site === digest, heardAgoMs: now - m.lastHeardMs }))
       .sort((a, b) => a.node.localeCompare(b.node)),
     assignment: assignment ? { master: assignment.master, epoch: assignment.epoch, seq: assignment.seq, ageMs: now - assignment.atMs } : null,
     areas: site.areas.map((a) => {

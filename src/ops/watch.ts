@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock.ts";
 import type { Timers } from "../core/timers.ts";
 import type { Assignment, PeerIdText, ServerName, Site } from "../core/types.ts";
 import type { Notifier } from "./notifier.ts";
-import type { SiteView } from "../roles/site-view.ts";
+import type { SiteSnapshot, SiteView } from "../roles/site-view.ts";
 import { diffAssignments, Ring, type DecisionEntry } from "./decision-log.ts";
 import { deadSince } from "./notify-policy.ts";
 
@@ -34,39 +34,40 @@ export function startWatch(init: WatchInit): Watch {
   const log = new Ring<DecisionEntry>(DECISIONS_KEPT);
   let followed: Assignment | undefined;
   let ownSeen: Assignment | undefined;
-  let lastMaster = view.master();
+  let lastMaster = view.snapshot(clock()).master;
   let dead = new Map<ServerName, number>();
   let active = new Set<string>();
   const forced = new Map<string, { cluster: string; detail: string }>();
 
-  const nodeOf = (peer: PeerIdText | undefined) => (peer ? (view.members.get(peer)?.node ?? peer) : "none");
+  const nodeOf = (s: SiteSnapshot, peer: PeerIdText | undefined) => (peer ? (s.members.get(peer)?.node ?? peer) : "none");
 
   const onFollow = () => {
-    const own = view.assignmentsBy.get(view.self)?.assignment;
+    const s = view.snapshot(clock());
+    const own = s.own;
     if (own && own !== ownSeen) {
       ownSeen = own;
-      init.onRound?.(Math.max(0, clock() - own.atMs));
+      init.onRound?.(Math.max(0, s.atMs - own.atMs));
     }
-    const a = view.followed?.assignment;
+    const a = s.followed?.assignment;
     if (!a || a === followed) return;
     const entries = diffAssignments(followed, a);
     followed = a;
     log.push(...entries);
     for (const e of entries) init.onDecision?.(e);
-    check();
+    check(s);
   };
 
   /** On the master: notices for episodes that start now. */
-  const check = () => {
+  const check = (s: SiteSnapshot = view.snapshot(clock())) => {
     if (!init.candidate) return; // a reporter-only node never becomes master
-    const now = clock();
-    const master = view.master();
-    const isMaster = master === view.self;
+    const now = s.atMs;
+    const master = s.master;
+    const isMaster = master === s.self;
     if (master !== lastMaster) {
-      if (isMaster) notifier.notify({ event: "master-change", reason: `${nodeOf(master)} is master now (was ${nodeOf(lastMaster)})` });
+      if (isMaster) notifier.notify({ event: "master-change", reason: `${nodeOf(s, master)} is master now (was ${nodeOf(s, lastMaster)})` });
       lastMaster = master;
     }
-    const views = view.serverViews();
+    const views = s.servers;
     dead = deadSince(dead, views, now);
     if (!isMaster) {
       active = new Set();
@@ -87,7 +88,7 @@ export function startWatch(init: WatchInit): Watch {
     }
     // Phase Three moved an area because its cluster has no functioning server; the episode
     // lasts while the area stays there, whatever later rounds call it ("kept").
-    for (const a of view.assignmentsBy.get(view.self)?.assignment.areas ?? []) {
+    for (const a of s.own?.areas ?? []) {
       if (a.reason === "availability") forced.set(a.area, { cluster: a.cluster, detail: a.detail });
       else if (forced.get(a.area)?.cluster !== a.cluster) forced.delete(a.area);
     }
@@ -98,6 +99,6 @@ export function startWatch(init: WatchInit): Watch {
   view.onFollow(onFollow);
   return {
     decisions: () => log.newest(),
-    stop: init.timers.every(Math.min(1000, init.site.roundIntervalMs), check),
+    stop: init.timers.every(Math.min(1000, init.site.roundIntervalMs), () => check()),
   };
 }

@@ -18,7 +18,7 @@ import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
 import type { AreaName, Assignment, Site } from "../core/types.ts";
-import type { SiteView } from "./site-view.ts";
+import type { SiteSnapshot, SiteView } from "./site-view.ts";
 
 /** Coalesces report-triggered rounds that arrive together. */
 const EARLY_ROUND_DELAY_MS = 20;
@@ -41,13 +41,6 @@ export interface Controller {
   stop(): void;
 }
 
-/** Clusters whose last change is within the cooldown window. */
-export function coolingClusters(changedAtMs: ReadonlyMap<AreaName, number>, nowMs: number, cooldownMs: number): Set<AreaName> {
-  const out = new Set<AreaName>();
-  for (const [c, at] of changedAtMs) if (nowMs - at < cooldownMs) out.add(c);
-  return out;
-}
-
 export function startController(init: ControllerInit, c: ControllerComponents): Controller {
   const { site } = init;
   const { view, clock, timers, log } = c;
@@ -60,16 +53,21 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
   let cancelEarly: (() => void) | undefined;
 
   /** Where each area points now: the assignment in force here, else our own last one. */
-  const previous = (): Map<AreaName, AreaName> => {
-    const a = view.followed?.assignment ?? last;
+  const previous = (s: SiteSnapshot): Map<AreaName, AreaName> => {
+    const a = s.followed?.assignment ?? last;
     return new Map((a?.areas ?? []).map((x) => [x.area, x.cluster]));
+  };
+  const isMaster = () => {
+    const s = view.snapshot(clock());
+    return s.master === s.self;
   };
 
   const round = () => {
     const now = clock();
-    if (view.master() !== view.self) {
+    const s = view.snapshot(now);
+    if (s.master !== s.self) {
       firstSinceMs = undefined;
-      if (acting) log.info("stepping down", { master: view.master() ?? "(none)" });
+      if (acting) log.info("stepping down", { master: s.master ?? "(none)" });
       acting = false;
       return;
     }
@@ -81,21 +79,14 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
       seq = 0;
       log.info("taking over as master", { epoch });
     }
-    const before = previous();
-    const decision = decide({
-      areas,
-      servers: view.serverViews(),
-      previous: before,
-      threshold: site.loadThreshold,
-      margin: site.balanceMargin,
-      cooling: coolingClusters(view.clusterChangedAtMs, now, site.cooldownRounds * site.roundIntervalMs),
-    });
+    const before = previous(s);
+    const decision = decide({ areas, servers: s.servers, previous: before, threshold: site.loadThreshold, margin: site.balanceMargin, cooling: s.cooling });
 
     for (const a of decision.areas) {
       const was = before.get(a.area);
       if (was !== undefined && was !== a.cluster) log.info("area moved", { area: a.area, from: was, to: a.cluster, reason: a.reason, detail: a.detail });
     }
-    last = { master: view.self, epoch, seq: ++seq, atMs: now, areas: decision.areas };
+    last = { master: s.self, epoch, seq: ++seq, atMs: now, areas: decision.areas };
     view.publish({ type: "assignment", site: init.digest, assignment: last });
     init.onDecision?.(last);
   };
@@ -110,14 +101,14 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
   const stopRounds = timers.every(site.roundIntervalMs, round);
   // Taking over or stepping down must not wait for a full round.
   view.onChange(() => {
-    if ((view.master() === view.self) !== acting) soon();
+    if (isMaster() !== acting) soon();
   });
   view.onReport((_server, changed) => {
     if (changed && acting) soon();
   });
   // A candidate first in its view waits out the settle time, then takes over.
   const stopSettle = timers.every(Math.max(20, Math.floor(Math.min(site.masterSettleMs, site.heartbeatIntervalMs) / 2) || 20), () => {
-    if (!acting && view.master() === view.self) round();
+    if (!acting && isMaster()) round();
   });
 
   return {

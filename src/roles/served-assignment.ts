@@ -11,10 +11,10 @@
 import { decide } from "../assign/decide.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import type { AreaName, Assignment, PeerIdText, Site } from "../core/types.ts";
+import type { AreaName, Assignment, Site } from "../core/types.ts";
 import { decode, encode } from "../net/messages.ts";
 import type { StateStore } from "../state/store.ts";
-import type { SiteView } from "./site-view.ts";
+import type { SiteSnapshot, SiteView } from "./site-view.ts";
 
 const ASSIGNMENT_FILE = "assignment.json";
 
@@ -55,12 +55,13 @@ export class ServedAssignment {
   refresh(): void {
     const { view, site, clock } = this.init;
     const now = clock();
-    const followed = view.followed ?? (this.saved ? { assignment: this.saved.assignment, receivedAtMs: this.saved.sinceMs } : undefined);
+    const s = view.snapshot(now);
+    const followed = s.followed ?? (this.saved ? { assignment: this.saved.assignment, receivedAtMs: this.saved.sinceMs } : undefined);
     let next: Served;
     if (followed && now - followed.receivedAtMs <= site.maxStalenessMs) {
-      next = { assignment: followed.assignment, source: view.followed ? "master" : "saved" };
+      next = { assignment: followed.assignment, source: s.followed ? "master" : "saved" };
     } else if (followed || now - this.startedMs >= site.maxStalenessMs) {
-      next = { assignment: this.localDecision(now), source: "local" };
+      next = { assignment: localDecision(site, s), source: "local" };
     } else {
       next = { assignment: undefined, source: "home" };
     }
@@ -71,24 +72,24 @@ export class ServedAssignment {
     if (changed) for (const l of this.listeners) l();
   }
 
-  private localDecision(now: number): Assignment {
-    const { site, view } = this.init;
-    const d = decide({
-      areas: site.areas.map((a) => a.name),
-      servers: view.serverViews(),
-      previous: new Map<AreaName, AreaName>(),
-      threshold: site.loadThreshold,
-      margin: site.balanceMargin,
-      cooling: new Set(site.areas.map((a) => a.name)), // no balancing without a master
-    });
-    return { master: view.self as PeerIdText, epoch: 0, seq: 0, atMs: now, areas: d.areas.map((a) => ({ ...a, detail: `decided here, no master heard for ${site.maxStalenessMs} ms: ${a.detail}` })) };
-  }
-
   private persist(a: Assignment): void {
     // Only the content matters after a restart: skip rewriting an unchanged one every round.
     if (!sameAnswers(a, this.lastWritten)) this.init.state.write(ASSIGNMENT_FILE, encode({ type: "assignment", site: this.init.digest, assignment: a }));
     this.lastWritten = a;
   }
+}
+
+/** Each area on its home cluster unless that has no functioning server (Phases Two and Three, no balancing). */
+function localDecision(site: Site, s: SiteSnapshot): Assignment {
+  const d = decide({
+    areas: site.areas.map((a) => a.name),
+    servers: s.servers,
+    previous: new Map<AreaName, AreaName>(),
+    threshold: site.loadThreshold,
+    margin: site.balanceMargin,
+    cooling: new Set(site.areas.map((a) => a.name)), // no balancing without a master
+  });
+  return { master: s.self, epoch: 0, seq: 0, atMs: s.atMs, areas: d.areas.map((a) => ({ ...a, detail: `decided here, no master heard for ${site.maxStalenessMs} ms: ${a.detail}` })) };
 }
 
 function sameAnswers(a: Assignment | undefined, b: Assignment | undefined): boolean {

@@ -1,13 +1,17 @@
 // What this node knows of the site: members, drains, server reports and the master's latest
-// assignment. Every role reads it; only this class writes it. The decisions stay pure
-// (membership/view.ts, assign/server-view.ts, state/drains.ts); this is their stateful shell.
+// assignment. It folds gossip into that state (decoding each message once) and is its only
+// writer; everyone else reads an immutable snapshot taken at one clock reading. The decisions
+// stay pure (membership/view.ts, assign/server-view.ts, assign/follow.ts, assign/cooldown.ts,
+// state/drains.ts); this is their stateful shell.
+import { coolingClusters, withClusterChanges } from "../assign/cooldown.ts";
+import { isNewer, nextFollowed, type Followed } from "../assign/follow.ts";
 import { recordReport, serverViews, type ReportRecord } from "../assign/server-view.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { AreaName, Assignment, DrainEntry, PeerIdText, ServerName, ServerView, Site } from "../core/types.ts";
 import type { Bus } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
-import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Members } from "../membership/view.ts";
+import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
 import { mergeDrains, type Drains } from "../state/drains.ts";
 import type { StateStore } from "../state/store.ts";
 
@@ -19,8 +23,31 @@ const FRESH_ROUNDS = 3;
 const FORGET_AFTER_MS = 10 * 60_000;
 
 export interface Counters {
-  accepted: Record<string, number>;
-  rejected: Record<string, number>;
+  accepted: Readonly<Record<string, number>>;
+  rejected: Readonly<Record<string, number>>;
+}
+
+/** The site as this node knows it at one instant; nothing in it changes afterwards. */
+export interface SiteSnapshot {
+  readonly atMs: number;
+  readonly self: PeerIdText;
+  readonly members: Members;
+  readonly master: PeerIdText | undefined;
+  readonly servers: readonly ServerView[];
+  readonly reports: ReadonlyMap<ServerName, ReportRecord>;
+  readonly drains: Drains;
+  /** The assignment in force here: the newest from the master of this node's own view. */
+  readonly followed: Followed | undefined;
+  /** This node's own newest assignment, when it has been master. */
+  readonly own: Assignment | undefined;
+  /** Clusters within their cooldown after gaining or losing an area in a followed assignment. */
+  readonly cooling: ReadonlySet<AreaName>;
+  readonly epochSeen: number;
+  /** Each member's location map version, from its heartbeats. */
+  readonly mapVersions: ReadonlyMap<PeerIdText, string>;
+  readonly counters: Counters;
+  /** Whether a member is live at `atMs` (this node always is). */
+  isLive(peer: PeerIdText): boolean;
 }
 
 export interface SiteViewInit {
@@ -38,27 +65,26 @@ export interface SiteViewInit {
 }
 
 export class SiteView {
-  members: Members = new Map();
-  drains: Drains = new Map();
-  readonly reports = new Map<ServerName, ReportRecord>();
+  private members: Members = new Map();
+  private drains: Drains = new Map();
+  // Replaced, never changed in place, so a snapshot can share them.
+  private reports: ReadonlyMap<ServerName, ReportRecord> = new Map();
   /** The newest assignment heard from each master, kept so a view change can apply it at once. */
-  readonly assignmentsBy = new Map<PeerIdText, { assignment: Assignment; receivedAtMs: number }>();
-  /** The assignment in force here: the newest from the master of this node's own view. */
-  followed: { assignment: Assignment; receivedAtMs: number } | undefined;
+  private readonly assignmentsBy = new Map<PeerIdText, Followed>();
+  private followed: Followed | undefined;
   /** When each cluster last received or lost an area in a followed assignment (for cooldown). */
-  readonly clusterChangedAtMs = new Map<AreaName, number>();
-  epochSeen = 0;
-  /** Each member's location map version, from its heartbeats. */
-  readonly mapVersions = new Map<PeerIdText, string>();
-  readonly counters: Counters = { accepted: {}, rejected: {} };
+  private clusterChangedAtMs: ReadonlyMap<AreaName, number> = new Map();
+  private epochSeen = 0;
+  private mapVersions: ReadonlyMap<PeerIdText, string> = new Map();
+  private counters: Counters = { accepted: {}, rejected: {} };
   private readonly listeners: (() => void)[] = [];
   private readonly reportListeners: ((server: ServerName, changed: boolean) => void)[] = [];
   private readonly followListeners: (() => void)[] = [];
   private readonly serverNames: Set<string>;
   private lastMaster: PeerIdText | undefined;
-  readonly liveness: Liveness;
+  private readonly liveness: Liveness;
   /** Candidates are judged faster than other members: a frozen master must be replaced quickly. */
-  readonly candidateLiveness: Liveness;
+  private readonly candidateLiveness: Liveness;
   private readonly startedMs: number;
 
   constructor(private readonly init: SiteViewInit) {
@@ -74,8 +100,9 @@ export class SiteView {
     init.bus.onPeer((e) => {
       init.log.debug(e.connected ? "peer connected" : "peer disconnected", { peer: e.peer, node: this.members.get(e.peer)?.node ?? "?" });
       if (!e.connected) {
-        this.members = withDisconnect(this.members, e.peer, init.clock());
-        this.changed();
+        const now = init.clock();
+        this.members = withDisconnect(this.members, e.peer, now);
+        this.changed(now);
       }
     });
   }
@@ -104,13 +131,13 @@ export class SiteView {
     if (msg.type === "heartbeat") {
       const before = this.members.get(from);
       this.members = withHeartbeat(this.members, from, msg, now);
-      if (msg.mapVersion !== undefined) this.mapVersions.set(from, msg.mapVersion);
+      if (msg.mapVersion !== undefined && this.mapVersions.get(from) !== msg.mapVersion) this.mapVersions = new Map(this.mapVersions).set(from, msg.mapVersion);
       this.noteEpoch(msg.epoch);
       if (msg.site === this.init.digest) this.mergeDrains(msg.drains);
       // Most heartbeats only say "still here": listeners hear of new, revived or changed
       // members at once, and of everything else at our own heartbeat tick.
       const news = !before || !isLive(before, now, this.liveness) || !isLive(before, now, this.candidateLiveness) || before.priority !== msg.priority || before.site !== msg.site;
-      if (news) this.changed();
+      if (news) this.changed(now);
       return;
     }
     if (msg.site !== this.init.digest) {
@@ -123,7 +150,7 @@ export class SiteView {
         if (!this.serverNames.has(r.server)) return void this.count("rejected", "unknown-server");
         const prev = this.reports.get(r.server);
         if (prev && prev.from === from && r.seq <= prev.report.seq && r.atMs <= prev.report.atMs) return; // stale or duplicate
-        this.reports.set(r.server, recordReport(prev, r, from, now, this.init.site.loadTerms));
+        this.reports = new Map(this.reports).set(r.server, recordReport(prev, r, from, now, this.init.site.loadTerms));
         const changed = prev?.report.status !== r.status;
         for (const l of this.reportListeners) l(r.server, changed);
         return;
@@ -134,7 +161,7 @@ export class SiteView {
         if (prev && !isNewer(a, prev.assignment)) return;
         this.assignmentsBy.set(a.master, { assignment: a, receivedAtMs: now });
         this.noteEpoch(a.epoch);
-        this.follow();
+        this.follow(now);
         return;
       }
       case "drain":
@@ -148,6 +175,7 @@ export class SiteView {
   }
 
   heartbeat(): void {
+    const now = this.init.clock();
     const hb: HeartbeatMsg = {
       type: "heartbeat",
       site: this.init.digest,
@@ -155,33 +183,45 @@ export class SiteView {
       roles: this.init.roles,
       epoch: this.epochSeen,
       drains: [...this.drains.values()],
-      atMs: this.init.clock(),
+      atMs: now,
     };
     if (this.init.mapVersion !== undefined) hb.mapVersion = this.init.mapVersion;
     // A candidate stands only once it has heard the site for a full dead_after_ms: before
     // that it knows too few reports, and its first rounds would move areas for no reason.
-    if (this.init.priority !== undefined && hb.atMs - this.startedMs >= this.init.site.deadAfterMs) hb.priority = this.init.priority;
+    if (this.init.priority !== undefined && now - this.startedMs >= this.init.site.deadAfterMs) hb.priority = this.init.priority;
     this.publish(hb);
-    this.members = withoutLongDead(this.members, this.init.clock(), FORGET_AFTER_MS);
-    this.changed(); // liveness changes with time alone
+    this.members = withoutLongDead(this.members, now, FORGET_AFTER_MS);
+    this.changed(now); // liveness changes with time alone
   }
 
-  isLive(peer: PeerIdText): boolean {
-    if (peer === this.self) return true;
-    const m = this.members.get(peer);
-    return m !== undefined && isLive(m, this.init.clock(), this.liveness);
-  }
-
-  master(): PeerIdText | undefined {
-    return masterOf(this.members, this.init.digest, this.init.clock(), this.candidateLiveness);
-  }
-
-  serverViews(): ServerView[] {
-    return serverViews(this.init.site.servers, this.reports, this.drains, (p) => this.isLive(p), this.init.clock(), {
-      loadTerms: this.init.site.loadTerms,
-      deadAfterMs: this.init.site.deadAfterMs,
-      tempfailReuseMs: this.init.site.tempfailReuseMs,
-    });
+  /** The site as known at `nowMs`: read it, never keep it past the tick that took it. */
+  snapshot(nowMs: number): SiteSnapshot {
+    const { site } = this.init;
+    const self = this.self;
+    const live = (peer: PeerIdText) => peer === self || isLiveAt(this.members.get(peer), nowMs, this.liveness);
+    const reports = this.reports;
+    const drains = this.drains;
+    let servers: readonly ServerView[] | undefined;
+    return {
+      atMs: nowMs,
+      self,
+      members: this.members,
+      master: this.masterAt(nowMs),
+      // Judged on first use only: most readers want the master alone.
+      get servers() {
+        servers ??= serverViews(site.servers, reports, drains, live, nowMs, { loadTerms: site.loadTerms, deadAfterMs: site.deadAfterMs, tempfailReuseMs: site.tempfailReuseMs });
+        return servers;
+      },
+      reports,
+      drains,
+      followed: this.followed,
+      own: this.assignmentsBy.get(self)?.assignment,
+      cooling: coolingClusters(this.clusterChangedAtMs, nowMs, site.cooldownRounds * site.roundIntervalMs),
+      epochSeen: this.epochSeen,
+      mapVersions: this.mapVersions,
+      counters: this.counters,
+      isLive: live,
+    };
   }
 
   /** Records an epoch this node starts as master with, durably, before any assignment uses it. */
@@ -209,37 +249,28 @@ export class SiteView {
     this.followListeners.push(l);
   }
 
+  private masterAt(nowMs: number): PeerIdText | undefined {
+    return masterOf(this.members, this.init.digest, nowMs, this.candidateLiveness);
+  }
+
   /** Follows the newest assignment of the master of our own view, never an older one from the same master. */
-  private follow(): void {
-    const master = this.master();
-    const next = master ? this.assignmentsBy.get(master) : undefined;
+  private follow(nowMs: number): void {
+    const master = this.masterAt(nowMs);
     const cur = this.followed;
+    const next = nextFollowed(cur, master ? this.assignmentsBy.get(master) : undefined, nowMs, FRESH_ROUNDS * this.init.site.roundIntervalMs);
     if (!next || next === cur) return;
-    if (cur && cur.assignment.master === next.assignment.master && !isNewer(next.assignment, cur.assignment)) return;
-    // Another master's assignment is adopted only while fresh: one left from an earlier reign
-    // (a view that flickers to a former master) would bring back long-gone answers.
-    if (cur && cur.assignment.master !== next.assignment.master && this.init.clock() - next.receivedAtMs > FRESH_ROUNDS * this.init.site.roundIntervalMs) return;
-    if (cur) {
-      const before = new Map(cur.assignment.areas.map((x) => [x.area, x.cluster]));
-      for (const x of next.assignment.areas) {
-        const was = before.get(x.area);
-        if (was !== undefined && was !== x.cluster) {
-          this.clusterChangedAtMs.set(was, next.receivedAtMs);
-          this.clusterChangedAtMs.set(x.cluster, next.receivedAtMs);
-        }
-      }
-    }
+    this.clusterChangedAtMs = withClusterChanges(this.clusterChangedAtMs, cur?.assignment, next.assignment, next.receivedAtMs);
     if (cur?.assignment.master !== next.assignment.master) this.init.log.info("following the master's assignments", { master: next.assignment.master, epoch: next.assignment.epoch, seq: next.assignment.seq });
     this.followed = next;
     for (const l of this.followListeners) l();
   }
 
-  private changed(): void {
-    const m = this.master();
+  private changed(nowMs: number): void {
+    const m = this.masterAt(nowMs);
     if (m !== this.lastMaster) {
       this.init.log.info("master changed", { master: m ?? "(none)", node: m ? (this.members.get(m)?.node ?? "?") : "-", epochSeen: this.epochSeen });
       this.lastMaster = m;
-      this.follow();
+      this.follow(nowMs);
     }
     for (const l of this.listeners) l();
   }
@@ -260,11 +291,11 @@ export class SiteView {
   }
 
   private count(kind: keyof Counters, key: string): void {
-    this.counters[kind][key] = (this.counters[kind][key] ?? 0) + 1;
+    const table = this.counters[kind];
+    this.counters = { ...this.counters, [kind]: { ...table, [key]: (table[key] ?? 0) + 1 } };
   }
 }
 
-/** Orders two assignments of one master: epoch first, then sequence. */
-export function isNewer(a: Assignment, b: Assignment): boolean {
-  return a.epoch > b.epoch || (a.epoch === b.epoch && a.seq > b.seq);
+function isLiveAt(m: Member | undefined, nowMs: number, rules: Liveness): boolean {
+  return m !== undefined && isLive(m, nowMs, rules);
 }

@@ -6,6 +6,7 @@ import { assembleNode, type AssembledNode } from "../assembly/assemble-node.ts";
 import type { Logger } from "../core/log.ts";
 import type { AreaName, Assignment, ServerName, Site } from "../core/types.ts";
 import type { Collection } from "../report/collect.ts";
+import type { SiteSnapshot } from "../roles/site-view.ts";
 import { MemoryStore } from "../state/store.ts";
 import { checkAnswers, checkOneMovePerCluster, checkPingPong, record, type History, type Violation } from "./invariants.ts";
 import { clusterLoads } from "./load-model.ts";
@@ -224,10 +225,16 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
       );
     }
 
-    const observer = areaNodes.find((x) => x.up && x.node)?.node;
-    const followed = observer?.view.followed?.assignment;
-    if (process.env.WALRUS_SIM_DEBUG) for (const n of areaNodes) if (n.up && n.node) console.log("  ", n.name, "side", net.sideOf(n.name), "master", n.node.view.members.get(n.node.view.master() ?? ("" as never))?.node, "followed", n.node.view.followed?.assignment.master, n.node.view.followed?.assignment.seq, "src", n.node.nameserver?.served().source, n.node.view.serverViews().map((v) => `${v.name}:${v.state}`).join(" "));
-    opts.onRound?.({ round, atMs: now, master: observer?.view.members.get(observer.view.master() ?? ("" as never))?.node, areas: (followed?.areas ?? []).map((a) => ({ area: a.area, cluster: a.cluster, reason: a.reason })), events });
+    const masterName = (v: SiteSnapshot) => (v.master ? v.members.get(v.master)?.node : undefined);
+    const observer = areaNodes.find((x) => x.up && x.node)?.node?.view.snapshot(now);
+    const followed = observer?.followed?.assignment;
+    if (process.env.WALRUS_SIM_DEBUG) {
+      for (const n of areaNodes) {
+        const v = n.up && n.node?.view.snapshot(now);
+        if (v) console.log("  ", n.name, "side", net.sideOf(n.name), "master", masterName(v), "followed", v.followed?.assignment.master, v.followed?.assignment.seq, "src", n.node?.nameserver?.served().source, v.servers.map((x) => `${x.name}:${x.state}`).join(" "));
+      }
+    }
+    opts.onRound?.({ round, atMs: now, master: observer && masterName(observer), areas: (followed?.areas ?? []).map((a) => ({ area: a.area, cluster: a.cluster, reason: a.reason })), events });
   }
   return { seed: opts.seed, rounds: opts.rounds, violations, events: eventCount, moves, messages: { delivered: net.delivered, lost: net.lost } };
 }
