@@ -77,6 +77,8 @@ export class SiteView {
   private epochSeen = 0;
   private mapVersions: ReadonlyMap<PeerIdText, string> = new Map();
   private counters: Counters = { accepted: {}, rejected: {} };
+  /** What the validator decoded, by the very bytes gossipsub then delivers: each message is decoded once. */
+  private readonly accepted = new WeakMap<Uint8Array, Message>();
   private readonly listeners: (() => void)[] = [];
   private readonly reportListeners: ((server: ServerName, changed: boolean) => void)[] = [];
   private readonly followListeners: (() => void)[] = [];
@@ -115,11 +117,13 @@ export class SiteView {
   accept(topic: Parameters<typeof decode>[0], data: Uint8Array): boolean {
     const d = decode(topic, data);
     if (!d.ok) this.count("rejected", d.reason);
+    else this.accepted.set(data, d.msg);
     return d.ok;
   }
 
   handle(topic: Parameters<typeof decode>[0], data: Uint8Array, from: PeerIdText): void {
-    const d = decode(topic, data);
+    const known = this.accepted.get(data);
+    const d = known ? ({ ok: true, msg: known } as const) : decode(topic, data);
     if (!d.ok) {
       // Our own messages skip the validator; a bad one here is a bug worth a log line.
       if (from === this.self) this.init.log.error("own message failed its schema", { reason: d.reason });
