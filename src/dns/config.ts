@@ -4,7 +4,10 @@
 import type { HostPort } from "../core/host-port.ts";
 import type { AreaName, StaticRecordSpec } from "../core/types.ts";
 import { parsePrefix, type Prefix } from "../geo/address.ts";
+import { UDP_EDNS_LIMIT } from "./answer.ts";
 import { parseRecordData, STATIC_TYPES, type StaticType } from "./records.ts";
+import { TCP_IDLE_MS_DEFAULT, TCP_MAX_CONNECTIONS_DEFAULT } from "./server.ts";
+import { DEFAULT_MAX_ANSWER_ADDRESSES } from "./zone.ts";
 import { isTable, join, type Fields, type Table } from "../core/fields.ts";
 
 export const SITE_DNS_KEYS = ["answer_scheme", "max_answer_addresses", "records"] as const;
@@ -17,7 +20,7 @@ export interface NameserverDnsOptions {
   /** A TCP connection quiet this long is closed (RFC 7766 §6.2.3). */
   tcpIdleMs: number;
   /** Prefixes (CIDR or single addresses) that may transfer the zone (AXFR over TCP). */
-  transferAllow: string[];
+  transferAllow: Prefix[];
   /** UDP responses per second per client prefix; 0 turns the limit off. */
   rateLimit: number;
   rateLimitIpv4Prefix: number;
@@ -35,10 +38,13 @@ export interface NameserverConfig extends NameserverDnsOptions {
 export function nameserverDns(f: Fields, ns: Table): NameserverDnsOptions {
   const p = "nameserver";
   return {
-    udpSize: f.number(ns, p, "udp_size", { default: 1232, min: 512, max: 4096, integer: true, unit: "bytes" }),
-    tcpMaxConnections: f.number(ns, p, "tcp_max_connections", { default: 256, min: 1, max: 65_535, integer: true }),
-    tcpIdleMs: f.number(ns, p, "tcp_idle_ms", { default: 10_000, min: 100, max: 600_000, integer: true, unit: "ms" }),
-    transferAllow: f.strings(ns, p, "transfer_allow", { default: [], each: (s) => (typeof parseAllowed(s) === "string" ? `an address or prefix: ${parseAllowed(s)}` : undefined) }),
+    udpSize: f.number(ns, p, "udp_size", { default: UDP_EDNS_LIMIT, min: 512, max: 4096, integer: true, unit: "bytes" }),
+    tcpMaxConnections: f.number(ns, p, "tcp_max_connections", { default: TCP_MAX_CONNECTIONS_DEFAULT, min: 1, max: 65_535, integer: true }),
+    tcpIdleMs: f.number(ns, p, "tcp_idle_ms", { default: TCP_IDLE_MS_DEFAULT, min: 100, max: 600_000, integer: true, unit: "ms" }),
+    transferAllow: f
+      .strings(ns, p, "transfer_allow", { default: [], each: (s) => (typeof parseAllowed(s) === "string" ? `an address or prefix: ${parseAllowed(s)}` : undefined) })
+      .map(parseAllowed)
+      .filter((x): x is Prefix => typeof x !== "string"),
     rateLimit: f.number(ns, p, "rate_limit", { default: 0, min: 0, max: 1_000_000, integer: true, unit: "responses per second per client prefix (0: off)" }),
     rateLimitIpv4Prefix: f.number(ns, p, "rate_limit_ipv4_prefix", { default: 24, min: 8, max: 32, integer: true, unit: "bits" }),
     rateLimitIpv6Prefix: f.number(ns, p, "rate_limit_ipv6_prefix", { default: 56, min: 16, max: 128, integer: true, unit: "bits" }),
@@ -61,7 +67,7 @@ export interface SiteDns {
 export function siteDns(f: Fields, t: Table, zone: string, names: readonly string[], ttl: number): Partial<SiteDns> {
   const p = "site";
   const answerScheme = f.string(t, p, "answer_scheme", { default: "addresses", pattern: /^(addresses|cname)$/, expected: '"addresses" (balanced names hold the addresses) or "cname" (thesis §8.2)' }) as SiteDns["answerScheme"];
-  const maxAnswerAddresses = f.number(t, p, "max_answer_addresses", { default: 32, min: 1, max: 1000, integer: true, unit: "addresses per family" });
+  const maxAnswerAddresses = f.number(t, p, "max_answer_addresses", { default: DEFAULT_MAX_ANSWER_ADDRESSES, min: 1, max: 1000, integer: true, unit: "addresses per family" });
   const records: StaticRecordSpec[] = [];
   const raw = t.records ?? [];
   if (!Array.isArray(raw)) f.fail(join(p, "records"), raw, "an array of tables: [[site.records]] with name, type, data");

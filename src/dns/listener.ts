@@ -6,7 +6,7 @@ import type { Site } from "../core/types.ts";
 import { locationChooser } from "../geo/choose-area.ts";
 import type { LocationMap } from "../geo/location-map.ts";
 import type { SteeringCounts } from "../geo/steering-counts.ts";
-import { parseAllowed, type NameserverConfig } from "./config.ts";
+import type { NameserverConfig } from "./config.ts";
 import { oversizedClusters } from "./fit.ts";
 import { startDnsServer, type DnsStats } from "./server.ts";
 import { startDnsWorkers, type DnsWorkers, type ZoneUpdate } from "./workers.ts";
@@ -43,7 +43,7 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
     udp: cfg.workers > 0 ? "none" : "exclusive",
     tcpIdleMs: cfg.tcpIdleMs,
     tcpMaxConnections: cfg.tcpMaxConnections,
-    transferAllow: cfg.transferAllow.map(parseAllowed).filter((p) => typeof p !== "string"),
+    transferAllow: cfg.transferAllow,
     rateLimit: { perSecond: cfg.rateLimit, ipv4Prefix: cfg.rateLimitIpv4Prefix, ipv6Prefix: cfg.rateLimitIpv6Prefix },
     chooseArea: init.location && locationChooser(init.location.map, cfg.area, init.location.steering),
     onError: (what, err) => log.warn("dns error", { what, error: String(err) }),

@@ -74,6 +74,9 @@ export function emptyStats(): DnsStats {
   return { queries: 0, responses: {}, qtypes: {}, truncated: 0, dropped: 0, rateLimited: 0, latencyCounts: LATENCY_BOUNDS_US.map(() => 0).concat(0), errors: 0, tcpConnections: 0, tcpRefused: 0 };
 }
 
+/** RFC 7766 §6.2.3 suggests "in the order of seconds"; ten covers a resolver's pipelined burst. */
+export const TCP_IDLE_MS_DEFAULT = 10_000;
+export const TCP_MAX_CONNECTIONS_DEFAULT = 256;
 /** A client that does not read its replies is cut off once this much waits for it. */
 const TCP_MAX_BUFFERED_BYTES = 256 * 1024;
 /** Kernel send buffer per TCP connection (doubled by the kernel): a whole AXFR chunk fits, and
@@ -84,8 +87,8 @@ const BIND_ATTEMPTS = 5;
 const TYPE_NAMES = new Map(Object.entries(RRTYPE).map(([name, code]) => [code as number, name]));
 
 export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
-  const tcpIdleMs = o.tcpIdleMs ?? 10_000;
-  const tcpMaxConnections = o.tcpMaxConnections ?? 256;
+  const tcpIdleMs = o.tcpIdleMs ?? TCP_IDLE_MS_DEFAULT;
+  const tcpMaxConnections = o.tcpMaxConnections ?? TCP_MAX_CONNECTIONS_DEFAULT;
   const udpSize = o.udpSize ?? UDP_EDNS_LIMIT;
   const limiter = o.rateLimit && o.rateLimit.perSecond > 0 ? rateLimiter(o.rateLimit) : undefined;
   const stats = o.stats ?? emptyStats();

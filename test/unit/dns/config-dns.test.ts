@@ -4,6 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { parse } from "smol-toml";
 import { formatConfigError } from "../../../src/core/fields.ts";
 import { validate } from "../../../src/config/validate.ts";
+import { parseAllowed } from "../../../src/dns/config.ts";
 
 const config = (site: string, nameserver = "") => `
 [node]
@@ -58,7 +59,7 @@ records = [
   test("nameserver limits", () => {
     const r = run("", 'udp_size = 1400\ntransfer_allow = ["192.0.2.0/24", "2001:db8::1"]\nrate_limit = 50\nworkers = 2\ntcp_max_connections = 10\ntcp_idle_ms = 2000');
     if (!r.ok) throw new Error(r.errors.map(formatConfigError).join("\n"));
-    expect(r.config.nameserver).toMatchObject({ udpSize: 1400, transferAllow: ["192.0.2.0/24", "2001:db8::1"], rateLimit: 50, workers: 2, tcpMaxConnections: 10, tcpIdleMs: 2000 });
+    expect(r.config.nameserver).toMatchObject({ udpSize: 1400, transferAllow: [parseAllowed("192.0.2.0/24"), parseAllowed("2001:db8::1")], rateLimit: 50, workers: 2, tcpMaxConnections: 10, tcpIdleMs: 2000 });
   });
 
   test("a site without the keys keeps exactly its old form (and digest)", () => {
