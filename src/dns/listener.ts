@@ -9,7 +9,7 @@ import type { SteeringCounts } from "../geo/steering-counts.ts";
 import type { NameserverConfig } from "./config.ts";
 import { oversizedClusters } from "./fit.ts";
 import { startDnsServer, type DnsStats } from "./server.ts";
-import { startDnsWorkers, type DnsWorkers, type ZoneUpdate } from "./workers.ts";
+import { startDnsWorkers, type DnsWorkers, type ServeOptions, type ZoneUpdate } from "./workers.ts";
 import type { Zone } from "./zone.ts";
 
 export interface DnsListenerInit {
@@ -35,16 +35,17 @@ export type StartDnsListener = (init: DnsListenerInit) => Promise<DnsListener>;
 
 export async function startDnsListener(init: DnsListenerInit): Promise<DnsListener> {
   const { site, cfg, log } = init;
+  const serve: ServeOptions = { area: cfg.area, listen: cfg.listen, udpSize: cfg.udpSize, rateLimit: { perSecond: cfg.rateLimit, ipv4Prefix: cfg.rateLimitIpv4Prefix, ipv6Prefix: cfg.rateLimitIpv6Prefix } };
   const dns = await startDnsServer({
-    listen: cfg.listen,
+    listen: serve.listen,
+    udpSize: serve.udpSize,
+    rateLimit: serve.rateLimit,
     zone: init.zone,
     stats: init.stats,
-    udpSize: cfg.udpSize,
     udp: cfg.workers > 0 ? "none" : "exclusive",
     tcpIdleMs: cfg.tcpIdleMs,
     tcpMaxConnections: cfg.tcpMaxConnections,
     transferAllow: cfg.transferAllow,
-    rateLimit: { perSecond: cfg.rateLimit, ipv4Prefix: cfg.rateLimitIpv4Prefix, ipv6Prefix: cfg.rateLimitIpv6Prefix },
     chooseArea: init.location && locationChooser(init.location.map, cfg.area, init.location.steering),
     onError: (what, err) => log.warn("dns error", { what, error: String(err) }),
   });
@@ -54,7 +55,7 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
   let workers: DnsWorkers | undefined;
   try {
     if (cfg.workers > 0) {
-      workers = await startDnsWorkers({ count: cfg.workers, site, cfg, first: init.zoneUpdate(), stats: init.stats, location: init.location, onExit: (code) => log.error("a dns worker exited", { code: code ?? "signal" }) });
+      workers = await startDnsWorkers({ count: cfg.workers, site, serve, first: init.zoneUpdate(), stats: init.stats, location: init.location, onExit: (code) => log.error("a dns worker exited", { code: code ?? "signal" }) });
     }
   } catch (err) {
     await dns.close();

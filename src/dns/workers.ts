@@ -6,11 +6,12 @@
 // and the child sends back its counters every second. A child exits when its parent goes.
 
 import { spawn, type Subprocess } from "bun";
-import type { NameserverConfig } from "./config.ts";
+import type { HostPort } from "../core/host-port.ts";
 import type { AreaName, ServerName, Site } from "../core/types.ts";
 import { locationChooser } from "../geo/choose-area.ts";
 import { LocationMap, parseMapText } from "../geo/location-map.ts";
 import { SteeringCounts, UNCOVERED_TRACKED, type SteeringSnapshot } from "../geo/steering-counts.ts";
+import type { RateLimiterOptions } from "./rate-limit.ts";
 import { startDnsServer, emptyStats, type DnsStats } from "./server.ts";
 import { buildZone, type Zone } from "./zone.ts";
 
@@ -20,8 +21,22 @@ export interface ZoneUpdate {
   serial: number;
 }
 
+/** What the node's own server and its workers answer with, built once by the node (plain data: it crosses to the workers). */
+export interface ServeOptions {
+  area: AreaName;
+  listen: HostPort[];
+  udpSize: number;
+  rateLimit: RateLimiterOptions;
+}
+
+/** The zone a nameserver of `area` answers from after `u`; the node and each worker build it alike. */
+export function zoneFor(site: Site, area: AreaName, u: ZoneUpdate): Zone {
+  return buildZone({ site, servedArea: area, serversByArea: new Map(u.serversByArea), serial: u.serial });
+}
+
 /** `locations`: the location map's lines (issue 7), so a worker answers from the same map. */
-type ToWorker = { type: "init"; site: Site; cfg: NameserverConfig; locations?: readonly string[] } | { type: "zone"; update: ZoneUpdate };
+type WorkerInit = { site: Site; serve: ServeOptions; shared: boolean; locations?: readonly string[] };
+type ToWorker = ({ type: "init" } & WorkerInit) | { type: "zone"; update: ZoneUpdate };
 type FromWorker = { type: "ready" } | { type: "stats"; stats: DnsStats; steering?: SteeringSnapshot } | { type: "failed"; error: string };
 
 const STATS_INTERVAL_MS = 1000;
@@ -39,7 +54,7 @@ function workerCommand(): string[] {
 }
 
 /** Starts `count` workers; resolves once every one has bound its sockets. Their counters are added into `stats`. */
-export async function startDnsWorkers(o: { count: number; site: Site; cfg: NameserverConfig; first: ZoneUpdate; stats: DnsStats; location?: { map: LocationMap; steering: SteeringCounts }; onExit: (code: number | null) => void }): Promise<DnsWorkers> {
+export async function startDnsWorkers(o: { count: number; site: Site; serve: ServeOptions; first: ZoneUpdate; stats: DnsStats; location?: { map: LocationMap; steering: SteeringCounts }; onExit: (code: number | null) => void }): Promise<DnsWorkers> {
   let current = o.first;
   let stopping = false;
   const children: { proc: Subprocess; last: DnsStats; lastSteering?: SteeringSnapshot }[] = [];
@@ -71,7 +86,7 @@ export async function startDnsWorkers(o: { count: number; site: Site; cfg: Names
         if (!stopping) o.onExit(code);
       },
     });
-    child.proc.send({ type: "init", site: o.site, cfg: o.cfg, locations: o.location?.map.lines } satisfies ToWorker);
+    child.proc.send({ type: "init", site: o.site, serve: o.serve, shared: o.count > 1, locations: o.location?.map.lines } satisfies ToWorker);
     child.proc.send({ type: "zone", update: current } satisfies ToWorker);
     children.push(child);
   }
@@ -100,32 +115,32 @@ export async function startDnsWorkers(o: { count: number; site: Site; cfg: Names
 
 /** The child's side: `walrus dns-worker`, started by startDnsWorkers only. */
 export function runDnsWorker(): void {
-  let init: { site: Site; cfg: NameserverConfig; locations?: readonly string[] } | undefined;
+  let init: WorkerInit | undefined;
   let zone: Zone | undefined;
   const send = (m: FromWorker) => process.send?.(m);
   process.on("disconnect", () => process.exit(0));
   process.on("message", (raw) => {
     const m = raw as ToWorker;
-    if (m.type === "init") init = { site: m.site, cfg: m.cfg, locations: m.locations };
+    if (m.type === "init") init = m;
     else if (init) {
       const first = zone === undefined;
-      zone = buildZone({ site: init.site, servedArea: init.cfg.area, serversByArea: new Map(m.update.serversByArea), serial: m.update.serial });
-      if (first) void serve(init.cfg, init.site, init.locations);
+      zone = zoneFor(init.site, init.serve.area, m.update);
+      if (first) void serve(init);
     }
   });
-  const serve = async (c: NameserverConfig, site: Site, locations: readonly string[] | undefined) => {
+  const serve = async ({ site, serve: o, shared, locations }: WorkerInit) => {
     const areas = site.areas.map((a) => a.name);
     const steering = new SteeringCounts(areas);
     const map = locations && new LocationMap(parseMapText(locations.join("\n"), new Set<string>(areas), "location map").entries);
     try {
       const server = await startDnsServer({
-        listen: c.listen,
+        listen: o.listen,
         zone: () => zone as Zone,
-        udpSize: c.udpSize,
-        rateLimit: { perSecond: c.rateLimit, ipv4Prefix: c.rateLimitIpv4Prefix, ipv6Prefix: c.rateLimitIpv6Prefix },
-        udp: c.workers > 1 ? "shared" : "exclusive",
+        udpSize: o.udpSize,
+        rateLimit: o.rateLimit,
+        udp: shared ? "shared" : "exclusive",
         tcp: false,
-        chooseArea: map && locationChooser(map, c.area, steering),
+        chooseArea: map && locationChooser(map, o.area, steering),
       });
       setInterval(() => send({ type: "stats", stats: server.stats, steering: map && steering.snapshot(UNCOVERED_TRACKED) }), STATS_INTERVAL_MS);
       send({ type: "ready" });

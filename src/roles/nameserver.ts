@@ -8,8 +8,8 @@ import type { AreaName, Assignment, ServerName, Site } from "../core/types.ts";
 import type { NameserverConfig } from "../dns/config.ts";
 import type { DnsListener, StartDnsListener } from "../dns/listener.ts";
 import { emptyStats, type DnsStats } from "../dns/server.ts";
-import type { ZoneUpdate } from "../dns/workers.ts";
-import { buildZone, type Zone } from "../dns/zone.ts";
+import { zoneFor, type ZoneUpdate } from "../dns/workers.ts";
+import type { Zone } from "../dns/zone.ts";
 import type { LocationMap } from "../geo/location-map.ts";
 import type { SteeringCounts } from "../geo/steering-counts.ts";
 import type { StateStore } from "../state/store.ts";
@@ -55,7 +55,7 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
     return serversByArea;
   };
   const zoneUpdate = (): ZoneUpdate => ({ serversByArea: [...assigned(served.current().assignment)], serial });
-  const makeZone = (): Zone => buildZone({ site, servedArea: cfg.area, serversByArea: assigned(served.current().assignment), serial });
+  const makeZone = (): Zone => zoneFor(site, cfg.area, zoneUpdate());
   let listener: DnsListener | undefined;
   let zone = makeZone();
   served.onChange(() => {
