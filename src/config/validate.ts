@@ -117,14 +117,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   Object.assign(site, siteDns(f, t, zone, names, site.ttlSeconds));
 
   const areasT = f.table(t, p, "areas", true) ?? {};
-  for (const [name, v] of Object.entries(areasT)) {
-    const ap = join(`${p}.areas`, name);
-    if (!NAME.test(name)) f.fail(ap, name, `an area ${NAME_EXPECTED}`);
-    if (!isTable(v)) {
-      f.fail(ap, v, "a table with nameserver and nameserver_addresses");
-      continue;
-    }
-    f.known(v, ap, ["nameserver", "nameserver_addresses"]);
+  for (const [name, v, ap] of namedTables(f, areasT, `${p}.areas`, "an area", ["nameserver", "nameserver_addresses"])) {
     const area: AreaSpec = {
       name: areaName(name),
       nameserverHost: qualify(f.string(v, ap, "nameserver", { default: `ns-${name}`, pattern: HOST_WITH_DOT, expected: 'a host name: one label ("ns-east") inside the zone, or absolute' }), zone),
@@ -136,14 +129,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
 
   const serversT = f.table(t, p, "servers", true) ?? {};
   const areaNames = new Set(site.areas.map((a) => a.name as string));
-  for (const [name, v] of Object.entries(serversT)) {
-    const sp = join(`${p}.servers`, name);
-    if (!NAME.test(name)) f.fail(sp, name, `a server ${NAME_EXPECTED}`);
-    if (!isTable(v)) {
-      f.fail(sp, v, "a table with area and addresses");
-      continue;
-    }
-    f.known(v, sp, ["area", "addresses"]);
+  for (const [name, v, sp] of namedTables(f, serversT, `${p}.servers`, "a server", ["area", "addresses"])) {
     const area = f.string(v, sp, "area");
     if (area && !areaNames.has(area)) f.fail(`${sp}.area`, area, `one of the areas ${[...areaNames].join(", ")}`);
     const server: ServerSpec = { name: serverName(name), area: areaName(area), addresses: f.strings(v, sp, "addresses", { nonEmpty: true, each: ipProblem }) };
@@ -153,6 +139,21 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     if (!site.servers.some((s) => s.area === a.name)) f.fail(`${p}.servers`, `(none in area ${a.name})`, `at least one server whose area is "${a.name}" (its home cluster)`);
   }
   return site;
+}
+
+/** The tables of a table keyed by name ([site.areas.east], ...): each name checked, each value a table of `keys` only. */
+function namedTables(f: Fields, t: Table, path: string, what: string, keys: string[]): [string, Table, string][] {
+  const out: [string, Table, string][] = [];
+  for (const [name, v] of Object.entries(t)) {
+    const at = join(path, name);
+    if (!NAME.test(name)) f.fail(at, name, `${what} ${NAME_EXPECTED}`);
+    if (!isTable(v)) f.fail(at, v, `a table with ${keys.join(" and ")}`);
+    else {
+      f.known(v, at, keys);
+      out.push([name, v, at]);
+    }
+  }
+  return out;
 }
 
 export function validateNotify(f: Fields, t: Table, deadAfterMs: number): NotifyConfig {

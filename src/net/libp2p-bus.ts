@@ -21,8 +21,7 @@ const TOPIC_PREFIX = "walrus/v1/";
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 /** A frozen peer keeps its sockets open: ping every second so it is dropped in ~1–2 s, not 10 s. */
 const PING_INTERVAL_MS = 1000;
-const PING_TIMEOUT_MIN_MS = 1000;
-const PING_TIMEOUT_MAX_MS = 2000;
+const PING_TIMEOUT = { minTimeout: 1000, maxTimeout: 2000 };
 const DIAL_TIMEOUT_MS = 3000;
 const REDIAL_MIN_MS = 250;
 // Short cap: after a partition heals, the sides must find each other again within seconds.
@@ -70,7 +69,7 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
     connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 256, dialTimeout: DIAL_TIMEOUT_MS },
     connectionMonitor: {
       pingInterval: PING_INTERVAL_MS,
-      pingTimeout: { minTimeout: PING_TIMEOUT_MIN_MS, maxTimeout: PING_TIMEOUT_MAX_MS },
+      pingTimeout: PING_TIMEOUT,
     },
     services: {
       identify: identify(),

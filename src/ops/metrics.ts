@@ -38,29 +38,25 @@ export function createMetrics(src: MetricsSources): Metrics {
     return cached.status;
   };
 
-  /** A counter whose value lives elsewhere: copied at scrape time. */
-  const mirror = (name: string, help: string, labelNames: string[], read: () => [Record<string, string>, number][]) =>
-    new Counter({
+  /** A metric whose values live elsewhere: refilled from `read` at scrape time (a counter takes them as totals). */
+  const scraped = (kind: "counter" | "gauge") => (name: string, help: string, labelNames: string[], read: () => [Record<string, string>, number][]) => {
+    const config = {
       name,
       help,
       labelNames,
       registers,
-      collect() {
+      collect(this: Counter | Gauge) {
         this.reset();
-        for (const [labels, v] of read()) this.inc(labels, v);
+        for (const [labels, v] of read()) {
+          if (this instanceof Counter) this.inc(labels, v);
+          else this.set(labels, v);
+        }
       },
-    });
-  const gauge = (name: string, help: string, labelNames: string[], read: () => [Record<string, string>, number][]) =>
-    new Gauge({
-      name,
-      help,
-      labelNames,
-      registers,
-      collect() {
-        this.reset();
-        for (const [labels, v] of read()) this.set(labels, v);
-      },
-    });
+    };
+    return kind === "counter" ? new Counter(config) : new Gauge(config);
+  };
+  const mirror = scraped("counter");
+  const gauge = scraped("gauge");
 
   gauge("walrus_build_info", "Always 1; the version of this walrus binary.", ["version"], () => [[{ version: src.version }, 1]]);
 

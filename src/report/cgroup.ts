@@ -71,36 +71,30 @@ export function parseKeyed(name: string, text: string): Parsed<Map<string, numbe
 
 export function parseCgroupSample(files: CgroupFiles, atMs: number): Parsed<CgroupSample> {
   const sample: CgroupSample = { atMs };
-  if (files.cpuMax !== undefined) {
-    const p = parseCpuMax(files.cpuMax);
-    if (!p.ok) return p;
-    if (p.value !== undefined) sample.cpuLimitCores = p.value;
-  }
-  if (files.cpuStat !== undefined) {
-    const p = parseKeyed("cpu.stat", files.cpuStat);
-    if (!p.ok) return p;
-    const user = p.value.get("user_usec");
-    const system = p.value.get("system_usec");
+  const given = <T>(text: string | undefined, parse: (text: string) => Parsed<T>): Parsed<T | undefined> => (text === undefined ? { ok: true, value: undefined } : parse(text));
+  const cpuMax = given(files.cpuMax, parseCpuMax);
+  const cpuStat = given(files.cpuStat, (t) => parseKeyed("cpu.stat", t));
+  const memoryMax = given(files.memoryMax, (t) => parseBytesOrMax("memory.max", t));
+  const memoryCurrent = given(files.memoryCurrent, (t) => parseBytesOrMax("memory.current", t));
+  const memoryStat = given(files.memoryStat, (t) => parseKeyed("memory.stat", t));
+  // The first problem in file order is the one reported.
+  if (!cpuMax.ok) return cpuMax;
+  if (!cpuStat.ok) return cpuStat;
+  if (cpuMax.value !== undefined) sample.cpuLimitCores = cpuMax.value;
+  if (cpuStat.value) {
+    const user = cpuStat.value.get("user_usec");
+    const system = cpuStat.value.get("system_usec");
     if (user === undefined || system === undefined) return fail("cpu.stat: no user_usec or system_usec");
     sample.cpuUserUsec = user;
     sample.cpuSystemUsec = system;
   }
-  if (files.memoryMax !== undefined) {
-    const p = parseBytesOrMax("memory.max", files.memoryMax);
-    if (!p.ok) return p;
-    if (p.value !== undefined) sample.memLimitBytes = p.value;
-  }
-  if (files.memoryCurrent !== undefined) {
-    const p = parseBytesOrMax("memory.current", files.memoryCurrent);
-    if (!p.ok) return p;
-    if (p.value !== undefined) sample.memCurrentBytes = p.value;
-  }
-  if (files.memoryStat !== undefined) {
-    const p = parseKeyed("memory.stat", files.memoryStat);
-    if (!p.ok) return p;
-    const inactive = p.value.get("inactive_file");
-    if (inactive !== undefined) sample.inactiveFileBytes = inactive;
-  }
+  if (!memoryMax.ok) return memoryMax;
+  if (!memoryCurrent.ok) return memoryCurrent;
+  if (!memoryStat.ok) return memoryStat;
+  if (memoryMax.value !== undefined) sample.memLimitBytes = memoryMax.value;
+  if (memoryCurrent.value !== undefined) sample.memCurrentBytes = memoryCurrent.value;
+  const inactive = memoryStat.value?.get("inactive_file");
+  if (inactive !== undefined) sample.inactiveFileBytes = inactive;
   return { ok: true, value: sample };
 }
 
