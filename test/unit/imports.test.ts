@@ -60,3 +60,11 @@ test("no import cycle", () => {
 test("the checker sees imports: the controller reads the site view", () => {
   expect(graph.get(join(SRC, "roles/controller.ts"))).toContain(join(SRC, "roles/site-view.ts"));
 });
+
+test("a node is assembled in one place: only src/assembly starts the roles and ops", () => {
+  const starters = ["roles/controller.ts", "roles/reporter.ts", "roles/nameserver.ts", "roles/site-view.ts", "ops/start-ops.ts"].map((f) => join(SRC, f));
+  // Value imports only: reading a role's type is not starting it.
+  const valueImports = (file: string) => [...readFileSync(file, "utf8").matchAll(/^\s*import\s+(?!type\s)[^;]*?\sfrom\s+"(\.{1,2}\/[^"]+\.ts)"/gm)].map((m) => resolve(dirname(file), m[1] as string));
+  const importers = [...graph.keys()].filter((file) => valueImports(file).some((t) => starters.includes(t))).map((file) => relative(SRC, file));
+  expect(importers).toEqual(["assembly/assemble-node.ts"]);
+});
