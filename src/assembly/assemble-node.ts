@@ -55,7 +55,7 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
   const map = new LocationMap(config.locations.entries);
   const steering = new SteeringCounts(site.areas.map((a) => a.name));
 
-  const view = new SiteView({ site, digest, nodeName: config.node.name, roles, priority: config.controller?.priority, mapVersion: map.version, bus, state: store, clock, log: log.scope("membership") });
+  const view = new SiteView({ site, digest, nodeName: config.node.name, roles, priority: config.controller?.priority, mapVersion: map.version }, { bus, store, clock, log: log.scope("membership") });
   bus.onMessage((m) => view.handle(m.topic, m.data, m.from));
   log.info("node started", { node: config.node.name, peer: bus.self, roles: roles.join(","), site: site.zone, digest, map: map.version, listen: bus.listenAddresses().join(" ") });
   const stops: (() => unknown)[] = [timers.every(site.heartbeatIntervalMs, () => view.heartbeat())];

@@ -58,8 +58,11 @@ export interface SiteViewInit {
   priority?: number;
   /** The location map's version, announced in every heartbeat. */
   mapVersion?: string;
+}
+
+export interface SiteViewComponents {
   bus: Bus;
-  state: StateStore;
+  store: StateStore;
   clock: Clock;
   log: Logger;
 }
@@ -89,20 +92,24 @@ export class SiteView {
   private readonly candidateLiveness: Liveness;
   private readonly startedMs: number;
 
-  constructor(private readonly init: SiteViewInit) {
+  constructor(
+    private readonly init: SiteViewInit,
+    private readonly c: SiteViewComponents,
+  ) {
+    const { bus, clock, log } = c;
     this.serverNames = new Set(init.site.servers.map((s) => s.name));
-    this.startedMs = init.clock();
+    this.startedMs = clock();
     // A live member's next heartbeat (through any path) arrives within 1.5 intervals.
     this.liveness = { deadAfterMs: init.site.deadAfterMs, graceMs: 1.5 * init.site.heartbeatIntervalMs };
     this.candidateLiveness = { ...this.liveness, deadAfterMs: init.site.candidateDeadAfterMs };
-    const saved = init.state.readJson(DRAINS_FILE);
+    const saved = c.store.readJson(DRAINS_FILE);
     if (Array.isArray(saved)) this.drains = mergeDrains(new Map(), saved as DrainEntry[], this.serverNames) ?? new Map();
-    const epoch = init.state.readJson(EPOCH_FILE);
+    const epoch = c.store.readJson(EPOCH_FILE);
     if (typeof epoch === "number" && Number.isSafeInteger(epoch)) this.epochSeen = epoch;
-    init.bus.onPeer((e) => {
-      init.log.debug(e.connected ? "peer connected" : "peer disconnected", { peer: e.peer, node: this.members.get(e.peer)?.node ?? "?" });
+    bus.onPeer((e) => {
+      log.debug(e.connected ? "peer connected" : "peer disconnected", { peer: e.peer, node: this.members.get(e.peer)?.node ?? "?" });
       if (!e.connected) {
-        const now = init.clock();
+        const now = clock();
         this.members = withDisconnect(this.members, e.peer, now);
         this.changed(now);
       }
@@ -110,7 +117,7 @@ export class SiteView {
   }
 
   get self(): PeerIdText {
-    return this.init.bus.self;
+    return this.c.bus.self;
   }
 
   /** Gossipsub validator: decodes and counts; a rejected message is not forwarded. */
@@ -126,12 +133,12 @@ export class SiteView {
     const d = known ? ({ ok: true, msg: known } as const) : decode(topic, data);
     if (!d.ok) {
       // Our own messages skip the validator; a bad one here is a bug worth a log line.
-      if (from === this.self) this.init.log.error("own message failed its schema", { reason: d.reason });
+      if (from === this.self) this.c.log.error("own message failed its schema", { reason: d.reason });
       return;
     }
     const msg = d.msg;
     this.count("accepted", msg.type);
-    const now = this.init.clock();
+    const now = this.c.clock();
     if (msg.type === "heartbeat") {
       const before = this.members.get(from);
       this.members = withHeartbeat(this.members, from, msg, now);
@@ -175,11 +182,11 @@ export class SiteView {
   }
 
   publish(msg: Message): void {
-    this.init.bus.publish(topicOf(msg), encode(msg));
+    this.c.bus.publish(topicOf(msg), encode(msg));
   }
 
   heartbeat(): void {
-    const now = this.init.clock();
+    const now = this.c.clock();
     const hb: HeartbeatMsg = {
       type: "heartbeat",
       site: this.init.digest,
@@ -231,12 +238,12 @@ export class SiteView {
   /** Records an epoch this node starts as master with, durably, before any assignment uses it. */
   claimEpoch(): number {
     this.epochSeen += 1;
-    this.init.state.writeJson(EPOCH_FILE, this.epochSeen);
+    this.c.store.writeJson(EPOCH_FILE, this.epochSeen);
     return this.epochSeen;
   }
 
   drain(server: ServerName, drained: boolean, reason: string, by: string): DrainEntry {
-    const entry: DrainEntry = { server, drained, reason, atMs: this.init.clock(), by };
+    const entry: DrainEntry = { server, drained, reason, atMs: this.c.clock(), by };
     this.publish({ type: "drain", site: this.init.digest, drain: entry });
     return entry;
   }
@@ -264,7 +271,7 @@ export class SiteView {
     const next = nextFollowed(cur, master ? this.assignmentsBy.get(master) : undefined, nowMs, FRESH_ROUNDS * this.init.site.roundIntervalMs);
     if (!next || next === cur) return;
     this.clusterChangedAtMs = withClusterChanges(this.clusterChangedAtMs, cur?.assignment, next.assignment, next.receivedAtMs);
-    if (cur?.assignment.master !== next.assignment.master) this.init.log.info("following the master's assignments", { master: next.assignment.master, epoch: next.assignment.epoch, seq: next.assignment.seq });
+    if (cur?.assignment.master !== next.assignment.master) this.c.log.info("following the master's assignments", { master: next.assignment.master, epoch: next.assignment.epoch, seq: next.assignment.seq });
     this.followed = next;
     for (const l of this.followListeners) l();
   }
@@ -272,7 +279,7 @@ export class SiteView {
   private changed(nowMs: number): void {
     const m = this.masterAt(nowMs);
     if (m !== this.lastMaster) {
-      this.init.log.info("master changed", { master: m ?? "(none)", node: m ? (this.members.get(m)?.node ?? "?") : "-", epochSeen: this.epochSeen });
+      this.c.log.info("master changed", { master: m ?? "(none)", node: m ? (this.members.get(m)?.node ?? "?") : "-", epochSeen: this.epochSeen });
       this.lastMaster = m;
       this.follow(nowMs);
     }
@@ -283,10 +290,10 @@ export class SiteView {
     const next = mergeDrains(this.drains, entries, this.serverNames);
     if (!next) return;
     for (const e of entries) {
-      if (next.get(e.server) === e) this.init.log.info(e.drained ? "server drained" : "server undrained", { server: e.server, reason: e.reason, by: e.by });
+      if (next.get(e.server) === e) this.c.log.info(e.drained ? "server drained" : "server undrained", { server: e.server, reason: e.reason, by: e.by });
     }
     this.drains = next;
-    this.init.state.writeJson(DRAINS_FILE, [...next.values()]);
+    this.c.store.writeJson(DRAINS_FILE, [...next.values()]);
     for (const l of this.reportListeners) l(entries[0]?.server as ServerName, true);
   }
 
