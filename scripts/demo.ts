@@ -64,6 +64,10 @@ server still below threshold. Overload both and \`walrus status\` says why the a
 no other cluster of this size could take its load and still be better by the margin (Phase Four).
 ${site.servers.filter((s) => s.area === east?.name).map((s) => `  curl -X POST 'http://${s.host}:${s.webPort}/demo/load?busy=15'`).join("\n")}
 
+Every node runs only what the demo's operator key (${site.operatorKey}) granted it
+(\`walrus status\` shows each member's grant). Revoke the master's grant and watch west take over:
+  ${WALRUS} revoke --key ${site.operatorKey} --grant demo-east --config ${east?.config}
+
 Kill a web server or the master and watch the answers follow:
 ${procs.filter((p) => p.name === `web:${first?.name}` || p.name === east?.name).map((p) => `  kill ${p.proc.pid}    # ${p.name === east?.name ? `${p.name} node (the master: priority 10)` : `${first?.name} web server`}`).join("\n")}
 

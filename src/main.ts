@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { issueGrant, issueRevocation, makeOperatorKey } from "./commands/authority.ts";
 import { runSimulation } from "./commands/simulate.ts";
 import { hintFor } from "./commands/hints.ts";
 import { formatStatus } from "./commands/status-format.ts";
@@ -13,7 +14,10 @@ import { createLogger } from "./core/log.ts";
 import { UDP_EDNS_LIMIT } from "./dns/answer.ts";
 import { oversizedClusters } from "./dns/fit.ts";
 import { runDnsWorker } from "./dns/workers.ts";
+import { peerIdOfKey } from "./net/peer-keys.ts";
 import { startNode } from "./node.ts";
+import { loadOrCreateIdentity } from "./state/identity.ts";
+import { StateDir } from "./state/store.ts";
 import pkg from "../package.json" with { type: "json" };
 
 const DEFAULT_CONFIG = process.env.WALRUS_CONFIG ?? "/etc/walrus/node.toml";
@@ -21,13 +25,21 @@ const DEFAULT_CONFIG = process.env.WALRUS_CONFIG ?? "/etc/walrus/node.toml";
 const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
 
-function configOrExit(path: string): NodeConfig {
-  const loaded = loadConfig(path);
+function configOrExit(path: string, o?: { readGrants?: boolean }): NodeConfig {
+  const loaded = loadConfig(path, o);
   if (!loaded.ok) {
     process.stderr.write(`${formatErrors(loaded.errors)}\n${loaded.errors.length} error(s) in the configuration; see config.example.toml for every key.\n`);
     process.exit(EXIT_CONFIG);
   }
   return loaded.config;
+}
+
+function tryOr<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    fail((err as Error).message);
+  }
 }
 
 function fail(message: string): never {
@@ -144,9 +156,63 @@ await yargs(hideBin(process.argv))
   )
   .command(
     "keygen",
-    "print a new random site secret (store it in the file named by site.secret_file on every node)",
-    () => {},
-    () => void process.stdout.write(`${randomBytes(32).toString("hex")}\n`),
+    "print a new random site secret (store it in the file named by site.secret_file on every node); with --operator, make the operator key",
+    (y) =>
+      y
+        .option("operator", { type: "boolean", default: false, describe: "make an Ed25519 operator key (kept off the site's hosts) and print its public key for [node] operator_keys" })
+        .option("out", { type: "string", default: "operator.key", describe: "with --operator: where to write the private key (0600; never overwritten)" }),
+    (a) => {
+      if (!a.operator) return void process.stdout.write(`${randomBytes(32).toString("hex")}\n`);
+      const pub = tryOr(() => makeOperatorKey(a.out));
+      process.stderr.write(`operator key written to ${a.out}: keep it off the site's hosts. Put the public key in every node's [node] operator_keys:\n`);
+      process.stdout.write(`${pub}\n`);
+    },
+  )
+  .command(
+    "id",
+    "print this node's peer id (making its identity key on first use), for `walrus grant --peer`",
+    (y) => y.option("config", configOption),
+    async (a) => {
+      const config = configOrExit(a.config, { readGrants: false });
+      process.stdout.write(`${peerIdOfKey(loadOrCreateIdentity(new StateDir(config.node.stateDir)))}\n`);
+    },
+  )
+  .command(
+    "grant",
+    "sign a grant: what one node (by peer id) may do; prints one JSON line for the node's [node] grants_file",
+    (y) =>
+      y
+        .option("key", { type: "string", demandOption: true, describe: "the operator's private key file" })
+        .option("peer", { type: "string", demandOption: true, describe: "the node's peer id (walrus id on that node)" })
+        .option("node", { type: "string", demandOption: true, describe: "the node's name, for people reading status" })
+        .option("controller", { type: "number", describe: "may stand as controller candidate at this priority" })
+        .option("nameserver", { type: "string", array: true, default: [], describe: "may be the nameserver of this area (repeatable)" })
+        .option("reporter", { type: "string", array: true, default: [], describe: "may report for this server (repeatable)" })
+        .option("replicator", { type: "boolean", default: false, describe: "may publish releases" })
+        .option("drain", { type: "boolean", default: false, describe: "may drain and undrain servers" })
+        .option("days", { type: "number", default: 365, describe: "valid for this many days" }),
+    (a) => {
+      const g = tryOr(() => issueGrant({ ...a, nameserver: a.nameserver.map(String), reporter: a.reporter.map(String) }, Date.now()));
+      process.stderr.write(`${g.summary}\n`);
+      process.stdout.write(`${g.line}\n`);
+    },
+  )
+  .command(
+    "revoke",
+    "withdraw a grant at once: signs a revocation and hands it to the local node, which tells every node",
+    (y) =>
+      y
+        .option("key", { type: "string", demandOption: true, describe: "the operator's private key file" })
+        .option("grant", { type: "string", demandOption: true, describe: "the grant's id (from walrus grant or walrus status)" })
+        .option("reason", { type: "string", default: "revoked by the operator", describe: "shown in logs" })
+        .option("config", configOption),
+    async (a) => {
+      const config = configOrExit(a.config);
+      const revocation = tryOr(() => issueRevocation(a.key, a.grant, a.reason, Date.now()));
+      const reply = await controlRequest(config.node.stateDir, { op: "revoke", revocation }).catch((e: Error) => fail(e.message));
+      if (!reply.ok) fail(reply.error);
+      process.stdout.write(`grant ${a.grant} revoked; every node refuses it from now on (see \`walrus status\`)\n`);
+    },
   )
   .command(
     "version",

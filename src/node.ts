@@ -11,6 +11,7 @@ import type { Logger } from "./core/log.ts";
 import { realTimers, type Timers } from "./core/timers.ts";
 import { startDnsListener } from "./dns/listener.ts";
 import { startLibp2pBus } from "./net/libp2p-bus.ts";
+import { peerSigner } from "./net/peer-keys.ts";
 import { configuredCollector } from "./report/configured-collector.ts";
 import type { SiteView } from "./roles/site-view.ts";
 import { loadOrCreateIdentity } from "./state/identity.ts";
@@ -26,7 +27,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
   const store = new StateDir(config.node.stateDir);
   const secret = readSecret(site.secretFile);
   if (!secret.ok) throw new Error(secret.error);
-  const identityKey = await loadOrCreateIdentity(store);
+  const identityKey = loadOrCreateIdentity(store);
 
   // The bus starts before the node is assembled: until then its validator rejects, so no early
   // message finds nobody to take it.
@@ -36,12 +37,12 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     siteSecret: secret.secret,
     listen: config.node.listen,
     bootstrap: config.node.bootstrap,
-    accept: (topic, data) => node?.view.accept(topic, data) ?? false,
+    accept: (topic, data, from) => node?.view.accept(topic, data, from) ?? false,
     onError: (what, err) => log.scope("gossip").warn(what, { error: String(err) }),
   });
   const stops: (() => unknown)[] = [() => bus.stop()];
   try {
-    const assembled = assembleNode(config, { bus, store, clock, timers, log, collector: config.reporter && configuredCollector(config.reporter), listen: startDnsListener });
+    const assembled = assembleNode(config, { bus, store, clock, timers, log, collector: config.reporter && configuredCollector(config.reporter), listen: startDnsListener, signer: peerSigner(identityKey) });
     node = assembled;
     stops.push(() => assembled.stop());
     await assembled.ready;

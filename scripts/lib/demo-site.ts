@@ -4,6 +4,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { spawn, type Subprocess } from "bun";
+import { signGrant } from "../../src/authority/grant.ts";
+import { newOperatorKey, operatorSigner } from "../../src/authority/operator-key.ts";
+import { areaName, serverName, type GrantedRoles } from "../../src/core/types.ts";
+import { newIdentityKey, peerIdOfKey } from "../../src/net/peer-keys.ts";
 
 export const ROOT = resolve(import.meta.dir, "../..");
 export const WALRUS = process.env.WALRUS_BIN ?? join(ROOT, "dist/walrus");
@@ -12,6 +16,8 @@ export const BUN = process.execPath;
 export interface SiteLayout {
   dir: string;
   zone: string;
+  /** The site's operator key (private, PEM) when the site runs with grants. */
+  operatorKey?: string;
   areas: { name: string; host: string; dnsPort: number; p2pPort: number; config: string; stateDir: string; priority: number }[];
   servers: { name: string; area: string; host: string; webPort: number; p2pPort: number; config: string; stateDir: string }[];
 }
@@ -27,6 +33,8 @@ export interface SiteOptions {
   reportIntervalMs?: number;
   /** Where each node lives (a namespace's address); default: loopback. */
   addressOf?: (node: string) => string;
+  /** Run with an operator key and a grant per node, as a production site does (default true). */
+  grants?: boolean;
 }
 
 export function writeSite(o: SiteOptions): SiteLayout {
@@ -73,17 +81,38 @@ export function writeSite(o: SiteOptions): SiteLayout {
     ...layout.servers.flatMap((s) => [`[site.servers.${s.name}]`, `area = "${s.area}"`, `addresses = ["${s.host}"]`, ""]),
   ].join("\n");
 
+  // As an operator would: one operator key, each node's identity made before its first start
+  // (`walrus id`), and a grant per node for exactly its roles (`walrus grant`).
+  const operator = o.grants === false ? undefined : newOperatorKey();
+  if (operator) {
+    layout.operatorKey = join(o.dir, "operator.key");
+    writeFileSync(layout.operatorKey, operator.privateKeyPem, { mode: 0o600 });
+  }
+  const signer = operator && operatorSigner(operator.privateKeyPem);
+  const grantLines = (name: string, stateDir: string, roles: GrantedRoles): string[] => {
+    if (!signer || !operator) return [];
+    mkdirSync(stateDir, { recursive: true });
+    const identity = newIdentityKey();
+    writeFileSync(join(stateDir, "identity.key"), identity, { mode: 0o600 });
+    const now = Date.now();
+    const grant = signGrant({ id: `demo-${name}`, peer: peerIdOfKey(identity), node: name, roles, issuedAtMs: now, expiresAtMs: now + 30 * 86_400_000 }, signer);
+    const file = join(o.dir, `${name}.grants`);
+    writeFileSync(file, `${JSON.stringify(grant)}\n`);
+    return [`operator_keys = ["${operator.publicKey}"]`, `grants_file = "${file}"`];
+  };
+
   const areaAddrs = layout.areas.map((a) => `/ip4/${a.host}/tcp/${a.p2pPort}`);
-  const nodeToml = (name: string, stateDir: string, host: string, port: number) => {
+  const nodeToml = (name: string, stateDir: string, host: string, port: number, roles: GrantedRoles) => {
     const own = `/ip4/${host}/tcp/${port}`;
     const peers = areaAddrs.filter((a) => a !== own);
-    return ["[node]", `name = "${name}"`, `state_dir = "${stateDir}"`, `listen = ["${own}"]`, `bootstrap = [${peers.map((p) => `"${p}"`).join(", ")}]`, ""].join("\n");
+    return ["[node]", `name = "${name}"`, `state_dir = "${stateDir}"`, `listen = ["${own}"]`, `bootstrap = [${peers.map((p) => `"${p}"`).join(", ")}]`, ...grantLines(name, stateDir, roles), ""].join("\n");
   };
   for (const a of layout.areas) {
-    writeFileSync(a.config, [nodeToml(a.name, a.stateDir, a.host, a.p2pPort), "[controller]", `priority = ${a.priority}`, "", "[nameserver]", `area = "${a.name}"`, `listen = ["${a.host}:${a.dnsPort}"]`, "", siteToml].join("\n"));
+    const roles = { controller: { priority: a.priority }, nameserver: { areas: [areaName(a.name)] }, drain: true };
+    writeFileSync(a.config, [nodeToml(a.name, a.stateDir, a.host, a.p2pPort, roles), "[controller]", `priority = ${a.priority}`, "", "[nameserver]", `area = "${a.name}"`, `listen = ["${a.host}:${a.dnsPort}"]`, "", siteToml].join("\n"));
   }
   for (const s of layout.servers) {
-    writeFileSync(s.config, [nodeToml(s.name, s.stateDir, s.host, s.p2pPort), "[reporter]", `server = "${s.name}"`, `status_url = "http://${s.host}:${s.webPort}/server-status?auto"`, "timeout_ms = 500", "", siteToml].join("\n"));
+    writeFileSync(s.config, [nodeToml(s.name, s.stateDir, s.host, s.p2pPort, { reporter: { servers: [serverName(s.name)] } }), "[reporter]", `server = "${s.name}"`, `status_url = "http://${s.host}:${s.webPort}/server-status?auto"`, "timeout_ms = 500", "", siteToml].join("\n"));
   }
   return layout;
 }

@@ -13,6 +13,7 @@ import type { StartDnsListener } from "../dns/listener.ts";
 import { LocationMap } from "../geo/location-map.ts";
 import { SteeringCounts } from "../geo/steering-counts.ts";
 import type { Bus } from "../net/bus.ts";
+import type { PeerSigner } from "../net/peer-keys.ts";
 import { startOps, type Ops } from "../ops/start-ops.ts";
 import type { Collector } from "../report/collect.ts";
 import { startController } from "../roles/controller.ts";
@@ -31,6 +32,8 @@ export interface NodeParts {
   collector?: Collector;
   /** Starts the nameserver's sockets; absent: the nameserver keeps its zone without answering. */
   listen?: StartDnsListener;
+  /** Signs the drains this node issues (its identity key); absent in the simulator. */
+  signer?: PeerSigner;
   /** Called with every assignment this node's controller publishes (the simulator checks them). */
   onDecision?: (a: Assignment) => void;
 }
@@ -55,7 +58,7 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
   const map = new LocationMap(config.locations.entries);
   const steering = new SteeringCounts(site.areas.map((a) => a.name));
 
-  const view = new SiteView({ site, digest, nodeName: config.node.name, roles, priority: config.controller?.priority, mapVersion: map.version }, { bus, store, clock, log: log.scope("membership") });
+  const view = new SiteView({ site, digest, nodeName: config.node.name, roles, priority: config.controller?.priority, mapVersion: map.version, operatorKeys: config.node.operatorKeys, grants: config.grants }, { bus, store, clock, log: log.scope("membership"), signer: parts.signer });
   bus.onMessage((m) => view.handle(m.topic, m.data, m.from));
   log.info("node started", { node: config.node.name, peer: bus.self, roles: roles.join(","), site: site.zone, digest, map: map.version, listen: bus.listenAddresses().join(" ") });
   const stops: (() => unknown)[] = [timers.every(site.heartbeatIntervalMs, () => view.heartbeat())];
@@ -78,6 +81,10 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
     ready: nameserver?.ready ?? Promise.resolve(),
     control(r) {
       if (r.op === "status") return { ok: true, status: ops.status() };
+      if (r.op === "revoke") {
+        const refused = view.revoke(r.revocation);
+        return refused ? { ok: false, error: `revocation refused: ${refused}` } : { ok: true };
+      }
       if (!site.servers.some((s) => s.name === r.server)) return { ok: false, error: `unknown server "${r.server}"; the site has ${site.servers.map((s) => s.name).join(", ")}` };
       view.drain(serverName(r.server), r.drained, r.reason, config.node.name);
       return { ok: true };

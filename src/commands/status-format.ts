@@ -18,6 +18,7 @@ export function formatStatus(s: StatusReport): string {
   const master = s.master ? `${s.master.node}${s.master.self ? " (this node)" : ""}` : "NONE (no live controller candidate)";
   out.push(`site ${s.site.zone}  digest ${s.site.digest}  node ${s.node} [${s.roles.join(", ")}]`);
   out.push(`master: ${master}`);
+  out.push(s.authority.mode === "open" ? "authority: OPEN — no [node] operator_keys: any member holding the site secret may decide, report and drain" : `authority: grants checked against ${s.authority.operatorKeys} operator key(s)${s.authority.revoked.length ? `; revoked grants: ${s.authority.revoked.join(", ")}` : ""}`);
   if (s.assignment) out.push(`assignment: epoch ${s.assignment.epoch} seq ${s.assignment.seq}, ${(s.assignment.ageMs / 1000).toFixed(1)} s old`);
   out.push("");
   out.push(table(["AREA", "→ CLUSTER", "SERVERS", "WHY"], s.areas.map((a) => [a.area, a.cluster, a.servers.join(" ") || "-", explain(a, s.decisions)])));
@@ -37,8 +38,8 @@ export function formatStatus(s: StatusReport): string {
   out.push("");
   out.push(
     table(
-      ["MEMBER", "ROLES", "PRIORITY", "LIVE", "NOTE"],
-      s.members.map((m) => [m.node, m.roles.join(","), m.priority === null ? "-" : String(m.priority), m.live ? "yes" : "no", m.siteMatches ? `heard ${(m.heardAgoMs / 1000).toFixed(1)} s ago` : "SITE CONFIG DIFFERS: left out"]),
+      ["MEMBER", "ROLES", "PRIORITY", "LIVE", "GRANTED", "NOTE"],
+      s.members.map((m) => [m.node, m.roles.join(","), m.priority === null ? "-" : String(m.priority), m.live ? "yes" : "no", m.granted ?? "(open site)", m.siteMatches ? `heard ${(m.heardAgoMs / 1000).toFixed(1)} s ago` : "SITE CONFIG DIFFERS: left out"]),
     ),
   );
   if (s.decisions.length) {

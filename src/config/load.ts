@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse, TomlError } from "smol-toml";
+import { parseGrantsFile } from "../authority/grants-file.ts";
 import { withLocationFile } from "../geo/map-config.ts";
 import { formatConfigError, type ConfigError } from "../core/fields.ts";
 import type { NodeConfig } from "./types.ts";
@@ -9,7 +10,8 @@ import { validate } from "./validate.ts";
 
 export type Loaded = { ok: true; config: NodeConfig } | { ok: false; errors: ConfigError[] };
 
-export function loadConfig(path: string): Loaded {
+/** `readGrants: false` for `walrus id`, which runs before the node has a grant. */
+export function loadConfig(path: string, o: { readGrants?: boolean } = {}): Loaded {
   const file = resolve(path);
   let text: string;
   try {
@@ -29,6 +31,16 @@ export function loadConfig(path: string): Loaded {
   if (!v.ok) return v;
   const areas = new Set<string>(v.config.site.areas.map((a) => a.name));
   const errors = withLocationFile(v.config.locations, file, areas, (p) => readFileSync(p, "utf8"));
+  const grantsFile = v.config.node.grantsFile;
+  if (grantsFile && o.readGrants !== false) {
+    try {
+      const g = parseGrantsFile(readFileSync(grantsFile, "utf8"), grantsFile);
+      v.config.grants = g.grants;
+      errors.push(...g.errors);
+    } catch (err) {
+      errors.push({ file, key: "node.grants_file", value: JSON.stringify(grantsFile), expected: `a readable file (${(err as Error).message})` });
+    }
+  }
   return errors.length ? { ok: false, errors } : v;
 }
 

@@ -1,4 +1,4 @@
-import type { Site } from "../core/types.ts";
+import type { Grant, OperatorKeyText, Site } from "../core/types.ts";
 import type { HostPort } from "../core/host-port.ts";
 import type { NameserverConfig } from "../dns/config.ts";
 import type { ReporterConfig } from "../report/config.ts";
@@ -36,7 +36,13 @@ export interface NodeConfig {
     stateDir: string;
     listen: string[];
     bootstrap: string[];
+    /** Operator public keys whose grants count; none: the site runs open (no grants). */
+    operatorKeys: OperatorKeyText[];
+    /** This node's grants file, read on load into `grants`. */
+    grantsFile?: string;
   };
+  /** This node's own grants, presented in its heartbeats. */
+  grants: Grant[];
   site: Site;
   reporter?: ReporterConfig;
   controller?: ControllerConfig;

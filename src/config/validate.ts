@@ -1,7 +1,8 @@
 // Pure validation of one node's parsed TOML: returns the typed config or every error at once.
 import { isIP } from "node:net";
+import { operatorKeyProblem } from "../authority/operator-key.ts";
 import { resolve } from "node:path";
-import { areaName, LOAD_TERMS, serverName, type AreaSpec, type LoadTerm, type ServerSpec, type Site } from "../core/types.ts";
+import { areaName, LOAD_TERMS, serverName, type AreaSpec, type LoadTerm, type OperatorKeyText, type ServerSpec, type Site } from "../core/types.ts";
 import { LOCATION_KEYS, validateLocations } from "../geo/map-config.ts";
 import { NAMESERVER_DNS_KEYS, nameserverDns, SITE_DNS_KEYS, siteDns } from "../dns/config.ts";
 import { Fields, isTable, join, type ConfigError, type Table } from "../core/fields.ts";
@@ -25,13 +26,16 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "notify", "metrics"]);
 
   const nodeT = f.table(raw, "", "node", true) ?? {};
-  f.known(nodeT, "node", ["name", "state_dir", "listen", "bootstrap"]);
+  f.known(nodeT, "node", ["name", "state_dir", "listen", "bootstrap", "operator_keys", "grants_file"]);
   const node = {
     name: f.string(nodeT, "node", "name", { pattern: NAME, expected: NAME_EXPECTED }),
     stateDir: resolve(baseDir, f.string(nodeT, "node", "state_dir", { expected: "a directory path" })),
     listen: f.strings(nodeT, "node", "listen", { nonEmpty: true, each: multiaddrProblem, expected: 'a list of libp2p addresses such as "/ip4/0.0.0.0/tcp/7946"' }),
     bootstrap: f.strings(nodeT, "node", "bootstrap", { default: [], each: multiaddrProblem }),
+    operatorKeys: f.strings(nodeT, "node", "operator_keys", { default: [], each: operatorKeyProblem }) as OperatorKeyText[],
+    ...(nodeT.grants_file === undefined ? {} : { grantsFile: resolve(baseDir, f.string(nodeT, "node", "grants_file", { expected: "a path to this node's grants (the lines `walrus grant` printed)" })) }),
   };
+  if (node.grantsFile && !node.operatorKeys.length) f.fail("node.grants_file", nodeT.grants_file, "no grants file without [node] operator_keys: grants are checked against those keys");
 
   const siteT = f.table(raw, "", "site", true) ?? {};
   const site = validateSite(f, siteT, baseDir);
@@ -40,7 +44,7 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   const servers = new Set(site.servers.map((s) => s.name as string));
 
   const notifyT = f.table(raw, "", "notify", false) ?? {};
-  const config: NodeConfig = { file, node, site, locations, notify: validateNotify(f, notifyT, site.deadAfterMs) };
+  const config: NodeConfig = { file, node, site, locations, grants: [], notify: validateNotify(f, notifyT, site.deadAfterMs) };
 
   const rep = f.table(raw, "", "reporter", false);
   if (rep) config.reporter = validateReporter(f, rep, servers, site.reportIntervalMs);

@@ -3,6 +3,7 @@
 import { chmodSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import type { Logger } from "../core/log.ts";
+import { decodeRevocation } from "../net/messages.ts";
 import { MAX_REQUEST_BYTES, type Reply, type Request } from "./protocol.ts";
 
 export function startControlServer(path: string, handle: (r: Request) => Reply, log: Logger): Promise<{ close(): void }> {
@@ -41,6 +42,10 @@ function answer(line: string, handle: (r: Request) => Reply, log: Logger): Reply
     if (r.op === "status") return handle({ op: "status" });
     if (r.op === "drain" && typeof r.server === "string" && typeof r.drained === "boolean" && typeof r.reason === "string") {
       return handle({ op: "drain", server: r.server, drained: r.drained, reason: r.reason.slice(0, 200) });
+    }
+    if (r.op === "revoke") {
+      const d = decodeRevocation(r.revocation);
+      return d.ok ? handle({ op: "revoke", revocation: d.value }) : { ok: false, error: `not a revocation (bad field: ${d.reason})` };
     }
     return { ok: false, error: "unknown request" };
   } catch (err) {

@@ -179,4 +179,54 @@ export interface DrainEntry {
   /** Wall clock of the operator command; the newest entry per server wins. */
   atMs: number;
   by: string;
+  /** The issuing node and its signature over the entry (with grants, only a node granted to
+   * drain may issue one; any node may relay it, as heartbeats do). */
+  peer?: PeerIdText;
+  sig?: string;
+}
+
+/** An operator public key in its text form: "ed25519:" and 32 bytes in base64url. */
+export type OperatorKeyText = string & { readonly __brand: "OperatorKeyText" };
+
+// Grants and revocations (src/authority/ signs and checks them): plain data on the wire.
+export interface GrantedRoles {
+  /** May stand as a controller candidate at this priority (and so publish assignments). */
+  controller?: { priority: number };
+  /** May answer DNS as the nameserver of these areas. */
+  nameserver?: { areas: AreaName[] };
+  /** May report for these servers, and only these. */
+  reporter?: { servers: ServerName[] };
+  /** May publish releases to the web servers (the Replicator, thesis §4). */
+  replicator?: boolean;
+  /** May drain and undrain servers (`walrus drain` on this node). */
+  drain?: boolean;
+}
+
+export interface GrantBody {
+  /** Random, unique: what a revocation names. */
+  id: string;
+  peer: PeerIdText;
+  /** The node's name, for people reading status and logs; the peer id is what binds. */
+  node: string;
+  roles: GrantedRoles;
+  issuedAtMs: number;
+  expiresAtMs: number;
+}
+
+export interface Grant extends GrantBody {
+  /** The operator key that signed it, and its signature over the body. */
+  key: OperatorKeyText;
+  sig: string;
+}
+
+export interface RevocationBody {
+  /** The id of the revoked grant. */
+  grant: string;
+  atMs: number;
+  reason: string;
+}
+
+export interface Revocation extends RevocationBody {
+  key: OperatorKeyText;
+  sig: string;
 }

@@ -19,6 +19,8 @@ export interface Member {
   priority?: number;
   site: string;
   epoch: number;
+  /** The sender's own stamp on its newest heartbeat: an older one again is a replay. */
+  heartbeatAtMs: number;
   lastHeardMs: number;
   /** When the direct connection last closed, if after the last heartbeat. */
   disconnectedAtMs?: number;
@@ -34,7 +36,7 @@ export interface Liveness {
 
 export function withHeartbeat(members: Members, from: PeerIdText, hb: HeartbeatMsg, nowMs: number): Map<PeerIdText, Member> {
   const next = new Map(members);
-  const m: Member = { peer: from, node: hb.node, roles: hb.roles, site: hb.site, epoch: hb.epoch, lastHeardMs: nowMs };
+  const m: Member = { peer: from, node: hb.node, roles: hb.roles, site: hb.site, epoch: hb.epoch, heartbeatAtMs: hb.atMs, lastHeardMs: nowMs };
   if (hb.priority !== undefined) m.priority = hb.priority;
   next.set(from, m);
   return next;

@@ -3,7 +3,7 @@
 import { gossipsub } from "@chainsafe/libp2p-gossipsub";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
-import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from "@libp2p/crypto/keys";
+import { privateKeyFromProtobuf } from "@libp2p/crypto/keys";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, PeerId, PrivateKey } from "@libp2p/interface";
 import { StrictSign, TopicValidatorResult } from "@libp2p/interface";
@@ -39,15 +39,6 @@ export interface Libp2pBusInit {
   onError: (what: string, err: unknown) => void;
 }
 
-export async function newIdentityKey(): Promise<Uint8Array> {
-  return privateKeyToProtobuf(await generateKeyPair("Ed25519"));
-}
-
-/** Peer id text of a stored identity key; throws on a corrupt key. */
-export function peerIdOfKey(identityKey: Uint8Array): PeerIdText {
-  // An Ed25519 public key prints as its identity multihash, which is the peer id.
-  return peerIdText(privateKeyFromProtobuf(identityKey).publicKey.toString());
-}
 
 /** libp2p's pnet wants the swarm-key file format; derive its 32 bytes from the site secret. */
 function swarmKey(secret: Uint8Array): Uint8Array {
@@ -100,8 +91,10 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
   const pubsub = node.services.pubsub;
   for (const topic of TOPICS) {
     const name = TOPIC_PREFIX + topic;
-    pubsub.topicValidators.set(name, (from: PeerId, msg: { data: Uint8Array }) =>
-      init.accept(topic, msg.data, peerIdText(from.toString()))
+    // The validator's first argument is the peer that forwarded the message, not its author:
+    // claims are judged against the author, whose signature the message carries (StrictSign).
+    pubsub.topicValidators.set(name, (_forwarder: PeerId, msg: { type: string; data: Uint8Array; from?: PeerId }) =>
+      msg.type === "signed" && msg.from && init.accept(topic, msg.data, peerIdText(msg.from.toString()))
         ? TopicValidatorResult.Accept
         : TopicValidatorResult.Reject,
     );

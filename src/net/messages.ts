@@ -1,6 +1,6 @@
 // Gossip message schemas: versioned JSON, size-limited, checked field by field.
 // decode() never throws: a bad message comes back as a reason, which the node counts.
-import type { Assignment, AssignReason, DrainEntry, HostStats, PeerIdText, Report, ReportStatus, WebStats } from "../core/types.ts";
+import type { AssignReason, Assignment, DrainEntry, Grant, GrantedRoles, HostStats, PeerIdText, Report, ReportStatus, Revocation, WebStats } from "../core/types.ts";
 import type { Topic } from "./bus.ts";
 
 export const MESSAGE_VERSION = 1;
@@ -11,6 +11,9 @@ export const LIMITS = {
   serversPerArea: 256,
   drains: 10_000,
   text: 512, // reasons, details, names
+  grants: 8,
+  revocations: 1000,
+  grantedServers: 1000,
 };
 
 export interface ReportMsg {
@@ -33,6 +36,10 @@ export interface HeartbeatMsg {
   atMs: number;
   /** Version of the node's location map: a nameserver answering from another map is seen. */
   mapVersion?: string;
+  /** The node's own grants (what the operator allows it), checked by every receiver. */
+  grants?: Grant[];
+  /** Every revocation the node knows: a node that was down when one was issued learns it. */
+  revocations?: Revocation[];
 }
 
 export interface AssignmentMsg {
@@ -47,9 +54,15 @@ export interface DrainMsg {
   drain: DrainEntry;
 }
 
-export type Message = ReportMsg | HeartbeatMsg | AssignmentMsg | DrainMsg;
+export interface RevocationMsg {
+  type: "revocation";
+  site: string;
+  revocation: Revocation;
+}
 
-const TOPIC_OF: Record<Message["type"], Topic> = { report: "reports", heartbeat: "heartbeats", assignment: "assignments", drain: "commands" };
+export type Message = ReportMsg | HeartbeatMsg | AssignmentMsg | DrainMsg | RevocationMsg;
+
+const TOPIC_OF: Record<Message["type"], Topic> = { report: "reports", heartbeat: "heartbeats", assignment: "assignments", drain: "commands", revocation: "commands" };
 
 export function topicOf(m: Message): Topic {
   return TOPIC_OF[m.type];
@@ -101,12 +114,16 @@ function parseMessage(o: Record<string, unknown>): Message {
       };
       if (o.priority !== undefined) hb.priority = int(o.priority, "priority");
       if (o.mapVersion !== undefined) hb.mapVersion = str(o.mapVersion, "mapVersion");
+      if (o.grants !== undefined) hb.grants = arr(o.grants, "grants", LIMITS.grants).map((g) => parseGrant(obj(g, "grants[]")));
+      if (o.revocations !== undefined) hb.revocations = arr(o.revocations, "revocations", LIMITS.revocations).map((r) => parseRevocation(obj(r, "revocations[]")));
       return hb;
     }
     case "assignment":
       return { type: "assignment", site, assignment: parseAssignment(obj(o.assignment, "assignment")) };
     case "drain":
       return { type: "drain", site, drain: parseDrain(obj(o.drain, "drain")) };
+    case "revocation":
+      return { type: "revocation", site, revocation: parseRevocation(obj(o.revocation, "revocation")) };
     default:
       throw new Invalid("type");
   }
@@ -160,7 +177,56 @@ function parseAssignment(o: Record<string, unknown>): Assignment {
 
 function parseDrain(o: Record<string, unknown>): DrainEntry {
   if (typeof o.drained !== "boolean") throw new Invalid("drain.drained");
-  return { server: str(o.server, "drain.server") as DrainEntry["server"], drained: o.drained, reason: str(o.reason, "drain.reason", true), atMs: num(o.atMs, "drain.atMs"), by: str(o.by, "drain.by", true) };
+  const d: DrainEntry = { server: str(o.server, "drain.server") as DrainEntry["server"], drained: o.drained, reason: str(o.reason, "drain.reason", true), atMs: num(o.atMs, "drain.atMs"), by: str(o.by, "drain.by", true) };
+  if (o.peer !== undefined) d.peer = str(o.peer, "drain.peer") as PeerIdText;
+  if (o.sig !== undefined) d.sig = str(o.sig, "drain.sig");
+  return d;
+}
+
+function parseGrant(o: Record<string, unknown>): Grant {
+  const r = obj(o.roles, "grant.roles");
+  const roles: GrantedRoles = {};
+  if (r.controller !== undefined) roles.controller = { priority: int(obj(r.controller, "grant.roles.controller").priority, "grant.roles.controller.priority") };
+  if (r.nameserver !== undefined) roles.nameserver = { areas: names(obj(r.nameserver, "grant.roles.nameserver").areas, "grant.roles.nameserver.areas", LIMITS.areas) as Assignment["areas"][number]["area"][] };
+  if (r.reporter !== undefined) roles.reporter = { servers: names(obj(r.reporter, "grant.roles.reporter").servers, "grant.roles.reporter.servers", LIMITS.grantedServers) as Report["server"][] };
+  if (r.replicator !== undefined) roles.replicator = bool(r.replicator, "grant.roles.replicator");
+  if (r.drain !== undefined) roles.drain = bool(r.drain, "grant.roles.drain");
+  return {
+    id: str(o.id, "grant.id"),
+    peer: str(o.peer, "grant.peer") as PeerIdText,
+    node: str(o.node, "grant.node"),
+    roles,
+    issuedAtMs: int(o.issuedAtMs, "grant.issuedAtMs"),
+    expiresAtMs: int(o.expiresAtMs, "grant.expiresAtMs"),
+    key: str(o.key, "grant.key") as Grant["key"],
+    sig: str(o.sig, "grant.sig"),
+  };
+}
+
+function parseRevocation(o: Record<string, unknown>): Revocation {
+  return { grant: str(o.grant, "revocation.grant"), atMs: int(o.atMs, "revocation.atMs"), reason: str(o.reason, "revocation.reason", true), key: str(o.key, "revocation.key") as Revocation["key"], sig: str(o.sig, "revocation.sig") };
+}
+
+/** A grant as stored in a node's grants file: the same schema as on the wire. */
+export const decodeGrant = (raw: unknown) => decodeWith(raw, "grant", parseGrant);
+/** A revocation handed to the node by `walrus revoke`. */
+export const decodeRevocation = (raw: unknown) => decodeWith(raw, "revocation", parseRevocation);
+
+function decodeWith<T>(raw: unknown, what: string, parse: (o: Record<string, unknown>) => T): { ok: true; value: T } | { ok: false; reason: string } {
+  try {
+    return { ok: true, value: parse(obj(raw, what)) };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+function names(v: unknown, what: string, max: number): string[] {
+  return arr(v, what, max).map((s) => str(s, `${what}[]`));
+}
+function bool(v: unknown, what: string): boolean {
+  if (typeof v !== "boolean") throw new Invalid(what);
+  return v;
 }
 
 function obj(v: unknown, what: string): Record<string, unknown> {

@@ -1,5 +1,7 @@
 // The status report (what `walrus status`, the status page and /metrics show) and how it is
 // built; the control socket only carries it, commands/status-format.ts prints it.
+import { isOpen, permissions } from "../authority/authority.ts";
+import { describeRoles } from "../authority/grant.ts";
 import type { NodeConfig } from "../config/types.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Bus } from "../net/bus.ts";
@@ -17,7 +19,9 @@ export interface StatusReport {
   site: { zone: string; digest: string };
   roles: string[];
   master: { peer: string; node: string; self: boolean } | null;
-  members: { node: string; peer: string; roles: string[]; priority: number | null; live: boolean; siteMatches: boolean; heardAgoMs: number }[];
+  members: { node: string; peer: string; roles: string[]; priority: number | null; live: boolean; siteMatches: boolean; heardAgoMs: number; granted: string | null }[];
+  /** Grants in force ("open": no operator key configured, every member may do everything). */
+  authority: { mode: "open" | "grants"; operatorKeys: number; revoked: string[] };
   assignment: { master: string; epoch: number; seq: number; ageMs: number } | null;
   areas: { area: string; cluster: string; servers: string[]; reason: AssignReason | "unassigned"; detail: string }[];
   servers: { name: string; cluster: string; state: ServerState; measured: string; load: number | null; threshold: number; drained: boolean; drainReason: string; reason: string }[];
@@ -51,8 +55,9 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
     roles: [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter((r): r is string => !!r),
     master: master ? { peer: master, node: view.members.get(master)?.node ?? "?", self: master === view.self } : null,
     members: [...view.members.values()]
-      .map((m) => ({ node: m.node, peer: m.peer, roles: m.roles, priority: m.priority ?? null, live: view.isLive(m.peer), siteMatches: m.site === digest, heardAgoMs: now - m.lastHeardMs }))
+      .map((m) => ({ node: m.node, peer: m.peer, roles: m.roles, priority: m.priority ?? null, live: view.isLive(m.peer), siteMatches: m.site === digest, heardAgoMs: now - m.lastHeardMs, granted: isOpen(view.authority) ? null : describeRoles(permissions(view.authority, m.peer, now)) }))
       .sort((a, b) => a.node.localeCompare(b.node)),
+    authority: { mode: isOpen(view.authority) ? "open" : "grants", operatorKeys: view.authority.trusted.size, revoked: [...view.authority.revoked.keys()] },
     assignment: assignment ? { master: assignment.master, epoch: assignment.epoch, seq: assignment.seq, ageMs: now - assignment.atMs } : null,
     areas: site.areas.map((a) => {
       const x = byArea.get(a.name);

@@ -6,9 +6,13 @@
 import { coolingClusters, withClusterChanges } from "../assign/cooldown.ts";
 import { isNewer, nextFollowed, type Followed } from "../assign/follow.ts";
 import { recordReport, serverViews, type ReportRecord } from "../assign/server-view.ts";
+import { authority, isOpen, refusal, withPresented, withRevocations, type Authority, type Claim } from "../authority/authority.ts";
+import { signedBytes } from "../authority/canonical.ts";
+import { describeRoles } from "../authority/grant.ts";
+import { verifyPeer, type PeerSigner } from "../net/peer-keys.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import type { AreaName, Assignment, DrainEntry, PeerIdText, ServerName, ServerView, Site } from "../core/types.ts";
+import type { AreaName, Assignment, DrainEntry, Grant, PeerIdText, Revocation, ServerName, ServerView, Site } from "../core/types.ts";
 import type { Bus } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
 import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
@@ -17,6 +21,9 @@ import type { StateStore } from "../state/store.ts";
 
 const DRAINS_FILE = "drains.json";
 const EPOCH_FILE = "epoch.json";
+const REVOCATIONS_FILE = "revocations.json";
+/** A heartbeat stamped further than this from our clock is a replay (or a clock to fix). */
+const HEARTBEAT_SKEW_MS = 60_000;
 /** A master's assignment older than this many rounds is not adopted on a change of master. */
 const FRESH_ROUNDS = 3;
 /** Members silent this long are dropped from the table (and from `walrus status`). */
@@ -46,6 +53,8 @@ export interface SiteSnapshot {
   /** Each member's location map version, from its heartbeats. */
   readonly mapVersions: ReadonlyMap<PeerIdText, string>;
   readonly counters: Counters;
+  /** Who may do what: operator keys, the grants peers presented, revocations. */
+  readonly authority: Authority;
   /** Whether a member is live at `atMs` (this node always is). */
   isLive(peer: PeerIdText): boolean;
 }
@@ -58,6 +67,10 @@ export interface SiteViewInit {
   priority?: number;
   /** The location map's version, announced in every heartbeat. */
   mapVersion?: string;
+  /** Operator public keys; none: an open site. */
+  operatorKeys?: readonly string[];
+  /** This node's own grants, presented in its heartbeats. */
+  grants?: readonly Grant[];
 }
 
 export interface SiteViewComponents {
@@ -65,6 +78,8 @@ export interface SiteViewComponents {
   store: StateStore;
   clock: Clock;
   log: Logger;
+  /** Signs the drains this node issues, so relays cannot alter them. */
+  signer?: PeerSigner;
 }
 
 export class SiteView {
@@ -80,6 +95,7 @@ export class SiteView {
   private epochSeen = 0;
   private mapVersions: ReadonlyMap<PeerIdText, string> = new Map();
   private counters: Counters = { accepted: {}, rejected: {} };
+  private authority: Authority;
   /** What the validator decoded, by the very bytes gossipsub then delivers: each message is decoded once. */
   private readonly accepted = new WeakMap<Uint8Array, Message>();
   private readonly listeners: (() => void)[] = [];
@@ -106,6 +122,13 @@ export class SiteView {
     if (Array.isArray(saved)) this.drains = mergeDrains(new Map(), saved as DrainEntry[], this.serverNames) ?? new Map();
     const epoch = c.store.readJson(EPOCH_FILE);
     if (typeof epoch === "number" && Number.isSafeInteger(epoch)) this.epochSeen = epoch;
+    this.authority = authority(init.operatorKeys ?? []);
+    const revoked = c.store.readJson(REVOCATIONS_FILE);
+    if (Array.isArray(revoked)) this.authority = withRevocations(this.authority, revoked as Revocation[]).authority;
+    const own = withPresented(this.authority, bus.self, init.grants ?? [], this.startedMs);
+    this.authority = own.authority;
+    for (const why of own.rejected) log.warn("this node's own grant does not hold: other nodes will refuse what it claims", { reason: why });
+    for (const g of own.authority.grants.get(bus.self) ?? []) log.info("granted", { grant: g.id, roles: describeRoles(g.roles), until: new Date(g.expiresAtMs).toISOString() });
     bus.onPeer((e) => {
       log.debug(e.connected ? "peer connected" : "peer disconnected", { peer: e.peer, node: this.members.get(e.peer)?.node ?? "?" });
       if (!e.connected) {
@@ -120,12 +143,42 @@ export class SiteView {
     return this.c.bus.self;
   }
 
-  /** Gossipsub validator: decodes and counts; a rejected message is not forwarded. */
-  accept(topic: Parameters<typeof decode>[0], data: Uint8Array): boolean {
+  /** Gossipsub validator: decodes, checks the claim against its signer (the author, whose
+   * signature the message carries), counts; a rejected message is not forwarded. */
+  accept(topic: Parameters<typeof decode>[0], data: Uint8Array, from: PeerIdText): boolean {
     const d = decode(topic, data);
-    if (!d.ok) this.count("rejected", d.reason);
-    else this.accepted.set(data, d.msg);
-    return d.ok;
+    const why = d.ok ? this.claimRefused(d.msg, from) : d.reason;
+    if (why) this.count("rejected", why);
+    else if (d.ok) this.accepted.set(data, d.msg);
+    return !why;
+  }
+
+  /** Claims judged without changing state (grants in a heartbeat are taken in handle()). */
+  private claimRefused(msg: Message, from: PeerIdText): string | undefined {
+    const now = this.c.clock();
+    const claim: Claim | undefined =
+      msg.type === "assignment" ? { kind: "assignment", master: msg.assignment.master } : msg.type === "report" ? { kind: "report", server: msg.report.server } : undefined;
+    if (claim) return refusal(this.authority, from, claim, now);
+    if (msg.type === "heartbeat") {
+      if (Math.abs(now - msg.atMs) > HEARTBEAT_SKEW_MS) return "heartbeat-stale";
+      const before = this.members.get(from);
+      if (before && msg.atMs <= before.heartbeatAtMs) return "heartbeat-replayed";
+    }
+    if (msg.type === "drain") return this.drainRefused(msg.drain);
+    return undefined;
+  }
+
+  /** A drain entry holds when its issuer signed it and was granted to drain (open site: always). */
+  private drainRefused(e: DrainEntry): string | undefined {
+    if (isOpen(this.authority)) return undefined;
+    if (!e.peer || !e.sig || !verifyPeer(e.peer, drainBytes(e), e.sig)) return "drain-unsigned";
+    return refusal(this.authority, e.peer, { kind: "drain", issuer: e.peer }, this.c.clock());
+  }
+
+  private drainHolds(e: DrainEntry): boolean {
+    const why = this.drainRefused(e);
+    if (why) this.count("rejected", why);
+    return !why;
   }
 
   handle(topic: Parameters<typeof decode>[0], data: Uint8Array, from: PeerIdText): void {
@@ -137,17 +190,34 @@ export class SiteView {
       return;
     }
     const msg = d.msg;
+    // What skipped the validator (our own messages, the simulator's network) is judged here, so
+    // nothing refused changes state.
+    if (!known) {
+      const refused = this.claimRefused(msg, from);
+      if (refused) return void this.count("rejected", refused);
+    }
     this.count("accepted", msg.type);
     const now = this.c.clock();
     if (msg.type === "heartbeat") {
       const before = this.members.get(from);
-      this.members = withHeartbeat(this.members, from, msg, now);
+      this.takeRevocations(msg.revocations ?? []);
+      const presented = withPresented(this.authority, from, msg.grants ?? [], now);
+      this.authority = presented.authority;
+      for (const why of presented.rejected) this.count("rejected", why);
+      let hb = msg;
+      const priorityRefused = msg.priority === undefined ? undefined : refusal(this.authority, from, { kind: "candidate", priority: msg.priority }, now);
+      if (priorityRefused) {
+        this.count("rejected", priorityRefused);
+        hb = { ...msg, priority: undefined };
+      }
+      this.members = withHeartbeat(this.members, from, hb, now);
       if (msg.mapVersion !== undefined && this.mapVersions.get(from) !== msg.mapVersion) this.mapVersions = new Map(this.mapVersions).set(from, msg.mapVersion);
-      this.noteEpoch(msg.epoch);
-      if (msg.site === this.init.digest) this.mergeDrains(msg.drains);
+      // Only a granted controller's epoch can be adopted: anyone else's could push the next master's far up.
+      if (!refusal(this.authority, from, { kind: "epoch" }, now)) this.noteEpoch(msg.epoch);
+      if (msg.site === this.init.digest) this.mergeDrains(msg.drains.filter((e) => this.drainHolds(e)));
       // Most heartbeats only say "still here": listeners hear of new, revived or changed
       // members at once, and of everything else at our own heartbeat tick.
-      const news = !before || !isLive(before, now, this.liveness) || !isLive(before, now, this.candidateLiveness) || before.priority !== msg.priority || before.site !== msg.site;
+      const news = !before || !isLive(before, now, this.liveness) || !isLive(before, now, this.candidateLiveness) || before.priority !== hb.priority || before.site !== msg.site;
       if (news) this.changed(now);
       return;
     }
@@ -178,7 +248,30 @@ export class SiteView {
       case "drain":
         this.mergeDrains([msg.drain]);
         return;
+      case "revocation":
+        this.takeRevocations([msg.revocation]);
+        return;
     }
+  }
+
+  /** Publishes an operator's revocation (from `walrus revoke` through the control socket). */
+  revoke(r: Revocation): string | undefined {
+    if (isOpen(this.authority)) return "this node has no [node] operator_keys: the site runs without grants, so there is nothing to revoke";
+    const { rejected } = withRevocations(this.authority, [r]);
+    if (rejected.length) return rejected.join(", ");
+    this.publish({ type: "revocation", site: this.init.digest, revocation: r });
+    return undefined;
+  }
+
+  private takeRevocations(incoming: readonly Revocation[]): void {
+    if (!incoming.length || isOpen(this.authority)) return;
+    const r = withRevocations(this.authority, incoming);
+    for (const why of r.rejected) this.count("rejected", why);
+    if (!r.added.length) return;
+    this.authority = r.authority;
+    for (const x of r.added) this.c.log.warn("grant revoked by the operator", { grant: x.grant, reason: x.reason });
+    this.c.store.writeJson(REVOCATIONS_FILE, [...this.authority.revoked.values()]);
+    this.changed(this.c.clock());
   }
 
   publish(msg: Message): void {
@@ -197,6 +290,8 @@ export class SiteView {
       atMs: now,
     };
     if (this.init.mapVersion !== undefined) hb.mapVersion = this.init.mapVersion;
+    if (this.init.grants?.length) hb.grants = [...this.init.grants];
+    if (this.authority.revoked.size) hb.revocations = [...this.authority.revoked.values()];
     // A candidate stands only once it has heard the site for a full dead_after_ms: before
     // that it knows too few reports, and its first rounds would move areas for no reason.
     if (this.init.priority !== undefined && now - this.startedMs >= this.init.site.deadAfterMs) hb.priority = this.init.priority;
@@ -231,6 +326,7 @@ export class SiteView {
       epochSeen: this.epochSeen,
       mapVersions: this.mapVersions,
       counters: this.counters,
+      authority: this.authority,
       isLive: live,
     };
   }
@@ -244,6 +340,10 @@ export class SiteView {
 
   drain(server: ServerName, drained: boolean, reason: string, by: string): DrainEntry {
     const entry: DrainEntry = { server, drained, reason, atMs: this.c.clock(), by };
+    if (this.c.signer) {
+      entry.peer = this.self;
+      entry.sig = this.c.signer(drainBytes(entry));
+    }
     this.publish({ type: "drain", site: this.init.digest, drain: entry });
     return entry;
   }
@@ -305,6 +405,11 @@ export class SiteView {
     const table = this.counters[kind];
     this.counters = { ...this.counters, [kind]: { ...table, [key]: (table[key] ?? 0) + 1 } };
   }
+}
+
+/** What a drain's issuer signs: the entry without its signature. */
+function drainBytes(e: DrainEntry): Uint8Array {
+  return signedBytes("drain", { ...e, sig: undefined });
 }
 
 function isLiveAt(m: Member | undefined, nowMs: number, rules: Liveness): boolean {

@@ -11,7 +11,7 @@ export type SimNodeRoles = { name: string; area: AreaName; priority: number } | 
 
 export function simNodeConfig(site: Site, n: SimNodeRoles): NodeConfig {
   const f = new Fields("(simulator)");
-  const config: NodeConfig = { file: "(simulator)", node: { name: n.name, stateDir: "", listen: [], bootstrap: [] }, site, locations: { entries: [] }, notify: validateNotify(f, {}, site.deadAfterMs) };
+  const config: NodeConfig = { file: "(simulator)", node: { name: n.name, stateDir: "", listen: [], bootstrap: [], operatorKeys: [] }, site, grants: [], locations: { entries: [] }, notify: validateNotify(f, {}, site.deadAfterMs) };
   if ("area" in n) {
     config.controller = { priority: n.priority };
     config.nameserver = { area: n.area, listen: [], ...nameserverDns(f, {}) };

@@ -4,7 +4,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { PeerIdText } from "../../src/core/types.ts";
 import type { Bus, BusMessage, PeerEvent } from "../../src/net/bus.ts";
-import { newIdentityKey, startLibp2pBus } from "../../src/net/libp2p-bus.ts";
+import { startLibp2pBus } from "../../src/net/libp2p-bus.ts";
+import { newIdentityKey } from "../../src/net/peer-keys.ts";
 import { MemoryNetwork } from "../../src/sim/network.ts";
 import { seededRandom } from "../../src/sim/prng.ts";
 import { Scheduler } from "../../src/sim/scheduler.ts";
@@ -31,7 +32,7 @@ const harnesses: { name: string; pair(): Promise<Pair> }[] = [
     async pair() {
       const secret = new TextEncoder().encode("bus-contract-secret-0123456789abcdef");
       const start = async (bootstrap: string[]) =>
-        startLibp2pBus({ identityKey: await newIdentityKey(), siteSecret: secret, listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap, accept: () => true, onError: () => {} });
+        startLibp2pBus({ identityKey: newIdentityKey(), siteSecret: secret, listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap, accept: () => true, onError: () => {} });
       const a = await start([]);
       const b = await start([a.listenAddresses()[0] as string]);
       return { a, b, advance: () => Bun.sleep(50) };

@@ -84,7 +84,7 @@ describe("validate: a minimal valid config", () => {
     if (!r.ok) throw new Error("rejected");
     const { config } = r;
     expect(config.file).toBe(FILE);
-    expect(config.node as unknown).toEqual({ name: "east-1", stateDir: "/etc/walrus/state", listen: ["/ip4/0.0.0.0/tcp/7946"], bootstrap: [] });
+    expect(config.node as unknown).toEqual({ name: "east-1", stateDir: "/etc/walrus/state", listen: ["/ip4/0.0.0.0/tcp/7946"], bootstrap: [], operatorKeys: [] });
     expect(config.site as unknown).toEqual({
       zone: "example.com",
       names: ["www.example.com", "shop.example.com"],
@@ -140,6 +140,9 @@ describe("validate: rejected inputs", () => {
   // [what, edit, key path, fragment of the expected text]
   const rows: [string, Edit, string, string][] = [
     ["unknown key in [node]", add("[node]", 'stat_dir = "x"'), "node.stat_dir", "(unknown key)"],
+    ["an operator key that is not one", add("[node]", 'operator_keys = ["ed25519:AAAA"]'), "node.operator_keys[0]", "32 bytes in base64url"],
+    ["an operator key of another kind", add("[node]", 'operator_keys = ["ssh-ed25519 AAAA"]'), "node.operator_keys[0]", "walrus keygen --operator"],
+    ["a grants file without operator keys", add("[node]", 'grants_file = "grants.jsonl"'), "node.grants_file", "without [node] operator_keys"],
     ["unknown key in [site]", add("[site]", "ttl_second = 5"), "site.ttl_second", "(unknown key)"],
     ["unknown key in [reporter]", add("[reporter]", "timeout = 500"), "reporter.timeout", "(unknown key)"],
     ["unknown top-level table", (t) => `${t}\n[nameservers]\n`, "nameservers", "(unknown key)"],

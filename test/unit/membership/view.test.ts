@@ -35,7 +35,7 @@ const member = (m: Members, peer: string): Member => {
 describe("withHeartbeat", () => {
   test("records what the heartbeat says and when it was heard", () => {
     const m = view([{ at: 1234, peer: "P", beat: { node: "east-1", roles: ["reporter", "controller"], priority: 7, epoch: 4 } }]);
-    expect(member(m, "P")).toEqual({ peer: peerIdText("P"), node: "east-1", roles: ["reporter", "controller"], priority: 7, site: SITE, epoch: 4, lastHeardMs: 1234 });
+    expect(member(m, "P")).toEqual({ peer: peerIdText("P"), node: "east-1", roles: ["reporter", "controller"], priority: 7, site: SITE, epoch: 4, heartbeatAtMs: 0, lastHeardMs: 1234 });
   });
 
   test("a heartbeat without priority leaves the member without one", () => {

@@ -9,6 +9,7 @@ const report: StatusReport = {
   roles: ["controller", "nameserver"],
   master: { peer: "p-east", node: "east", self: false },
   members: [],
+  authority: { mode: "grants", operatorKeys: 1, revoked: [] },
   assignment: { master: "p-east", epoch: 2, seq: 40, ageMs: 300 },
   areas: [
     { area: "east", cluster: "east", servers: ["web-east-1"], reason: "home", detail: "home cluster has 1 server(s) below threshold 0.8" },
