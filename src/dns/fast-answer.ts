@@ -4,7 +4,7 @@
 // for every query it takes (test/unit/dns/fast-answer.test.ts). Pure; it allocates nothing
 // unless the query carries EDNS options (they are handed to the area chooser like reply() does).
 
-import type { ChooseArea, EdnsOption } from "./answer.ts";
+import type { AreaChoice, ChooseArea, EdnsOption } from "./answer.ts";
 import { RRTYPE } from "./rr.ts";
 import type { Template } from "./templates.ts";
 import type { Zone } from "./zone.ts";
@@ -75,6 +75,10 @@ export interface FastContext {
   chooseArea?: ChooseArea;
   /** The sender's address; read only when chooseArea is set. */
   source?: string;
+  /** Set by fastAnswer: the area chosen (also when it returned -1, so the chooser need not run twice). */
+  choice?: AreaChoice;
+  /** Set by fastAnswer when it answered: the question's type. */
+  qtype?: number;
 }
 
 /**
@@ -129,12 +133,14 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
   } else if (at !== length) return -1;
 
   const choice = ctx.chooseArea?.({ options, source: ctx.source });
+  ctx.choice = choice;
   if (choice?.formerr) return -1;
   const byHash = indexOf(zone).get(choice ? choice.area : zone.servedArea);
   const candidates = byHash?.get(hashName(query, HEADER_BYTES, nameEnd, type));
   let t: Template | undefined;
   for (const e of candidates ?? []) if (e.type === type && e.wire.byteLength === nameEnd - HEADER_BYTES && sameName(e.wire, query, HEADER_BYTES)) t = e.template;
   if (!t) return -1;
+  ctx.qtype = type;
 
   const steered = hasOpt && choice?.options ? choice.options : NO_OPTIONS;
   let optBytes = 0;

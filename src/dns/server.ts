@@ -4,12 +4,14 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import { parseAddress, truncate, type Prefix } from "../geo/address.ts";
-import { reply, servfail, UDP_EDNS_LIMIT, type ChooseArea, type Reply } from "./answer.ts";
+import { UDP_EDNS_LIMIT, type ChooseArea } from "./answer.ts";
+import { answerer, emptyStats, type DnsStats } from "./answerer.ts";
 import { parseQuery, readHeader } from "./query.ts";
 import { rateLimiter, type RateLimiterOptions } from "./rate-limit.ts";
 import { fixSendBuffer } from "./send-buffer.ts";
-import { RRTYPE } from "./rr.ts";
 import type { Zone } from "./zone.ts";
+
+export { emptyStats, LATENCY_BOUNDS_US, type DnsStats } from "./answerer.ts";
 
 export interface DnsServerOptions {
   listen: { host: string; port: number }[];
@@ -40,38 +42,10 @@ export interface DnsServerOptions {
   stats?: DnsStats;
 }
 
-/** Upper bounds (µs) of the answering-time histogram; the last count is for anything slower. */
-export const LATENCY_BOUNDS_US = [10, 25, 50, 100, 250, 1000, 10_000] as const;
-
-export interface DnsStats {
-  queries: number;
-  /** Replies sent, by rcode name. */
-  responses: Record<string, number>;
-  /** Queries by type name (A, AAAA, …; "other" for the rest), when the question was readable. */
-  qtypes: Record<string, number>;
-  /** Replies sent with TC set (too big for the client's UDP size). */
-  truncated: number;
-  /** Queries left unanswered: shorter than a header, or themselves responses. */
-  dropped: number;
-  /** Queries over the response-rate limit: dropped, or answered with an empty TC reply. */
-  rateLimited: number;
-  /** Time from receipt to reply built: counts per LATENCY_BOUNDS_US bucket, then one for slower. */
-  latencyCounts: number[];
-  errors: number;
-  /** TCP connections open now. */
-  tcpConnections: number;
-  /** TCP connections closed at once because tcp_max_connections were open. */
-  tcpRefused: number;
-}
-
 export interface DnsServer {
   stats: DnsStats;
   addresses: { host: string; port: number }[];
   close(): Promise<void>;
-}
-
-export function emptyStats(): DnsStats {
-  return { queries: 0, responses: {}, qtypes: {}, truncated: 0, dropped: 0, rateLimited: 0, latencyCounts: LATENCY_BOUNDS_US.map(() => 0).concat(0), errors: 0, tcpConnections: 0, tcpRefused: 0 };
 }
 
 /** RFC 7766 §6.2.3 suggests "in the order of seconds"; ten covers a resolver's pipelined burst. */
@@ -84,7 +58,6 @@ const TCP_MAX_BUFFERED_BYTES = 256 * 1024;
 const TCP_SEND_BUFFER_BYTES = 64 * 1024;
 /** For port 0: tries at finding a port free for both UDP and TCP. */
 const BIND_ATTEMPTS = 5;
-const TYPE_NAMES = new Map(Object.entries(RRTYPE).map(([name, code]) => [code as number, name]));
 
 export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const tcpIdleMs = o.tcpIdleMs ?? TCP_IDLE_MS_DEFAULT;
@@ -101,34 +74,9 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     return !!a && (o.transferAllow ?? []).some((p) => p.family === a.family && truncate(a.bytes, p.length).every((b, i) => b === p.bytes[i]));
   };
 
-  let rotation = 0;
-  const answer = (query: Uint8Array, transport: "udp" | "tcp", source: string | undefined, transferAllowed = false): Reply | null => {
-    const started = performance.now();
-    stats.queries++;
-    let r: Reply | null;
-    try {
-      r = reply(query, o.zone(), { transport, rotation, source, transferAllowed, udpSize, chooseArea: o.chooseArea });
-    } catch (err) {
-      fail("answer", err);
-      r = servfail(query);
-    }
-    if (!r) {
-      stats.dropped++;
-      return null;
-    }
-    rotation = (rotation + 1) & 0x3fffffff;
-    stats.responses[r.rcode] = (stats.responses[r.rcode] ?? 0) + 1;
-    if (r.qtype !== undefined) {
-      const type = TYPE_NAMES.get(r.qtype) ?? "other";
-      stats.qtypes[type] = (stats.qtypes[type] ?? 0) + 1;
-    }
-    if (r.truncated) stats.truncated++;
-    const us = (performance.now() - started) * 1000;
-    let bucket = 0;
-    while (bucket < LATENCY_BOUNDS_US.length && us > LATENCY_BOUNDS_US[bucket]!) bucket++;
-    stats.latencyCounts[bucket]!++;
-    return r;
-  };
+  const { answer, answerUdp } = answerer({ zone: o.zone, udpSize, chooseArea: o.chooseArea, fail }, stats);
+  // Replies are built here and copied out by send(): one buffer serves every datagram.
+  const out = new Uint8Array(udpSize);
 
   const connections = new Set<net.Socket>();
   const serveTcp = (socket: net.Socket) => {
@@ -180,8 +128,8 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
             return;
           }
         }
-        const r = answer(msg, "udp", fromAddress);
-        if (r) udp.send(r.bytes, fromPort, fromAddress);
+        const n = answerUdp(msg, msg.byteLength, () => fromAddress, out);
+        if (n >= 0) udp.send(out.subarray(0, n), fromPort, fromAddress);
       };
       // Bun.udpSocket cannot set IPV6_V6ONLY, and "[::]" beside "0.0.0.0" on one port needs it.
       const udpBind = o.udp === "shared" || net.isIPv6(host) ? bindSharedUdp : bindBunUdp;
@@ -282,7 +230,8 @@ function bindSharedUdp(host: string, port: number, onDatagram: OnDatagram, fail:
     const sent = (err: Error | null) => err && fail("udp send", err);
     const endpoint: UdpEndpoint = {
       port: 0,
-      send: (bytes, toPort, toAddress) => udp.send(bytes, toPort, toAddress, sent),
+      // node:dgram sends later: the reply buffer is reused, so it gets a copy.
+      send: (bytes, toPort, toAddress) => udp.send(bytes.slice(), toPort, toAddress, sent),
       close: () => new Promise<void>((done) => udp.close(() => done())),
     };
     udp.on("message", (msg, from) => onDatagram(msg, from.port, from.address, endpoint));
