@@ -4,6 +4,8 @@
 
 import { reply, servfail, type ChooseArea, type Reply } from "./answer.ts";
 import { fastAnswer, type FastContext } from "./fast-answer.ts";
+import { parseQuery, readHeader } from "./query.ts";
+import { rateLimiter, type RateLimiterOptions } from "./rate-limit.ts";
 import { RRTYPE } from "./rr.ts";
 import type { Zone } from "./zone.ts";
 
@@ -43,6 +45,10 @@ export interface AnswererOptions {
   zone: () => Zone;
   udpSize: number;
   chooseArea?: ChooseArea;
+  /** Per client prefix, UDP only; absent or 0 per second: no limit. */
+  rateLimit?: RateLimiterOptions;
+  /** The caller times whole batches (timed()); otherwise one UDP query in LATENCY_SAMPLE is timed. */
+  timesBatches?: boolean;
   fail: (what: string, err: unknown) => void;
 }
 
@@ -58,6 +64,7 @@ export interface Answerer {
 export function answerer(o: AnswererOptions, stats: DnsStats): Answerer {
   let rotation = 0;
   let sample = 0;
+  const limiter = o.rateLimit && o.rateLimit.perSecond > 0 ? rateLimiter(o.rateLimit) : undefined;
   const fast: FastContext = { rotation: 0, udpSize: o.udpSize, chooseArea: o.chooseArea };
 
   const timed = (count: number, us: number) => {
@@ -66,8 +73,9 @@ export function answerer(o: AnswererOptions, stats: DnsStats): Answerer {
     stats.latencyCounts[bucket]! += count;
   };
 
-  const answer = (query: Uint8Array, transport: "udp" | "tcp", source: string | undefined, transferAllowed = false, chooseArea = o.chooseArea): Reply | null => {
-    const started = ++sample % LATENCY_SAMPLE === 0 ? performance.now() : -1;
+  const answer = (query: Uint8Array, transport: "udp" | "tcp", source: string | undefined, transferAllowed = false, chooseArea = o.chooseArea, timing?: boolean): Reply | null => {
+    // timing: whether to time this one; undefined: one in LATENCY_SAMPLE.
+    const started = timing === true || (timing === undefined && ++sample % LATENCY_SAMPLE === 0) ? performance.now() : -1;
     stats.queries++;
     let r: Reply | null;
     try {
@@ -94,9 +102,20 @@ export function answerer(o: AnswererOptions, stats: DnsStats): Answerer {
   return {
     answer: (query, transport, source, transferAllowed) => answer(query, transport, source, transferAllowed),
     answerUdp(query, length, source, out) {
+      if (limiter) {
+        const verdict = limiter.check(source() ?? "", Date.now());
+        if (verdict !== "answer") {
+          stats.rateLimited++;
+          const tc = verdict === "slip" ? slipReply(query.subarray(0, length)) : null;
+          if (!tc) return -1;
+          out.set(tc);
+          return tc.byteLength;
+        }
+      }
       fast.rotation = rotation;
-      fast.source = o.chooseArea ? source() : undefined;
+      fast.source = o.chooseArea || limiter ? source() : undefined;
       fast.choice = undefined;
+      const started = !o.timesBatches && ++sample % LATENCY_SAMPLE === 0 ? performance.now() : -1;
       let n: number;
       try {
         n = fastAnswer(query, length, o.zone(), fast, out);
@@ -116,11 +135,12 @@ export function answerer(o: AnswererOptions, stats: DnsStats): Answerer {
         stats.responses.NOERROR = (stats.responses.NOERROR ?? 0) + 1;
         const type = fast.qtype === RRTYPE.A ? "A" : "AAAA";
         stats.qtypes[type] = (stats.qtypes[type] ?? 0) + 1;
+        if (started >= 0) timed(LATENCY_SAMPLE, (performance.now() - started) * 1000);
         return n;
       }
       // The area chosen already is reused, so steering is counted once.
       const chosen = fast.choice;
-      const r = answer(query.subarray(0, length), "udp", fast.source, false, chosen ? () => chosen : o.chooseArea);
+      const r = answer(query.subarray(0, length), "udp", fast.source, false, chosen ? () => chosen : o.chooseArea, started >= 0);
       if (!r || r.bytes.byteLength > out.byteLength) return -1;
       out.set(r.bytes);
       return r.bytes.byteLength;
@@ -128,3 +148,19 @@ export function answerer(o: AnswererOptions, stats: DnsStats): Answerer {
     timed,
   };
 }
+
+/** A rate-limited query's slip: its header and question with TC set, nothing else, never larger than the query. */
+function slipReply(query: Uint8Array): Uint8Array | null {
+  const header = readHeader(query);
+  if (!header) return null;
+  const parsed = parseQuery(query, header);
+  const question = parsed.ok ? parsed.question.raw : new Uint8Array(0);
+  const out = new Uint8Array(12 + question.byteLength);
+  out.set(query.subarray(0, 4));
+  out[2] = 0x80 | (query[2]! & 0x79) | 0x02; // QR, opcode and RD kept, TC set
+  out[3] = 0;
+  out[5] = parsed.ok ? 1 : 0;
+  out.set(question, 12);
+  return out;
+}
+

@@ -6,8 +6,7 @@ import net from "node:net";
 import { parseAddress, truncate, type Prefix } from "../geo/address.ts";
 import { UDP_EDNS_LIMIT, type ChooseArea } from "./answer.ts";
 import { answerer, emptyStats, type DnsStats } from "./answerer.ts";
-import { parseQuery, readHeader } from "./query.ts";
-import { rateLimiter, type RateLimiterOptions } from "./rate-limit.ts";
+import type { RateLimiterOptions } from "./rate-limit.ts";
 import { fixSendBuffer } from "./send-buffer.ts";
 import type { Zone } from "./zone.ts";
 
@@ -63,7 +62,6 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const tcpIdleMs = o.tcpIdleMs ?? TCP_IDLE_MS_DEFAULT;
   const tcpMaxConnections = o.tcpMaxConnections ?? TCP_MAX_CONNECTIONS_DEFAULT;
   const udpSize = o.udpSize ?? UDP_EDNS_LIMIT;
-  const limiter = o.rateLimit && o.rateLimit.perSecond > 0 ? rateLimiter(o.rateLimit) : undefined;
   const stats = o.stats ?? emptyStats();
   const fail = (what: string, err: unknown) => {
     stats.errors++;
@@ -74,7 +72,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     return !!a && (o.transferAllow ?? []).some((p) => p.family === a.family && truncate(a.bytes, p.length).every((b, i) => b === p.bytes[i]));
   };
 
-  const { answer, answerUdp } = answerer({ zone: o.zone, udpSize, chooseArea: o.chooseArea, fail }, stats);
+  const { answer, answerUdp } = answerer({ zone: o.zone, udpSize, chooseArea: o.chooseArea, rateLimit: o.rateLimit, fail }, stats);
   // Replies are built here and copied out by send(): one buffer serves every datagram.
   const out = new Uint8Array(udpSize);
 
@@ -119,15 +117,6 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   try {
     for (const { host, port } of o.listen) {
       const onDatagram = (msg: Buffer, fromPort: number, fromAddress: string, udp: UdpEndpoint) => {
-        if (limiter) {
-          const verdict = limiter.check(fromAddress, Date.now());
-          if (verdict !== "answer") {
-            stats.rateLimited++;
-            const tc = verdict === "slip" ? slipReply(msg) : null;
-            if (tc) udp.send(tc, fromPort, fromAddress);
-            return;
-          }
-        }
         const n = answerUdp(msg, msg.byteLength, () => fromAddress, out);
         if (n >= 0) udp.send(out.subarray(0, n), fromPort, fromAddress);
       };
@@ -149,21 +138,6 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     addresses: listeners.map((l) => ({ host: l.host, port: l.port })),
     close: () => closeAll(listeners, connections),
   };
-}
-
-/** A rate-limited query's slip: its header and question with TC set, nothing else, never larger than the query. */
-function slipReply(query: Buffer): Uint8Array | null {
-  const header = readHeader(query);
-  if (!header) return null;
-  const parsed = parseQuery(query, header);
-  const question = parsed.ok ? parsed.question.raw : new Uint8Array(0);
-  const out = new Uint8Array(12 + question.byteLength);
-  out.set(query.subarray(0, 4));
-  out[2] = 0x80 | (query[2]! & 0x79) | 0x02; // QR, opcode and RD kept, TC set
-  out[3] = 0;
-  out[5] = parsed.ok ? 1 : 0;
-  out.set(question, 12);
-  return out;
 }
 
 interface Listener {
