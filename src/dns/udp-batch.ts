@@ -1,11 +1,12 @@
-// Batched UDP: a non-blocking SO_REUSEPORT socket of our own, read with recvmmsg and answered with
-// sendmmsg, up to BATCH datagrams per call, every buffer and kernel struct allocated once. The
-// loop never holds the event loop long: when nothing is waiting it polls for at most WAIT_MS, and
-// after MAX_BATCHES_PER_TURN batches (or a wait) it yields, so IPC (zone updates), timers and
-// signals run between batches.
+// Batched UDP: a SO_REUSEPORT socket of our own, read with recvmmsg and answered with sendmmsg, up
+// to BATCH datagrams per call, every buffer and kernel struct allocated once. One call per batch:
+// recvmmsg waits for the first datagram (at most WAIT_MS, the socket's SO_RCVTIMEO) and takes
+// whatever else is queued. The loop never holds the event loop long: after a wait that timed out,
+// or MAX_BATCHES_PER_TURN batches, it yields, so IPC (zone updates), timers and signals run
+// between batches. Sends never block (MSG_DONTWAIT).
 
 import { parseAddress } from "../geo/address.ts";
-import { AF_INET, AF_INET6, EAGAIN, EINTR, ENOBUFS, IPPROTO_IPV6, IPV6_V6ONLY, MSG_DONTWAIT, MSG_TRUNC, POLLIN, POLLOUT, SO_RCVBUF, SO_REUSEPORT, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOL_SOCKET, type Syscalls } from "./libc.ts";
+import { AF_INET, AF_INET6, EAGAIN, EINTR, ENOBUFS, IPPROTO_IPV6, IPV6_V6ONLY, MSG_DONTWAIT, MSG_TRUNC, MSG_WAITFORONE, POLLOUT, SO_RCVBUF, SO_RCVTIMEO, SO_REUSEPORT, SOCK_CLOEXEC, SOCK_DGRAM, SOL_SOCKET, type Syscalls } from "./libc.ts";
 
 /** Datagrams per recvmmsg/sendmmsg call. */
 const BATCH = 64;
@@ -13,7 +14,7 @@ const BATCH = 64;
 export const SLOT_BYTES = 4096;
 /** Largest reply the handler may write. */
 const OUT_BYTES = 65_535;
-/** Longest wait in poll() for datagrams before the event loop gets its turn. */
+/** Longest wait in recvmmsg for a datagram before the event loop gets its turn. */
 const WAIT_MS = 20;
 const MAX_BATCHES_PER_TURN = 64;
 /** A full send buffer is waited on this long, once, before the rest of the batch is dropped. */
@@ -59,7 +60,7 @@ export function openBatchSocket(sys: Syscalls, host: string, port: number): Batc
   const address = parseAddress(host);
   if (!address) return `${host} is not an IP address`;
   const v6 = host.includes(":");
-  const fd = sys.socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  const fd = sys.socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return `socket: errno ${sys.errno()}`;
   const fail = (what: string) => {
     const e = sys.errno();
@@ -70,6 +71,7 @@ export function openBatchSocket(sys: Syscalls, host: string, port: number): Batc
   if (sys.setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, one, 4) < 0) return fail("SO_REUSEPORT");
   // Bursts wait here rather than being dropped; the kernel caps it at net.core.rmem_max.
   if (sys.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, int32(RECEIVE_BUFFER_BYTES), 4) < 0) return fail("SO_RCVBUF");
+  if (sys.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, timeval(WAIT_MS), 16) < 0) return fail("SO_RCVTIMEO");
   if (v6 && sys.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, one, 4) < 0) return fail("IPV6_V6ONLY");
   const sa = new Uint8Array(SOCKADDR);
   const view = new DataView(sa.buffer);
@@ -89,12 +91,23 @@ export function openBatchSocket(sys: Syscalls, host: string, port: number): Batc
   };
 }
 
-/** The sender's address as text, built only when an answer needs it (ECS, the location map, the rate limit). */
-export function sourceText(from: Uint8Array): string {
-  if (from[0] === AF_INET && from[1] === 0) return `${from[4]}.${from[5]}.${from[6]}.${from[7]}`;
-  const groups: string[] = [];
-  for (let i = 8; i < 24; i += 2) groups.push(((from[i]! << 8) | from[i + 1]!).toString(16));
-  return groups.join(":");
+/**
+ * The sender's address as text, built only when an answer needs it (the location map, the rate
+ * limit), and then once per run of queries from one IPv4 sender: a resolver sends many.
+ */
+export function sourceTexts(): (from: Uint8Array) => string {
+  let lastV4 = -1;
+  let lastText = "";
+  return (from) => {
+    if (from[0] === AF_INET && from[1] === 0) {
+      const v4 = ((from[4]! << 24) | (from[5]! << 16) | (from[6]! << 8) | from[7]!) >>> 0;
+      if (v4 !== lastV4) (lastV4 = v4), (lastText = `${from[4]}.${from[5]}.${from[6]}.${from[7]}`);
+      return lastText;
+    }
+    const groups: string[] = [];
+    for (let i = 8; i < 24; i += 2) groups.push(((from[i]! << 8) | from[i + 1]!).toString(16));
+    return groups.join(":");
+  };
 }
 
 function serveLoop(sys: Syscalls, fd: number, handler: BatchHandler, events: BatchEvents, running: () => boolean): Promise<void> {
@@ -211,24 +224,30 @@ function serveLoop(sys: Syscalls, fd: number, handler: BatchHandler, events: Bat
       for (let b = 0; b < MAX_BATCHES_PER_TURN; b++) {
         // The kernel rewrites msg_namelen on every receive: give each slot its full size back.
         for (let i = 0; i < BATCH; i++) rv[(i * MMSG + NAMELEN) / 4] = SOCKADDR;
-        const n = sys.recvmmsg(fd, recvVec, BATCH, MSG_DONTWAIT);
+        const n = sys.recvmmsg(fd, recvVec, BATCH, MSG_WAITFORONE);
         if (n > 0) {
           batch(n);
           continue;
         }
         const e = n < 0 ? sys.errno() : EAGAIN;
         if (e === EINTR) continue;
-        if (e !== EAGAIN) {
-          events.onError?.("recvmmsg", e, 0);
-          break;
-        }
-        // Nothing waiting: wait a bounded time for more, then let the event loop run.
-        if (wait(POLLIN, WAIT_MS) <= 0) break;
+        // EAGAIN: nothing came within WAIT_MS; either way the event loop gets its turn.
+        if (e !== EAGAIN) events.onError?.("recvmmsg", e, 0);
+        break;
       }
       setImmediate(turn);
     };
     setImmediate(turn);
   });
+}
+
+/** struct timeval of `ms`. */
+function timeval(ms: number): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setBigInt64(0, BigInt(Math.floor(ms / 1000)), true);
+  v.setBigInt64(8, BigInt((ms % 1000) * 1000), true);
+  return b;
 }
 
 function int32(value: number): Uint8Array {

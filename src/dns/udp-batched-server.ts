@@ -7,7 +7,7 @@ import dgram from "node:dgram";
 import type { Answerer } from "./answerer.ts";
 import type { DnsStats } from "./answerer.ts";
 import type { Syscalls } from "./libc.ts";
-import { openBatchSocket, sourceText, type BatchHandler, type BatchSocket } from "./udp-batch.ts";
+import { openBatchSocket, sourceTexts, type BatchHandler, type BatchSocket } from "./udp-batch.ts";
 
 const SELF_TEST_TIMEOUT_MS = 1000;
 
@@ -27,7 +27,14 @@ export function startBatchedUdp(sys: Syscalls, listen: readonly { host: string; 
     }
     sockets.push({ host, socket });
   }
-  const handler: BatchHandler = (query, length, from, out) => answerer.answerUdp(query, length, () => sourceText(from), out);
+  // One closure for every query: it reads the sender being answered now.
+  let from: Uint8Array = new Uint8Array(0);
+  const texts = sourceTexts();
+  const source = () => texts(from);
+  const handler: BatchHandler = (query, length, sender, out) => {
+    from = sender;
+    return answerer.answerUdp(query, length, source, out);
+  };
   const loops = sockets.map(({ socket }) =>
     socket.serve(handler, {
       onBatch: (count, us) => answerer.timed(count, us),
