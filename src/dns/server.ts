@@ -55,6 +55,9 @@ const TCP_MAX_BUFFERED_BYTES = 256 * 1024;
 /** Kernel send buffer per TCP connection (doubled by the kernel): a whole AXFR chunk fits, and
  * what a non-reading client can park in the kernel stays this size whatever tcp_wmem allows. */
 const TCP_SEND_BUFFER_BYTES = 64 * 1024;
+/** Replies sent together by Bun.udpSocket's sendMany(), and the largest one a slot holds (larger ones go alone). */
+const SEND_BATCH = 64;
+const UDP_SLOT_BYTES = 4096;
 /** For port 0: tries at finding a port free for both UDP and TCP. */
 const BIND_ATTEMPTS = 5;
 
@@ -187,11 +190,37 @@ async function bindBunUdp(host: string, port: number, onDatagram: OnDatagram, fa
       error: (_s, err) => fail("udp socket", err),
     },
   });
+  // Replies wait here and leave together, one sendMany() (one sendmmsg) per event-loop turn:
+  // send() copies each into a slot, since the caller reuses its buffer.
+  const slots = Array.from({ length: SEND_BATCH }, () => new Uint8Array(UDP_SLOT_BYTES));
+  const queued: (Uint8Array | number | string)[] = [];
+  let flushing = false;
+  const flush = () => {
+    flushing = false;
+    const count = queued.length / 3;
+    if (count === 0) return;
+    const sent = socket.sendMany(queued);
+    // Fewer sent: the send buffer is full; those datagrams are lost, as on any UDP path.
+    if (sent < count) fail("udp send", new Error(`send buffer full: ${count - sent} replies dropped`));
+    queued.length = 0;
+  };
   endpoint = {
     port: socket.port,
-    // false: the send buffer is full; the datagram is lost, as on any UDP path.
-    send: (bytes, toPort, toAddress) => void (socket.send(bytes, toPort, toAddress) || fail("udp send", new Error("send buffer full"))),
-    close: async () => socket.close(),
+    send: (bytes, toPort, toAddress) => {
+      const slot = slots[queued.length / 3]!;
+      if (bytes.byteLength > slot.byteLength) return void (socket.send(bytes, toPort, toAddress) || fail("udp send", new Error("send buffer full")));
+      slot.set(bytes);
+      queued.push(slot.subarray(0, bytes.byteLength), toPort, toAddress);
+      if (queued.length / 3 === SEND_BATCH) flush();
+      else if (!flushing) {
+        flushing = true;
+        setImmediate(flush);
+      }
+    },
+    close: async () => {
+      flush();
+      socket.close();
+    },
   };
   return endpoint;
 }
