@@ -29,10 +29,14 @@ interface Entry {
 type Index = ReadonlyMap<string, ReadonlyMap<number, readonly Entry[]>>;
 const indexes = new WeakMap<Zone, Index>();
 
-/** Built once per zone (the zone changes only with the assignment). */
+let lastZone: Zone | undefined;
+let lastIndex: Index | undefined;
+
+/** Built once per zone (the zone changes only with the assignment); the last one is at hand. */
 function indexOf(zone: Zone): Index {
-  let index = indexes.get(zone);
-  if (index) return index;
+  if (zone === lastZone) return lastIndex as Index;
+  const index = indexes.get(zone);
+  if (index) return remember(zone, index);
   const byArea = new Map<string, Map<number, Entry[]>>();
   for (const [area, templates] of zone.templates) {
     const byHash = new Map<number, Entry[]>();
@@ -45,8 +49,13 @@ function indexOf(zone: Zone): Index {
     }
     byArea.set(area, byHash);
   }
-  index = byArea;
-  indexes.set(zone, index);
+  indexes.set(zone, byArea);
+  return remember(zone, byArea);
+}
+
+function remember(zone: Zone, index: Index): Index {
+  lastZone = zone;
+  lastIndex = index;
   return index;
 }
 
