@@ -12,22 +12,19 @@ import { spawn, type Subprocess } from "bun";
 import { parse } from "smol-toml";
 import { fuzzUdp } from "../../scripts/fuzz-dns-cases.ts";
 import { startProc, until, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
+import { portBlock } from "../../scripts/lib/ports.ts";
 import { validate } from "../../src/config/validate.ts";
 import { EAGAIN, EINTR, ENOBUFS, loadLibc, type Syscalls } from "../../src/dns/libc.ts";
 import { openBatchSocket } from "../../src/dns/udp-batch.ts";
+import { needs } from "./needs.ts";
 
 const HOST = "127.0.0.1";
 const libc = loadLibc();
+// Workers bind the configured port, so port 0 will not do.
+const PORTS = await portBlock();
+const BATCHED = typeof libc !== "string";
+const BINARY = BATCHED && needs("dns-batched", { files: [WALRUS] });
 const NAMES = ["www.example.test", "example.test", "ns-east.example.test", "nope.example.test", "other.test"];
-
-/** A port free for UDP now (bound and released): workers bind the configured port, so 0 will not do. */
-async function freePort(): Promise<number> {
-  const s = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => s.bind(0, HOST, resolve));
-  const port = s.address().port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 function siteToml(dir: string, port: number, extra: string[] = []): string {
   return [
@@ -65,7 +62,7 @@ async function startWorker(dir: string, port: number, udpIo: string, ready: { pa
   return worker;
 }
 
-describe.skipIf(typeof libc === "string")("a batched dns-worker of the compiled binary", () => {
+describe.skipIf(!BINARY)("a batched dns-worker of the compiled binary", () => {
   let dir: string;
   let port: number;
   let worker: Subprocess;
@@ -74,7 +71,7 @@ describe.skipIf(typeof libc === "string")("a batched dns-worker of the compiled 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "wdns-batch-"));
     writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
-    port = await freePort();
+    port = PORTS;
     worker = await startWorker(dir, port, "batched", ready);
   });
   afterAll(() => {
@@ -85,7 +82,7 @@ describe.skipIf(typeof libc === "string")("a batched dns-worker of the compiled 
   test("it serves on the batched path; told udp_io = \"portable\", on the portable one", async () => {
     expect(ready[0]?.path).toBe("batched");
     const told: { path?: string }[] = [];
-    const portable = await startWorker(dir, await freePort(), "portable", told);
+    const portable = await startWorker(dir, PORTS + 1, "portable", told);
     portable.kill("SIGKILL");
     expect(told[0]?.path).toBe("portable");
   });
@@ -160,7 +157,7 @@ describe.skipIf(typeof libc === "string")("a batched dns-worker of the compiled 
   });
 });
 
-describe.skipIf(typeof libc === "string")("a node whose batched worker is killed", () => {
+describe.skipIf(!BINARY)("a node whose batched worker is killed", () => {
   let dir: string;
   let port: number;
   let node: Proc;
@@ -168,7 +165,7 @@ describe.skipIf(typeof libc === "string")("a node whose batched worker is killed
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "wdns-batchnode-"));
     writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
-    port = await freePort();
+    port = PORTS + 2;
     writeFileSync(join(dir, "node.toml"), siteToml(dir, port, ['udp_io = "batched"']));
     node = startProc("walrus", [WALRUS, "node", "--config", join(dir, "node.toml")]);
     await node.waitFor(/answering DNS/);
@@ -197,7 +194,7 @@ describe.skipIf(typeof libc === "string")("a node whose batched worker is killed
   }, 30_000);
 });
 
-describe.skipIf(typeof libc === "string")("the batched loop's error branches, on a real socket", () => {
+describe.skipIf(!BATCHED)("the batched loop's error branches, on a real socket", () => {
   /** The real calls, with `faults` deciding per call whether to fail it (errno) or to shorten a send. */
   function faulty(sys: Syscalls, faults: { recv?: (n: number) => number | undefined; send?: (n: number) => number | "short" | undefined }) {
     let errno = 0;
