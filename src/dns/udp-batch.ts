@@ -12,8 +12,8 @@ import { AF_INET, AF_INET6, EAGAIN, EINTR, ENOBUFS, IPPROTO_IPV6, IPV6_V6ONLY, M
 const BATCH = 64;
 /** Bytes kept of a received datagram; a longer one is dropped as oversized (no query is near it). */
 export const SLOT_BYTES = 4096;
-/** Largest reply the handler may write. */
-const OUT_BYTES = 65_535;
+/** Largest reply the handler may write: [nameserver] udp_size is at most 4096. Small slots keep a batch's replies on few pages. */
+const OUT_BYTES = 4096;
 /** Longest wait in recvmmsg for a datagram before the event loop gets its turn. */
 const WAIT_MS = 20;
 const MAX_BATCHES_PER_TURN = 64;
