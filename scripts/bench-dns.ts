@@ -3,10 +3,10 @@
 // a 10,000-entry location map (Knot, without its geoip module, ignores the option). The server is
 // pinned to core 0 and dnsperf to core 1; queries per server-CPU-second (a node and its workers
 // together) compare the servers' cost per query, since one dnsperf thread saturates before a fast
-// server does. Then a fixed-rate run of each for loss and latency (p50/p99 from dnsperf's
+// server does; each server's best of several saturating runs counts. Then a fixed-rate run of each for loss and latency (p50/p99 from dnsperf's
 // per-query report), and two batched workers sharing both cores with dnsperf.
 //
-//   bun scripts/bench-dns.ts [--seconds 5] [--rate 20000]
+//   bun scripts/bench-dns.ts [--seconds 5] [--rate 20000] [--rounds 3]
 // Needs root only to install dnsperf/knot (scripts/ensure-tools.sh dnsperf knotd taskset).
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -17,7 +17,8 @@ import { areaName } from "../src/core/types.ts";
 import { bigMap } from "./lib/big-map.ts";
 import { startProc, WALRUS, type Proc } from "./lib/demo-site.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, rate: { type: "string", default: "20000" } } });
+const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, rate: { type: "string", default: "20000" }, rounds: { type: "string", default: "3" } } });
+const ROUNDS = Math.min(10, Math.max(1, Number(values.rounds)));
 const SECONDS = Math.min(60, Math.max(1, Number(values.seconds)));
 const RATE = Math.min(200_000, Math.max(1000, Number(values.rate)));
 const HOST = "127.0.0.1";
@@ -146,10 +147,17 @@ async function main() {
   await Bun.sleep(500); // let start-up work (libp2p, zone load) finish before CPU is counted
 
   const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  console.log(`dnsperf ${SECONDS} s per run, 16 clients, one A query with ECS (4-address answer), walrus steering through a ${map.size + 1}-entry map; server on core 0, dnsperf on core 1; load average ${load()}\n`);
+  console.log(`dnsperf ${SECONDS} s per run (saturating: best of ${ROUNDS}, taking turns), 16 clients, one A query with ECS (4-address answer), walrus steering through a ${map.size + 1}-entry map; server on core 0, dnsperf on core 1; load average ${load()}\n`);
   const one = [SERVERS.knot, SERVERS.batched, SERVERS.portable, SERVERS.node];
+  // Saturating runs take turns, ROUNDS times; each server's best counts, so a burst of other work
+  // on the machine during one run does not decide the ratio.
   const max = new Map<Server, PerfResult>();
-  for (const s of one) max.set(s, await dnsperf(s, { cpus: "1" }));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const s of one) {
+      const r = await dnsperf(s, { cpus: "1" });
+      if (!max.has(s) || perCpu(r) > perCpu(max.get(s)!)) max.set(s, r);
+    }
+  }
   const rated = new Map<Server, PerfResult>();
   for (const s of one) rated.set(s, await dnsperf(s, { cpus: "1", rate: RATE, verbose: true }));
   const two = await dnsperf(SERVERS.two, { cpus: "0,1" });
