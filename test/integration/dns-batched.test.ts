@@ -175,9 +175,10 @@ describe.skipIf(!BINARY)("a node whose batched worker is killed", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const children = () => Bun.spawnSync(["ps", "--ppid", String(node.proc.pid), "-o", "pid="]).stdout.toString().split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
+
   test("kill -9 under load: UDP answers again within 1 s, the exit logged and the worker restarted", async () => {
     expect(node.output()).toContain('"udp_io":"batched"');
-    const children = () => Bun.spawnSync(["ps", "--ppid", String(node.proc.pid), "-o", "pid="]).stdout.toString().split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
     const [first] = children();
     expect(first).toBeGreaterThan(0);
     const load = steadyClient(port, 2);
@@ -191,6 +192,19 @@ describe.skipIf(!BINARY)("a node whose batched worker is killed", () => {
     await node.waitFor(/a dns worker exited: restarting it.*SIGKILL/, 5000);
     await node.waitFor(/dns worker answering.*dns worker answering/s, 5000);
     expect(children().filter((p) => p !== first).length).toBe(1);
+  }, 30_000);
+
+  test("a worker that stops answering (SIGSTOP) is killed and replaced; UDP answers again", async () => {
+    const [stuck] = children();
+    process.kill(stuck!, "SIGSTOP");
+    const stopped = performance.now();
+    await until("a new worker", () => children().some((p) => p !== stuck), 10_000, 50);
+    const load = steadyClient(port, 5);
+    await until("answers from the new worker", () => load.replies.length > 5, 5000, 10);
+    load.stop();
+    // Counters are due every second; three seconds without them and the worker is replaced.
+    expect(performance.now() - stopped).toBeLessThan(6000);
+    expect(node.output()).toMatch(new RegExp(`"pid":${stuck},"why":"signal SIGKILL"`));
   }, 30_000);
 });
 
