@@ -1,8 +1,9 @@
 // The hot path beside reply(): a plain A/AAAA query for a balanced name (one question, class IN,
 // at most an OPT record of version 0) is answered by writing the template straight into a buffer
 // the caller reuses; everything else returns -1 and goes to reply(). Its bytes equal reply()'s
-// for every query it takes (test/unit/dns/fast-answer.test.ts). Pure; it allocates nothing
-// unless the query carries EDNS options (they are handed to the area chooser like reply() does).
+// for every query it takes (test/unit/dns/fast-answer.test.ts). Pure; it allocates nothing,
+// except when a query's EDNS options differ from the previous query's (they are copied once for
+// the area chooser, which reads them while it is called and keeps nothing of them).
 
 import type { AreaChoice, ChooseArea, EdnsOption } from "./answer.ts";
 import { RRTYPE } from "./rr.ts";
@@ -57,6 +58,34 @@ function remember(zone: Zone, index: Index): Index {
   lastZone = zone;
   lastIndex = index;
   return index;
+}
+
+/** The chooser's argument, filled anew for each query. */
+const chooserInput: { options: readonly EdnsOption[]; source?: string } = { options: NO_OPTIONS };
+/** The previous query's options, copied: a resolver sends the same ones again and again. */
+let lastOptionBytes = new Uint8Array(0);
+let lastOptions: readonly EdnsOption[] = NO_OPTIONS;
+
+function sameAsLast(query: Uint8Array, from: number, to: number): boolean {
+  if (to - from !== lastOptionBytes.byteLength) return false;
+  for (let i = from; i < to; i++) if (query[i] !== lastOptionBytes[i - from]) return false;
+  return true;
+}
+
+/** The options between `from` and `to` (copied, and remembered as the last), or undefined when malformed. */
+function readOptions(query: Uint8Array, from: number, to: number): readonly EdnsOption[] | undefined {
+  const bytes = query.slice(from, to);
+  const found: EdnsOption[] = [];
+  for (let o = 0; o < bytes.byteLength; ) {
+    if (o + 4 > bytes.byteLength) return undefined;
+    const n = (bytes[o + 2]! << 8) | bytes[o + 3]!;
+    if (o + 4 + n > bytes.byteLength) return undefined;
+    found.push({ code: (bytes[o]! << 8) | bytes[o + 1]!, data: bytes.subarray(o + 4, o + 4 + n) });
+    o += 4 + n;
+  }
+  lastOptionBytes = bytes;
+  lastOptions = found;
+  return found;
 }
 
 /** FNV-1a over the name's bytes, ASCII lower-cased, then the type. */
@@ -119,7 +148,7 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
   let hasOpt = false;
   let udpPayloadSize = 0;
   let dnssecOk = false;
-  let options = NO_OPTIONS;
+  let options: readonly EdnsOption[] | undefined = NO_OPTIONS;
   if (arcount === 1) {
     if (at + OPT_FIXED_BYTES > length || query[at] !== 0 || query[at + 1] !== 0 || query[at + 2] !== RRTYPE.OPT || query[at + 6] !== 0) return -1;
     udpPayloadSize = (query[at + 3]! << 8) | query[at + 4]!;
@@ -128,20 +157,15 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
     const end = rdata + ((query[at + 9]! << 8) | query[at + 10]!);
     if (end !== length) return -1;
     if (end > rdata) {
-      const found: EdnsOption[] = [];
-      for (let o = rdata; o < end; ) {
-        if (o + 4 > end) return -1;
-        const n = (query[o + 2]! << 8) | query[o + 3]!;
-        if (o + 4 + n > end) return -1;
-        found.push({ code: (query[o]! << 8) | query[o + 1]!, data: query.subarray(o + 4, o + 4 + n) });
-        o += 4 + n;
-      }
-      options = found;
+      options = sameAsLast(query, rdata, end) ? lastOptions : readOptions(query, rdata, end);
+      if (!options) return -1;
     }
     hasOpt = true;
   } else if (at !== length) return -1;
 
-  const choice = ctx.chooseArea?.({ options, source: ctx.source });
+  chooserInput.options = options;
+  chooserInput.source = ctx.source;
+  const choice = ctx.chooseArea?.(chooserInput);
   ctx.choice = choice;
   if (choice?.formerr) return -1;
   const byHash = indexOf(zone).get(choice ? choice.area : zone.servedArea);
