@@ -33,10 +33,12 @@ export interface DnsStats {
   tcpConnections: number;
   /** TCP connections closed at once because tcp_max_connections were open. */
   tcpRefused: number;
+  /** DNS worker processes started again after they exited or went quiet. */
+  workerRestarts: number;
 }
 
 export function emptyStats(): DnsStats {
-  return { queries: 0, responses: {}, qtypes: {}, truncated: 0, dropped: 0, rateLimited: 0, latencyCounts: LATENCY_BOUNDS_US.map(() => 0).concat(0), errors: 0, tcpConnections: 0, tcpRefused: 0 };
+  return { queries: 0, responses: {}, qtypes: {}, truncated: 0, dropped: 0, rateLimited: 0, latencyCounts: LATENCY_BOUNDS_US.map(() => 0).concat(0), errors: 0, tcpConnections: 0, tcpRefused: 0, workerRestarts: 0 };
 }
 
 const TYPE_NAMES = new Map(Object.entries(RRTYPE).map(([name, code]) => [code as number, name]));

@@ -62,8 +62,6 @@ const HEALTHY_AFTER_MS = 10_000;
 
 export interface DnsWorkers {
   update(u: ZoneUpdate): void;
-  /** Children restarted since the start. */
-  restarts(): number;
   stop(): Promise<void>;
 }
 
@@ -102,7 +100,6 @@ interface Child {
 export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers> {
   let current = o.first;
   let stopping = false;
-  let restarts = 0;
   let noneUp = false;
   const children: Child[] = [];
   const backoffMs: number[] = [];
@@ -155,7 +152,7 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
         const t = setTimeout(() => {
           timers.delete(t);
           if (stopping) return;
-          restarts++;
+          o.stats.workerRestarts++;
           start(slot);
         }, delay);
         timers.add(t);
@@ -203,7 +200,6 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
       current = u;
       for (const c of children) if (!c.proc.killed && c.proc.exitCode === null) c.proc.send({ type: "zone", update: u } satisfies ToWorker);
     },
-    restarts: () => restarts,
     stop,
   };
 }
