@@ -16,6 +16,7 @@ import { portBlock } from "../../scripts/lib/ports.ts";
 import { validate } from "../../src/config/validate.ts";
 import { EAGAIN, EINTR, ENOBUFS, loadLibc, type Syscalls } from "../../src/dns/libc.ts";
 import { openBatchSocket } from "../../src/dns/udp-batch.ts";
+import type { ServeOptions } from "../../src/dns/workers.ts";
 import { needs } from "./needs.ts";
 
 const HOST = "127.0.0.1";
@@ -56,7 +57,9 @@ async function startWorker(dir: string, port: number, udpIo: string, ready: { pa
   const v = validate(parse(siteToml(dir, port, [`udp_io = "${udpIo}"`])) as Record<string, unknown>, "node.toml", dir);
   if (!v.ok || !v.config.nameserver) throw new Error(JSON.stringify(v));
   const worker = spawn([WALRUS, "dns-worker"], { stdin: "ignore", stdout: "inherit", stderr: "inherit", serialization: "json", ipc: (m: { type: string; path?: string }) => void (m.type === "ready" && ready.push(m)) });
-  worker.send({ type: "init", site: v.config.site, cfg: v.config.nameserver });
+  const c = v.config.nameserver;
+  const serve: ServeOptions = { area: c.area, listen: c.listen, udpSize: c.udpSize, rateLimit: { perSecond: c.rateLimit, ipv4Prefix: c.rateLimitIpv4Prefix, ipv6Prefix: c.rateLimitIpv6Prefix }, udpIo: c.udpIo };
+  worker.send({ type: "init", site: v.config.site, serve, shared: false });
   worker.send({ type: "zone", update: { serversByArea: [["east", ["web-1"]]], serial: 1 } });
   await until("the worker is ready", () => ready.length > 0, 10_000, 20);
   return worker;
