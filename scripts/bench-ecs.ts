@@ -14,49 +14,20 @@ import { validate } from "../src/config/validate.ts";
 import { areaName, type AreaName, type ServerName } from "../src/core/types.ts";
 import { reply, type AnswerContext } from "../src/dns/answer.ts";
 import { buildZone, type Zone } from "../src/dns/zone.ts";
-import type { Family } from "../src/geo/address.ts";
 import { locationChooser } from "../src/geo/choose-area.ts";
-import { LocationMap, type LocationEntry } from "../src/geo/location-map.ts";
+import type { LocationMap } from "../src/geo/location-map.ts";
 import { steer } from "../src/geo/steer.ts";
 import { SteeringCounts } from "../src/geo/steering-counts.ts";
+import { bigMap, random } from "./lib/big-map.ts";
 import { startProc, WALRUS, type Proc } from "./lib/demo-site.ts";
 
 const AREAS = ["east", "west", "north"].map(areaName);
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" } } });
 const SECONDS = Math.min(60, Math.max(1, Number(values.seconds)));
 const PORTS = { plain: 50150, mapped: 50152 } as const;
-const ENTRIES = 10_000;
 /** The resolver and client the benchmark's queries come from, both inside the map. */
 const RESOLVER = "198.51.100.7";
 const ECS_HEX = "00011800cb0071"; // family 1, /24, scope 0, 203.0.113
-
-/** Seeded, so two runs measure the same map. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-}
-
-/** 10,000 distinct prefixes: 8,998 random IPv4 ones (/12–/24), 1,000 random IPv6 ones (/24–/48), and the benchmark's own resolver and client. */
-function bigMap(): LocationMap {
-  const rand = random(42);
-  const seen = new Set<string>();
-  const entries: LocationEntry[] = [];
-  const add = (family: Family, bytes: Uint8Array, length: number) => {
-    for (let i = 0; i < bytes.length; i++) bytes[i] = (bytes[i] ?? 0) & (0xff << (8 - Math.min(8, Math.max(0, length - 8 * i)))) & 0xff;
-    const key = `${bytes.join(".")}/${length}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    entries.push({ prefix: { family, bytes, length }, area: AREAS[entries.length % 3]!, file: "bench", key });
-  };
-  while (entries.length < ENTRIES - 1_002) add(4, Uint8Array.from({ length: 4 }, () => Math.floor(rand() * 256)), 12 + Math.floor(rand() * 13));
-  while (entries.length < ENTRIES - 2) add(6, Uint8Array.from({ length: 16 }, (_, k) => (k === 0 ? 0x20 : Math.floor(rand() * 256))), 24 + Math.floor(rand() * 25));
-  entries.push(entryOf([198, 51, 100, 0], "west"), entryOf([203, 0, 113, 0], "north"));
-  return new LocationMap(entries);
-}
-
-function entryOf(bytes: number[], area: string): LocationEntry {
-  return { prefix: { family: 4, bytes: new Uint8Array(bytes), length: 24 }, area: areaName(area), file: "bench", key: area };
-}
 
 /** The site of FIELD-NOTES' peer benchmark: a 4-address A answer per area. */
 function benchZone(): Zone {
@@ -180,7 +151,7 @@ async function servers(map: LocationMap): Promise<void> {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const map = bigMap();
+  const map = bigMap(AREAS);
   console.log(`map: ${map.size} entries, version ${map.version}, built in ${(performance.now() - t0).toFixed(0)} ms`);
 
   const rand = random(7);

@@ -92,7 +92,7 @@ await yargs(hideBin(process.argv))
     (y) => y.option("config", configOption),
     (a) => runNode(a.config),
   )
-  // Started by a nameserver with [nameserver] workers > 1, never by hand: hidden from --help.
+  // Started by a nameserver with [nameserver] workers ≥ 1, never by hand: hidden from --help.
   .command("dns-worker", false, (y) => y, () => runDnsWorker())
   .command(
     "status",

@@ -11,7 +11,7 @@ import { DEFAULT_MAX_ANSWER_ADDRESSES } from "./zone.ts";
 import { isTable, join, type Fields, type Table } from "../core/fields.ts";
 
 export const SITE_DNS_KEYS = ["answer_scheme", "max_answer_addresses", "records"] as const;
-export const NAMESERVER_DNS_KEYS = ["udp_size", "tcp_max_connections", "tcp_idle_ms", "transfer_allow", "rate_limit", "rate_limit_ipv4_prefix", "rate_limit_ipv6_prefix", "workers"] as const;
+export const NAMESERVER_DNS_KEYS = ["udp_size", "tcp_max_connections", "tcp_idle_ms", "transfer_allow", "rate_limit", "rate_limit_ipv4_prefix", "rate_limit_ipv6_prefix", "workers", "udp_io"] as const;
 
 export interface NameserverDnsOptions {
   /** Largest UDP reply, advertised in OPT (RFC 6891); nothing larger is ever sent over UDP. */
@@ -27,6 +27,8 @@ export interface NameserverDnsOptions {
   rateLimitIpv6Prefix: number;
   /** Child processes answering UDP (SO_REUSEPORT when several); 0: the node answers UDP itself. */
   workers: number;
+  /** How workers do UDP: "batched" (recvmmsg/sendmmsg, Linux with glibc), "portable", or "auto" (batched when its self-test passes). */
+  udpIo: "auto" | "batched" | "portable";
 }
 
 /** [nameserver]: the area answered for, where, and the DNS options above. */
@@ -49,6 +51,7 @@ export function nameserverDns(f: Fields, ns: Table): NameserverDnsOptions {
     rateLimitIpv4Prefix: f.number(ns, p, "rate_limit_ipv4_prefix", { default: 24, min: 8, max: 32, integer: true, unit: "bits" }),
     rateLimitIpv6Prefix: f.number(ns, p, "rate_limit_ipv6_prefix", { default: 56, min: 16, max: 128, integer: true, unit: "bits" }),
     workers: f.number(ns, p, "workers", { default: 0, min: 0, max: 64, integer: true, unit: "processes" }),
+    udpIo: f.string(ns, p, "udp_io", { default: "auto", pattern: /^(auto|batched|portable)$/, expected: '"auto", "batched" (recvmmsg/sendmmsg; Linux, glibc) or "portable"' }) as NameserverDnsOptions["udpIo"],
   };
 }
 

@@ -8,7 +8,8 @@ import type { LocationMap } from "../geo/location-map.ts";
 import type { SteeringCounts } from "../geo/steering-counts.ts";
 import type { NameserverConfig } from "./config.ts";
 import { oversizedClusters } from "./fit.ts";
-import { startDnsServer, type DnsStats } from "./server.ts";
+import { startDnsServer, type DnsServerOptions, type DnsStats } from "./server.ts";
+import { workerSupervision } from "./worker-log.ts";
 import { startDnsWorkers, type DnsWorkers, type ServeOptions, type ZoneUpdate } from "./workers.ts";
 import type { Zone } from "./zone.ts";
 
@@ -35,8 +36,8 @@ export type StartDnsListener = (init: DnsListenerInit) => Promise<DnsListener>;
 
 export async function startDnsListener(init: DnsListenerInit): Promise<DnsListener> {
   const { site, cfg, log } = init;
-  const serve: ServeOptions = { area: cfg.area, listen: cfg.listen, udpSize: cfg.udpSize, rateLimit: { perSecond: cfg.rateLimit, ipv4Prefix: cfg.rateLimitIpv4Prefix, ipv6Prefix: cfg.rateLimitIpv6Prefix } };
-  const dns = await startDnsServer({
+  const serve: ServeOptions = { area: cfg.area, listen: cfg.listen, udpSize: cfg.udpSize, rateLimit: { perSecond: cfg.rateLimit, ipv4Prefix: cfg.rateLimitIpv4Prefix, ipv6Prefix: cfg.rateLimitIpv6Prefix }, udpIo: cfg.udpIo };
+  const options: DnsServerOptions = {
     listen: serve.listen,
     udpSize: serve.udpSize,
     rateLimit: serve.rateLimit,
@@ -48,14 +49,17 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
     transferAllow: cfg.transferAllow,
     chooseArea: init.location && locationChooser(init.location.map, cfg.area, init.location.steering),
     onError: (what, err) => log.warn("dns error", { what, error: String(err) }),
-  });
+  };
+  const dns = await startDnsServer(options);
   for (const o of oversizedClusters(site, cfg.udpSize)) {
     log.warn("a cluster's full answer does not fit one UDP datagram: resolvers will retry over TCP; lower [site] max_answer_addresses to avoid it", { cluster: o.cluster, type: o.type, addresses: o.addresses, bytes: o.bytes, udp_size: cfg.udpSize });
   }
   let workers: DnsWorkers | undefined;
   try {
     if (cfg.workers > 0) {
-      workers = await startDnsWorkers({ count: cfg.workers, site, serve, first: init.zoneUpdate(), stats: init.stats, location: init.location, onExit: (code) => log.error("a dns worker exited", { code: code ?? "signal" }) });
+      // While no worker is up, the node answers UDP beside their sockets (SO_REUSEPORT).
+      const standIn = () => startDnsServer({ ...options, udp: "shared", tcp: false });
+      workers = await startDnsWorkers({ count: cfg.workers, site, serve, first: init.zoneUpdate(), stats: init.stats, location: init.location, ...workerSupervision(log, standIn) });
     }
   } catch (err) {
     await dns.close();

@@ -4,12 +4,13 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import { parseAddress, truncate, type Prefix } from "../geo/address.ts";
-import { reply, servfail, UDP_EDNS_LIMIT, type ChooseArea, type Reply } from "./answer.ts";
-import { parseQuery, readHeader } from "./query.ts";
-import { rateLimiter, type RateLimiterOptions } from "./rate-limit.ts";
+import { UDP_EDNS_LIMIT, type ChooseArea } from "./answer.ts";
+import { answerer, emptyStats, type DnsStats } from "./answerer.ts";
+import type { RateLimiterOptions } from "./rate-limit.ts";
 import { fixSendBuffer } from "./send-buffer.ts";
-import { RRTYPE } from "./rr.ts";
 import type { Zone } from "./zone.ts";
+
+export { emptyStats, LATENCY_BOUNDS_US, type DnsStats } from "./answerer.ts";
 
 export interface DnsServerOptions {
   listen: { host: string; port: number }[];
@@ -40,38 +41,10 @@ export interface DnsServerOptions {
   stats?: DnsStats;
 }
 
-/** Upper bounds (µs) of the answering-time histogram; the last count is for anything slower. */
-export const LATENCY_BOUNDS_US = [10, 25, 50, 100, 250, 1000, 10_000] as const;
-
-export interface DnsStats {
-  queries: number;
-  /** Replies sent, by rcode name. */
-  responses: Record<string, number>;
-  /** Queries by type name (A, AAAA, …; "other" for the rest), when the question was readable. */
-  qtypes: Record<string, number>;
-  /** Replies sent with TC set (too big for the client's UDP size). */
-  truncated: number;
-  /** Queries left unanswered: shorter than a header, or themselves responses. */
-  dropped: number;
-  /** Queries over the response-rate limit: dropped, or answered with an empty TC reply. */
-  rateLimited: number;
-  /** Time from receipt to reply built: counts per LATENCY_BOUNDS_US bucket, then one for slower. */
-  latencyCounts: number[];
-  errors: number;
-  /** TCP connections open now. */
-  tcpConnections: number;
-  /** TCP connections closed at once because tcp_max_connections were open. */
-  tcpRefused: number;
-}
-
 export interface DnsServer {
   stats: DnsStats;
   addresses: { host: string; port: number }[];
   close(): Promise<void>;
-}
-
-export function emptyStats(): DnsStats {
-  return { queries: 0, responses: {}, qtypes: {}, truncated: 0, dropped: 0, rateLimited: 0, latencyCounts: LATENCY_BOUNDS_US.map(() => 0).concat(0), errors: 0, tcpConnections: 0, tcpRefused: 0 };
 }
 
 /** RFC 7766 §6.2.3 suggests "in the order of seconds"; ten covers a resolver's pipelined burst. */
@@ -82,15 +55,16 @@ const TCP_MAX_BUFFERED_BYTES = 256 * 1024;
 /** Kernel send buffer per TCP connection (doubled by the kernel): a whole AXFR chunk fits, and
  * what a non-reading client can park in the kernel stays this size whatever tcp_wmem allows. */
 const TCP_SEND_BUFFER_BYTES = 64 * 1024;
+/** Replies sent together by Bun.udpSocket's sendMany(), and the largest one a slot holds (larger ones go alone). */
+const SEND_BATCH = 64;
+const UDP_SLOT_BYTES = 4096;
 /** For port 0: tries at finding a port free for both UDP and TCP. */
 const BIND_ATTEMPTS = 5;
-const TYPE_NAMES = new Map(Object.entries(RRTYPE).map(([name, code]) => [code as number, name]));
 
 export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const tcpIdleMs = o.tcpIdleMs ?? TCP_IDLE_MS_DEFAULT;
   const tcpMaxConnections = o.tcpMaxConnections ?? TCP_MAX_CONNECTIONS_DEFAULT;
   const udpSize = o.udpSize ?? UDP_EDNS_LIMIT;
-  const limiter = o.rateLimit && o.rateLimit.perSecond > 0 ? rateLimiter(o.rateLimit) : undefined;
   const stats = o.stats ?? emptyStats();
   const fail = (what: string, err: unknown) => {
     stats.errors++;
@@ -101,34 +75,9 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     return !!a && (o.transferAllow ?? []).some((p) => p.family === a.family && truncate(a.bytes, p.length).every((b, i) => b === p.bytes[i]));
   };
 
-  let rotation = 0;
-  const answer = (query: Uint8Array, transport: "udp" | "tcp", source: string | undefined, transferAllowed = false): Reply | null => {
-    const started = performance.now();
-    stats.queries++;
-    let r: Reply | null;
-    try {
-      r = reply(query, o.zone(), { transport, rotation, source, transferAllowed, udpSize, chooseArea: o.chooseArea });
-    } catch (err) {
-      fail("answer", err);
-      r = servfail(query);
-    }
-    if (!r) {
-      stats.dropped++;
-      return null;
-    }
-    rotation = (rotation + 1) & 0x3fffffff;
-    stats.responses[r.rcode] = (stats.responses[r.rcode] ?? 0) + 1;
-    if (r.qtype !== undefined) {
-      const type = TYPE_NAMES.get(r.qtype) ?? "other";
-      stats.qtypes[type] = (stats.qtypes[type] ?? 0) + 1;
-    }
-    if (r.truncated) stats.truncated++;
-    const us = (performance.now() - started) * 1000;
-    let bucket = 0;
-    while (bucket < LATENCY_BOUNDS_US.length && us > LATENCY_BOUNDS_US[bucket]!) bucket++;
-    stats.latencyCounts[bucket]!++;
-    return r;
-  };
+  const { answer, answerUdp } = answerer({ zone: o.zone, udpSize, chooseArea: o.chooseArea, rateLimit: o.rateLimit, fail }, stats);
+  // Replies are built here and copied out by send(): one buffer serves every datagram.
+  const out = new Uint8Array(udpSize);
 
   const connections = new Set<net.Socket>();
   const serveTcp = (socket: net.Socket) => {
@@ -171,17 +120,8 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   try {
     for (const { host, port } of o.listen) {
       const onDatagram = (msg: Buffer, fromPort: number, fromAddress: string, udp: UdpEndpoint) => {
-        if (limiter) {
-          const verdict = limiter.check(fromAddress, Date.now());
-          if (verdict !== "answer") {
-            stats.rateLimited++;
-            const tc = verdict === "slip" ? slipReply(msg) : null;
-            if (tc) udp.send(tc, fromPort, fromAddress);
-            return;
-          }
-        }
-        const r = answer(msg, "udp", fromAddress);
-        if (r) udp.send(r.bytes, fromPort, fromAddress);
+        const n = answerUdp(msg, msg.byteLength, () => fromAddress, out);
+        if (n >= 0) udp.send(out.subarray(0, n), fromPort, fromAddress);
       };
       // Bun.udpSocket cannot set IPV6_V6ONLY, and "[::]" beside "0.0.0.0" on one port needs it.
       const udpBind = o.udp === "shared" || net.isIPv6(host) ? bindSharedUdp : bindBunUdp;
@@ -201,21 +141,6 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     addresses: listeners.map((l) => ({ host: l.host, port: l.port })),
     close: () => closeAll(listeners, connections),
   };
-}
-
-/** A rate-limited query's slip: its header and question with TC set, nothing else, never larger than the query. */
-function slipReply(query: Buffer): Uint8Array | null {
-  const header = readHeader(query);
-  if (!header) return null;
-  const parsed = parseQuery(query, header);
-  const question = parsed.ok ? parsed.question.raw : new Uint8Array(0);
-  const out = new Uint8Array(12 + question.byteLength);
-  out.set(query.subarray(0, 4));
-  out[2] = 0x80 | (query[2]! & 0x79) | 0x02; // QR, opcode and RD kept, TC set
-  out[3] = 0;
-  out[5] = parsed.ok ? 1 : 0;
-  out.set(question, 12);
-  return out;
 }
 
 interface Listener {
@@ -265,11 +190,37 @@ async function bindBunUdp(host: string, port: number, onDatagram: OnDatagram, fa
       error: (_s, err) => fail("udp socket", err),
     },
   });
+  // Replies wait here and leave together, one sendMany() (one sendmmsg) per event-loop turn:
+  // send() copies each into a slot, since the caller reuses its buffer.
+  const slots = Array.from({ length: SEND_BATCH }, () => new Uint8Array(UDP_SLOT_BYTES));
+  const queued: (Uint8Array | number | string)[] = [];
+  let flushing = false;
+  const flush = () => {
+    flushing = false;
+    const count = queued.length / 3;
+    if (count === 0) return;
+    const sent = socket.sendMany(queued);
+    // Fewer sent: the send buffer is full; those datagrams are lost, as on any UDP path.
+    if (sent < count) fail("udp send", new Error(`send buffer full: ${count - sent} replies dropped`));
+    queued.length = 0;
+  };
   endpoint = {
     port: socket.port,
-    // false: the send buffer is full; the datagram is lost, as on any UDP path.
-    send: (bytes, toPort, toAddress) => void (socket.send(bytes, toPort, toAddress) || fail("udp send", new Error("send buffer full"))),
-    close: async () => socket.close(),
+    send: (bytes, toPort, toAddress) => {
+      const slot = slots[queued.length / 3]!;
+      if (bytes.byteLength > slot.byteLength) return void (socket.send(bytes, toPort, toAddress) || fail("udp send", new Error("send buffer full")));
+      slot.set(bytes);
+      queued.push(slot.subarray(0, bytes.byteLength), toPort, toAddress);
+      if (queued.length / 3 === SEND_BATCH) flush();
+      else if (!flushing) {
+        flushing = true;
+        setImmediate(flush);
+      }
+    },
+    close: async () => {
+      flush();
+      socket.close();
+    },
   };
   return endpoint;
 }
@@ -282,7 +233,8 @@ function bindSharedUdp(host: string, port: number, onDatagram: OnDatagram, fail:
     const sent = (err: Error | null) => err && fail("udp send", err);
     const endpoint: UdpEndpoint = {
       port: 0,
-      send: (bytes, toPort, toAddress) => udp.send(bytes, toPort, toAddress, sent),
+      // node:dgram sends later: the reply buffer is reused, so it gets a copy.
+      send: (bytes, toPort, toAddress) => udp.send(bytes.slice(), toPort, toAddress, sent),
       close: () => new Promise<void>((done) => udp.close(() => done())),
     };
     udp.on("message", (msg, from) => onDatagram(msg, from.port, from.address, endpoint));

@@ -1,9 +1,14 @@
 // Processes that answer UDP for the node ([nameserver] workers = N ≥ 1): N children (`walrus
-// dns-worker`), apart from the node's gossip and timers so its pauses never delay an answer. One
-// child uses Bun.udpSocket; several bind the same port with SO_REUSEPORT and the kernel spreads
-// datagrams among them. The node keeps TCP. Over IPC the parent sends each
-// child the site and its options once, then every zone change (the assignment and the serial),
-// and the child sends back its counters every second. A child exits when its parent goes.
+// dns-worker`), apart from the node's gossip and timers so its pauses never delay an answer. Each
+// child serves UDP on the batched path (recvmmsg/sendmmsg on its own SO_REUSEPORT socket) when
+// [nameserver] udp_io allows and its self-test passes, else on the portable path (Bun.udpSocket
+// alone, node:dgram with SO_REUSEPORT beside others). The node keeps TCP. Over IPC the parent
+// sends each child the site and its options once, then every zone change, and the child sends
+// back its counters every second; a child exits when its parent goes.
+//
+// Supervision: a child that exits, or whose counters stop coming (its loop is stuck), is killed
+// and started again after a backoff of at most RESTART_BACKOFF_MAX_MS; while no child is up the
+// node answers UDP itself (onNoneUp / onSomeUp).
 
 import { spawn, type Subprocess } from "bun";
 import type { HostPort } from "../core/host-port.ts";
@@ -11,8 +16,11 @@ import type { AreaName, ServerName, Site } from "../core/types.ts";
 import { locationChooser } from "../geo/choose-area.ts";
 import { LocationMap, parseMapText } from "../geo/location-map.ts";
 import { SteeringCounts, UNCOVERED_TRACKED, type SteeringSnapshot } from "../geo/steering-counts.ts";
+import { answerer, emptyStats, type DnsStats } from "./answerer.ts";
+import { loadLibc } from "./libc.ts";
 import type { RateLimiterOptions } from "./rate-limit.ts";
-import { startDnsServer, emptyStats, type DnsStats } from "./server.ts";
+import { startDnsServer } from "./server.ts";
+import { selfTest, startBatchedUdp } from "./udp-batched-server.ts";
 import { buildZone, type Zone } from "./zone.ts";
 
 /** What changes at run time: the zone is rebuilt from it. */
@@ -21,12 +29,16 @@ export interface ZoneUpdate {
   serial: number;
 }
 
+export type UdpPath = "batched" | "portable";
+
 /** What the node's own server and its workers answer with, built once by the node (plain data: it crosses to the workers). */
 export interface ServeOptions {
   area: AreaName;
   listen: HostPort[];
   udpSize: number;
   rateLimit: RateLimiterOptions;
+  /** [nameserver] udp_io: how workers do UDP. */
+  udpIo: "auto" | "batched" | "portable";
 }
 
 /** The zone a nameserver of `area` answers from after `u`; the node and each worker build it alike. */
@@ -37,14 +49,35 @@ export function zoneFor(site: Site, area: AreaName, u: ZoneUpdate): Zone {
 /** `locations`: the location map's lines (issue 7), so a worker answers from the same map. */
 type WorkerInit = { site: Site; serve: ServeOptions; shared: boolean; locations?: readonly string[] };
 type ToWorker = ({ type: "init" } & WorkerInit) | { type: "zone"; update: ZoneUpdate };
-type FromWorker = { type: "ready" } | { type: "stats"; stats: DnsStats; steering?: SteeringSnapshot } | { type: "failed"; error: string };
+type FromWorker = { type: "ready"; path: UdpPath; fallbackReason?: string } | { type: "stats"; stats: DnsStats; steering?: SteeringSnapshot } | { type: "failed"; error: string };
 
 const STATS_INTERVAL_MS = 1000;
 const READY_TIMEOUT_MS = 10_000;
+/** Counters are sent every second: this long without them means the child is stuck. */
+const STALL_MS = 3000;
+const RESTART_BACKOFF_MIN_MS = 50;
+const RESTART_BACKOFF_MAX_MS = 800;
+/** A child that lived this long was healthy: the next restart starts the backoff again. */
+const HEALTHY_AFTER_MS = 10_000;
 
 export interface DnsWorkers {
   update(u: ZoneUpdate): void;
   stop(): Promise<void>;
+}
+
+export interface DnsWorkersOptions {
+  count: number;
+  site: Site;
+  serve: ServeOptions;
+  first: ZoneUpdate;
+  stats: DnsStats;
+  location?: { map: LocationMap; steering: SteeringCounts };
+  onReady?: (pid: number, path: UdpPath, fallbackReason: string | undefined) => void;
+  /** A child went: why, and the delay before it is started again. */
+  onExit?: (pid: number, why: string, restartInMs: number) => void;
+  /** No child is answering UDP (the node should), and then one is again. */
+  onNoneUp?: () => void;
+  onSomeUp?: () => void;
 }
 
 /** The command that runs this program again as a worker, compiled or from source. */
@@ -53,25 +86,46 @@ function workerCommand(): string[] {
   return compiled ? [process.execPath, "dns-worker"] : [process.execPath, Bun.main, "dns-worker"];
 }
 
-/** Starts `count` workers; resolves once every one has bound its sockets. Their counters are added into `stats`. */
-export async function startDnsWorkers(o: { count: number; site: Site; serve: ServeOptions; first: ZoneUpdate; stats: DnsStats; location?: { map: LocationMap; steering: SteeringCounts }; onExit: (code: number | null) => void }): Promise<DnsWorkers> {
+interface Child {
+  proc: Subprocess;
+  up: boolean;
+  everUp?: boolean;
+  startedAt: number;
+  lastHeard: number;
+  last: DnsStats;
+  lastSteering?: SteeringSnapshot;
+}
+
+/** Starts `count` workers; resolves once every one is answering. Their counters are added into `stats`. */
+export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers> {
   let current = o.first;
   let stopping = false;
-  const children: { proc: Subprocess; last: DnsStats; lastSteering?: SteeringSnapshot }[] = [];
-  const ready: Promise<void>[] = [];
-  for (let i = 0; i < o.count; i++) {
-    let signalReady: () => void = () => {};
-    let signalFailed: (e: Error) => void = () => {};
-    ready.push(new Promise<void>((resolve, reject) => ((signalReady = resolve), (signalFailed = reject))));
-    const child = { last: emptyStats() } as (typeof children)[number];
+  let noneUp = false;
+  const children: Child[] = [];
+  const backoffMs: number[] = [];
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  const firstReady: Promise<void>[] = [];
+
+  const upCount = () => children.filter((c) => c?.up).length;
+  const start = (slot: number, onFirst?: { ready: () => void; failed: (e: Error) => void }) => {
+    const child: Child = { up: false, startedAt: Date.now(), lastHeard: Date.now(), last: emptyStats() } as Child;
     child.proc = spawn(workerCommand(), {
       stdin: "ignore",
       stdout: "inherit",
       stderr: "inherit",
       serialization: "json",
       ipc(message: FromWorker) {
-        if (message.type === "ready") signalReady();
-        else if (message.type === "failed") signalFailed(new Error(`dns worker: ${message.error}`));
+        child.lastHeard = Date.now();
+        if (message.type === "ready") {
+          child.up = true;
+          child.everUp = true;
+          onFirst?.ready();
+          o.onReady?.(child.proc.pid, message.path, message.fallbackReason);
+          if (noneUp) {
+            noneUp = false;
+            o.onSomeUp?.();
+          }
+        } else if (message.type === "failed") onFirst?.failed(new Error(`dns worker: ${message.error}`));
         else if (message.type === "stats") {
           addDelta(o.stats, message.stats, child.last);
           child.last = message.stats;
@@ -81,23 +135,60 @@ export async function startDnsWorkers(o: { count: number; site: Site; serve: Ser
           }
         }
       },
-      onExit(_p, code) {
-        signalFailed(new Error(`dns worker exited with ${code}`));
-        if (!stopping) o.onExit(code);
+      onExit(_p, code, signal) {
+        const wasUp = child.up;
+        child.up = false;
+        if (stopping || children[slot] !== child) return;
+        // A first start that never came up fails the node's start; after that, exits are restarted.
+        if (onFirst && !wasUp && !child.everUp) return onFirst.failed(new Error(`dns worker exited with ${code ?? signal}`));
+        const lived = Date.now() - child.startedAt;
+        const delay = lived > HEALTHY_AFTER_MS ? RESTART_BACKOFF_MIN_MS : Math.min(RESTART_BACKOFF_MAX_MS, (backoffMs[slot] ?? 0) * 2 || RESTART_BACKOFF_MIN_MS);
+        backoffMs[slot] = delay;
+        o.onExit?.(child.proc.pid, code === null ? `signal ${signal ?? "?"}` : `exit code ${code}`, delay);
+        if (upCount() === 0 && !noneUp) {
+          noneUp = true;
+          o.onNoneUp?.();
+        }
+        const t = setTimeout(() => {
+          timers.delete(t);
+          if (stopping) return;
+          o.stats.workerRestarts++;
+          start(slot);
+        }, delay);
+        timers.add(t);
       },
     });
     child.proc.send({ type: "init", site: o.site, serve: o.serve, shared: o.count > 1, locations: o.location?.map.lines } satisfies ToWorker);
     child.proc.send({ type: "zone", update: current } satisfies ToWorker);
-    children.push(child);
+    children[slot] = child;
+    return child;
+  };
+
+  for (let i = 0; i < o.count; i++) {
+    firstReady.push(
+      new Promise<void>((ready, failed) => {
+        start(i, { ready, failed });
+      }),
+    );
   }
+
+  let watchdog: ReturnType<typeof setInterval> | undefined;
   const stop = async () => {
     stopping = true;
-    for (const c of children) c.proc.kill("SIGTERM");
-    await Promise.all(children.map((c) => c.proc.exited));
+    for (const t of timers) clearTimeout(t);
+    clearInterval(watchdog);
+    for (const c of children) c?.proc.kill("SIGTERM");
+    await Promise.all(children.map((c) => c?.proc.exited));
+    // The node's stand-in UDP socket goes with the workers.
+    if (noneUp) o.onSomeUp?.();
   };
+  // A child whose counters stopped coming is stuck: kill it, and it is restarted like any exit.
+  watchdog = setInterval(() => {
+    for (const c of children) if (c?.up && Date.now() - c.lastHeard > STALL_MS) c.proc.kill("SIGKILL");
+  }, STATS_INTERVAL_MS);
   const timeout = setTimeout(() => void stop(), READY_TIMEOUT_MS);
   try {
-    await Promise.all(ready);
+    await Promise.all(firstReady);
   } catch (err) {
     await stop();
     throw err;
@@ -107,7 +198,7 @@ export async function startDnsWorkers(o: { count: number; site: Site; serve: Ser
   return {
     update(u) {
       current = u;
-      for (const c of children) if (!c.proc.killed) c.proc.send({ type: "zone", update: u } satisfies ToWorker);
+      for (const c of children) if (!c.proc.killed && c.proc.exitCode === null) c.proc.send({ type: "zone", update: u } satisfies ToWorker);
     },
     stop,
   };
@@ -132,18 +223,33 @@ export function runDnsWorker(): void {
     const areas = site.areas.map((a) => a.name);
     const steering = new SteeringCounts(areas);
     const map = locations && new LocationMap(parseMapText(locations.join("\n"), new Set<string>(areas), "location map").entries);
+    const chooseArea = map && locationChooser(map, o.area, steering);
     try {
-      const server = await startDnsServer({
-        listen: o.listen,
-        zone: () => zone as Zone,
-        udpSize: o.udpSize,
-        rateLimit: o.rateLimit,
-        udp: shared ? "shared" : "exclusive",
-        tcp: false,
-        chooseArea: map && locationChooser(map, o.area, steering),
-      });
-      setInterval(() => send({ type: "stats", stats: server.stats, steering: map && steering.snapshot(UNCOVERED_TRACKED) }), STATS_INTERVAL_MS);
-      send({ type: "ready" });
+      let stats: DnsStats | undefined;
+      let fallbackReason: string | undefined;
+      let path: UdpPath = "portable";
+      if (o.udpIo !== "portable") {
+        const sys = loadLibc();
+        fallbackReason = typeof sys === "string" ? sys : await selfTest(sys);
+        if (typeof sys !== "string" && !fallbackReason) {
+          stats = emptyStats();
+          const answers = answerer({ zone: () => zone as Zone, udpSize: o.udpSize, chooseArea, rateLimit: o.rateLimit, timesBatches: true, fail: () => void (stats as DnsStats).errors++ }, stats);
+          const started = startBatchedUdp(sys, o.listen, answers, stats);
+          if (typeof started === "string") (fallbackReason = started), (stats = undefined);
+          else path = "batched";
+        }
+        if (fallbackReason && o.udpIo === "batched") throw new Error(`udp_io = "batched" but ${fallbackReason}`);
+      }
+      if (!stats) {
+        const portable = (udp: "shared" | "exclusive") => startDnsServer({ listen: o.listen, zone: () => zone as Zone, udpSize: o.udpSize, rateLimit: o.rateLimit, udp, tcp: false, chooseArea });
+        // Bun.udpSocket (cheaper) when the port is this worker's alone; it cannot share one, so
+        // beside other workers, or the node answering while no worker was up, SO_REUSEPORT.
+        const server = shared ? await portable("shared") : await portable("exclusive").catch(() => portable("shared"));
+        stats = server.stats;
+      }
+      const counters = stats;
+      setInterval(() => send({ type: "stats", stats: counters, steering: map && steering.snapshot(UNCOVERED_TRACKED) }), STATS_INTERVAL_MS);
+      send({ type: "ready", path, fallbackReason });
     } catch (err) {
       send({ type: "failed", error: String(err) });
       process.exit(1);

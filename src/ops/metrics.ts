@@ -110,6 +110,7 @@ export function createMetrics(src: MetricsSources): Metrics {
     mirror("walrus_dns_rate_limited_total", "DNS queries over the response-rate limit.", [], () => [[{}, dns.rateLimited]]);
     mirror("walrus_dns_dropped_total", "DNS queries left unanswered (too short, or themselves responses).", [], () => [[{}, dns.dropped]]);
     mirror("walrus_dns_errors_total", "Socket and answering errors of the nameserver.", [], () => [[{}, dns.errors]]);
+    mirror("walrus_dns_worker_restarts_total", "DNS worker processes started again after they exited or stopped sending their counters.", [], () => [[{}, dns.workerRestarts]]);
     mirror("walrus_dns_tcp_refused_total", "DNS TCP connections closed at once because the connection limit was reached.", [], () => [[{}, dns.tcpRefused]]);
     gauge("walrus_dns_tcp_connections", "DNS TCP connections open now.", [], () => [[{}, dns.tcpConnections]]);
     registry.registerMetric(bucketsHistogram("walrus_dns_answer_duration_seconds", "Time from a query's receipt to its reply built (no _sum: the server counts buckets only).", LATENCY_BOUNDS_US, () => dns.latencyCounts));

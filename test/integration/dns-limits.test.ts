@@ -120,7 +120,10 @@ describe.skipIf(!DIG)("dns limits", () => {
     expect((open.stats.qtypes.AAAA ?? 0) - (before.qtypes.AAAA ?? 0)).toBe(1);
     expect((open.stats.qtypes.MX ?? 0) - (before.qtypes.MX ?? 0)).toBe(1);
     expect(open.stats.latencyCounts.length).toBe(LATENCY_BOUNDS_US.length + 1);
-    expect(open.stats.latencyCounts.reduce((a, b) => a + b, 0)).toBe(open.stats.queries);
+    // One query in 16 is timed and stands for 16.
+    const timed = open.stats.latencyCounts.reduce((a, b) => a + b, 0);
+    expect(timed).toBeLessThanOrEqual(open.stats.queries);
+    expect(timed).toBeGreaterThan(open.stats.queries / 2);
     expect(open.stats.responses.NXDOMAIN).toBe(1);
   });
 });

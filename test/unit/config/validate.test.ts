@@ -117,7 +117,7 @@ describe("validate: a minimal valid config", () => {
     expect(config.nameserver as unknown).toEqual({
       area: "east",
       listen: [{ host: "0.0.0.0", port: 53 }],
-      ...{ udpSize: 1232, tcpMaxConnections: 256, tcpIdleMs: 10_000, transferAllow: [], rateLimit: 0, rateLimitIpv4Prefix: 24, rateLimitIpv6Prefix: 56, workers: 0 },
+      ...{ udpSize: 1232, tcpMaxConnections: 256, tcpIdleMs: 10_000, transferAllow: [], rateLimit: 0, rateLimitIpv4Prefix: 24, rateLimitIpv6Prefix: 56, workers: 0, udpIo: "auto" },
     });
     expect(config.notify).toEqual({ webhooks: [], deadForMs: 60_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 4 });
   });

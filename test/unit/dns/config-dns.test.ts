@@ -57,9 +57,9 @@ records = [
   });
 
   test("nameserver limits", () => {
-    const r = run("", 'udp_size = 1400\ntransfer_allow = ["192.0.2.0/24", "2001:db8::1"]\nrate_limit = 50\nworkers = 2\ntcp_max_connections = 10\ntcp_idle_ms = 2000');
+    const r = run("", 'udp_size = 1400\ntransfer_allow = ["192.0.2.0/24", "2001:db8::1"]\nrate_limit = 50\nworkers = 2\nudp_io = "portable"\ntcp_max_connections = 10\ntcp_idle_ms = 2000');
     if (!r.ok) throw new Error(r.errors.map(formatConfigError).join("\n"));
-    expect(r.config.nameserver).toMatchObject({ udpSize: 1400, transferAllow: [parseAllowed("192.0.2.0/24"), parseAllowed("2001:db8::1")], rateLimit: 50, workers: 2, tcpMaxConnections: 10, tcpIdleMs: 2000 });
+    expect(r.config.nameserver).toMatchObject({ udpSize: 1400, transferAllow: [parseAllowed("192.0.2.0/24"), parseAllowed("2001:db8::1")], rateLimit: 50, workers: 2, udpIo: "portable", tcpMaxConnections: 10, tcpIdleMs: 2000 });
   });
 
   test("a site without the keys keeps exactly its old form (and digest)", () => {
@@ -86,6 +86,7 @@ describe("DNS keys rejected", () => {
     ["udp_size below 512", "", "udp_size = 100", "nameserver.udp_size", "from 512 to 4096"],
     ["transfer_allow not a prefix", "", 'transfer_allow = ["10.0.0.0/33"]', "nameserver.transfer_allow[0]", "an address or prefix"],
     ["workers -1", "", "workers = -1", "nameserver.workers", "from 0 to 64"],
+    ["udp_io unknown", "", 'udp_io = "fast"', "nameserver.udp_io", '"auto", "batched"'],
     ["negative rate limit", "", "rate_limit = -1", "nameserver.rate_limit", "0: off"],
   ];
   for (const [what, site, ns, key, fragment] of rows) {
