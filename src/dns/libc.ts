@@ -1,6 +1,8 @@
 // The few libc calls of the batched UDP path (recvmmsg/sendmmsg and a socket of our own), through
 // bun:ffi. Linux with glibc only: elsewhere `loadLibc` says why not and the caller uses the
-// portable path. A bad pointer here is a crash, so only DNS worker processes load this.
+// portable path. A bad pointer here is a crash: the node itself makes only one plain call
+// (setsockopt on its TCP listeners, send-buffer.ts); the pointer-heavy batched path runs in DNS
+// worker processes.
 
 import { dlopen, ptr, read } from "bun:ffi";
 

@@ -127,7 +127,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
       const udpBind = o.udp === "shared" || net.isIPv6(host) ? bindSharedUdp : bindBunUdp;
       const listener = await bindBoth(host, port, o.udp === "none" ? undefined : (p) => udpBind(host, p, onDatagram, fail), o.tcp === false ? undefined : serveTcp);
       listener.tcp?.on("error", (err) => fail("tcp listener", err));
-      const why = listener.tcp && (await fixSendBuffer(listener.tcp, TCP_SEND_BUFFER_BYTES));
+      const why = listener.tcp && fixSendBuffer(listener.tcp, TCP_SEND_BUFFER_BYTES);
       if (why) fail("tcp send buffer", new Error(`left to the kernel's autotuning: ${why}`));
       listeners.push(listener);
     }
