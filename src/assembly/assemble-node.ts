@@ -16,10 +16,12 @@ import type { Bus } from "../net/bus.ts";
 import type { PeerSigner } from "../net/peer-keys.ts";
 import { startOps, type Ops } from "../ops/start-ops.ts";
 import type { Collector } from "../report/collect.ts";
+import { startDirector } from "../director/director.ts";
 import { startController } from "../roles/controller.ts";
 import { startNameserver, type Nameserver } from "../roles/nameserver.ts";
 import { startReporter } from "../roles/reporter.ts";
 import { SiteView } from "../roles/site-view.ts";
+import { startUpdatedRecords } from "../roles/updated-records.ts";
 import type { StateStore } from "../state/store.ts";
 
 export interface NodeParts {
@@ -64,23 +66,34 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
   const stops: (() => unknown)[] = [timers.every(site.heartbeatIntervalMs, () => view.heartbeat())];
   view.heartbeat();
 
-  const nameserver = config.nameserver && startNameserver({ site, digest, cfg: config.nameserver, location: { map, steering } }, { view, store, clock, timers, log: log.scope("nameserver"), listen: parts.listen });
+  const records = config.nameserver && startUpdatedRecords({ digest, view, state: store, timers, log: log.scope("updates") });
+  if (records) stops.push(records.stop);
+  const nameserver = config.nameserver && startNameserver({ site, digest, cfg: config.nameserver, location: { map, steering }, records }, { view, store, clock, timers, log: log.scope("nameserver"), listen: parts.listen });
   if (nameserver) stops.push(() => nameserver.stop());
-  if (config.controller) stops.push(startController({ site, digest, onDecision: parts.onDecision }, { view, clock, timers, log: log.scope("controller") }).stop);
+  // The Director's failures are told through ops, which starts after it (it reports on it).
+  let ops: Ops | undefined;
+  const director = config.director && startDirector({ site, cfg: config.director, isMaster: () => view.snapshot(clock()).master === view.self, onFailing: (backend, reason) => ops?.notify({ event: "director-failing", server: backend, reason }), clock, timers, log: log.scope("director") });
+  if (director) stops.push(() => director.stop());
+  const onDecision = (a: Assignment) => {
+    parts.onDecision?.(a);
+    director?.assign(a);
+  };
+  if (config.controller) stops.push(startController({ site, digest, onDecision }, { view, clock, timers, log: log.scope("controller") }).stop);
   if (config.reporter) {
     if (!parts.collector) throw new Error("a reporter needs a collector");
     stops.push(startReporter({ site, digest, cfg: config.reporter }, { view, collector: parts.collector, clock, timers, log: log.scope("reporter") }).stop);
   }
-  const ops = startOps({ config, digest, nameserver, map, steering }, { view, bus, clock, timers, log });
-  stops.push(() => ops.stop());
+  const started = startOps({ config, digest, nameserver, director, map, steering }, { view, bus, clock, timers, log });
+  ops = started;
+  stops.push(() => started.stop());
 
   return {
     view,
     nameserver,
-    ops,
+    ops: started,
     ready: nameserver?.ready ?? Promise.resolve(),
     control(r) {
-      if (r.op === "status") return { ok: true, status: ops.status() };
+      if (r.op === "status") return { ok: true, status: started.status() };
       if (r.op === "revoke") {
         const refused = view.revoke(r.revocation);
         return refused ? { ok: false, error: `revocation refused: ${refused}` } : { ok: true };

@@ -92,7 +92,9 @@ export type Claim =
   | { kind: "epoch" }
   | { kind: "assignment"; master: PeerIdText }
   | { kind: "report"; server: ServerName }
-  | { kind: "drain"; issuer: PeerIdText };
+  | { kind: "drain"; issuer: PeerIdText }
+  /** Records accepted from RFC 2136 updates: only a nameserver takes updates. */
+  | { kind: "records" };
 
 /** Why `from` may not make `claim`, or undefined when it may. */
 export function refusal(a: Authority, from: PeerIdText, claim: Claim, nowMs: number): string | undefined {
@@ -111,5 +113,7 @@ export function refusal(a: Authority, from: PeerIdText, claim: Claim, nowMs: num
       return p.reporter?.servers.includes(claim.server) ? undefined : "report-not-granted";
     case "drain":
       return p.drain ? undefined : "drain-not-granted";
+    case "records":
+      return p.nameserver ? undefined : "records-not-granted";
   }
 }

@@ -55,6 +55,10 @@ export function formatStatus(s: StatusReport): string {
   const rejected = Object.entries(s.gossip.rejected);
   out.push(`gossip: ${s.gossip.peers} connected peers${rejected.length ? `; rejected ${rejected.map(([k, v]) => `${k} ${v}`).join(", ")}` : ""}`);
   if (s.locations) out.push("", ...formatLocationStatus(s.locations));
+  if (s.director) {
+    const ago = (ms: number | null) => (ms === null ? "-" : `${(ms / 1000).toFixed(1)} s`);
+    out.push("", table(["DIRECTOR BACKEND", "SERVER", "STATE", "LAST RESULT", "LAST UPDATE LAG", "LAG NOW"], s.director.map((b) => [b.name, b.server, b.state, b.lastResult, ago(b.lastLagMs), ago(b.lagMs)])));
+  }
   return out.join("\n");
 }
 

@@ -1,3 +1,4 @@
+import type { DirectorConfig } from "../director/config.ts";
 import type { Grant, OperatorKeyText, Site } from "../core/types.ts";
 import type { HostPort } from "../core/host-port.ts";
 import type { NameserverConfig } from "../dns/config.ts";
@@ -47,6 +48,7 @@ export interface NodeConfig {
   reporter?: ReporterConfig;
   controller?: ControllerConfig;
   nameserver?: NameserverConfig;
+  director?: DirectorConfig;
   notify: NotifyConfig;
   /** The location map's entries (from [site]; a map file's join them on load). */
   locations: LocationConfig;

@@ -9,6 +9,8 @@ import { Fields, isTable, join, type ConfigError, type Table } from "../core/fie
 import type { NodeConfig, NotifyConfig } from "./types.ts";
 import { parseHostPort, type HostPort } from "../core/host-port.ts";
 import { validateReporter } from "../report/config.ts";
+import { validateDirector } from "../director/config.ts";
+import { validateUpdateAllow } from "../dns/update-config.ts";
 
 export type Validated = { ok: true; config: NodeConfig } | { ok: false; errors: ConfigError[] };
 
@@ -23,7 +25,7 @@ const TTL_MAX_SECONDS = 3600;
 
 export function validate(raw: Table, file: string, baseDir: string): Validated {
   const f = new Fields(file);
-  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "notify", "metrics"]);
+  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "director", "notify", "metrics"]);
 
   const nodeT = f.table(raw, "", "node", true) ?? {};
   f.known(nodeT, "node", ["name", "state_dir", "listen", "bootstrap", "operator_keys", "grants_file"]);
@@ -57,12 +59,20 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
 
   const ns = f.table(raw, "", "nameserver", false);
   if (ns) {
-    f.known(ns, "nameserver", ["area", "listen", ...NAMESERVER_DNS_KEYS]);
+    f.known(ns, "nameserver", ["area", "listen", "update_allow", "notify", ...NAMESERVER_DNS_KEYS]);
     const area = f.string(ns, "nameserver", "area");
     if (area && !areas.has(area)) f.fail("nameserver.area", area, `one of the areas in [site.areas]: ${[...areas].join(", ")}`);
     const listen = f.strings(ns, "nameserver", "listen", { nonEmpty: true, each: (s) => (parseHostPort(s) ? undefined : 'an address and port such as "0.0.0.0:53" or "[::]:53"') });
     config.nameserver = { area: areaName(area), listen: listen.map((s) => parseHostPort(s)).filter((x): x is HostPort => x !== undefined), ...nameserverDns(f, ns) };
+    const updateAllow = validateUpdateAllow(f, ns, site.zone, baseDir);
+    if (updateAllow) config.nameserver.updateAllow = updateAllow;
+    const notify = f.strings(ns, "nameserver", "notify", { default: [], each: (s) => (parseHostPort(s) ? undefined : 'a secondary\'s address and port, such as "192.0.2.9:53"') });
+    if (notify.length > 0) config.nameserver.notify = notify.map((s) => parseHostPort(s) as HostPort);
   }
+
+  const director = f.table(raw, "", "director", false);
+  if (director) config.director = validateDirector(f, director, areas, baseDir);
+  if (director && !ctl) f.fail("director", "(without [controller])", "a [controller] table too: only the master sends the Director's updates");
 
   const metrics = f.table(raw, "", "metrics", false);
   if (metrics) {

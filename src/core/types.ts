@@ -230,3 +230,18 @@ export interface Revocation extends RevocationBody {
   key: OperatorKeyText;
   sig: string;
 }
+
+/** Types RFC 2136 updates may set (src/dns/update-rules.ts). */
+export const DYNAMIC_TYPES = ["TXT", "A", "AAAA"] as const;
+export type DynamicType = (typeof DYNAMIC_TYPES)[number];
+
+/** One RRset set by updates; no values is a deletion, kept so gossip can carry it. */
+export interface DynamicRrset {
+  name: string;
+  type: DynamicType;
+  ttl: number;
+  values: string[];
+  atMs: number;
+  /** The node that accepted it: ties between equal times are broken by it. */
+  origin: string;
+}

@@ -1,6 +1,7 @@
 // The DNS keys of [site] and [nameserver]: how balanced names are answered, static records, and
 // the nameserver's limits. Pure; called by validate.ts, errors through the same Fields.
 
+import type { UpdateAllowConfig } from "./update-config.ts";
 import type { HostPort } from "../core/host-port.ts";
 import type { AreaName, StaticRecordSpec } from "../core/types.ts";
 import { parsePrefix, type Prefix } from "../geo/address.ts";
@@ -35,6 +36,10 @@ export interface NameserverDnsOptions {
 export interface NameserverConfig extends NameserverDnsOptions {
   area: AreaName;
   listen: HostPort[];
+  /** Who may change which records by RFC 2136 UPDATE; absent: UPDATE is refused (NOTIMP). */
+  updateAllow?: UpdateAllowConfig[];
+  /** Secondaries told by NOTIFY (RFC 1996) when the zone's static part changes. */
+  notify?: HostPort[];
 }
 
 export function nameserverDns(f: Fields, ns: Table): NameserverDnsOptions {

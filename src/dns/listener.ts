@@ -23,6 +23,8 @@ export interface DnsListenerInit {
   /** The role's counters; the server and the workers add into them. */
   stats: DnsStats;
   location?: { map: LocationMap; steering: SteeringCounts };
+  /** RFC 2136 UPDATE (update-handler.ts); absent: answered NOTIMP. */
+  update?: (query: Uint8Array) => Promise<Uint8Array>;
   log: Logger;
 }
 
@@ -48,6 +50,7 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
     tcpMaxConnections: cfg.tcpMaxConnections,
     transferAllow: cfg.transferAllow,
     chooseArea: init.location && locationChooser(init.location.map, cfg.area, init.location.steering),
+    update: init.update,
     onError: (what, err) => log.warn("dns error", { what, error: String(err) }),
   };
   const dns = await startDnsServer(options);

@@ -8,6 +8,7 @@ import { UDP_EDNS_LIMIT, type ChooseArea } from "./answer.ts";
 import { answerer, emptyStats, type DnsStats } from "./answerer.ts";
 import type { RateLimiterOptions } from "./rate-limit.ts";
 import { fixSendBuffer } from "./send-buffer.ts";
+import { isUpdate } from "./update-handler.ts";
 import type { Zone } from "./zone.ts";
 
 export { emptyStats, LATENCY_BOUNDS_US, type DnsStats } from "./answerer.ts";
@@ -36,6 +37,8 @@ export interface DnsServerOptions {
   udp?: "exclusive" | "shared" | "none";
   /** Serve TCP too (default); workers leave TCP to the node. */
   tcp?: boolean;
+  /** RFC 2136 UPDATE (src/dns/update-handler.ts); absent: answered NOTIMP like other opcodes. */
+  update?: (query: Uint8Array) => Promise<Uint8Array>;
   onError?: (what: string, err: unknown) => void;
   /** Counters to add into (the nameserver's, which exist before its sockets); default: fresh ones. */
   stats?: DnsStats;
@@ -60,6 +63,7 @@ const SEND_BATCH = 64;
 const UDP_SLOT_BYTES = 4096;
 /** For port 0: tries at finding a port free for both UDP and TCP. */
 const BIND_ATTEMPTS = 5;
+const RCODE_NAMES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"];
 
 export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const tcpIdleMs = o.tcpIdleMs ?? TCP_IDLE_MS_DEFAULT;
@@ -78,6 +82,18 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const { answer, answerUdp } = answerer({ zone: o.zone, udpSize, chooseArea: o.chooseArea, rateLimit: o.rateLimit, fail }, stats);
   // Replies are built here and copied out by send(): one buffer serves every datagram.
   const out = new Uint8Array(udpSize);
+
+  /** An UPDATE is answered once it is durable: later, and counted by its rcode like any reply. */
+  const updateLater = (query: Uint8Array, send: (reply: Uint8Array) => void): boolean => {
+    if (!o.update || !isUpdate(query)) return false;
+    stats.queries++;
+    o.update(query.slice()).then((r) => {
+      const rcode = RCODE_NAMES[(r[3] ?? 0) & 0xf] ?? "other";
+      stats.responses[rcode] = (stats.responses[rcode] ?? 0) + 1;
+      send(r);
+    }, (err) => fail("update", err));
+    return true;
+  };
 
   const connections = new Set<net.Socket>();
   const serveTcp = (socket: net.Socket) => {
@@ -107,8 +123,10 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
       while (pending.byteLength >= 2 && !socket.destroyed) {
         const end = 2 + pending.readUInt16BE(0);
         if (pending.byteLength < end) break;
-        const r = answer(pending.subarray(2, end), "tcp", source, transferAllowed);
+        const message = pending.subarray(2, end);
         pending = pending.subarray(end);
+        if (updateLater(message, (b) => socket.destroyed || socket.write(frame(b)))) continue;
+        const r = answer(message, "tcp", source, transferAllowed);
         if (r) for (const m of [r.bytes, ...(r.more ?? [])]) socket.write(frame(m));
       }
       // Abortive (RST): an orderly close would queue behind the replies the client never reads.
@@ -120,6 +138,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   try {
     for (const { host, port } of o.listen) {
       const onDatagram = (msg: Buffer, fromPort: number, fromAddress: string, udp: UdpEndpoint) => {
+        if (updateLater(msg, (b) => udp.send(b, fromPort, fromAddress))) return;
         const n = answerUdp(msg, msg.byteLength, () => fromAddress, out);
         if (n >= 0) udp.send(out.subarray(0, n), fromPort, fromAddress);
       };

@@ -7,6 +7,7 @@ import { encode, type Answer } from "dns-packet";
 import type { AreaName } from "../core/types.ts";
 import { resolve } from "./resolve.ts";
 import { RRTYPE } from "./rr.ts";
+import { concat } from "./wire.ts";
 import type { ZoneCore } from "./zone-core.ts";
 
 export interface Template {
@@ -71,15 +72,5 @@ function encodeCompressed(rr: Answer, offsets: ReadonlyMap<string, number>): Uin
   out[0] = 0xc0 | (at >> 8);
   out[1] = at & 0xff;
   out.set(full.subarray(wireLength(rr.name)), 2);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
   return out;
 }

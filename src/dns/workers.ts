@@ -12,7 +12,7 @@
 
 import { spawn, type Subprocess } from "bun";
 import type { HostPort } from "../core/host-port.ts";
-import type { AreaName, ServerName, Site } from "../core/types.ts";
+import type { AreaName, ServerName, Site, StaticRecordSpec } from "../core/types.ts";
 import { locationChooser } from "../geo/choose-area.ts";
 import { LocationMap, parseMapText } from "../geo/location-map.ts";
 import { SteeringCounts, UNCOVERED_TRACKED, type SteeringSnapshot } from "../geo/steering-counts.ts";
@@ -27,6 +27,8 @@ import { buildZone, type Zone } from "./zone.ts";
 export interface ZoneUpdate {
   serversByArea: [AreaName, ServerName[]][];
   serial: number;
+  /** Records set by RFC 2136 updates, beside the config's static ones. */
+  records?: StaticRecordSpec[];
 }
 
 export type UdpPath = "batched" | "portable";
@@ -43,7 +45,8 @@ export interface ServeOptions {
 
 /** The zone a nameserver of `area` answers from after `u`; the node and each worker build it alike. */
 export function zoneFor(site: Site, area: AreaName, u: ZoneUpdate): Zone {
-  return buildZone({ site, servedArea: area, serversByArea: new Map(u.serversByArea), serial: u.serial });
+  const withUpdated = u.records?.length ? { ...site, records: [...(site.records ?? []), ...u.records] } : site;
+  return buildZone({ site: withUpdated, servedArea: area, serversByArea: new Map(u.serversByArea), serial: u.serial });
 }
 
 /** `locations`: the location map's lines (issue 7), so a worker answers from the same map. */

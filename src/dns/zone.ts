@@ -118,7 +118,7 @@ export function areaOwnName(name: string, area: AreaName, apex: string): string 
  * The area's assigned servers' addresses; failing that its home servers', failing that every
  * server's: while it knows any server the nameserver must not answer empty.
  */
-function areaAddresses(site: Site, area: AreaName, serversByArea: ReadonlyMap<AreaName, readonly ServerName[]>): string[] {
+export function areaAddresses(site: Site, area: AreaName, serversByArea: ReadonlyMap<AreaName, readonly ServerName[]>): string[] {
   const byName = new Map(site.servers.map((s) => [s.name, s]));
   const choices = [
     serversByArea.get(area) ?? [],

@@ -1,6 +1,6 @@
 // Gossip message schemas: versioned JSON, size-limited, checked field by field.
 // decode() never throws: a bad message comes back as a reason, which the node counts.
-import type { AssignReason, Assignment, DrainEntry, Grant, GrantedRoles, HostStats, PeerIdText, Report, ReportStatus, Revocation, WebStats } from "../core/types.ts";
+import { DYNAMIC_TYPES, type AssignReason, type Assignment, type DrainEntry, type DynamicRrset, type Grant, type GrantedRoles, type HostStats, type PeerIdText, type Report, type ReportStatus, type Revocation, type WebStats } from "../core/types.ts";
 import type { Topic } from "./bus.ts";
 
 export const MESSAGE_VERSION = 1;
@@ -10,10 +10,12 @@ export const LIMITS = {
   areas: 1000,
   serversPerArea: 256,
   drains: 10_000,
-  text: 512, // reasons, details, names
+  text: 512, // reasons, details, names; also one updated record's data
   grants: 8,
   revocations: 1000,
   grantedServers: 1000,
+  records: 1000, // RRsets set by RFC 2136 updates (src/dns/update-rules.ts)
+  valuesPerRecord: 32,
 };
 
 export interface ReportMsg {
@@ -60,9 +62,16 @@ export interface RevocationMsg {
   revocation: Revocation;
 }
 
-export type Message = ReportMsg | HeartbeatMsg | AssignmentMsg | DrainMsg | RevocationMsg;
+/** Records accepted from RFC 2136 updates: every nameserver serves them and keeps the newest. */
+export interface RecordsMsg {
+  type: "records";
+  site: string;
+  rrsets: DynamicRrset[];
+}
 
-const TOPIC_OF: Record<Message["type"], Topic> = { report: "reports", heartbeat: "heartbeats", assignment: "assignments", drain: "commands", revocation: "commands" };
+export type Message = ReportMsg | HeartbeatMsg | AssignmentMsg | DrainMsg | RevocationMsg | RecordsMsg;
+
+const TOPIC_OF: Record<Message["type"], Topic> = { report: "reports", heartbeat: "heartbeats", assignment: "assignments", drain: "commands", revocation: "commands", records: "commands" };
 
 export function topicOf(m: Message): Topic {
   return TOPIC_OF[m.type];
@@ -124,6 +133,8 @@ function parseMessage(o: Record<string, unknown>): Message {
       return { type: "drain", site, drain: parseDrain(obj(o.drain, "drain")) };
     case "revocation":
       return { type: "revocation", site, revocation: parseRevocation(obj(o.revocation, "revocation")) };
+    case "records":
+      return { type: "records", site, rrsets: arr(o.rrsets, "rrsets", LIMITS.records).map((r) => parseRrset(obj(r, "rrsets[]"))) };
     default:
       throw new Invalid("type");
   }
@@ -227,6 +238,21 @@ function names(v: unknown, what: string, max: number): string[] {
 function bool(v: unknown, what: string): boolean {
   if (typeof v !== "boolean") throw new Invalid(what);
   return v;
+}
+
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
+
+function parseRrset(o: Record<string, unknown>): DynamicRrset {
+  const name = str(o.name, "rrsets[].name");
+  if (!HOST_NAME.test(name)) throw new Invalid("rrsets[].name");
+  return {
+    name,
+    type: oneOf(o.type, "rrsets[].type", DYNAMIC_TYPES),
+    ttl: int(o.ttl, "rrsets[].ttl"),
+    values: arr(o.values, "rrsets[].values", LIMITS.valuesPerRecord).map((v) => str(v, "rrsets[].values[]", true)),
+    atMs: num(o.atMs, "rrsets[].atMs"),
+    origin: str(o.origin, "rrsets[].origin"),
+  };
 }
 
 function obj(v: unknown, what: string): Record<string, unknown> {

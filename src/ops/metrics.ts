@@ -127,6 +127,17 @@ export function createMetrics(src: MetricsSources): Metrics {
     return l ? [[{}, l.version === l.siteVersion ? 0 : 1]] : [];
   });
 
+  // ---- the Director's backends (nodes with [director]) ----
+  const backends = () => status().director ?? [];
+  gauge("walrus_director_backend_in_sync", "1 when the backend holds the newest assignment, 0 when behind, failing or standing by (not master).", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.state === "in-sync" ? 1 : 0]));
+  gauge("walrus_director_backend_failing", "1 while the backend's last exchange failed (see walrus status for the reason).", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.state === "failing" ? 1 : 0]));
+  gauge("walrus_director_lag_seconds", "How far the backend is behind the newest assignment (0 when in sync).", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.lagMs / 1000]));
+  gauge("walrus_director_last_update_lag_seconds", "From an assignment's decision to the backend holding it (updated, or read back as already right), for the last change.", ["backend"], () => backends().flatMap((b) => (b.lastLagMs === null ? [] : [[{ backend: b.name }, b.lastLagMs / 1000] as [Record<string, string>, number]])));
+  gauge("walrus_director_last_update_timestamp_seconds", "When the backend last accepted an update.", ["backend"], () => backends().flatMap((b) => (b.lastUpdateAtMs === null ? [] : [[{ backend: b.name }, b.lastUpdateAtMs / 1000] as [Record<string, string>, number]])));
+  mirror("walrus_director_updates_total", "UPDATEs the backend accepted.", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.updates]));
+  mirror("walrus_director_failures_total", "Failed exchanges with the backend (refused, bad key or signature, timeout, unreachable).", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.failures]));
+  mirror("walrus_director_conflicts_total", "UPDATEs whose prerequisite failed because a record changed on the backend meanwhile.", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.conflicts]));
+
   // ---- gossip ----
   gauge("walrus_gossip_peers", "Gossip peers connected now.", [], () => [[{}, status().gossip.peers]]);
   mirror("walrus_gossip_messages_accepted_total", "Gossip messages accepted, by message type.", ["type"], () => Object.entries(src.view.snapshot(src.clock()).counters.accepted).map(([type, v]) => [{ type }, v]));

@@ -3,7 +3,8 @@
 // the same notice is not repeated within repeat_after_ms, and at most max_per_minute leave.
 import type { ServerName, ServerState } from "../core/types.ts";
 
-export type NoticeKind = "panic" | "dead" | "forced" | "master-change";
+/** director-failing names the backend in `server`. */
+export type NoticeKind = "panic" | "dead" | "forced" | "master-change" | "director-failing";
 
 export interface Notice {
   event: NoticeKind;
@@ -68,6 +69,7 @@ export function deadSince(prev: ReadonlyMap<ServerName, number>, states: readonl
 
 /** One line a human reads in a chat channel or a mail subject. */
 export function noticeText(n: Notice, zone: string): string {
-  const subject = n.event === "master-change" ? "new master" : n.event === "forced" ? `area ${n.area} forced onto cluster ${n.cluster}` : `server ${n.server} (cluster ${n.cluster}) ${n.event.toUpperCase()}`;
+  const subject =
+    n.event === "master-change" ? "new master" : n.event === "forced" ? `area ${n.area} forced onto cluster ${n.cluster}` : n.event === "director-failing" ? `director backend ${n.server} failing` : `server ${n.server} (cluster ${n.cluster}) ${n.event.toUpperCase()}`;
   return `walrus ${zone}: ${subject}: ${n.reason}`;
 }

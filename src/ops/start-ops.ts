@@ -1,6 +1,7 @@
 // Operations for one node: the decision log (every node), notices (the master, through the one
 // notifier), the status report built beside the decision log, and, when [metrics] listen is set,
 // the HTTP listener with /metrics and the live status page.
+import type { Director } from "../director/director.ts";
 import pkg from "../../package.json" with { type: "json" };
 import type { NodeConfig } from "../config/types.ts";
 import type { Clock } from "../core/clock.ts";
@@ -13,7 +14,7 @@ import type { Nameserver } from "../roles/nameserver.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import { startOpsHttp } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
-import { createNotifier } from "./notifier.ts";
+import { createNotifier, type Notifier } from "./notifier.ts";
 import { buildStatus, type StatusReport } from "./status.ts";
 import { startWatch } from "./watch.ts";
 
@@ -21,6 +22,7 @@ export interface OpsInit {
   config: NodeConfig;
   digest: string;
   nameserver?: Nameserver;
+  director?: Director;
   map: LocationMap;
   steering: SteeringCounts;
 }
@@ -35,6 +37,8 @@ export interface OpsComponents {
 
 export interface Ops {
   status(): StatusReport;
+  /** Tells a human (the notifier's gate: repeats dropped, rate capped). */
+  notify: Notifier["notify"];
   stop(): void;
 }
 
@@ -42,7 +46,7 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
   const { config, nameserver } = init;
   const notifier = createNotifier(config.notify, { zone: config.site.zone, node: config.node.name }, c.log.scope("notify"), c.clock);
   const status = (): StatusReport =>
-    buildStatus({ config, digest: init.digest, view: c.view, nameserver, bus: c.bus, clock: c.clock, decisions: watch.decisions(), locations: { map: init.map, steering: nameserver && init.steering } });
+    buildStatus({ config, digest: init.digest, view: c.view, nameserver, director: init.director, bus: c.bus, clock: c.clock, decisions: watch.decisions(), locations: { map: init.map, steering: nameserver && init.steering } });
   const metrics = config.metrics ? createMetrics({ status, view: c.view, dns: nameserver?.stats, clock: c.clock, version: pkg.version }) : undefined;
   const watch = startWatch({
     site: config.site,
@@ -58,6 +62,7 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
   const http = config.metrics && metrics ? startOpsHttp({ listen: config.metrics.listen, registry: metrics.registry, status, log: c.log.scope("ops") }) : undefined;
   return {
     status,
+    notify: (n) => notifier.notify(n),
     stop() {
       http?.stop();
       watch.stop();

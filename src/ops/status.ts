@@ -8,6 +8,8 @@ import type { Bus } from "../net/bus.ts";
 import type { DecisionEntry } from "./decision-log.ts";
 import type { AssignReason, ServerState } from "../core/types.ts";
 import type { Nameserver } from "../roles/nameserver.ts";
+import type { BackendStatus } from "../director/backend.ts";
+import type { Director } from "../director/director.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import { locationStatus, type LocationStatus } from "../geo/location-status.ts";
 import type { LocationMap } from "../geo/location-map.ts";
@@ -31,9 +33,11 @@ export interface StatusReport {
   decisions: DecisionEntry[];
   /** The location map: versions across nameservers and how queries were steered. */
   locations: LocationStatus | null;
+  /** [director] backends on this node: their state, last update and lag behind the assignment. */
+  director?: BackendStatus[];
 }
 
-export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; bus: Bus; clock: Clock; decisions?: DecisionEntry[]; locations?: { map: LocationMap; steering?: SteeringCounts } }): StatusReport {
+export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; director?: Director; bus: Bus; clock: Clock; decisions?: DecisionEntry[]; locations?: { map: LocationMap; steering?: SteeringCounts } }): StatusReport {
   const { config, digest } = s;
   const now = s.clock();
   const view = s.view.snapshot(now);
@@ -84,5 +88,6 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
     gossip: { peers: s.bus.connectedPeers().length, accepted: view.counters.accepted, rejected: view.counters.rejected },
     decisions: s.decisions ?? [],
     locations: s.locations ? locationStatus(s.locations.map, nameserverMaps(s.locations.map.version), s.locations.steering?.snapshot() ?? null) : null,
+    ...(s.director ? { director: s.director.status() } : {}),
   };
 }

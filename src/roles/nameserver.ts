@@ -7,6 +7,7 @@ import type { Timers } from "../core/timers.ts";
 import type { AreaName, Assignment, ServerName, Site } from "../core/types.ts";
 import type { NameserverConfig } from "../dns/config.ts";
 import type { DnsListener, StartDnsListener } from "../dns/listener.ts";
+import { sendNotify } from "../dns/notify.ts";
 import { emptyStats, type DnsStats } from "../dns/server.ts";
 import { zoneFor, type ZoneUpdate } from "../dns/workers.ts";
 import type { Zone } from "../dns/zone.ts";
@@ -15,12 +16,19 @@ import type { SteeringCounts } from "../geo/steering-counts.ts";
 import type { StateStore } from "../state/store.ts";
 import { ServedAssignment, type Served } from "./served-assignment.ts";
 import type { SiteView } from "./site-view.ts";
+import { receiveUpdates } from "./update-receiver.ts";
+import type { UpdatedRecords } from "./updated-records.ts";
+
+/** RFC 1996 §3.6 leaves the schedule open: five tries, two seconds apart. */
+const NOTIFY_RETRY = { attempts: 5, timeoutMs: 2000 };
 
 export interface NameserverInit {
   site: Site;
   digest: string;
   cfg: NameserverConfig;
   location?: { map: LocationMap; steering: SteeringCounts };
+  /** Records set by RFC 2136 updates, shared by every nameserver of the site. */
+  records?: UpdatedRecords;
 }
 
 export interface NameserverComponents {
@@ -54,7 +62,7 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
     for (const x of a?.areas ?? []) serversByArea.set(x.area, x.servers.filter((s) => known.has(s)));
     return serversByArea;
   };
-  const zoneUpdate = (): ZoneUpdate => ({ serversByArea: [...assigned(served.current().assignment)], serial });
+  const zoneUpdate = (): ZoneUpdate => ({ serversByArea: [...assigned(served.current().assignment)], serial, ...(init.records ? { records: init.records.asRecords() } : {}) });
   const makeZone = (): Zone => zoneFor(site, cfg.area, zoneUpdate());
   let listener: DnsListener | undefined;
   let zone = makeZone();
@@ -66,10 +74,22 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
     const mine = assignment?.areas.find((x) => x.area === cfg.area);
     log.info("assignment applied", { source, master: assignment?.master ?? "-", epoch: assignment?.epoch ?? 0, seq: assignment?.seq ?? 0, area: cfg.area, cluster: mine?.cluster ?? "-", servers: mine?.servers.join(",") ?? "-" });
   });
+  init.records?.onChange(() => {
+    serial = Math.max(serial + 1, Math.floor(clock() / 1000));
+    zone = makeZone();
+    listener?.update(zoneUpdate());
+    for (const t of cfg.notify ?? []) {
+      sendNotify(t, site.zone, NOTIFY_RETRY).then(
+        (rcode) => log.info("secondary notified", { secondary: `${t.host}:${t.port}`, serial, rcode }),
+        (err) => log.warn("secondary not notified", { secondary: `${t.host}:${t.port}`, serial, error: String(err) }),
+      );
+    }
+  });
   // Staleness grows with time alone: look again every round.
   const stopTicks = c.timers.every(site.roundIntervalMs, () => served.refresh());
 
-  const ready = c.listen ? c.listen({ site, cfg, zone: () => zone, zoneUpdate, stats, location: init.location, log }).then((l) => void (listener = l)) : Promise.resolve();
+  const update = init.records && receiveUpdates({ site, cfg, records: init.records, origin: c.view.self, clock, log });
+  const ready = c.listen ? c.listen({ site, cfg, zone: () => zone, zoneUpdate, stats, location: init.location, update, log }).then((l) => void (listener = l)) : Promise.resolve();
   return {
     served: () => served.current(),
     stats,

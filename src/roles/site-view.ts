@@ -12,7 +12,7 @@ import { describeRoles } from "../authority/grant.ts";
 import { verifyPeer, type PeerSigner } from "../net/peer-keys.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import type { AreaName, Assignment, DrainEntry, Grant, PeerIdText, Revocation, ServerName, ServerView, Site } from "../core/types.ts";
+import type { AreaName, Assignment, DrainEntry, DynamicRrset, Grant, PeerIdText, Revocation, ServerName, ServerView, Site } from "../core/types.ts";
 import type { Bus } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
 import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
@@ -100,6 +100,7 @@ export class SiteView {
   private readonly accepted = new WeakMap<Uint8Array, Message>();
   private readonly listeners: (() => void)[] = [];
   private readonly reportListeners: ((server: ServerName, changed: boolean) => void)[] = [];
+  private readonly recordsListeners: ((rrsets: readonly DynamicRrset[]) => void)[] = [];
   private readonly followListeners: (() => void)[] = [];
   private readonly serverNames: Set<string>;
   private lastMaster: PeerIdText | undefined;
@@ -157,7 +158,7 @@ export class SiteView {
   private claimRefused(msg: Message, from: PeerIdText): string | undefined {
     const now = this.c.clock();
     const claim: Claim | undefined =
-      msg.type === "assignment" ? { kind: "assignment", master: msg.assignment.master } : msg.type === "report" ? { kind: "report", server: msg.report.server } : undefined;
+      msg.type === "assignment" ? { kind: "assignment", master: msg.assignment.master } : msg.type === "report" ? { kind: "report", server: msg.report.server } : msg.type === "records" ? { kind: "records" } : undefined;
     if (claim) return refusal(this.authority, from, claim, now);
     if (msg.type === "heartbeat") {
       if (Math.abs(now - msg.atMs) > HEARTBEAT_SKEW_MS) return "heartbeat-stale";
@@ -250,6 +251,9 @@ export class SiteView {
         return;
       case "revocation":
         this.takeRevocations([msg.revocation]);
+        return;
+      case "records":
+        for (const l of this.recordsListeners) l(msg.rrsets);
         return;
     }
   }
@@ -352,6 +356,11 @@ export class SiteView {
   onChange(l: () => void): void {
     this.listeners.push(l);
   }
+  /** Records accepted from RFC 2136 updates by some nameserver of the site. */
+  onRecords(l: (rrsets: readonly DynamicRrset[]) => void): void {
+    this.recordsListeners.push(l);
+  }
+
   onReport(l: (server: ServerName, statusChanged: boolean) => void): void {
     this.reportListeners.push(l);
   }

@@ -176,6 +176,15 @@ describe("validate: rejected inputs", () => {
     ["no role tables at all", all(drop(REPORTER), drop(CONTROLLER), drop(NAMESERVER)), "(roles)", "at least one of the tables [reporter], [controller], [nameserver]"],
     ["dead_after_ms below 2 × the default heartbeat", add("[site]", "dead_after_ms = 999"), "site.dead_after_ms", "at least twice heartbeat_interval_ms"],
     ["dead_after_ms below 2 × a set heartbeat", add("[site]", "heartbeat_interval_ms = 2000\ndead_after_ms = 3999"), "site.dead_after_ms", "an integer from 4000 to 3600000 ms"],
+    ["update_allow with an unknown type", add("[nameserver]", 'update_allow = [{ key_file = "acme.key", names = ["_acme-challenge.*"], types = ["NS"] }]'), "nameserver.update_allow[0].types[0]", "one of TXT, A, AAAA"],
+    ["update_allow with a bad name pattern", add("[nameserver]", 'update_allow = [{ key_file = "acme.key", names = ["a..b"] }]'), "nameserver.update_allow[0].names[0]", '"X.*" for X'],
+    ["update_allow without a key file", add("[nameserver]", 'update_allow = [{ names = ["_acme-challenge.*"] }]'), "nameserver.update_allow[0].key_file", "a path to a TSIG key file"],
+    ["director without backends", (t) => `${t}\n[director]\n`, "director.backends", "at least one [[director.backends]]"],
+    ["director backend server without a port", (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53"\nkey_file = "k.key"\n`, "director.backends[0].server", "an address and port"],
+    ["director backend area with the area-zones layout", (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\narea = "east"\n`, "director.backends[0].area", "every backend holds every area's zone"],
+    ["director views backend without an area", (t) => `${t}\n[director]\nlayout = "views"\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\n`, "director.backends[0].area", 'with layout "views"'],
+    ["director views backend with an unknown area", (t) => `${t}\n[director]\nlayout = "views"\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\narea = "north"\n`, "director.backends[0].area", "one of the areas east, west"],
+    ["director without a controller", all(drop(CONTROLLER), (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\n`), "director", "only the master sends"],
     ["notify.webhook not a URL", (t) => `${t}\n[notify]\nwebhook = "hooks.example.com"\n`, "notify.webhook", "an http:// or https:// URL"],
   ];
 
@@ -188,6 +197,16 @@ describe("validate: rejected inputs", () => {
     expect(errors.map((e) => e.key)).toEqual([key]);
     expect(errors[0]?.expected).toContain(fragment);
     expect(errors[0]?.file).toBe(FILE);
+  });
+
+  test("a [director] table is parsed once: layout, limits and each backend with its key file resolved", () => {
+    const r2 = run(`${BASE}\n[director]\nlayout = "views"\nmin_interval_ms = 50\n[[director.backends]]\nname = "bind-east"\nserver = "[2001:db8::53]:5353"\nkey_file = "director.key"\narea = "east"\n`);
+    expect((r2.ok ? r2.config.director : r2.errors.map(formatConfigError)) as unknown).toEqual({
+      layout: "views",
+      timeoutMs: 2000,
+      minIntervalMs: 50,
+      backends: [{ name: "bind-east", server: { host: "2001:db8::53", port: 5353 }, keyFile: "/etc/walrus/director.key", area: "east" }],
+    });
   });
 
   // Known bug (src/config/validate.ts, qualify): every name not already in the zone gets the
