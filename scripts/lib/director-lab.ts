@@ -61,16 +61,7 @@ ${namedOptions(dir, addr("bind"))}
 zone "${ZONE}" { type primary; file "${join(dir, `${ZONE}.zone`)}"; };
 ${AREAS.map((a) => `zone "${areaZone(a)}" { type primary; file "${join(dir, `${areaZone(a)}.zone`)}"; allow-update { key "walrus"; }; };`).join("\n")}
 `);
-  for (const sub of ["knot-db", "knot-zones"]) mkdirSync(join(dir, sub));
-  writeFileSync(join(dir, "knot.conf"), [
-    "server:",
-    `  listen: ${addr("knot")}@53`,
-    `  rundir: ${dir}`,
-    "log:",
-    "  - target: stderr",
-    "    any: info",
-    "database:",
-    `  storage: ${join(dir, "knot-db")}`,
+  writeKnotConf(dir, addr("knot"), [
     "key:",
     "  - id: walrus",
     "    algorithm: hmac-sha256",
@@ -81,8 +72,7 @@ ${AREAS.map((a) => `zone "${areaZone(a)}" { type primary; file "${join(dir, `${a
     "    action: update",
     "zone:",
     ...AREAS.flatMap((a) => [`  - domain: ${areaZone(a)}`, `    file: ${join(dir, `${areaZone(a)}.zone`)}`, `    storage: ${join(dir, "knot-zones")}`, "    acl: walrus", "    zonefile-sync: -1", "    zonefile-load: difference-no-serial", "    journal-content: all"]),
-    "",
-  ].join("\n"));
+  ]);
   // PowerDNS: zones and key in its sqlite3 database, updates allowed by key per zone.
   writeFileSync(join(dir, "pdns.conf"), [
     "launch=gsqlite3",
@@ -219,4 +209,12 @@ export function labNodeToml(dir: string, area: string, addr: (host: string) => s
     `secret_file = "${join(dir, "site.secret")}"`,
     ...AREAS.flatMap((a) => [`[site.areas.${a}]`, `nameserver_addresses = ["${addr(a)}"]`, `[site.servers.web-${a}]`, `area = "${a}"`, `addresses = ["${addr(`web-${a}`)}"]`]),
   ].join("\n");
+}
+
+/** Writes `dir`/knot.conf: a Knot listening on `address`, logging to stderr, its database and
+ * zones under `dir` (knot-db, knot-zones), then the given sections. */
+export function writeKnotConf(dir: string, address: string, sections: readonly string[]): void {
+  for (const sub of ["knot-db", "knot-zones"]) mkdirSync(join(dir, sub), { recursive: true });
+  const head = ["server:", `  listen: ${address}@53`, `  rundir: ${dir}`, "log:", "  - target: stderr", "    any: info", "database:", `  storage: ${join(dir, "knot-db")}`];
+  writeFileSync(join(dir, "knot.conf"), [...head, ...sections, ""].join("\n"));
 }

@@ -4,11 +4,12 @@
 // the ACME server; what one nameserver accepts every one serves.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StatusReport } from "../../src/ops/status.ts";
 import { startProc, until, walrus, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
+import { writeKnotConf } from "../../scripts/lib/director-lab.ts";
 import { createLab, type Lab } from "../../scripts/lib/netns.ts";
 import { needs } from "./needs.ts";
 
@@ -72,16 +73,7 @@ describe.skipIf(!READY)("dns update", () => {
     }
     for (const a of AREAS) startNode(a);
     await Promise.all(AREAS.map((a) => procs.get(a)?.waitFor(/answering DNS/)));
-    for (const sub of ["knot-db", "knot-zones"]) mkdirSync(join(dir, sub));
-    writeFileSync(join(dir, "knot.conf"), [
-      "server:",
-      `  listen: ${addr("secondary")}@53`,
-      `  rundir: ${dir}`,
-      "log:",
-      "  - target: stderr",
-      "    any: info",
-      "database:",
-      `  storage: ${join(dir, "knot-db")}`,
+    writeKnotConf(dir, addr("secondary"), [
       "remote:",
       "  - id: walrus",
       `    address: ${addr("ns-east")}@53`,
@@ -94,8 +86,7 @@ describe.skipIf(!READY)("dns update", () => {
       "    master: walrus",
       "    acl: walrus",
       `    storage: ${join(dir, "knot-zones")}`,
-      "",
-    ].join("\n"));
+    ]);
     procs.set("knot", startProc("knot", ["ip", "netns", "exec", lab.ns("secondary"), "knotd", "-c", join(dir, "knot.conf")]));
     // Gossip carries updates: wait until each node hears the other.
     for (const a of AREAS) {
