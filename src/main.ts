@@ -49,6 +49,7 @@ function fail(message: string): never {
 }
 
 const configOption = { alias: "c", type: "string", default: DEFAULT_CONFIG, describe: "node config file (TOML); env WALRUS_CONFIG" } as const;
+const operatorKeyOption = { type: "string", demandOption: true, describe: "the operator's private key file" } as const;
 
 async function runNode(path: string): Promise<void> {
   const config = configOrExit(path);
@@ -182,7 +183,7 @@ await yargs(hideBin(process.argv))
     "sign a grant: what one node (by peer id) may do; prints one JSON line for the node's [node] grants_file",
     (y) =>
       y
-        .option("key", { type: "string", demandOption: true, describe: "the operator's private key file" })
+        .option("key", operatorKeyOption)
         .option("peer", { type: "string", demandOption: true, describe: "the node's peer id (walrus id on that node)" })
         .option("node", { type: "string", demandOption: true, describe: "the node's name, for people reading status" })
         .option("controller", { type: "number", describe: "may stand as controller candidate at this priority" })
@@ -202,7 +203,7 @@ await yargs(hideBin(process.argv))
     "withdraw a grant at once: signs a revocation and hands it to the local node, which tells every node",
     (y) =>
       y
-        .option("key", { type: "string", demandOption: true, describe: "the operator's private key file" })
+        .option("key", operatorKeyOption)
         .option("grant", { type: "string", demandOption: true, describe: "the grant's id (from walrus grant or walrus status)" })
         .option("reason", { type: "string", default: "revoked by the operator", describe: "shown in logs" })
         .option("config", configOption),

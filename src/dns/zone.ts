@@ -6,7 +6,7 @@
 import { isIP } from "node:net";
 import type { Answer } from "dns-packet";
 import type { AreaName, ServerName, Site } from "../core/types.ts";
-import { RRTYPE, type RRset, type ZoneNode } from "./rr.ts";
+import { RRTYPE, type RRset } from "./rr.ts";
 import { parseRecordData, type StaticType } from "./records.ts";
 import { buildTemplates, type Templates } from "./templates.ts";
 import { isInZone, type ZoneCore } from "./zone-core.ts";
