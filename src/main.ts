@@ -6,6 +6,7 @@ import { hideBin } from "yargs/helpers";
 import { issueGrant, issueRevocation, makeOperatorKey } from "./commands/authority.ts";
 import { runSimulation } from "./commands/simulate.ts";
 import { hintFor } from "./commands/hints.ts";
+import { formatLearnedMap } from "./commands/locations-format.ts";
 import { formatStatus } from "./commands/status-format.ts";
 import { formatErrors, loadConfig } from "./config/load.ts";
 import type { NodeConfig } from "./config/types.ts";
@@ -14,6 +15,7 @@ import { createLogger } from "./core/log.ts";
 import { UDP_EDNS_LIMIT } from "./dns/answer.ts";
 import { oversizedClusters } from "./dns/fit.ts";
 import { runDnsWorker } from "./dns/workers.ts";
+import { runProber } from "./geo/prober-process.ts";
 import { peerIdOfKey } from "./net/peer-keys.ts";
 import { startNode } from "./node.ts";
 import { loadOrCreateIdentity } from "./state/identity.ts";
@@ -95,6 +97,8 @@ await yargs(hideBin(process.argv))
   )
   // Started by a nameserver with [nameserver] workers ≥ 1, never by hand: hidden from --help.
   .command("dns-worker", false, (y) => y, () => runDnsWorker())
+  // Started by a nameserver that learns where resolvers are, never by hand: hidden from --help.
+  .command("rtt-prober", false, (y) => y, () => runProber())
   .command(
     "status",
     "show members, the master, where each area points and why, and each server's state",
@@ -104,6 +108,19 @@ await yargs(hideBin(process.argv))
       const reply = await controlRequest(config.node.stateDir, { op: "status" }).catch((e: Error) => fail(e.message));
       if (!reply.ok || !reply.status) fail(reply.ok ? "empty status" : reply.error);
       process.stdout.write(`${a.json ? JSON.stringify(reply.status, null, 2) : formatStatus(reply.status)}\n`);
+    },
+  )
+  .command(
+    "locations",
+    "print the location map the nameservers learned, as location_map_file lines (to pin it: save and name the file in [site])",
+    (y) => y.option("config", configOption),
+    async (a) => {
+      const config = configOrExit(a.config);
+      const reply = await controlRequest(config.node.stateDir, { op: "status" }).catch((e: Error) => fail(e.message));
+      if (!reply.ok || !reply.status) fail(reply.ok ? "empty status" : reply.error);
+      const learned = reply.status.locations?.learned;
+      if (!learned) fail("this node learns no locations: it is not a nameserver, or [learn] enabled = false");
+      process.stdout.write(formatLearnedMap(learned, config.node.name));
     },
   )
   .command(

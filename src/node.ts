@@ -10,6 +10,7 @@ import { systemClock, type Clock } from "./core/clock.ts";
 import type { Logger } from "./core/log.ts";
 import { realTimers, type Timers } from "./core/timers.ts";
 import { startDnsListener } from "./dns/listener.ts";
+import { startLearning } from "./geo/learning.ts";
 import { startLibp2pBus } from "./net/libp2p-bus.ts";
 import { peerSigner } from "./net/peer-keys.ts";
 import { configuredCollector } from "./report/configured-collector.ts";
@@ -42,7 +43,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
   });
   const stops: (() => unknown)[] = [() => bus.stop()];
   try {
-    const assembled = assembleNode(config, { bus, store, clock, timers, log, collector: config.reporter && configuredCollector(config.reporter), listen: startDnsListener, signer: peerSigner(identityKey) });
+    const assembled = assembleNode(config, { bus, store, clock, timers, log, collector: config.reporter && configuredCollector(config.reporter), listen: startDnsListener, signer: peerSigner(identityKey), learn: startLearning });
     node = assembled;
     stops.push(() => assembled.stop());
     await assembled.ready;

@@ -10,6 +10,7 @@ import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
 import { serverName, type Assignment } from "../core/types.ts";
 import type { StartDnsListener } from "../dns/listener.ts";
+import type { StartLearning } from "../geo/learning.ts";
 import { LocationMap } from "../geo/location-map.ts";
 import { SteeringCounts } from "../geo/steering-counts.ts";
 import type { Bus } from "../net/bus.ts";
@@ -36,6 +37,8 @@ export interface NodeParts {
   listen?: StartDnsListener;
   /** Signs the drains this node issues (its identity key); absent in the simulator. */
   signer?: PeerSigner;
+  /** Starts learning where resolvers are (probes from a child process); absent: no learned map. */
+  learn?: StartLearning;
   /** Called with every assignment this node's controller publishes (the simulator checks them). */
   onDecision?: (a: Assignment) => void;
 }
@@ -68,7 +71,13 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
 
   const records = config.nameserver && startUpdatedRecords({ digest, view, state: store, timers, log: log.scope("updates") });
   if (records) stops.push(records.stop);
-  const nameserver = config.nameserver && startNameserver({ site, digest, cfg: config.nameserver, location: { map, steering }, records }, { view, store, clock, timers, log: log.scope("nameserver"), listen: parts.listen });
+  // With one area there is nothing to choose between: no probes.
+  const ns = config.nameserver;
+  const learning = ns && config.learn.enabled && site.areas.length > 1 && parts.learn
+    ? parts.learn({ cfg: config.learn, zone: site.zone, digest, area: ns.area, areas: site.areas.map((a) => a.name), steering, bus, clock, timers, log: log.scope("learn"), bindHost: ns.listen[0]?.host, isNameserver: (peer) => peer === bus.self || !!view.snapshot(clock()).members.get(peer)?.roles.includes("nameserver") })
+    : undefined;
+  if (learning) stops.push(() => learning.stop());
+  const nameserver = ns && startNameserver({ site, digest, cfg: ns, location: { map, steering, learned: learning }, records }, { view, store, clock, timers, log: log.scope("nameserver"), listen: parts.listen });
   if (nameserver) stops.push(() => nameserver.stop());
   // The Director's failures are told through ops, which starts after it (it reports on it).
   let ops: Ops | undefined;
@@ -83,7 +92,7 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
     if (!parts.collector) throw new Error("a reporter needs a collector");
     stops.push(startReporter({ site, digest, cfg: config.reporter }, { view, collector: parts.collector, clock, timers, log: log.scope("reporter") }).stop);
   }
-  const started = startOps({ config, digest, nameserver, director, map, steering }, { view, bus, clock, timers, log });
+  const started = startOps({ config, digest, nameserver, director, map, steering, learning }, { view, bus, clock, timers, log });
   ops = started;
   stops.push(() => started.stop());
 

@@ -2,6 +2,7 @@ import type { DirectorConfig } from "../director/config.ts";
 import type { Grant, OperatorKeyText, Site } from "../core/types.ts";
 import type { HostPort } from "../core/host-port.ts";
 import type { NameserverConfig } from "../dns/config.ts";
+import type { LearnConfig } from "../geo/learn-config.ts";
 import type { ReporterConfig } from "../report/config.ts";
 import type { LocationConfig } from "../geo/map-config.ts";
 
@@ -52,5 +53,7 @@ export interface NodeConfig {
   notify: NotifyConfig;
   /** The location map's entries (from [site]; a map file's join them on load). */
   locations: LocationConfig;
+  /** Learning where resolvers are ([learn]); nameservers only. */
+  learn: LearnConfig;
   metrics?: MetricsConfig;
 }

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import { operatorKeyProblem } from "../authority/operator-key.ts";
 import { resolve } from "node:path";
 import { areaName, LOAD_TERMS, serverName, type AreaSpec, type LoadTerm, type OperatorKeyText, type ServerSpec, type Site } from "../core/types.ts";
+import { validateLearn } from "../geo/learn-config.ts";
 import { LOCATION_KEYS, validateLocations } from "../geo/map-config.ts";
 import { NAMESERVER_DNS_KEYS, nameserverDns, SITE_DNS_KEYS, siteDns } from "../dns/config.ts";
 import { Fields, isTable, join, type ConfigError, type Table } from "../core/fields.ts";
@@ -25,7 +26,7 @@ const TTL_MAX_SECONDS = 3600;
 
 export function validate(raw: Table, file: string, baseDir: string): Validated {
   const f = new Fields(file);
-  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "director", "notify", "metrics"]);
+  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "director", "notify", "metrics", "learn"]);
 
   const nodeT = f.table(raw, "", "node", true) ?? {};
   f.known(nodeT, "node", ["name", "state_dir", "listen", "bootstrap", "operator_keys", "grants_file"]);
@@ -46,7 +47,7 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   const servers = new Set(site.servers.map((s) => s.name as string));
 
   const notifyT = f.table(raw, "", "notify", false) ?? {};
-  const config: NodeConfig = { file, node, site, locations, grants: [], notify: validateNotify(f, notifyT, site.deadAfterMs) };
+  const config: NodeConfig = { file, node, site, locations, grants: [], notify: validateNotify(f, notifyT, site.deadAfterMs), learn: validateLearn(f, f.table(raw, "", "learn", false) ?? {}) };
 
   const rep = f.table(raw, "", "reporter", false);
   if (rep) config.reporter = validateReporter(f, rep, servers, site.reportIntervalMs);

@@ -4,8 +4,7 @@
 import type { Logger } from "../core/log.ts";
 import type { Site } from "../core/types.ts";
 import { locationChooser } from "../geo/choose-area.ts";
-import type { LocationMap } from "../geo/location-map.ts";
-import type { SteeringCounts } from "../geo/steering-counts.ts";
+import type { LocationSources } from "../geo/learning.ts";
 import type { NameserverConfig } from "./config.ts";
 import { oversizedClusters } from "./fit.ts";
 import { startDnsServer, type DnsServerOptions, type DnsStats } from "./server.ts";
@@ -22,7 +21,7 @@ export interface DnsListenerInit {
   zoneUpdate: () => ZoneUpdate;
   /** The role's counters; the server and the workers add into them. */
   stats: DnsStats;
-  location?: { map: LocationMap; steering: SteeringCounts };
+  location?: LocationSources;
   /** RFC 2136 UPDATE (update-handler.ts); absent: answered NOTIMP. */
   update?: (query: Uint8Array) => Promise<Uint8Array>;
   log: Logger;
@@ -49,7 +48,7 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
     tcpIdleMs: cfg.tcpIdleMs,
     tcpMaxConnections: cfg.tcpMaxConnections,
     transferAllow: cfg.transferAllow,
-    chooseArea: init.location && locationChooser(init.location.map, cfg.area, init.location.steering),
+    chooseArea: init.location && locationChooser(init.location.map, cfg.area, init.location.steering, init.location.learned?.map),
     update: init.update,
     onError: (what, err) => log.warn("dns error", { what, error: String(err) }),
   };
@@ -63,6 +62,7 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
       // While no worker is up, the node answers UDP beside their sockets (SO_REUSEPORT).
       const standIn = () => startDnsServer({ ...options, udp: "shared", tcp: false });
       workers = await startDnsWorkers({ count: cfg.workers, site, serve, first: init.zoneUpdate(), stats: init.stats, location: init.location, ...workerSupervision(log, standIn) });
+      init.location?.learned?.onChange((m) => workers?.updateLearned(m.lines));
     }
   } catch (err) {
     await dns.close();

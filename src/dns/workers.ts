@@ -3,8 +3,8 @@
 // child serves UDP on the batched path (recvmmsg/sendmmsg on its own SO_REUSEPORT socket) when
 // [nameserver] udp_io allows and its self-test passes, else on the portable path (Bun.udpSocket
 // alone, node:dgram with SO_REUSEPORT beside others). The node keeps TCP. Over IPC the parent
-// sends each child the site and its options once, then every zone change, and the child sends
-// back its counters every second; a child exits when its parent goes.
+// sends each child the site and its options once, then every zone change and every new learned
+// location map, and the child sends back its counters every second; a child exits when its parent goes.
 //
 // Supervision: a child that exits, or whose counters stop coming (its loop is stuck), is killed
 // and started again after a backoff of at most RESTART_BACKOFF_MAX_MS; while no child is up the
@@ -14,6 +14,7 @@ import { spawn, type Subprocess } from "bun";
 import type { HostPort } from "../core/host-port.ts";
 import type { AreaName, ServerName, Site, StaticRecordSpec } from "../core/types.ts";
 import { locationChooser } from "../geo/choose-area.ts";
+import type { LocationSources } from "../geo/learning.ts";
 import { LocationMap, parseMapText } from "../geo/location-map.ts";
 import { SteeringCounts, UNCOVERED_TRACKED, type SteeringSnapshot } from "../geo/steering-counts.ts";
 import { answerer, emptyStats, type DnsStats } from "./answerer.ts";
@@ -51,7 +52,8 @@ export function zoneFor(site: Site, area: AreaName, u: ZoneUpdate): Zone {
 
 /** `locations`: the location map's lines (issue 7), so a worker answers from the same map. */
 type WorkerInit = { site: Site; serve: ServeOptions; shared: boolean; locations?: readonly string[] };
-type ToWorker = ({ type: "init" } & WorkerInit) | { type: "zone"; update: ZoneUpdate };
+/** `learned`: the learned map's lines (issue 18), sent at start and on every change. */
+type ToWorker = ({ type: "init" } & WorkerInit) | { type: "zone"; update: ZoneUpdate } | { type: "learned"; lines: readonly string[] };
 type FromWorker = { type: "ready"; path: UdpPath; fallbackReason?: string } | { type: "stats"; stats: DnsStats; steering?: SteeringSnapshot } | { type: "failed"; error: string };
 
 const STATS_INTERVAL_MS = 1000;
@@ -65,6 +67,7 @@ const HEALTHY_AFTER_MS = 10_000;
 
 export interface DnsWorkers {
   update(u: ZoneUpdate): void;
+  updateLearned(lines: readonly string[]): void;
   stop(): Promise<void>;
 }
 
@@ -74,7 +77,7 @@ export interface DnsWorkersOptions {
   serve: ServeOptions;
   first: ZoneUpdate;
   stats: DnsStats;
-  location?: { map: LocationMap; steering: SteeringCounts };
+  location?: LocationSources;
   onReady?: (pid: number, path: UdpPath, fallbackReason: string | undefined) => void;
   /** A child went: why, and the delay before it is started again. */
   onExit?: (pid: number, why: string, restartInMs: number) => void;
@@ -163,6 +166,7 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
     });
     child.proc.send({ type: "init", site: o.site, serve: o.serve, shared: o.count > 1, locations: o.location?.map.lines } satisfies ToWorker);
     child.proc.send({ type: "zone", update: current } satisfies ToWorker);
+    if (o.location?.learned) child.proc.send({ type: "learned", lines: o.location.learned.map().lines } satisfies ToWorker);
     children[slot] = child;
     return child;
   };
@@ -203,6 +207,9 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
       current = u;
       for (const c of children) if (!c.proc.killed && c.proc.exitCode === null) c.proc.send({ type: "zone", update: u } satisfies ToWorker);
     },
+    updateLearned(lines) {
+      for (const c of children) if (!c.proc.killed && c.proc.exitCode === null) c.proc.send({ type: "learned", lines } satisfies ToWorker);
+    },
     stop,
   };
 }
@@ -211,12 +218,14 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
 export function runDnsWorker(): void {
   let init: WorkerInit | undefined;
   let zone: Zone | undefined;
+  let learned = new LocationMap([]);
   const send = (m: FromWorker) => process.send?.(m);
   process.on("disconnect", () => process.exit(0));
   process.on("message", (raw) => {
     const m = raw as ToWorker;
     if (m.type === "init") init = m;
-    else if (init) {
+    else if (m.type === "learned" && init) learned = new LocationMap(parseMapText(m.lines.join("\n"), new Set<string>(init.site.areas.map((a) => a.name)), "learned map").entries);
+    else if (m.type === "zone" && init) {
       const first = zone === undefined;
       zone = zoneFor(init.site, init.serve.area, m.update);
       if (first) void serve(init);
@@ -226,7 +235,7 @@ export function runDnsWorker(): void {
     const areas = site.areas.map((a) => a.name);
     const steering = new SteeringCounts(areas);
     const map = locations && new LocationMap(parseMapText(locations.join("\n"), new Set<string>(areas), "location map").entries);
-    const chooseArea = map && locationChooser(map, o.area, steering);
+    const chooseArea = map && locationChooser(map, o.area, steering, () => learned);
     try {
       let stats: DnsStats | undefined;
       let fallbackReason: string | undefined;

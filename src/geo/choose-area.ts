@@ -35,13 +35,15 @@ interface Decision {
 const ECS_SLOT_BITS = 12;
 
 /**
- * The map never changes under a running nameserver, so decisions are remembered: per source
- * address (parsed once; with its decision for queries without ECS), and per IPv4 ECS option when
- * the map covered the client (then the resolver's address plays no part). A Map keyed by option
+ * The hand-made map never changes under a running nameserver and the learned one (`learned`,
+ * read per query; a new snapshot empties the per-source cache) seldom does, so decisions are
+ * remembered: per source address (parsed once; with its decision for queries without ECS), and
+ * per IPv4 ECS option when the map covered the client (then the resolver's address plays no part). A Map keyed by option
  * cost more to fill than deciding when a resolver sends many subnets; a fixed array does not.
  */
-export function locationChooser(map: LocationMap, ownArea: AreaName, counts: SteeringCounts) {
+export function locationChooser(map: LocationMap, ownArea: AreaName, counts: SteeringCounts, learned?: () => LocationMap) {
   const bySource = new Map<string, { address: Address | undefined; decision: Decision }>();
+  let learnedNow = learned?.();
   const ecsKeys = new Float64Array(1 << ECS_SLOT_BITS).fill(-1);
   const ecsDecisions: (Decision | undefined)[] = new Array(1 << ECS_SLOT_BITS);
 
@@ -52,6 +54,10 @@ export function locationChooser(map: LocationMap, ownArea: AreaName, counts: Ste
       // RFC 7871 §7.1: at most one ECS option per query.
       if (ecsData) return malformed("ecs-repeated");
       ecsData = o.data;
+    }
+    if (learned && learned() !== learnedNow) {
+      learnedNow = learned();
+      bySource.clear();
     }
     const key = source ?? "";
     let known = bySource.get(key);
@@ -77,7 +83,7 @@ export function locationChooser(map: LocationMap, ownArea: AreaName, counts: Ste
   };
 
   function decide(ecs: ClientSubnet | undefined, address: Address | undefined): Decision {
-    const steering = steer(map, ecs, address, ownArea);
+    const steering = steer(map, ecs, address, ownArea, learnedNow);
     if (!ecs) return { steering, choice: { area: steering.area } };
     const data = encodeEcs(ecs, steering.scope);
     const unsteered = data.slice();

@@ -16,6 +16,8 @@ export const LIMITS = {
   grantedServers: 1000,
   records: 1000, // RRsets set by RFC 2136 updates (src/dns/update-rules.ts)
   valuesPerRecord: 32,
+  rttSamples: 256, // one message per second at most 100 probes per second, with room
+  rttMs: 60_000,
 };
 
 export interface ReportMsg {
@@ -69,9 +71,20 @@ export interface RecordsMsg {
   rrsets: DynamicRrset[];
 }
 
-export type Message = ReportMsg | HeartbeatMsg | AssignmentMsg | DrainMsg | RevocationMsg | RecordsMsg;
+/** Round trips an area's nameserver measured to resolvers that queried the site (issue 18). */
+export interface RttMsg {
+  type: "rtt";
+  site: string;
+  /** The measuring nameserver's area. */
+  area: string;
+  atMs: number;
+  /** `prefix`: the resolver's /24 or /48; `address`: the resolver probed, inside it. */
+  samples: { prefix: string; address: string; rttMs: number }[];
+}
 
-const TOPIC_OF: Record<Message["type"], Topic> = { report: "reports", heartbeat: "heartbeats", assignment: "assignments", drain: "commands", revocation: "commands", records: "commands" };
+export type Message = ReportMsg | HeartbeatMsg | AssignmentMsg | DrainMsg | RevocationMsg | RecordsMsg | RttMsg;
+
+const TOPIC_OF: Record<Message["type"], Topic> = { report: "reports", heartbeat: "heartbeats", assignment: "assignments", drain: "commands", revocation: "commands", records: "commands", rtt: "locations" };
 
 export function topicOf(m: Message): Topic {
   return TOPIC_OF[m.type];
@@ -135,6 +148,8 @@ function parseMessage(o: Record<string, unknown>): Message {
       return { type: "revocation", site, revocation: parseRevocation(obj(o.revocation, "revocation")) };
     case "records":
       return { type: "records", site, rrsets: arr(o.rrsets, "rrsets", LIMITS.records).map((r) => parseRrset(obj(r, "rrsets[]"))) };
+    case "rtt":
+      return { type: "rtt", site, area: str(o.area, "area"), atMs: num(o.atMs, "atMs"), samples: arr(o.samples, "samples", LIMITS.rttSamples).map((x) => parseRttSample(obj(x, "samples[]"))) };
     default:
       throw new Invalid("type");
   }
@@ -253,6 +268,13 @@ function parseRrset(o: Record<string, unknown>): DynamicRrset {
     atMs: num(o.atMs, "rrsets[].atMs"),
     origin: str(o.origin, "rrsets[].origin"),
   };
+}
+
+/** The shape only; whether the prefix holds the address and may be learned is geo's to say (sampleProblem). */
+function parseRttSample(o: Record<string, unknown>): RttMsg["samples"][number] {
+  const rttMs = num(o.rttMs, "samples[].rttMs");
+  if (rttMs > LIMITS.rttMs) throw new Invalid("samples[].rttMs");
+  return { prefix: str(o.prefix, "samples[].prefix"), address: str(o.address, "samples[].address"), rttMs };
 }
 
 function obj(v: unknown, what: string): Record<string, unknown> {

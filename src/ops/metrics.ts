@@ -6,6 +6,8 @@ import type { StatusReport } from "./status.ts";
 import type { Clock } from "../core/clock.ts";
 import type { ServerState } from "../core/types.ts";
 import { LATENCY_BOUNDS_US, type DnsStats } from "../dns/server.ts";
+import type { LearnedStatus } from "../geo/learning.ts";
+import { STEERED_BY } from "../geo/steer.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import type { DecisionEntry } from "./decision-log.ts";
 
@@ -118,8 +120,8 @@ export function createMetrics(src: MetricsSources): Metrics {
 
   // ---- steering by location (src/geo): read from the status report, nameservers only ----
   const steering = () => status().locations?.steering ?? null;
-  mirror("walrus_dns_steered_total", "Queries answered for an area, by what chose it: the ECS subnet, the resolver's address, or the nameserver's own area.", ["area", "by"], () =>
-    Object.entries(steering()?.byArea ?? {}).flatMap(([area, c]) => (["ecs", "resolver", "fallback"] as const).map((by): [Record<string, string>, number] => [{ area, by }, c[by]])),
+  mirror("walrus_dns_steered_total", "Queries answered for an area, by what chose it: the ECS subnet, the resolver's address in the hand-made map, in the learned map, or the nameserver's own area.", ["area", "by"], () =>
+    Object.entries(steering()?.byArea ?? {}).flatMap(([area, c]) => STEERED_BY.map((by): [Record<string, string>, number] => [{ area, by }, c[by] ?? 0])),
   );
   mirror("walrus_dns_ecs_malformed_total", "Queries answered FORMERR for a malformed EDNS Client Subnet option, by reason.", ["reason"], () => Object.entries(steering()?.malformed ?? {}).map(([reason, v]) => [{ reason }, v]));
   gauge("walrus_location_map_stale", "1 when this node's location map differs from the one most nameservers answer from.", [], () => {
@@ -137,6 +139,17 @@ export function createMetrics(src: MetricsSources): Metrics {
   mirror("walrus_director_updates_total", "UPDATEs the backend accepted.", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.updates]));
   mirror("walrus_director_failures_total", "Failed exchanges with the backend (refused, bad key or signature, timeout, unreachable).", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.failures]));
   mirror("walrus_director_conflicts_total", "UPDATEs whose prerequisite failed because a record changed on the backend meanwhile.", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.conflicts]));
+
+  // ---- the learned location map (issue 18), nameservers with [learn] on ----
+  const learned = (pick: (l: LearnedStatus) => number) => (): [Record<string, string>, number][] => {
+    const l = status().locations?.learned;
+    return l ? [[{}, pick(l)]] : [];
+  };
+  gauge("walrus_learned_entries", "Resolver prefixes in the learned location map.", [], learned((l) => l.entries.length));
+  gauge("walrus_learned_prefixes_measured", "Resolver prefixes with round-trip samples, chosen or not.", [], learned((l) => l.measured));
+  mirror("walrus_learned_probes_sent_total", "Round-trip probes this nameserver sent to resolvers.", [], learned((l) => l.probesSent));
+  mirror("walrus_learned_probes_lost_total", "Round-trip probes that got no reply in time.", [], learned((l) => l.probesLost));
+  mirror("walrus_learned_samples_total", "Round-trip samples heard from every area's nameserver, this one included.", [], learned((l) => l.samplesHeard));
 
   // ---- gossip ----
   gauge("walrus_gossip_peers", "Gossip peers connected now.", [], () => [[{}, status().gossip.peers]]);

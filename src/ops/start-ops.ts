@@ -7,6 +7,7 @@ import type { NodeConfig } from "../config/types.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
+import type { Learning } from "../geo/learning.ts";
 import type { LocationMap } from "../geo/location-map.ts";
 import type { SteeringCounts } from "../geo/steering-counts.ts";
 import type { Bus } from "../net/bus.ts";
@@ -25,6 +26,8 @@ export interface OpsInit {
   director?: Director;
   map: LocationMap;
   steering: SteeringCounts;
+  /** Present on a nameserver that learns where resolvers are. */
+  learning?: Pick<Learning, "status">;
 }
 
 export interface OpsComponents {
@@ -46,7 +49,7 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
   const { config, nameserver } = init;
   const notifier = createNotifier(config.notify, { zone: config.site.zone, node: config.node.name }, c.log.scope("notify"), c.clock);
   const status = (): StatusReport =>
-    buildStatus({ config, digest: init.digest, view: c.view, nameserver, director: init.director, bus: c.bus, clock: c.clock, decisions: watch.decisions(), locations: { map: init.map, steering: nameserver && init.steering } });
+    buildStatus({ config, digest: init.digest, view: c.view, nameserver, director: init.director, bus: c.bus, clock: c.clock, decisions: watch.decisions(), locations: { map: init.map, steering: nameserver && init.steering, learned: init.learning } });
   const metrics = config.metrics ? createMetrics({ status, view: c.view, dns: nameserver?.stats, clock: c.clock, version: pkg.version }) : undefined;
   const watch = startWatch({
     site: config.site,

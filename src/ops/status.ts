@@ -12,6 +12,7 @@ import type { BackendStatus } from "../director/backend.ts";
 import type { Director } from "../director/director.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import { locationStatus, type LocationStatus } from "../geo/location-status.ts";
+import type { Learning } from "../geo/learning.ts";
 import type { LocationMap } from "../geo/location-map.ts";
 import type { SteeringCounts } from "../geo/steering-counts.ts";
 
@@ -37,7 +38,7 @@ export interface StatusReport {
   director?: BackendStatus[];
 }
 
-export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; director?: Director; bus: Bus; clock: Clock; decisions?: DecisionEntry[]; locations?: { map: LocationMap; steering?: SteeringCounts } }): StatusReport {
+export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; director?: Director; bus: Bus; clock: Clock; decisions?: DecisionEntry[]; locations?: { map: LocationMap; steering?: SteeringCounts; learned?: Pick<Learning, "status"> } }): StatusReport {
   const { config, digest } = s;
   const now = s.clock();
   const view = s.view.snapshot(now);
@@ -87,7 +88,7 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
     dns: s.nameserver ? { queries: s.nameserver.stats.queries, responses: s.nameserver.stats.responses } : null,
     gossip: { peers: s.bus.connectedPeers().length, accepted: view.counters.accepted, rejected: view.counters.rejected },
     decisions: s.decisions ?? [],
-    locations: s.locations ? locationStatus(s.locations.map, nameserverMaps(s.locations.map.version), s.locations.steering?.snapshot() ?? null) : null,
+    locations: s.locations ? locationStatus(s.locations.map, nameserverMaps(s.locations.map.version), s.locations.steering?.snapshot() ?? null, s.locations.learned?.status() ?? null) : null,
     ...(s.director ? { director: s.director.status() } : {}),
   };
 }

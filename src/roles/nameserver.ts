@@ -11,8 +11,7 @@ import { sendNotify } from "../dns/notify.ts";
 import { emptyStats, type DnsStats } from "../dns/server.ts";
 import { zoneFor, type ZoneUpdate } from "../dns/workers.ts";
 import type { Zone } from "../dns/zone.ts";
-import type { LocationMap } from "../geo/location-map.ts";
-import type { SteeringCounts } from "../geo/steering-counts.ts";
+import type { LocationSources } from "../geo/learning.ts";
 import type { StateStore } from "../state/store.ts";
 import { ServedAssignment, type Served } from "./served-assignment.ts";
 import type { SiteView } from "./site-view.ts";
@@ -26,7 +25,7 @@ export interface NameserverInit {
   site: Site;
   digest: string;
   cfg: NameserverConfig;
-  location?: { map: LocationMap; steering: SteeringCounts };
+  location?: LocationSources;
   /** Records set by RFC 2136 updates, shared by every nameserver of the site. */
   records?: UpdatedRecords;
 }

@@ -5,13 +5,14 @@ import { validateNotify } from "../config/validate.ts";
 import { Fields } from "../core/fields.ts";
 import type { AreaName, ServerName, Site } from "../core/types.ts";
 import { nameserverDns } from "../dns/config.ts";
+import { validateLearn } from "../geo/learn-config.ts";
 
 /** An area node is a controller candidate and the area's nameserver; a server node its reporter. */
 export type SimNodeRoles = { name: string; area: AreaName; priority: number } | { name: string; server: ServerName };
 
 export function simNodeConfig(site: Site, n: SimNodeRoles): NodeConfig {
   const f = new Fields("(simulator)");
-  const config: NodeConfig = { file: "(simulator)", node: { name: n.name, stateDir: "", listen: [], bootstrap: [], operatorKeys: [] }, site, grants: [], locations: { entries: [] }, notify: validateNotify(f, {}, site.deadAfterMs) };
+  const config: NodeConfig = { file: "(simulator)", node: { name: n.name, stateDir: "", listen: [], bootstrap: [], operatorKeys: [] }, site, grants: [], locations: { entries: [] }, notify: validateNotify(f, {}, site.deadAfterMs), learn: validateLearn(f, {}) };
   if ("area" in n) {
     config.controller = { priority: n.priority };
     config.nameserver = { area: n.area, listen: [], ...nameserverDns(f, {}) };

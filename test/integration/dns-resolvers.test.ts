@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startProc, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
+import { namedOptions } from "../../scripts/lib/named-conf.ts";
 import { createLab, type Lab } from "../../scripts/lib/netns.ts";
 import { needs } from "./needs.ts";
 
@@ -101,19 +102,7 @@ describe.skipIf(!READY)("real resolvers", () => {
     ].join("\n"));
     procs.push(startProc("unbound", inLab("unbound", ["unbound", "-d", "-c", join(dir, "unbound.conf")])));
 
-    writeFileSync(join(dir, "named.conf"), `
-options {
-  directory "${dir}";
-  pid-file "${join(dir, "named.pid")}";
-  session-keyfile "${join(dir, "session.key")}";
-  managed-keys-directory "${dir}";
-  listen-on port 53 { ${addr("bind")}; };
-  listen-on-v6 { none; };
-  recursion yes;
-  allow-recursion { any; };
-  dnssec-validation no;
-};
-logging {
+    writeFileSync(join(dir, "named.conf"), `${namedOptions({ dir, listen: addr("bind") })}logging {
   channel lame { file "${join(dir, "named-lame.log")}"; severity debug; print-category yes; };
   category lame-servers { lame; };
   category edns-disabled { lame; };

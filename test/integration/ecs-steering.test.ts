@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startProc, until as untilShared, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
+import { namedOptions } from "../../scripts/lib/named-conf.ts";
 import { createLab, type Lab } from "../../scripts/lib/netns.ts";
 import { needs } from "./needs.ts";
 
@@ -99,20 +100,7 @@ describe.skipIf(!READY)("steering by location through real resolvers", () => {
     unbound("unbound", RESOLVERS.unbound, false);
     unbound("unbound-ecs", RESOLVERS["unbound-ecs"], true);
 
-    writeFileSync(join(dir, "named.conf"), `
-options {
-  directory "${dir}";
-  pid-file "${join(dir, "named.pid")}";
-  session-keyfile "${join(dir, "session.key")}";
-  managed-keys-directory "${dir}";
-  listen-on port 53 { ${RESOLVERS.bind}; };
-  listen-on-v6 { none; };
-  query-source address ${RESOLVERS.bind};
-  recursion yes;
-  allow-recursion { any; };
-  dnssec-validation no;
-};
-zone "demo.test" { type static-stub; server-addresses { ${AREAS.map((a) => `${addr(`ns-${a}`)};`).join(" ")} }; };
+    writeFileSync(join(dir, "named.conf"), `${namedOptions({ dir, listen: RESOLVERS.bind, querySource: RESOLVERS.bind })}zone "demo.test" { type static-stub; server-addresses { ${AREAS.map((a) => `${addr(`ns-${a}`)};`).join(" ")} }; };
 `);
     procs.push(startProc("bind", inLab("resolver", ["named", "-f", "-4", "-c", join(dir, "named.conf")])));
 

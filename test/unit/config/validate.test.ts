@@ -120,6 +120,7 @@ describe("validate: a minimal valid config", () => {
       ...{ udpSize: 1232, tcpMaxConnections: 256, tcpIdleMs: 10_000, transferAllow: [], rateLimit: 0, rateLimitIpv4Prefix: 24, rateLimitIpv6Prefix: 56, workers: 0, udpIo: "auto" },
     });
     expect(config.notify).toEqual({ webhooks: [], deadForMs: 60_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 4 });
+    expect(config.learn).toEqual({ enabled: true, probesPerSecond: 1, intervalMs: 60_000, minQueries: 20, minSamples: 2, marginMs: 5, expiryMs: 3_600_000, timeoutMs: 2000 });
   });
 
   test.each([
@@ -186,6 +187,10 @@ describe("validate: rejected inputs", () => {
     ["director views backend with an unknown area", (t) => `${t}\n[director]\nlayout = "views"\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\narea = "north"\n`, "director.backends[0].area", "one of the areas east, west"],
     ["director without a controller", all(drop(CONTROLLER), (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\n`), "director", "only the master sends"],
     ["notify.webhook not a URL", (t) => `${t}\n[notify]\nwebhook = "hooks.example.com"\n`, "notify.webhook", "an http:// or https:// URL"],
+    ["learn.enabled as a string", (t) => `${t}\n[learn]\nenabled = "no"\n`, "learn.enabled", "true or false"],
+    ["learn.probes_per_second 0", (t) => `${t}\n[learn]\nprobes_per_second = 0\n`, "learn.probes_per_second", "a number from 0.01 to 100 probes per second"],
+    ["learn.min_samples above the samples kept", (t) => `${t}\n[learn]\nmin_samples = 9\n`, "learn.min_samples", "an integer from 1 to 8 samples"],
+    ["unknown key in [learn]", (t) => `${t}\n[learn]\ninterval = 5\n`, "learn.interval", "(unknown key)"],
   ];
 
   // Reordered so the test name can show the key path.

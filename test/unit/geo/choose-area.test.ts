@@ -19,7 +19,7 @@ describe("the per-query hook", () => {
     expect(choose({ options: [], source: "198.51.100.7" })).toEqual({ area: areaName("west") });
     expect(choose({ options: [{ code: 10, data: new Uint8Array(8) }], source: "::ffff:203.0.113.9" })).toEqual({ area: areaName("north") });
     expect(choose({ options: [], source: "192.0.2.1" })).toEqual({ area: areaName("east") });
-    expect(counts.snapshot().byArea).toEqual({ east: { ecs: 0, resolver: 0, fallback: 1 }, west: { ecs: 0, resolver: 1, fallback: 0 }, north: { ecs: 0, resolver: 1, fallback: 0 } });
+    expect(counts.snapshot().byArea).toEqual({ east: { ecs: 0, resolver: 0, learned: 0, fallback: 1 }, west: { ecs: 0, resolver: 1, learned: 0, fallback: 0 }, north: { ecs: 0, resolver: 1, learned: 0, fallback: 0 } });
   });
 
   test("ECS echoed with family, source prefix and address unchanged; scope for steered answers, 0 for the rest", () => {
@@ -69,6 +69,18 @@ describe("the per-query hook", () => {
     expect(choose({ options: [ecsOption(0, 1, 24, 0, 203, 0, 113)], source: "192.0.2.1" }).area as string).toBe("north");
     expect(choose({ options: [ecsOption(0, 1, 24, 0, 203, 0, 113, 0)], source: "192.0.2.1" }).formerr).toBe(true);
     expect(choose({ options: [ecsOption(0, 1, 24, 0, 203, 0, 113)], source: "192.0.2.1" }).area as string).toBe("north");
-    expect(counts.snapshot().byArea.north).toEqual({ ecs: 2, resolver: 3, fallback: 0 });
+    expect(counts.snapshot().byArea.north).toEqual({ ecs: 2, resolver: 3, learned: 0, fallback: 0 });
+  });
+});
+
+describe("the per-query hook with a learned map", () => {
+  test("a new learned snapshot takes effect on the next query from a remembered source", () => {
+    const counts = new SteeringCounts(AREAS);
+    let learned = new LocationMap([]);
+    const choose = locationChooser(MAP, areaName("east"), counts, () => learned);
+    expect(choose({ options: [], source: "192.0.2.1" }).area as string).toBe("east");
+    learned = new LocationMap(parseMapText("192.0.2.0/24 north\n", new Set(AREAS), "learned").entries);
+    expect(choose({ options: [], source: "192.0.2.1" }).area as string).toBe("north");
+    expect(counts.snapshot().byArea.north).toEqual({ ecs: 0, resolver: 0, learned: 1, fallback: 0 });
   });
 });

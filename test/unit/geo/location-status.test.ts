@@ -1,4 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { formatLearnedMap } from "../../../src/commands/locations-format.ts";
+import { areaName } from "../../../src/core/types.ts";
+import type { LearnedStatus } from "../../../src/geo/learning.ts";
+import { parseMapText } from "../../../src/geo/location-map.ts";
 import { formatLocationStatus, locationStatus } from "../../../src/geo/location-status.ts";
 import { decode, encode, type HeartbeatMsg } from "../../../src/net/messages.ts";
 
@@ -29,11 +33,41 @@ describe("map versions across nameservers", () => {
   });
 
   test("steering counts and uncovered prefixes are shown", () => {
-    const l = locationStatus(SELF, [], { byArea: { east: { ecs: 5, resolver: 2, fallback: 1 } }, uncovered: [{ prefix: "192.0.2.0/24", queries: 4 }], malformed: { "ecs-family": 1 } });
+    const l = locationStatus(SELF, [], { byArea: { east: { ecs: 5, resolver: 2, learned: 0, fallback: 1 } }, uncovered: [{ prefix: "192.0.2.0/24", queries: 4 }], malformed: { "ecs-family": 1 } });
     const text = formatLocationStatus(l).join("\n");
     expect(text).toContain("east 5/2/1");
     expect(text).toContain("192.0.2.0/24 4");
     expect(text).toContain("ecs-family 1");
+  });
+});
+
+describe("the learned map (issue 18)", () => {
+  const learned: LearnedStatus = {
+    entries: [
+      { prefix: "192.0.2.0/24", area: areaName("east"), rttMs: { east: 5.2, west: 41, north: 80.5 }, samples: 12, leadMs: 35.8 },
+      { prefix: "2001:db8:1::/48", area: areaName("north"), rttMs: { east: 79, north: 6 }, samples: 8, leadMs: 73 },
+    ],
+    measured: 3,
+    planned: 4,
+    probesSent: 61,
+    probesLost: 2,
+    samplesHeard: 180,
+    rejected: 0,
+  };
+
+  test("status: entries, probes, samples, and the share of queries answered from it", () => {
+    const l = locationStatus(SELF, [], { byArea: { east: { ecs: 0, resolver: 0, learned: 30, fallback: 10 }, north: { ecs: 0, resolver: 0, learned: 10, fallback: 0 } }, uncovered: [], malformed: {} }, learned);
+    const text = formatLocationStatus(l).join("\n");
+    expect(text).toContain("learned map: 2 entries (3 prefixes measured, 4 planned); probes sent 61, lost 2; samples heard 180; 80.0 % of queries answered from it");
+    expect(text).toContain("192.0.2.0/24 east (east 5.2 ms, west 41 ms, north 80.5 ms; 12 samples, lead 35.8 ms)");
+  });
+
+  test("walrus locations prints lines that a location_map_file reads back as the same map", () => {
+    const text = formatLearnedMap(learned, "ns-east");
+    const { entries, problems } = parseMapText(text, new Set(["east", "west", "north"]), "pinned.txt");
+    expect(problems).toEqual([]);
+    expect(entries.map((e) => [e.key, e.area])).toEqual([["line 2", "east"], ["line 3", "north"]]);
+    expect(text).toContain("192.0.2.0/24 east  # east 5.2 ms, west 41 ms, north 80.5 ms; 12 samples");
   });
 });
 

@@ -101,6 +101,20 @@ describe("the answer rule", () => {
   });
 });
 
+describe("the learned map (issue 18)", () => {
+  const LEARNED = new LocationMap(parseMapText("192.0.2.0/24 north\n198.51.100.0/24 north\n", new Set(["east", "west", "north"]), "learned").entries);
+  test("answers for a resolver the hand-made map does not cover, and still lists it as uncovered", () => {
+    const s = steer(MAP, undefined, addr("192.0.2.9"), OWN, LEARNED);
+    expect([s.area as string, s.by]).toEqual(["north", "learned"]);
+    expect(s.uncovered).toEqual(addr("192.0.2.9"));
+  });
+  test("the hand-made map wins where it has an entry, and ECS before both", () => {
+    expect(steer(MAP, undefined, addr("198.51.100.1"), OWN, LEARNED).by).toBe("resolver");
+    const s = steer(MAP, ecs(1, 24, 203, 0, 113), addr("192.0.2.9"), OWN, LEARNED);
+    expect([s.area as string, s.by]).toEqual(["north", "ecs"]);
+  });
+});
+
 describe("steering counts", () => {
   test("per area and how; uncovered resolvers grouped by /24 and /48, most frequent first", () => {
     const counts = new SteeringCounts([areaName("east"), areaName("west"), areaName("north")]);
@@ -111,10 +125,10 @@ describe("steering counts", () => {
     run(undefined, "192.0.2.200");
     run(undefined, "2001:db9:1:2::1");
     const snap = counts.snapshot();
-    expect(snap.byArea).toEqual({ east: { ecs: 0, resolver: 0, fallback: 3 }, west: { ecs: 0, resolver: 1, fallback: 0 }, north: { ecs: 1, resolver: 0, fallback: 0 } });
+    expect(snap.byArea).toEqual({ east: { ecs: 0, resolver: 0, learned: 0, fallback: 3 }, west: { ecs: 0, resolver: 1, learned: 0, fallback: 0 }, north: { ecs: 1, resolver: 0, learned: 0, fallback: 0 } });
     expect(snap.uncovered).toEqual([
-      { prefix: "192.0.2.0/24", queries: 2 },
-      { prefix: "2001:db9:1::/48", queries: 1 },
+      { prefix: "192.0.2.0/24", queries: 2, address: "192.0.2.200" },
+      { prefix: "2001:db9:1::/48", queries: 1, address: "2001:db9:1:2::1" },
     ]);
   });
 
@@ -124,7 +138,7 @@ describe("steering counts", () => {
     for (let i = 0; i < 5000; i++) counts.count(steer(MAP, undefined, addr(`172.${16 + (i >> 8) % 16}.${i & 255}.1`), OWN));
     const snap = counts.snapshot(1000);
     expect(snap.uncovered.length).toBeLessThanOrEqual(256);
-    expect(snap.uncovered[0]).toEqual({ prefix: "192.0.2.0/24", queries: 50 });
+    expect(snap.uncovered[0]).toEqual({ prefix: "192.0.2.0/24", queries: 50, address: "192.0.2.1" });
   });
 
   test("a worker's counts add into the parent's by difference between its snapshots", () => {

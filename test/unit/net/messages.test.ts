@@ -66,7 +66,20 @@ const DRAIN: Message = {
   drain: { server: serverName("web-east-2"), drained: true, reason: "disk swap", atMs: 1_700_000_002_000, by: "bob" },
 };
 
-const VALID: Message[] = [REPORT, HEARTBEAT, ASSIGNMENT, DRAIN];
+const RTT: Message = {
+  type: "rtt",
+  site: SITE,
+  area: "east",
+  atMs: 1_700_000_003_000,
+  samples: [
+    { prefix: "192.0.2.0/24", address: "192.0.2.53", rttMs: 4.75 },
+    { prefix: "2001:db8:1::/48", address: "2001:db8:1:2::53", rttMs: 81 },
+  ],
+};
+/** A valid rtt message whose first sample has one field changed. */
+const withSample = (k: string, v: unknown) => json({ ...wire(RTT), samples: [{ ...wire(RTT).samples[0], [k]: v }] });
+
+const VALID: Message[] = [REPORT, HEARTBEAT, ASSIGNMENT, DRAIN, RTT];
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 /** The encoded JSON of a message, as a plain object to edit before re-encoding. */
@@ -163,6 +176,12 @@ describe("decode rejects, with its reason", () => {
       json({ ...wire(ASSIGNMENT), assignment: { ...wire(ASSIGNMENT).assignment, areas: [{ ...wire(ASSIGNMENT).assignment.areas[0], servers: Array(LIMITS.serversPerArea + 1).fill("w") }] } }),
       "schema: areas[].servers",
     ],
+    ["rtt on the reports topic", "reports", encode(RTT), "wrong-topic"],
+    ["rtt prefix not a string", "locations", withSample("prefix", 24), "schema: samples[].prefix"],
+    ["rtt address empty", "locations", withSample("address", ""), "schema: samples[].address"],
+    ["rtt beyond LIMITS.rttMs", "locations", withSample("rttMs", LIMITS.rttMs + 1), "schema: samples[].rttMs"],
+    ["negative rtt", "locations", withSample("rttMs", -1), "schema: samples[].rttMs"],
+    ["more than LIMITS.rttSamples samples", "locations", json({ ...wire(RTT), samples: Array(LIMITS.rttSamples + 1).fill(wire(RTT).samples[0]) }), "schema: samples"],
     ["unknown assignment reason", "assignments", json({ ...wire(ASSIGNMENT), assignment: { ...wire(ASSIGNMENT).assignment, areas: [{ ...wire(ASSIGNMENT).assignment.areas[0], reason: "whim" }] } }), "schema: areas[].reason"],
   ];
 
@@ -194,7 +213,7 @@ describe("decode accepts what sits exactly at a limit", () => {
 });
 
 const SEED = Number(process.env.WALRUS_SEED ?? 0x5eed1e55) >>> 0;
-const TOPICS: Topic[] = ["reports", "heartbeats", "assignments", "commands"];
+const TOPICS: Topic[] = ["reports", "heartbeats", "assignments", "commands", "locations"];
 const REASON = /^(too-large|not-json|version|wrong-topic|schema: .+)$/;
 
 /** Decode must not throw; what it accepts must re-encode to itself; what it refuses names a known reason. */
