@@ -84,7 +84,9 @@ try {
   console.log(`${"round".padEnd(6)} ${"server".padEnd(22)} ${"qps".padStart(9)} ${"q/cpu-s".padStart(10)}`);
   const sums = { on: 0, off: 0, knot: 0 };
   for (let r = 1; r <= ROUNDS; r++) {
-    for (const [name, port, host, proc] of [["on", 5346, HOST, on], ["off", 5348, HOST, off], ["knot", 53, RESOLVER, knot]] as const) {
+    // The order alternates, so neither walrus always runs first.
+    const turns = [["on", 5346, HOST, on], ["off", 5348, HOST, off], ["knot", 53, RESOLVER, knot]] as const;
+    for (const [name, port, host, proc] of r % 2 ? turns : [turns[1], turns[0], turns[2]]) {
       const res = await dnsperf(port, host, proc.proc.pid);
       sums[name] += res.perCpu;
       console.log(`${String(r).padEnd(6)} ${(name === "on" ? "walrus, learning on" : name === "off" ? "walrus, learning off" : "knot").padEnd(22)} ${res.qps.toFixed(0).padStart(9)} ${res.perCpu.toFixed(0).padStart(10)}`);
