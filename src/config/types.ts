@@ -30,6 +30,13 @@ export interface MetricsConfig {
   listen: HostPort;
 }
 
+export interface SpreadConfig {
+  /** A server whose share of its cluster's requests is at least this many times an even split ... */
+  skewFactor: number;
+  /** ... averaged over this long, makes `walrus status` warn. */
+  skewForMs: number;
+}
+
 export interface NodeConfig {
   file: string;
   node: {
@@ -53,4 +60,5 @@ export interface NodeConfig {
   /** The location map's entries (from [site]; a map file's join them on load). */
   locations: LocationConfig;
   metrics?: MetricsConfig;
+  spread: SpreadConfig;
 }
