@@ -3,15 +3,16 @@
 import { appendFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { digA, ROOT, startNode, startWeb, type Proc, until, writeSite, WALRUS } from "./lib/demo-site.ts";
+import { BUN, digA, ROOT, startNode, startWeb, type Proc, until, writeSite, WALRUS } from "./lib/demo-site.ts";
 
 const { values } = parseArgs({ options: { dir: { type: "string", default: join(ROOT, ".demo") }, "base-port": { type: "string", default: "47100" } } });
 const dir = values.dir as string;
 rmSync(dir, { recursive: true, force: true });
 const site = writeSite({ dir, basePort: Number(values["base-port"]) });
-// Each area node serves /metrics and the live status page.
+// Each area node serves /metrics and the live status page, and warns of an uneven spread of
+// requests after a minute (the default waits five).
 const opsAddress = (i: number) => `127.0.0.1:${Number(values["base-port"]) + 90 + i}`;
-site.areas.forEach((a, i) => appendFileSync(a.config, `[metrics]\nlisten = "${opsAddress(i)}"\n`));
+site.areas.forEach((a, i) => appendFileSync(a.config, `[metrics]\nlisten = "${opsAddress(i)}"\n[spread]\nskew_for_ms = 60000\n`));
 const procs: Proc[] = [];
 const stopAll = async () => {
   await Promise.all(procs.map((p) => p.kill()));
@@ -67,6 +68,15 @@ ${site.servers.filter((s) => s.area === east?.name).map((s) => `  curl -X POST '
 Every node runs only what the demo's operator key (${site.operatorKey}) granted it
 (\`walrus status\` shows each member's grant). Revoke the master's grant and watch west take over:
   ${WALRUS} revoke --key ${site.operatorKey} --grant demo-east --config ${east?.config}
+
+Make the traffic uneven, as NCSA saw it (one server of a cluster gets most requests): real
+requests to loopback, nine to one within east, for five minutes. The status page shows each
+server's requests per second and share, the share per cluster over time and each area's strip;
+after a minute \`walrus status\` and the page warn that ${first?.name} takes far more than an
+even split:
+  ${BUN} ${join(ROOT, "scripts/demo-traffic.ts")} --rate 40 --seconds 300 \\
+    ${site.servers.filter((s) => s.area === east?.name).map((s, i) => `http://${s.host}:${s.webPort}/=${i === 0 ? 9 : 1}`).join(" ")} \\
+    ${site.servers.filter((s) => s.area !== east?.name).map((s) => `http://${s.host}:${s.webPort}/=1`).join(" ")}
 
 Kill a web server or the master and watch the answers follow:
 ${procs.filter((p) => p.name === `web:${first?.name}` || p.name === east?.name).map((p) => `  kill ${p.proc.pid}    # ${p.name === east?.name ? `${p.name} node (the master: priority 10)` : `${first?.name} web server`}`).join("\n")}

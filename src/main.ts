@@ -101,11 +101,15 @@ await yargs(hideBin(process.argv))
   .command("rtt-prober", false, (y) => y, () => runProber())
   .command(
     "status",
-    "show members, the master, where each area points and why, and each server's state",
-    (y) => y.option("config", configOption).option("json", { type: "boolean", default: false, describe: "print the status as JSON" }),
+    "show members, the master, where each area points and why, each server's state, and how the requests are shared",
+    (y) =>
+      y
+        .option("config", configOption)
+        .option("json", { type: "boolean", default: false, describe: "print the status as JSON" })
+        .option("history", { type: "boolean", default: false, describe: "with --json: include the node's recent history (each server's load, state and requests/s; each area's cluster and queries)" }),
     async (a) => {
       const config = configOrExit(a.config);
-      const reply = await controlRequest(config.node.stateDir, { op: "status" }).catch((e: Error) => fail(e.message));
+      const reply = await controlRequest(config.node.stateDir, { op: "status", history: a.history }).catch((e: Error) => fail(e.message));
       if (!reply.ok || !reply.status) fail(reply.ok ? "empty status" : reply.error);
       process.stdout.write(`${a.json ? JSON.stringify(reply.status, null, 2) : formatStatus(reply.status)}\n`);
     },

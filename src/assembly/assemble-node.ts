@@ -102,7 +102,7 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
     ops: started,
     ready: nameserver?.ready ?? Promise.resolve(),
     control(r) {
-      if (r.op === "status") return { ok: true, status: started.status() };
+      if (r.op === "status") return { ok: true, status: started.status(r.history ? { historySinceMs: -Infinity } : {}) };
       if (r.op === "revoke") {
         const refused = view.revoke(r.revocation);
         return refused ? { ok: false, error: `revocation refused: ${refused}` } : { ok: true };

@@ -1,6 +1,7 @@
 // `walrus status` as text readable at a glance.
 import type { StatusReport } from "../ops/status.ts";
 import { formatLocationStatus } from "../geo/location-status.ts";
+import { formatSpread, requestCells } from "./spread-format.ts";
 
 /** Each reason said the way an operator asks "why does this area point there?". */
 const WHY: Record<string, string> = {
@@ -25,16 +26,18 @@ export function formatStatus(s: StatusReport): string {
   out.push("");
   out.push(
     table(
-      ["SERVER", "CLUSTER", "STATE", "LOAD", "NOTE"],
+      ["SERVER", "CLUSTER", "STATE", "LOAD", "REQ/S", "SHARE", "NOTE"],
       s.servers.map((v) => [
         v.name,
         v.cluster,
         v.drained ? `DRAINED (measured ${v.measured})` : v.state.toUpperCase(),
         v.load === null ? "-" : `${v.load.toFixed(2)}${v.load >= v.threshold ? " OVER" : ""}`,
+        ...requestCells(s.spread, v.name),
         v.drained ? v.drainReason : v.reason,
       ]),
     ),
   );
+  if (s.spread) out.push("", ...formatSpread(s.spread, table));
   out.push("");
   out.push(
     table(

@@ -31,6 +31,13 @@ export interface MetricsConfig {
   listen: HostPort;
 }
 
+export interface SpreadConfig {
+  /** A server whose share of its cluster's requests is at least this many times an even split ... */
+  skewFactor: number;
+  /** ... averaged over this long, makes `walrus status` warn. */
+  skewForMs: number;
+}
+
 export interface NodeConfig {
   file: string;
   node: {
@@ -56,4 +63,5 @@ export interface NodeConfig {
   /** Learning where resolvers are ([learn]); nameservers only. */
   learn: LearnConfig;
   metrics?: MetricsConfig;
+  spread: SpreadConfig;
 }

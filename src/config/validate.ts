@@ -12,6 +12,7 @@ import { parseHostPort, type HostPort } from "../core/host-port.ts";
 import { validateReporter } from "../report/config.ts";
 import { validateDirector } from "../director/config.ts";
 import { validateUpdateAllow } from "../dns/update-config.ts";
+import { validateSpread } from "./spread.ts";
 
 export type Validated = { ok: true; config: NodeConfig } | { ok: false; errors: ConfigError[] };
 
@@ -26,7 +27,7 @@ const TTL_MAX_SECONDS = 3600;
 
 export function validate(raw: Table, file: string, baseDir: string): Validated {
   const f = new Fields(file);
-  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "director", "notify", "metrics", "learn"]);
+  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "director", "notify", "metrics", "learn", "spread"]);
 
   const nodeT = f.table(raw, "", "node", true) ?? {};
   f.known(nodeT, "node", ["name", "state_dir", "listen", "bootstrap", "operator_keys", "grants_file"]);
@@ -47,7 +48,7 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   const servers = new Set(site.servers.map((s) => s.name as string));
 
   const notifyT = f.table(raw, "", "notify", false) ?? {};
-  const config: NodeConfig = { file, node, site, locations, grants: [], notify: validateNotify(f, notifyT, site.deadAfterMs), learn: validateLearn(f, f.table(raw, "", "learn", false) ?? {}) };
+  const config: NodeConfig = { file, node, site, locations, grants: [], notify: validateNotify(f, notifyT, site.deadAfterMs), learn: validateLearn(f, f.table(raw, "", "learn", false) ?? {}), spread: validateSpread(f, f.table(raw, "", "spread", false) ?? {}) };
 
   const rep = f.table(raw, "", "reporter", false);
   if (rep) config.reporter = validateReporter(f, rep, servers, site.reportIntervalMs);

@@ -39,7 +39,7 @@ function answer(line: string, handle: (r: Request) => Reply, log: Logger): Reply
   }
   const r = req as Record<string, unknown>;
   try {
-    if (r.op === "status") return handle({ op: "status" });
+    if (r.op === "status") return handle({ op: "status", history: r.history === true });
     if (r.op === "drain" && typeof r.server === "string" && typeof r.drained === "boolean" && typeof r.reason === "string") {
       return handle({ op: "drain", server: r.server, drained: r.drained, reason: r.reason.slice(0, 200) });
     }

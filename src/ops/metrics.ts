@@ -76,6 +76,24 @@ export function createMetrics(src: MetricsSources): Metrics {
     return [...view.reports].map(([name, r]) => [{ server: name }, Math.max(0, view.atMs - r.receivedAtMs) / 1000]);
   });
 
+  // ---- request spread (ops/spread.ts): known rates only, an unknown one is absent, not 0 ----
+  const spread = () => status().spread;
+  gauge("walrus_server_requests_per_second", "Requests per second each server's web server counted (mean over the share window).", ["server", "cluster"], () =>
+    (spread()?.servers ?? []).flatMap((s) => (s.rps === null ? [] : [[{ server: s.name, cluster: s.cluster }, s.rps]])),
+  );
+  gauge("walrus_server_request_share_ratio", "Each server's share of its cluster's and of the site's known requests.", ["server", "cluster", "of"], () =>
+    (spread()?.servers ?? []).flatMap((s) => (["cluster", "site"] as const).flatMap((of) => {
+      const v = of === "cluster" ? s.clusterShare : s.siteShare;
+      return v === null ? [] : [[{ server: s.name, cluster: s.cluster, of }, v] as [Record<string, string>, number]];
+    })),
+  );
+  gauge("walrus_cluster_request_imbalance_ratio", "Largest in-service server share of the cluster against an even split (1 is even).", ["cluster"], () =>
+    (spread()?.clusters ?? []).flatMap((c) => (c.imbalance === null ? [] : [[{ cluster: c.cluster }, c.imbalance]])),
+  );
+  gauge("walrus_cluster_request_skewed", "1 while one server has held at least [spread] skew_factor times an even share of the cluster for skew_for_ms.", ["cluster"], () =>
+    (spread()?.clusters ?? []).map((c) => [{ cluster: c.cluster }, spread()?.warnings.some((w) => w.cluster === c.cluster) ? 1 : 0]),
+  );
+
   // ---- areas and the master ----
   gauge("walrus_area_assigned_cluster", "1 for the cluster each area's answers come from.", ["area", "cluster", "reason"], () =>
     status().areas.map((a) => [{ area: a.area, cluster: a.cluster, reason: a.reason }, 1]),

@@ -16,7 +16,8 @@ import type { SiteView } from "../roles/site-view.ts";
 import { startOpsHttp } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
 import { createNotifier, type Notifier } from "./notifier.ts";
-import { buildStatus, type StatusReport } from "./status.ts";
+import { startSpread } from "./spread.ts";
+import { buildStatus, type HistoryWanted, type StatusReport } from "./status.ts";
 import { startWatch } from "./watch.ts";
 
 export interface OpsInit {
@@ -39,7 +40,7 @@ export interface OpsComponents {
 }
 
 export interface Ops {
-  status(): StatusReport;
+  status(want?: HistoryWanted): StatusReport;
   /** Tells a human (the notifier's gate: repeats dropped, rate capped). */
   notify: Notifier["notify"];
   stop(): void;
@@ -48,8 +49,14 @@ export interface Ops {
 export function startOps(init: OpsInit, c: OpsComponents): Ops {
   const { config, nameserver } = init;
   const notifier = createNotifier(config.notify, { zone: config.site.zone, node: config.node.name }, c.log.scope("notify"), c.clock);
-  const status = (): StatusReport =>
+  const base = (): StatusReport =>
     buildStatus({ config, digest: init.digest, view: c.view, nameserver, director: init.director, bus: c.bus, clock: c.clock, decisions: watch.decisions(), locations: { map: init.map, steering: nameserver && init.steering, learned: init.learning } });
+  const spread = startSpread({ site: config.site, rules: config.spread, status: base, reports: () => c.view.snapshot(c.clock()).reports, clock: c.clock, timers: c.timers });
+  const status = (want: HistoryWanted = {}): StatusReport => ({
+    ...base(),
+    spread: spread.status(),
+    ...(want.historySinceMs === undefined ? {} : { history: spread.history(want.historySinceMs) }),
+  });
   const metrics = config.metrics ? createMetrics({ status, view: c.view, dns: nameserver?.stats, clock: c.clock, version: pkg.version }) : undefined;
   const watch = startWatch({
     site: config.site,
@@ -62,12 +69,13 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
     onRound: metrics?.roundDone,
     onDecision: metrics?.decision,
   });
-  const http = config.metrics && metrics ? startOpsHttp({ listen: config.metrics.listen, registry: metrics.registry, status, log: c.log.scope("ops") }) : undefined;
+  const http = config.metrics && metrics ? startOpsHttp({ listen: config.metrics.listen, registry: metrics.registry, status, clock: c.clock, log: c.log.scope("ops") }) : undefined;
   return {
     status,
     notify: (n) => notifier.notify(n),
     stop() {
       http?.stop();
+      spread.stop();
       watch.stop();
     },
   };

@@ -1,6 +1,9 @@
 // The live status page: one self-contained HTML document kept as a string, so the compiled
 // binary serves it with no files beside it. It polls /status.json once a second and builds the
 // tables with textContent only (names come from the config and gossip, never trusted as HTML).
+// The pictures of the spread and history are in status-page-charts.ts.
+import { CHARTS_CSS, CHARTS_HTML, CHARTS_SCRIPT } from "./status-page-charts.ts";
+
 export const STATUS_PAGE_HTML = `<!doctype html>
 <html lang="en">
 <head>
@@ -26,7 +29,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   .why { color: #444; }
   .reason { font-weight: 600; }
   #error { color: #c4291c; font-weight: 600; }
-</style>
+${CHARTS_CSS}</style>
 </head>
 <body>
 <h1>walrus <span id="zone"></span></h1>
@@ -35,6 +38,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <table id="areas"><thead><tr><th>area</th><th>→ cluster</th><th>servers in answers</th><th>why</th></tr></thead><tbody></tbody></table>
 <h2>Servers</h2>
 <table id="servers"><thead><tr><th>server</th><th>cluster</th><th>state</th><th>load vs threshold</th><th>note</th></tr></thead><tbody></tbody></table>
+${CHARTS_HTML}
 <h2>Recent decisions</h2>
 <table id="decisions"><thead><tr><th>time</th><th>area</th><th>move</th><th>reason</th><th>figures</th></tr></thead><tbody></tbody></table>
 <h2>Members</h2>
@@ -83,10 +87,11 @@ function render(s) {
     cell(tr, WHY[d.reason] || d.reason, "reason"); cell(tr, d.detail);
   });
   fill("members", s.members, (tr, m) => { cell(tr, m.node); cell(tr, m.roles.join(", ")); cell(tr, m.live ? "yes" : "NO"); cell(tr, (m.heardAgoMs / 1000).toFixed(1) + " s ago"); });
+  drawCharts(s);
 }
 async function poll() {
   try {
-    const r = await fetch("status.json", { cache: "no-store" });
+    const r = await fetch("status.json?" + historyQuery(), { cache: "no-store" });
     if (!r.ok) throw new Error("status.json answered " + r.status);
     render(await r.json());
     $("updated").textContent = new Date().toLocaleTimeString();
@@ -96,6 +101,7 @@ async function poll() {
   }
   setTimeout(poll, 1000);
 }
+${CHARTS_SCRIPT}
 poll();
 </script>
 </body>

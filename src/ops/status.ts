@@ -15,6 +15,13 @@ import { locationStatus, type LocationStatus } from "../geo/location-status.ts";
 import type { Learning } from "../geo/learning.ts";
 import type { LocationMap } from "../geo/location-map.ts";
 import type { SteeringCounts } from "../geo/steering-counts.ts";
+import type { HistorySample } from "./history.ts";
+import type { SpreadStatus } from "./skew.ts";
+
+/** The history to include in a status report: samples after this time (omit for none). */
+export interface HistoryWanted {
+  historySinceMs?: number;
+}
 
 export interface StatusReport {
   node: string;
@@ -36,6 +43,10 @@ export interface StatusReport {
   locations: LocationStatus | null;
   /** [director] backends on this node: their state, last update and lag behind the assignment. */
   director?: BackendStatus[];
+  /** Each server's and cluster's requests per second and shares; the NCSA warning (spread.ts). */
+  spread?: SpreadStatus;
+  /** The node's recent history, oldest first, when asked for (history.ts). */
+  history?: HistorySample[];
 }
 
 export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; director?: Director; bus: Bus; clock: Clock; decisions?: DecisionEntry[]; locations?: { map: LocationMap; steering?: SteeringCounts; learned?: Pick<Learning, "status"> } }): StatusReport {

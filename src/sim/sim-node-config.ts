@@ -1,6 +1,7 @@
 // A simulated node's config, as validation would give it for the site and one node's role tables
 // with every other key left to its default.
 import type { NodeConfig } from "../config/types.ts";
+import { validateSpread } from "../config/spread.ts";
 import { validateNotify } from "../config/validate.ts";
 import { Fields } from "../core/fields.ts";
 import type { AreaName, ServerName, Site } from "../core/types.ts";
@@ -12,7 +13,7 @@ export type SimNodeRoles = { name: string; area: AreaName; priority: number } | 
 
 export function simNodeConfig(site: Site, n: SimNodeRoles): NodeConfig {
   const f = new Fields("(simulator)");
-  const config: NodeConfig = { file: "(simulator)", node: { name: n.name, stateDir: "", listen: [], bootstrap: [], operatorKeys: [] }, site, grants: [], locations: { entries: [] }, notify: validateNotify(f, {}, site.deadAfterMs), learn: validateLearn(f, {}) };
+  const config: NodeConfig = { file: "(simulator)", node: { name: n.name, stateDir: "", listen: [], bootstrap: [], operatorKeys: [] }, site, grants: [], locations: { entries: [] }, notify: validateNotify(f, {}, site.deadAfterMs), learn: validateLearn(f, {}), spread: validateSpread(f, {}) };
   if ("area" in n) {
     config.controller = { priority: n.priority };
     config.nameserver = { area: n.area, listen: [], ...nameserverDns(f, {}) };

@@ -2,16 +2,16 @@
 // parse /metrics, then drive the page in Debian's headless Chromium, drain a server from the
 // CLI and watch the page change.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type BrowserContext } from "playwright-core";
+import type { BrowserContext } from "playwright-core";
 import { digA, startNode, startWeb, until, walrus, WALRUS, writeSite, type Proc, type SiteLayout } from "../../scripts/lib/demo-site.ts";
 import type { StatusReport } from "../../src/ops/status.ts";
+import { CHROMIUM, launchChromium, one, parseMetrics } from "./ops-harness.ts";
 import { portBlock } from "../../scripts/lib/ports.ts";
 const PORTS = await portBlock();
 
-const CHROMIUM = "/usr/bin/chromium";
 const dir = mkdtempSync(join(tmpdir(), "walrus-ops-page-"));
 const procs = new Map<string, Proc>();
 let site: SiteLayout;
@@ -26,41 +26,6 @@ async function status(a: string): Promise<StatusReport> {
   if (r.code !== 0) throw new Error(`walrus status failed: ${r.stderr}`);
   return JSON.parse(r.stdout) as StatusReport;
 }
-
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/** The Prometheus text format, strictly enough that a malformed line fails the test. */
-function parseMetrics(text: string): { samples: Sample[]; types: Map<string, string> } {
-  const samples: Sample[] = [];
-  const types = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    if (line === "") continue;
-    const type = /^# TYPE (\w+) (counter|gauge|histogram|summary|untyped)$/.exec(line);
-    if (type) {
-      types.set(type[1] as string, type[2] as string);
-      continue;
-    }
-    if (/^# HELP \w+ .+$/.test(line)) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m) throw new Error(`not a Prometheus text line: ${JSON.stringify(line)}`);
-    const labels: Record<string, string> = {};
-    for (const [, k, v] of (m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[k as string] = v as string;
-    const value = Number(m[3] === "+Inf" ? Infinity : m[3]);
-    if (Number.isNaN(value)) throw new Error(`not a number: ${line}`);
-    samples.push({ name: m[1] as string, labels, value });
-  }
-  return { samples, types };
-}
-
-const one = (samples: Sample[], name: string, labels: Record<string, string> = {}) => {
-  const hits = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-  if (hits.length !== 1) throw new Error(`expected one ${name}${JSON.stringify(labels)}, found ${hits.length}`);
-  return (hits[0] as Sample).value;
-};
 
 beforeAll(async () => {
   if (!existsSync(WALRUS)) throw new Error(`${WALRUS} is missing: run \`npm run build\` first (npm test does)`);
@@ -137,14 +102,7 @@ test("/metrics is Prometheus text with the site's figures under conventional nam
 }, 40_000);
 
 test("the status page shows the site live: a drain from the CLI appears without reloading", async () => {
-  const profile = join(dir, "chromium-profile");
-  mkdirSync(profile, { recursive: true });
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-    viewport: { width: 1200, height: 1000 },
-  });
+  browser = await launchChromium(dir);
   const page = await browser.newPage();
   await page.goto(opsUrl("west"));
   await page.locator('#servers tr[data-server="web-west-1"][data-state="up"]').waitFor({ timeout: 15_000 });

@@ -1,4 +1,4 @@
-// The [notify] and [metrics] tables: defaults, and every rejected value named with its key.
+// The [notify], [metrics] and [spread] tables: defaults, and every rejected value named with its key.
 import { expect, test } from "bun:test";
 import { parse } from "smol-toml";
 import { validate } from "../../../src/config/validate.ts";
@@ -28,6 +28,13 @@ test("webhook and webhooks merge; metrics listen parses", () => {
   expect(r.config.metrics).toEqual({ listen: { host: "::1", port: 9464 } });
 });
 
+test("[spread] defaults to warning at 1.5 × an even share held for five minutes", () => {
+  const r = run("");
+  expect(r.ok && r.config.spread).toEqual({ skewFactor: 1.5, skewForMs: 300_000 });
+  const set = run("[spread]\nskew_factor = 1.8\nskew_for_ms = 60000\n");
+  expect(set.ok && set.config.spread).toEqual({ skewFactor: 1.8, skewForMs: 60_000 });
+});
+
 test("no [metrics] table: no listener", () => {
   const r = run("");
   expect(r.ok && r.config.metrics).toBeUndefined();
@@ -42,6 +49,9 @@ test.each([
   ["metrics listen without port", '[metrics]\nlisten = "127.0.0.1"\n', "metrics.listen", '"127.0.0.1:9464"'],
   ["metrics listen a host name", '[metrics]\nlisten = "localhost:9464"\n', "metrics.listen", '"127.0.0.1:9464"'],
   ["unknown metrics key", '[metrics]\nlisten = "127.0.0.1:9464"\npath = "/m"\n', "metrics.path", "unknown key"],
+  ["skew_factor of an even split", "[spread]\nskew_factor = 1\n", "spread.skew_factor", "from 1.05 to 100 times an even split"],
+  ["skew_for_ms past the full-resolution history", "[spread]\nskew_for_ms = 3600000\n", "spread.skew_for_ms", "from 1000 to 1800000 ms"],
+  ["unknown spread key", "[spread]\nfactor = 2\n", "spread.factor", "unknown key"],
 ])("%s is rejected with its key", (_name, extra, key, expected) => {
   const r = run(extra);
   expect(r.ok).toBe(false);
