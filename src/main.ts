@@ -170,10 +170,11 @@ await yargs(hideBin(process.argv))
         .option("seed", { type: "number", default: 1, describe: "seed of the run; the same seed replays it" })
         .option("rounds", { type: "number", default: 300, describe: "rounds to simulate" })
         .option("faults", { type: "boolean", default: true, describe: "inject crashes, partitions, failures, drains, demand changes, lossy links (--no-faults for a calm site)" })
-        .option("demand", { type: "string", describe: "demand per area as a share of its home capacity, e.g. east=0.9,west=0.3 (default 0.5 each)" }),
+        .option("demand", { type: "string", describe: "demand per area as a share of its home capacity, e.g. east=0.9,west=0.3 (default 0.5 each)" })
+        .option("demand-step", { type: "string", describe: "a demand step, e.g. 40:east=2 (at round 40 east's demand becomes twice its capacity); ends with graded shedding compared to all-or-nothing on the same seed" }),
     (a) => {
       const c = configOrExit(a.config);
-      process.exitCode = runSimulation(c.site, { seed: a.seed, rounds: a.rounds, faults: a.faults, demand: a.demand }, (line) => process.stdout.write(`${line}\n`));
+      process.exitCode = runSimulation(c.site, { seed: a.seed, rounds: a.rounds, faults: a.faults, demand: a.demand, demandStep: a.demandStep }, (line) => process.stdout.write(`${line}\n`));
     },
   )
   .command(

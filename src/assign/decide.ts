@@ -2,6 +2,8 @@
 // Pure: the same input always gives the same assignment.
 import type { AreaAssignment, AreaName, ServerView } from "../core/types.ts";
 import { byLoad, clusterFigures, fmtLoad, serversToAnswer, type ClusterFigures } from "./clusters.ts";
+import { spillShares, type SpillInput } from "./spill.ts";
+import { spreadTargets } from "./spread.ts";
 
 export interface DecideInput {
   /** Every area, in site order; each area's home cluster carries the area's name. */
@@ -14,6 +16,8 @@ export interface DecideInput {
   margin: number;
   /** Clusters that received or lost an area within the cooldown (§6.2): balancing leaves them be. */
   cooling?: ReadonlySet<AreaName>;
+  /** Graded shedding (spill.ts); absent: whole areas only. */
+  spill?: Pick<SpillInput, "previous" | "nowMs" | "settleMs" | "step">;
 }
 
 export interface Decision {
@@ -50,15 +54,14 @@ export function decide(input: DecideInput): Decision {
     decided.set(a, { cluster: a, reason: "home", detail: `home cluster has ${home.below.length} server(s) below threshold ${input.threshold}` });
   }
 
-  // Phase Three — availability: an area whose cluster has no functioning server goes, round
-  // robin from the best cluster, to one that functions, even if already used or overloaded.
+  // Phase Three — availability: an area whose cluster has no functioning server goes to one
+  // that functions, even if already used or overloaded, spread by spare capacity (spread.ts).
   const functioning = [...clusters.values()].filter((c) => c.functioning.length).sort(byLoad);
-  let next = 0;
-  for (const a of input.areas) {
-    if (decided.has(a)) continue;
+  const orphans = input.areas.filter((a) => !decided.has(a) && !cluster(current(a)).functioning.length);
+  const spread = spreadTargets(orphans, clusters, input.threshold, (c) => input.areas.filter((a) => current(a) === c).length);
+  for (const a of orphans) {
     const cur = cluster(current(a));
-    if (cur.functioning.length) continue;
-    const target = functioning[next++ % Math.max(functioning.length, 1)];
+    const target = spread.get(a);
     if (target) decided.set(a, { cluster: target.name, reason: "availability", detail: `${cur.name} has no functioning server; ${target.name} functions (load ${fmtLoad(target.load)})` });
     else decided.set(a, { cluster: cur.name, reason: "none-functioning", detail: "no cluster has a functioning server; answering with what is left" });
   }
@@ -96,5 +99,11 @@ export function decide(input: DecideInput): Decision {
     const d = decided.get(a) as { cluster: AreaName; reason: AreaAssignment["reason"]; detail: string };
     return { area: a, cluster: d.cluster, servers: serversToAnswer(cluster(d.cluster)), reason: d.reason, detail: d.detail };
   });
+
+  // Beyond the thesis: overloaded areas shed a share of their resolvers (spill.ts).
+  if (input.spill) {
+    const shares = spillShares({ ...input.spill, areas, clusters, threshold: input.threshold, margin: input.margin });
+    for (const a of areas) if (shares.has(a.area)) a.spill = shares.get(a.area);
+  }
   return { areas, panics };
 }

@@ -11,6 +11,7 @@ const WHY: Record<string, string> = {
   kept: "kept (no better cluster)",
   "none-functioning": "nothing functions anywhere",
   unassigned: "no assignment yet",
+  spill: "share of resolvers spilled",
 };
 const DECISIONS_SHOWN = 10;
 
@@ -23,6 +24,8 @@ export function formatStatus(s: StatusReport): string {
   if (s.assignment) out.push(`assignment: epoch ${s.assignment.epoch} seq ${s.assignment.seq}, ${(s.assignment.ageMs / 1000).toFixed(1)} s old`);
   out.push("");
   out.push(table(["AREA", "→ CLUSTER", "SERVERS", "WHY"], s.areas.map((a) => [a.area, a.cluster, a.servers.join(" ") || "-", explain(a, s.decisions)])));
+  const spills = s.areas.flatMap((a) => a.spill ?? []);
+  if (spills.length) out.push(...spills.map((x) => `spill: ${x.text}`));
   out.push("");
   out.push(
     table(

@@ -51,6 +51,8 @@ export interface Site {
   loadThreshold: number;
   /** Phase Four moves an area only when the target's load is lower by at least this much. */
   balanceMargin: number;
+  /** Graded shedding (issue 19): the share of an overloaded area's resolvers moved per step; 0: off. */
+  spillStep: number;
   loadTerms: LoadTerm[];
   reportIntervalMs: number;
   roundIntervalMs: number;
@@ -155,6 +157,22 @@ export interface AreaAssignment {
   servers: ServerName[];
   reason: AssignReason;
   /** Human words with the figures behind the reason. */
+  detail: string;
+  /** Graded shedding (issue 19): shares of the area's resolvers answered with other clusters. */
+  spill?: SpillShare[];
+}
+
+/** A share of an area's resolvers, chosen by a hash of their prefix, answered with another cluster. */
+export interface SpillShare {
+  to: AreaName;
+  /** The target cluster's servers to hand out, in preference order. */
+  servers: ServerName[];
+  /** Of the area's resolvers, 0 < fraction < 1; the shares of one area add up to less than 1. */
+  fraction: number;
+  /** When this share last changed, and which way: a step is judged after one TTL, a reversal after several. */
+  stepAtMs: number;
+  rising: boolean;
+  /** Human words: the loads behind the last step. */
   detail: string;
 }
 

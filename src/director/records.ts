@@ -28,7 +28,7 @@ export const areaZone = (site: Site, area: AreaName) => `area-${area}.${site.zon
 export function desiredRrsets(site: Site, layout: DirectorLayout, areas: readonly AreaName[], serversByArea: ReadonlyMap<AreaName, readonly ServerName[]>): DirectedRrset[] {
   const cap = site.maxAnswerAddresses ?? DEFAULT_MAX_ANSWER_ADDRESSES;
   return areas.flatMap((area) => {
-    const addresses = areaAddresses(site, area, serversByArea);
+    const addresses = areaAddresses(site, area, serversByArea.get(area));
     return site.names.flatMap((name) => {
       const zone = layout === "views" ? site.zone : areaZone(site, area);
       const owner = layout === "views" ? name : areaOwnName(name, area, site.zone);

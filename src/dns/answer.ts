@@ -7,6 +7,7 @@ import type { AreaName } from "../core/types.ts";
 import { nameOf, parseQuery, readHeader, type EdnsOption, type Header, type Opt, type Question } from "./query.ts";
 import { resolve, type Outcome, type RcodeName } from "./resolve.ts";
 import { RRTYPE, type RRset } from "./rr.ts";
+import { answerKey } from "./spill-answer.ts";
 import type { Template } from "./templates.ts";
 import type { Zone } from "./zone.ts";
 
@@ -24,6 +25,10 @@ export interface AreaChoice {
   unsteeredOptions?: readonly EdnsOption[];
   /** A malformed option is answered with FORMERR (RFC 7871 §7.2.1). */
   formerr?: boolean;
+  /** Hash of the client's prefix: picks among an area's spill shares (issue 19). */
+  clientHash?: number;
+  /** `options` with an ECS scope covering the hashed prefix, for an area with spill shares. */
+  spilledOptions?: readonly EdnsOption[];
 }
 export type ChooseArea = (query: { options: readonly EdnsOption[]; source?: string }) => AreaChoice;
 
@@ -86,17 +91,19 @@ export function reply(query: Uint8Array, zone: Zone, ctx: AnswerContext): Reply 
 
   const choice = ctx.chooseArea?.({ options: opt?.options ?? [], source: ctx.source }) ?? { area: zone.servedArea };
   if (choice.formerr) return finish(header, { rcode: "FORMERR" }, echo);
-  const steeredOptions = opt ? (choice.options ?? []) : [];
+  const spill = zone.spills.get(choice.area);
+  const area = answerKey(choice.area, spill, choice.clientHash);
+  const steeredOptions = opt ? ((spill && choice.spilledOptions) || choice.options || []) : [];
   const unsteeredOptions = opt ? (choice.unsteeredOptions ?? choice.options ?? []) : [];
   const limit = ctx.transport === "tcp" ? TCP_LIMIT : opt ? Math.min(Math.max(opt.udpPayloadSize, UDP_PLAIN_LIMIT), echo.udpSize) : UDP_PLAIN_LIMIT;
 
-  const template = question.klass === CLASS_IN ? zone.templates.get(choice.area)?.get(question.wire)?.get(question.type) : undefined;
+  const template = question.klass === CLASS_IN ? zone.templates.get(area)?.get(question.wire)?.get(question.type) : undefined;
   if (template) {
     const fast = fromTemplate(query, header, question, opt, template, ctx.rotation, steeredOptions, echo.udpSize, limit);
     if (fast) return fast;
   }
   if (question.type === RRTYPE.AXFR || question.type === RRTYPE.IXFR) return transfer(zone, header, ctx, echo, unsteeredOptions);
-  const outcome = resolve(zone, nameOf(question.wire), question.type, question.klass, choice.area);
+  const outcome = resolve(zone, nameOf(question.wire), question.type, question.klass, area);
   return finish(header, outcome, { ...echo, options: outcome.steered ? steeredOptions : unsteeredOptions, limit, rotation: ctx.rotation });
 }
 

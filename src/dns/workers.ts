@@ -21,12 +21,14 @@ import { answerer, emptyStats, type DnsStats } from "./answerer.ts";
 import { loadLibc } from "./libc.ts";
 import type { RateLimiterOptions } from "./rate-limit.ts";
 import { startDnsServer } from "./server.ts";
+import type { SpillRoute } from "./spill-answer.ts";
 import { selfTest, startBatchedUdp } from "./udp-batched-server.ts";
 import { buildZone, type Zone } from "./zone.ts";
 
 /** What changes at run time: the zone is rebuilt from it. */
 export interface ZoneUpdate {
   serversByArea: [AreaName, ServerName[]][];
+  spills: [AreaName, SpillRoute[]][];
   serial: number;
   /** Records set by RFC 2136 updates, beside the config's static ones. */
   records?: StaticRecordSpec[];
@@ -47,7 +49,7 @@ export interface ServeOptions {
 /** The zone a nameserver of `area` answers from after `u`; the node and each worker build it alike. */
 export function zoneFor(site: Site, area: AreaName, u: ZoneUpdate): Zone {
   const withUpdated = u.records?.length ? { ...site, records: [...(site.records ?? []), ...u.records] } : site;
-  return buildZone({ site: withUpdated, servedArea: area, serversByArea: new Map(u.serversByArea), serial: u.serial });
+  return buildZone({ site: withUpdated, servedArea: area, serversByArea: new Map(u.serversByArea), serial: u.serial, spills: new Map(u.spills) });
 }
 
 /** `locations`: the location map's lines (issue 7), so a worker answers from the same map. */

@@ -8,6 +8,7 @@ import type { Answer } from "dns-packet";
 import type { AreaName, ServerName, Site } from "../core/types.ts";
 import { RRTYPE, type RRset } from "./rr.ts";
 import { parseRecordData, type StaticType } from "./records.ts";
+import { spillKey, spillTable, type SpillRoute, type SpillTable } from "./spill-answer.ts";
 import { buildTemplates, type Templates } from "./templates.ts";
 import { isInZone, type ZoneCore } from "./zone-core.ts";
 
@@ -19,6 +20,8 @@ export const DEFAULT_MAX_ANSWER_ADDRESSES = 32;
 export interface Zone extends ZoneCore {
   /** Per area, the balanced names' positive answers pre-encoded for the hot path. */
   templates: ReadonlyMap<AreaName, Templates>;
+  /** Areas with spill shares: which answer key a client's hash picks (spill-answer.ts). */
+  spills: ReadonlyMap<AreaName, SpillTable>;
 }
 
 export interface ZoneInput {
@@ -29,9 +32,11 @@ export interface ZoneInput {
   serversByArea: ReadonlyMap<AreaName, readonly ServerName[]>;
   /** SOA serial; changes when the assignment changes. */
   serial: number;
+  /** Per area, its spill shares: balanced names answered with another cluster's servers. */
+  spills?: ReadonlyMap<AreaName, readonly SpillRoute[]>;
 }
 
-export function buildZone({ site, servedArea, serversByArea, serial }: ZoneInput): Zone {
+export function buildZone({ site, servedArea, serversByArea, serial, spills = new Map() }: ZoneInput): Zone {
   const { zone: apex, ttlSeconds: ttl } = site;
   const served = site.areas.find((a) => a.name === servedArea);
   if (!served) throw new Error(`area ${servedArea} is not in the site`);
@@ -87,25 +92,28 @@ export function buildZone({ site, servedArea, serversByArea, serial }: ZoneInput
     put(nodes, r.name, RRTYPE[r.type as StaticType], [...rrset, { type: r.type, name: r.name, ttl: r.ttlSeconds, data: parsed.data } as Answer]);
   }
 
+  // Each area's answers, and each spill share's under its own key.
+  const keyed = new Map<AreaName, readonly ServerName[] | undefined>(site.areas.map((a) => [a.name, serversByArea.get(a.name)]));
+  for (const [area, routes] of spills) for (const r of routes) keyed.set(spillKey(area, r.to), r.servers);
   const balanced = new Map<AreaName, Map<string, Map<number, RRset>>>();
-  for (const area of site.areas) {
+  for (const [key, servers] of keyed) {
     const answers = new Map<string, Map<number, RRset>>();
-    const addresses = areaAddresses(site, area.name, serversByArea);
+    const addresses = areaAddresses(site, key, servers);
     for (const name of site.names) {
       if (site.answerScheme === "cname") {
-        const target = areaOwnName(name, area.name, apex);
+        const target = areaOwnName(name, key, apex);
         put(answers, name, RRTYPE.CNAME, [{ type: "CNAME", name, ttl, data: target }]);
         putAddresses(nodes, target, addresses, cap);
       } else {
         putAddresses(answers, name, addresses, cap);
       }
     }
-    balanced.set(area.name, answers);
+    balanced.set(key, answers);
   }
 
   const base: ZoneCore = { apex, servedArea, soa, nodes, balanced, glue, emptyNonTerminals: emptyNonTerminals([...nodes.keys(), ...site.names], apex) };
-  const templates = new Map(site.areas.map((a) => [a.name, buildTemplates(base, a.name)] as const));
-  return { ...base, templates };
+  const templates = new Map([...keyed.keys()].map((k) => [k, buildTemplates(base, k)] as const));
+  return { ...base, templates, spills: new Map([...spills].filter(([, r]) => r.length > 0).map(([area, r]) => [area, spillTable(area, r)])) };
 }
 
 /** Thesis §8.2: the area's own name for a balanced name, e.g. www.area-east.example.com. */
@@ -118,10 +126,10 @@ export function areaOwnName(name: string, area: AreaName, apex: string): string 
  * The area's assigned servers' addresses; failing that its home servers', failing that every
  * server's: while it knows any server the nameserver must not answer empty.
  */
-export function areaAddresses(site: Site, area: AreaName, serversByArea: ReadonlyMap<AreaName, readonly ServerName[]>): string[] {
+export function areaAddresses(site: Site, area: AreaName, assigned: readonly ServerName[] | undefined): string[] {
   const byName = new Map(site.servers.map((s) => [s.name, s]));
   const choices = [
-    serversByArea.get(area) ?? [],
+    assigned ?? [],
     site.servers.filter((s) => s.area === area).map((s) => s.name),
     site.servers.map((s) => s.name),
   ];

@@ -3,6 +3,7 @@
 
 import type { AreaName } from "../core/types.ts";
 import { parseAddress, type Address } from "./address.ts";
+import { HASH_PREFIX_BITS, prefixHash } from "./client-hash.ts";
 import { decodeEcs, ECS_OPTION_CODE, encodeEcs, type ClientSubnet } from "./ecs.ts";
 import type { LocationMap } from "./location-map.ts";
 import { steer, type Steering } from "./steer.ts";
@@ -21,6 +22,10 @@ export interface LocationChoice {
   unsteeredOptions?: EdnsOptionBytes[];
   /** The query's ECS option was malformed (RFC 7871 §7.2.1). */
   formerr?: boolean;
+  /** Hash of the client's prefix, for an area's spill shares (client-hash.ts). */
+  clientHash?: number;
+  /** `options` with the scope widened to the hashed prefix, for areas with spill shares. */
+  spilledOptions?: EdnsOptionBytes[];
 }
 
 /** Sources remembered; a full cache is emptied, so a flood of new sources costs one uncached decision each. */
@@ -84,11 +89,13 @@ export function locationChooser(map: LocationMap, ownArea: AreaName, counts: Ste
 
   function decide(ecs: ClientSubnet | undefined, address: Address | undefined): Decision {
     const steering = steer(map, ecs, address, ownArea, learnedNow);
-    if (!ecs) return { steering, choice: { area: steering.area } };
-    const data = encodeEcs(ecs, steering.scope);
-    const unsteered = data.slice();
-    unsteered[3] = 0;
-    return { steering, choice: { area: steering.area, options: [{ code: ECS_OPTION_CODE, data }], unsteeredOptions: [{ code: ECS_OPTION_CODE, data: unsteered }] } };
+    // Spill shares pick clients by the ECS subnet (then the answer holds only for the hashed
+    // prefix: the scope covers it), else by the resolver's own network.
+    const subnet = ecs && ecs.sourcePrefixLength > 0 ? Math.min(ecs.sourcePrefixLength, HASH_PREFIX_BITS[ecs.family]) : 0;
+    const clientHash = ecs && subnet ? prefixHash(ecs.family, ecs.address, subnet) : address && prefixHash(address.family, address.bytes, HASH_PREFIX_BITS[address.family]);
+    if (!ecs) return { steering, choice: { area: steering.area, clientHash } };
+    const option = (scope: number) => [{ code: ECS_OPTION_CODE, data: encodeEcs(ecs, scope) }];
+    return { steering, choice: { area: steering.area, options: option(steering.scope), unsteeredOptions: option(0), clientHash, spilledOptions: option(Math.max(steering.scope, subnet)) } };
   }
 
   function counted(d: Decision): LocationChoice {

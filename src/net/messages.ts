@@ -1,6 +1,6 @@
 // Gossip message schemas: versioned JSON, size-limited, checked field by field.
 // decode() never throws: a bad message comes back as a reason, which the node counts.
-import { DYNAMIC_TYPES, type AssignReason, type Assignment, type DrainEntry, type DynamicRrset, type Grant, type GrantedRoles, type HostStats, type PeerIdText, type Report, type ReportStatus, type Revocation, type WebStats } from "../core/types.ts";
+import { DYNAMIC_TYPES, type AreaAssignment, type AssignReason, type Assignment, type DrainEntry, type DynamicRrset, type Grant, type GrantedRoles, type HostStats, type PeerIdText, type Report, type ReportStatus, type Revocation, type SpillShare, type WebStats } from "../core/types.ts";
 import type { Topic } from "./bus.ts";
 
 export const MESSAGE_VERSION = 1;
@@ -9,6 +9,8 @@ export const LIMITS = {
   bytes: 256 * 1024, // a 1,000-area assignment is ~150 KB
   areas: 1000,
   serversPerArea: 256,
+  /** Spill shares of one area (issue 19): one per other cluster at most, in practice a few. */
+  sharesPerArea: 64,
   drains: 10_000,
   text: 512, // reasons, details, names; also one updated record's data
   grants: 8,
@@ -190,15 +192,39 @@ function parseAssignment(o: Record<string, unknown>): Assignment {
     atMs: num(o.atMs, "assignment.atMs"),
     areas: arr(o.areas, "assignment.areas", LIMITS.areas).map((x) => {
       const a = obj(x, "assignment.areas[]");
-      return {
-        area: str(a.area, "areas[].area") as Assignment["areas"][number]["area"],
-        cluster: str(a.cluster, "areas[].cluster") as Assignment["areas"][number]["cluster"],
-        servers: arr(a.servers, "areas[].servers", LIMITS.serversPerArea).map((s) => str(s, "areas[].servers[]") as Assignment["areas"][number]["servers"][number]),
+      const out: AreaAssignment = {
+        area: str(a.area, "areas[].area") as AreaAssignment["area"],
+        cluster: str(a.cluster, "areas[].cluster") as AreaAssignment["cluster"],
+        servers: servers(a.servers, "areas[].servers"),
         reason: oneOf(a.reason, "areas[].reason", REASONS),
         detail: str(a.detail, "areas[].detail", true),
       };
+      if (a.spill !== undefined) out.spill = parseSpill(a.spill);
+      return out;
     }),
   };
+}
+
+const servers = (v: unknown, what: string) => arr(v, what, LIMITS.serversPerArea).map((s) => str(s, `${what}[]`) as AreaAssignment["servers"][number]);
+
+/** Shares are fractions above 0 that add up to less than 1: a resolver's hash picks at most one. */
+function parseSpill(v: unknown): SpillShare[] {
+  const shares = arr(v, "areas[].spill", LIMITS.sharesPerArea).map((x) => {
+    const s = obj(x, "areas[].spill[]");
+    const fraction = num(s.fraction, "areas[].spill[].fraction");
+    if (fraction <= 0 || fraction >= 1) throw new Invalid("areas[].spill[].fraction");
+    if (typeof s.rising !== "boolean") throw new Invalid("areas[].spill[].rising");
+    return {
+      to: str(s.to, "areas[].spill[].to") as SpillShare["to"],
+      servers: servers(s.servers, "areas[].spill[].servers"),
+      fraction,
+      stepAtMs: num(s.stepAtMs, "areas[].spill[].stepAtMs"),
+      rising: s.rising,
+      detail: str(s.detail, "areas[].spill[].detail", true),
+    };
+  });
+  if (shares.reduce((n, s) => n + s.fraction, 0) >= 1) throw new Invalid("areas[].spill: fractions add up to 1 or more");
+  return shares;
 }
 
 function parseDrain(o: Record<string, unknown>): DrainEntry {

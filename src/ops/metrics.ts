@@ -98,6 +98,9 @@ export function createMetrics(src: MetricsSources): Metrics {
   gauge("walrus_area_assigned_cluster", "1 for the cluster each area's answers come from.", ["area", "cluster", "reason"], () =>
     status().areas.map((a) => [{ area: a.area, cluster: a.cluster, reason: a.reason }, 1]),
   );
+  gauge("walrus_area_spill_fraction", "Share of an area's resolvers answered with another cluster (graded shedding).", ["area", "to"], () =>
+    status().areas.flatMap((a) => (a.spill ?? []).map((x): [Record<string, string>, number] => [{ area: a.area, to: x.to }, x.fraction])),
+  );
   const moves = new Counter({ name: "walrus_area_moves_total", help: "Times an area's assigned cluster changed, by the reason of the move.", labelNames: ["area", "reason"], registers });
   const rounds = new Counter({ name: "walrus_rounds_total", help: "Decision rounds this node ran as master.", registers });
   const roundSeconds = new Histogram({

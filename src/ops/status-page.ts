@@ -44,7 +44,7 @@ ${CHARTS_HTML}
 <h2>Members</h2>
 <table id="members"><thead><tr><th>member</th><th>roles</th><th>live</th><th>heard</th></tr></thead><tbody></tbody></table>
 <script>
-const WHY = { home: "home and healthy", availability: "forced by availability", balance: "moved by balancing", kept: "kept", "none-functioning": "nothing functions", unassigned: "no assignment yet" };
+const WHY = { home: "home and healthy", availability: "forced by availability", balance: "moved by balancing", kept: "kept", "none-functioning": "nothing functions", unassigned: "no assignment yet", spill: "spilled" };
 const $ = (id) => document.getElementById(id);
 function cell(tr, text, cls) { const td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); return td; }
 function fill(id, rows, build) {
@@ -72,6 +72,7 @@ function render(s) {
     // kept away from home: say what moved it there, as walrus status does
     const move = a.reason === "kept" && a.cluster !== a.area && (s.decisions || []).find((d) => d.area === a.area && d.to === a.cluster && d.from !== null && d.from !== d.to);
     if (move) td.append("; there since " + new Date(move.atMs).toLocaleTimeString() + ", " + (WHY[move.reason] || move.reason) + ": " + move.detail);
+    for (const x of a.spill || []) { const p = document.createElement("div"); p.className = "spill"; p.textContent = "spill: " + x.text; td.append(p); }
   });
   fill("servers", s.servers, (tr, v) => {
     const state = v.drained ? "drained" : v.state;

@@ -4,6 +4,7 @@ import { isOpen, permissions } from "../authority/authority.ts";
 import { describeRoles } from "../authority/grant.ts";
 import type { NodeConfig } from "../config/types.ts";
 import type { Clock } from "../core/clock.ts";
+import { describeShare } from "../assign/spill-text.ts";
 import type { Bus } from "../net/bus.ts";
 import type { DecisionEntry } from "./decision-log.ts";
 import type { AssignReason, ServerState } from "../core/types.ts";
@@ -33,7 +34,8 @@ export interface StatusReport {
   /** Grants in force ("open": no operator key configured, every member may do everything). */
   authority: { mode: "open" | "grants"; operatorKeys: number; revoked: string[] };
   assignment: { master: string; epoch: number; seq: number; ageMs: number } | null;
-  areas: { area: string; cluster: string; servers: string[]; reason: AssignReason | "unassigned"; detail: string }[];
+  /** `spill`: the area's shares answered with other clusters (issue 19), with their words. */
+  areas: { area: string; cluster: string; servers: string[]; reason: AssignReason | "unassigned"; detail: string; spill?: { to: string; fraction: number; text: string }[] }[];
   servers: { name: string; cluster: string; state: ServerState; measured: string; load: number | null; threshold: number; drained: boolean; drainReason: string; reason: string }[];
   dns: { queries: number; responses: Record<string, number> } | null;
   gossip: { peers: number; accepted: Record<string, number>; rejected: Record<string, number> };
@@ -78,7 +80,7 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
     areas: site.areas.map((a) => {
       const x = byArea.get(a.name);
       return x
-        ? { area: a.name, cluster: x.cluster, servers: x.servers, reason: x.reason, detail: x.detail }
+        ? { area: a.name, cluster: x.cluster, servers: x.servers, reason: x.reason, detail: x.detail, spill: (x.spill ?? []).map((sh) => ({ to: sh.to, fraction: sh.fraction, text: describeShare(a.name, sh) })) }
         : { area: a.name, cluster: a.name, servers: site.servers.filter((sv) => sv.area === a.name).map((sv) => sv.name), reason: "unassigned" as const, detail: "no assignment yet: answering with the home cluster" };
     }),
     servers: views.map((v) => {

@@ -14,10 +14,12 @@
 // - Besides the fixed rounds, a report whose status changed (a server died, panicked,
 //   recovered) or a drain triggers an early round, so failover does not wait for the tick.
 import { decide } from "../assign/decide.ts";
+import { spillSettleMs } from "../assign/spill.ts";
+import { spillChanges } from "../assign/spill-text.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
-import type { AreaName, Assignment, Site } from "../core/types.ts";
+import type { AreaAssignment, AreaName, Assignment, Site } from "../core/types.ts";
 import type { SiteSnapshot, SiteView } from "./site-view.ts";
 
 /** Coalesces report-triggered rounds that arrive together. */
@@ -52,11 +54,8 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
   let last: Assignment | undefined;
   let cancelEarly: (() => void) | undefined;
 
-  /** Where each area points now: the assignment in force here, else our own last one. */
-  const previous = (s: SiteSnapshot): Map<AreaName, AreaName> => {
-    const a = s.followed?.assignment ?? last;
-    return new Map((a?.areas ?? []).map((x) => [x.area, x.cluster]));
-  };
+  /** Each area now (where it points, its spill shares): the assignment in force here, else our own last one. */
+  const inForce = (s: SiteSnapshot): Map<AreaName, AreaAssignment> => new Map(((s.followed?.assignment ?? last)?.areas ?? []).map((x) => [x.area, x]));
   const isMaster = () => {
     const s = view.snapshot(clock());
     return s.master === s.self;
@@ -79,12 +78,15 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
       seq = 0;
       log.info("taking over as master", { epoch });
     }
-    const before = previous(s);
-    const decision = decide({ areas, servers: s.servers, previous: before, threshold: site.loadThreshold, margin: site.balanceMargin, cooling: s.cooling });
+    const beforeAreas = inForce(s);
+    const before = new Map([...beforeAreas].map(([area, x]) => [area, x.cluster]));
+    const spill = site.spillStep > 0 ? { previous: beforeAreas, nowMs: now, settleMs: spillSettleMs(site), step: site.spillStep } : undefined;
+    const decision = decide({ areas, servers: s.servers, previous: before, threshold: site.loadThreshold, margin: site.balanceMargin, cooling: s.cooling, spill });
 
     for (const a of decision.areas) {
       const was = before.get(a.area);
       if (was !== undefined && was !== a.cluster) log.info("area moved", { area: a.area, from: was, to: a.cluster, reason: a.reason, detail: a.detail });
+      for (const step of spillChanges(beforeAreas.get(a.area), a)) log.info("spill step", { area: a.area, step });
     }
     last = { master: s.self, epoch, seq: ++seq, atMs: now, areas: decision.areas };
     view.publish({ type: "assignment", site: init.digest, assignment: last });

@@ -61,7 +61,8 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
     for (const x of a?.areas ?? []) serversByArea.set(x.area, x.servers.filter((s) => known.has(s)));
     return serversByArea;
   };
-  const zoneUpdate = (): ZoneUpdate => ({ serversByArea: [...assigned(served.current().assignment)], serial, ...(init.records ? { records: init.records.asRecords() } : {}) });
+  const spills = (a: Assignment | undefined) => new Map((a?.areas ?? []).filter((x) => x.spill).map((x) => [x.area, (x.spill ?? []).map((s) => ({ ...s, servers: s.servers.filter((n) => known.has(n)) }))]));
+  const zoneUpdate = (): ZoneUpdate => ({ serversByArea: [...assigned(served.current().assignment)], spills: [...spills(served.current().assignment)], serial, ...(init.records ? { records: init.records.asRecords() } : {}) });
   const makeZone = (): Zone => zoneFor(site, cfg.area, zoneUpdate());
   let listener: DnsListener | undefined;
   let zone = makeZone();

@@ -11,7 +11,7 @@
 import { decide } from "../assign/decide.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import type { AreaName, Assignment, Site } from "../core/types.ts";
+import type { AreaAssignment, AreaName, Assignment, Site } from "../core/types.ts";
 import { decode, encode } from "../net/messages.ts";
 import type { StateStore } from "../state/store.ts";
 import type { SiteSnapshot, SiteView } from "./site-view.ts";
@@ -94,8 +94,10 @@ function localDecision(site: Site, s: SiteSnapshot): Assignment {
 
 function sameAnswers(a: Assignment | undefined, b: Assignment | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.areas.length === b.areas.length && a.areas.every((x, i) => x.area === b.areas[i]?.area && x.cluster === b.areas[i]?.cluster && x.servers.join() === b.areas[i]?.servers.join());
+  return a.areas.length === b.areas.length && a.areas.every((x, i) => x.area === b.areas[i]?.area && x.cluster === b.areas[i]?.cluster && x.servers.join() === b.areas[i]?.servers.join() && sharesText(x) === sharesText(b.areas[i]));
 }
+
+const sharesText = (x: AreaAssignment | undefined) => (x?.spill ?? []).map((s) => `${s.to}:${s.fraction}:${s.servers.join()}`).join(" ");
 
 /** The saved assignment is stored as its gossip message, so the same schema check guards it. */
 function loadSaved(state: StateStore, digest: string): Assignment | undefined {

@@ -1,11 +1,12 @@
 // The promises a site must keep, checked after every simulated round. Pure: each check takes
 // the round's ground truth and what the nameservers answer, and names what broke.
+import { REVERSE_AFTER_SETTLES } from "../assign/spill.ts";
 import type { AreaName, Assignment, ServerName } from "../core/types.ts";
 
 export interface Violation {
   round: number;
   atMs: number;
-  invariant: "availability" | "dead-server-answered" | "one-move-per-cluster" | "ping-pong";
+  invariant: "availability" | "dead-server-answered" | "one-move-per-cluster" | "ping-pong" | "spill-step";
   detail: string;
 }
 
@@ -52,6 +53,30 @@ export function checkOneMovePerCluster(round: number, prev: Assignment | undefin
   return [...arrivals]
     .filter(([, areas]) => areas.length > 1)
     .map(([c, areas]) => ({ round, atMs: next.atMs, invariant: "one-move-per-cluster" as const, detail: `master ${next.master} balanced ${areas.join(", ")} onto ${c} in one round` }));
+}
+
+/**
+ * Graded shedding without oscillation: within one reign a share changes by at most one step,
+ * at most once per settle time, and changes direction only after REVERSE_AFTER_SETTLES of them.
+ */
+export function checkSpillSteps(round: number, prev: Assignment | undefined, next: Assignment, settleMs: number, step: number): Violation[] {
+  if (!prev || prev.master !== next.master || prev.epoch !== next.epoch) return [];
+  const before = new Map(prev.areas.map((a) => [a.area, a]));
+  const out: Violation[] = [];
+  const bad = (detail: string) => out.push({ round, atMs: next.atMs, invariant: "spill-step", detail });
+  for (const a of next.areas) {
+    const b = before.get(a.area);
+    const was = new Map((b?.cluster === a.cluster ? (b.spill ?? []) : []).map((s) => [s.to, s]));
+    for (const s of a.spill ?? []) {
+      const p = was.get(s.to);
+      const delta = s.fraction - (p?.fraction ?? 0);
+      if (Math.abs(delta) > step + 1e-9) bad(`${a.area} → ${s.to} went from ${p?.fraction ?? 0} to ${s.fraction} in one round (step ${step})`);
+      if (!p || Math.abs(delta) < 1e-9) continue;
+      const wait = settleMs * (p.rising === delta > 0 ? 1 : REVERSE_AFTER_SETTLES);
+      if (next.atMs - p.stepAtMs < wait) bad(`${a.area} → ${s.to} stepped ${delta > 0 ? "up" : "down"} ${next.atMs - p.stepAtMs} ms after stepping ${p.rising ? "up" : "down"} (needs ${wait} ms)`);
+    }
+  }
+  return out;
 }
 
 /** Where each area pointed, round by round, as followed by one observer. */

@@ -8,8 +8,10 @@ import type { AreaName, Assignment, ServerName, Site } from "../core/types.ts";
 import type { Collection } from "../report/collect.ts";
 import type { SiteSnapshot } from "../roles/site-view.ts";
 import { MemoryStore } from "../state/store.ts";
-import { checkAnswers, checkOneMovePerCluster, checkPingPong, record, type History, type Violation } from "./invariants.ts";
-import { clusterLoads } from "./load-model.ts";
+import { spillSettleMs } from "../assign/spill.ts";
+import { spillKey } from "../dns/spill-answer.ts";
+import { checkAnswers, checkOneMovePerCluster, checkPingPong, checkSpillSteps, record, type History, type Violation } from "./invariants.ts";
+import { clusterLoads, meanLoads, type Answered } from "./load-model.ts";
 import { MemoryNetwork } from "./network.ts";
 import { between, pick, seededRandom, type Random } from "./prng.ts";
 import { Scheduler } from "./scheduler.ts";
@@ -23,6 +25,8 @@ export interface SimOptions {
   faults: boolean;
   /** Demand per area as a share of its home cluster's capacity (default 0.5 everywhere). */
   demand?: Partial<Record<string, number>>;
+  /** A demand step: at this round these areas' demands change. */
+  demandAt?: { round: number; demand: Partial<Record<string, number>> };
   /** Rounds within which an area returning to a cluster it left counts as ping-pong (default cooldown_rounds − 1). */
   pingPongWithinRounds?: number;
   /** Called after each round with what the first live nameserver answers (for `walrus simulate`). */
@@ -33,8 +37,10 @@ export interface RoundSummary {
   round: number;
   atMs: number;
   master: string | undefined;
-  areas: { area: AreaName; cluster: AreaName; reason: string }[];
+  areas: { area: AreaName; cluster: AreaName; reason: string; spill: { to: AreaName; fraction: number }[] }[];
   events: string[];
+  /** Each cluster's mean load in the load model (what the servers carry, not what they report). */
+  loads: Map<AreaName, number>;
 }
 
 export interface SimResult {
@@ -76,7 +82,7 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
   const demand = new Map(areas.map((a) => [a, opts.demand?.[a] ?? 0.5]));
   const capacity = new Map(areas.map((a) => [a, site.servers.filter((s) => s.area === a).length]));
   // Clients follow each area's own nameserver, TTL late (thesis §7.4).
-  const seenByClients = new Map<AreaName, { atMs: number; servers: readonly ServerName[] }[]>();
+  const seenByClients = new Map<AreaName, { atMs: number; answer: Answered; key: string }[]>();
 
   const nodes: SimNode[] = [
     ...site.areas.map((a): SimNode => ({ name: a.name, kind: "area", area: a.name, store: new MemoryStore(), up: false, incarnation: 0 })),
@@ -103,6 +109,7 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     // One reign (master and epoch) at a time: a new reign starts from where the site points.
     const reign = `${a.master}/${a.epoch}`;
     violations.push(...checkOneMovePerCluster(round, published.get(reign), a));
+    violations.push(...checkSpillSteps(round, published.get(reign), a, spillSettleMs(site), site.spillStep));
     published.set(reign, a);
     const history = historyOf.get(reign) ?? new Map();
     historyOf.set(reign, history);
@@ -113,11 +120,11 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
   };
 
   const loads = () => {
-    const answered = new Map<AreaName, readonly ServerName[]>();
+    const answered = new Map<AreaName, Answered>();
     for (const [area, hist] of seenByClients) {
       const due = hist.filter((h) => h.atMs <= sched.nowMs - site.ttlSeconds * 1000);
       const last = due.at(-1) ?? hist[0];
-      if (last) answered.set(area, last.servers);
+      if (last) answered.set(area, last.answer);
     }
     return clusterLoads(site, demand, capacity, answered);
   };
@@ -200,6 +207,7 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
   for (round = 1; round <= opts.rounds; round++) {
     events = [];
     if (opts.faults && round > 5 && faultRandom() < 0.15) inject(faultRandom);
+    if (round === opts.demandAt?.round) for (const [a, d] of Object.entries(opts.demandAt.demand)) if (d !== undefined) (demand.set(a as AreaName, d), note(`demand of ${a} now ${d}`, [], false));
     sched.runUntil(round * site.roundIntervalMs);
     const now = sched.nowMs;
 
@@ -207,9 +215,12 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
       const served = n.up && n.node?.nameserver?.served();
       if (!served) continue;
       const answers = new Map(areas.map((a) => [a, served.assignment?.areas.find((x) => x.area === a)?.servers ?? site.servers.filter((s) => s.area === a).map((s) => s.name)]));
-      const own = answers.get(n.area as AreaName) ?? [];
+      const shares = (a: AreaName) => served.assignment?.areas.find((x) => x.area === a)?.spill ?? [];
+      for (const a of areas) for (const s of shares(a)) answers.set(spillKey(a, s.to), s.servers);
+      const own: Answered = { servers: answers.get(n.area as AreaName) ?? [], spill: shares(n.area as AreaName) };
+      const key = `${own.servers.join()} ${(own.spill ?? []).map((s) => `${s.fraction}:${s.servers.join()}`).join(" ")}`;
       const hist = seenByClients.get(n.area as AreaName) ?? [];
-      if (hist.at(-1)?.servers.join() !== own.join()) hist.push({ atMs: now, servers: own });
+      if (hist.at(-1)?.key !== key) hist.push({ atMs: now, answer: own, key });
       seenByClients.set(n.area as AreaName, hist.slice(-50));
       const side = net.sideOf(n.name);
       const sideHasController = areaNodes.some((x) => x.up && net.sideOf(x.name) === side);
@@ -234,7 +245,7 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
         if (v) console.log("  ", n.name, "side", net.sideOf(n.name), "master", masterName(v), "followed", v.followed?.assignment.master, v.followed?.assignment.seq, "src", n.node?.nameserver?.served().source, v.servers.map((x) => `${x.name}:${x.state}`).join(" "));
       }
     }
-    opts.onRound?.({ round, atMs: now, master: observer && masterName(observer), areas: (followed?.areas ?? []).map((a) => ({ area: a.area, cluster: a.cluster, reason: a.reason })), events });
+    opts.onRound?.({ round, atMs: now, master: observer && masterName(observer), areas: (followed?.areas ?? []).map((a) => ({ area: a.area, cluster: a.cluster, reason: a.reason, spill: (a.spill ?? []).map((s) => ({ to: s.to, fraction: s.fraction })) })), events, loads: meanLoads(site, loads()) });
   }
   return { seed: opts.seed, rounds: opts.rounds, violations, events: eventCount, moves, messages: { delivered: net.delivered, lost: net.lost } };
 }

@@ -1,21 +1,13 @@
 import { describe, expect, test } from "bun:test";
 import { decide, type DecideInput } from "../../../src/assign/decide.ts";
-import { areaName, serverName, type AreaName, type ServerState, type ServerView } from "../../../src/core/types.ts";
+import { areaName, serverName, type AreaName, type ServerView } from "../../../src/core/types.ts";
+import { servers } from "./server-spec.ts";
 
 const A = areaName("a");
 const B = areaName("b");
 const C = areaName("c");
 const AREAS = [A, B, C];
 
-/** "a1:up:0.3" → server a1 in cluster a, up, load 0.3. */
-function servers(spec: string): ServerView[] {
-  return spec.split(/\s+/).filter(Boolean).map((s) => {
-    const [name, state, load] = s.split(":") as [string, ServerState, string | undefined];
-    const v: ServerView = { name: serverName(name), cluster: areaName(name[0] as string), state };
-    if (load !== undefined) v.load = Number(load);
-    return v;
-  });
-}
 
 const input = (spec: string, previous: Record<string, string> = {}, over: Partial<DecideInput> = {}): DecideInput => ({
   areas: AREAS,

@@ -91,6 +91,7 @@ describe("validate: a minimal valid config", () => {
       ttlSeconds: 20,
       loadThreshold: 0.8,
       balanceMargin: 0.2,
+      spillStep: 0.1,
       loadTerms: ["workers", "cpu", "runqueue", "memory"],
       reportIntervalMs: 1000,
       roundIntervalMs: 1000,

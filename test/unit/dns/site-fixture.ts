@@ -18,6 +18,7 @@ export function fixtureSite(overrides: Partial<Site> = {}): Site {
     ttlSeconds: 30,
     loadThreshold: 0.8,
     balanceMargin: 0.1,
+    spillStep: 0.1,
     loadTerms: ["workers"],
     reportIntervalMs: 1000,
     roundIntervalMs: 5000,

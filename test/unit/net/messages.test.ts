@@ -56,6 +56,14 @@ const ASSIGNMENT: Message = {
     areas: [
       { area: areaName("east"), cluster: areaName("east"), servers: [serverName("web-east-1"), serverName("web-east-2")], reason: "home", detail: "web-east-1 at 0.31" },
       { area: areaName("west"), cluster: areaName("east"), servers: [serverName("web-east-1")], reason: "availability", detail: "" },
+      {
+        area: areaName("north"),
+        cluster: areaName("north"),
+        servers: [serverName("web-north-1")],
+        reason: "kept",
+        detail: "",
+        spill: [{ to: areaName("east"), servers: [serverName("web-east-1")], fraction: 0.3, stepAtMs: 1_700_000_000_000, rising: true, detail: "north load 0.93 ≥ 0.8, east 0.35" }],
+      },
     ],
   },
 };
@@ -85,6 +93,13 @@ const bytes = (text: string) => new TextEncoder().encode(text);
 /** The encoded JSON of a message, as a plain object to edit before re-encoding. */
 const wire = (m: Message): Record<string, any> => JSON.parse(new TextDecoder().decode(encode(m)));
 const json = (o: unknown) => bytes(JSON.stringify(o));
+/** The valid assignment with its spilling area's shares replaced. */
+const withSpill = (spill: unknown) => {
+  const w = wire(ASSIGNMENT);
+  w.assignment.areas[2].spill = spill;
+  return json(w);
+};
+const SHARE = { to: "east", servers: ["web-east-1"], fraction: 0.3, stepAtMs: 0, rising: true, detail: "" };
 /** A valid report with one edit to its report part. */
 const withReport = (change: (r: Record<string, any>) => void) => {
   const w = wire(REPORT);
@@ -182,6 +197,13 @@ describe("decode rejects, with its reason", () => {
     ["rtt beyond LIMITS.rttMs", "locations", withSample("rttMs", LIMITS.rttMs + 1), "schema: samples[].rttMs"],
     ["negative rtt", "locations", withSample("rttMs", -1), "schema: samples[].rttMs"],
     ["more than LIMITS.rttSamples samples", "locations", json({ ...wire(RTT), samples: Array(LIMITS.rttSamples + 1).fill(wire(RTT).samples[0]) }), "schema: samples"],
+    ["spill fraction 0", "assignments", withSpill([{ ...SHARE, fraction: 0 }]), "schema: areas[].spill[].fraction"],
+    ["spill fraction 1", "assignments", withSpill([{ ...SHARE, fraction: 1 }]), "schema: areas[].spill[].fraction"],
+    ["spill fractions adding up to 1", "assignments", withSpill([{ ...SHARE, fraction: 0.5 }, { ...SHARE, to: "west", fraction: 0.5 }]), "schema: areas[].spill: fractions add up to 1 or more"],
+    ["spill direction not a boolean", "assignments", withSpill([{ ...SHARE, rising: "yes" }]), "schema: areas[].spill[].rising"],
+    ["spill without servers", "assignments", withSpill([{ ...SHARE, servers: undefined }]), "schema: areas[].spill[].servers"],
+    ["spill not a list", "assignments", withSpill({ to: "east" }), "schema: areas[].spill"],
+    ["more than LIMITS.sharesPerArea shares", "assignments", withSpill(Array(LIMITS.sharesPerArea + 1).fill({ ...SHARE, fraction: 0.01 })), "schema: areas[].spill"],
     ["unknown assignment reason", "assignments", json({ ...wire(ASSIGNMENT), assignment: { ...wire(ASSIGNMENT).assignment, areas: [{ ...wire(ASSIGNMENT).assignment.areas[0], reason: "whim" }] } }), "schema: areas[].reason"],
   ];
 

@@ -28,3 +28,14 @@ test("the ring keeps the newest items, newest first", () => {
   r.push(3, 4, 5);
   expect(r.newest()).toEqual([5, 4, 3]);
 });
+
+test("each spill step is a decision of its own: the cluster stays, the detail says share, target and loads", () => {
+  const share = (fraction: number, detail: string) => ({ to: areaName("north"), servers: [serverName("web-north-1")], fraction, stepAtMs: 0, rising: true, detail });
+  const a1 = assignment(1, [area("east", "east", "kept")]);
+  const a2 = assignment(2, [{ ...area("east", "east", "kept"), spill: [share(0.1, "east load 0.94 ≥ 0.8, north 0.06")] }]);
+  const a3 = assignment(3, [{ ...area("east", "east", "home"), spill: [share(0.3, "east load 0.93 ≥ 0.8, north 0.35")] }]);
+  expect(diffAssignments(a1, a2).map((d) => `${d.from}→${d.to} ${d.reason}: ${d.detail}`)).toEqual(["east→east spill: east 10 % → north: east load 0.94 ≥ 0.8, north 0.06"]);
+  expect(diffAssignments(a2, a3).map((d) => `${d.reason}: ${d.detail}`)).toEqual(["spill: east 30 % → north: east load 0.93 ≥ 0.8, north 0.35", "home: "]);
+  expect(diffAssignments(a3, assignment(4, a3.areas))).toEqual([]);
+  expect(diffAssignments(a3, assignment(5, [area("east", "east", "home")])).map((d) => d.detail)).toEqual(["east 0 % → north: share ended"]);
+});

@@ -58,3 +58,9 @@ test("an area kept away from home says what moved it there", () => {
   expect(explain({ ...kept, cluster: "west" }, report.decisions)).toBe("kept (no better cluster): east load 0.06; no cluster would be better by 0.2 with this area");
   expect(explain(kept, [])).toBe("kept (no better cluster): east load 0.06; no cluster would be better by 0.2 with this area");
 });
+
+test("an area's spill shares are listed under the areas, with target, share and loads", () => {
+  const spilling = { ...report, areas: [{ ...(report.areas[0] as StatusReport["areas"][number]), spill: [{ to: "north", fraction: 0.3, text: "east 30 % → north: east load 0.93 ≥ 0.8, north 0.35" }] }] };
+  expect(formatStatus(spilling)).toContain("\nspill: east 30 % → north: east load 0.93 ≥ 0.8, north 0.35\n");
+  expect(formatStatus(report)).not.toContain("spill:");
+});

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { areaName, peerIdText, serverName, type AreaAssignment, type Assignment } from "../../../src/core/types.ts";
-import { checkAnswers, checkOneMovePerCluster, checkPingPong, record, type History } from "../../../src/sim/invariants.ts";
+import { checkAnswers, checkOneMovePerCluster, checkPingPong, checkSpillSteps, record, type History } from "../../../src/sim/invariants.ts";
 
 const set = (...xs: string[]) => new Set(xs.map(serverName));
 const answers = (o: Record<string, string[]>) => new Map(Object.entries(o).map(([a, s]) => [areaName(a), s.map(serverName)]));
@@ -66,5 +66,31 @@ describe("checkPingPong", () => {
   });
   test("a move made before the last change in the site is a reaction, not ping-pong", () => {
     expect(run([[1, "a"], [10, "b"], [12, "a"]], 11, 3)).toEqual([]);
+  });
+});
+
+describe("checkSpillSteps", () => {
+  const SETTLE = 22_000;
+  const withShare = (seq: number, atMs: number, fraction: number | undefined, stepAtMs: number, rising: boolean): Assignment => ({
+    master: peerIdText("m"),
+    epoch: 1,
+    seq,
+    atMs,
+    areas: [{ area: areaName("a"), cluster: areaName("a"), servers: [], reason: "kept", detail: "", ...(fraction === undefined ? {} : { spill: [{ to: areaName("b"), servers: [], fraction, stepAtMs, rising, detail: "" }] }) }],
+  });
+  test("one step after a settle time, and a reversal after three, pass", () => {
+    expect(checkSpillSteps(2, withShare(1, 0, 0.1, 0, true), withShare(2, SETTLE, 0.2, SETTLE, true), SETTLE, 0.1)).toEqual([]);
+    expect(checkSpillSteps(2, withShare(1, 0, 0.2, 0, true), withShare(2, 3 * SETTLE, 0.1, 3 * SETTLE, false), SETTLE, 0.1)).toEqual([]);
+    expect(checkSpillSteps(2, withShare(1, 0, undefined, 0, true), withShare(2, 5, 0.1, 5, true), SETTLE, 0.1)).toEqual([]);
+  });
+  test("a reversal sooner than three settle times is a flip", () => {
+    expect(checkSpillSteps(2, withShare(1, 0, 0.2, 0, true), withShare(2, SETTLE, 0.1, SETTLE, false), SETTLE, 0.1).map((v) => v.invariant)).toEqual(["spill-step"]);
+  });
+  test("two steps at once, or a step before the last one settled, break it", () => {
+    expect(checkSpillSteps(2, withShare(1, 0, 0.1, 0, true), withShare(2, SETTLE, 0.3, SETTLE, true), SETTLE, 0.1).map((v) => v.invariant)).toEqual(["spill-step"]);
+    expect(checkSpillSteps(2, withShare(1, 0, 0.1, 0, true), withShare(2, SETTLE - 1, 0.2, SETTLE - 1, true), SETTLE, 0.1).map((v) => v.invariant)).toEqual(["spill-step"]);
+  });
+  test("another master's assignment is not compared", () => {
+    expect(checkSpillSteps(2, { ...withShare(1, 0, 0.1, 0, true), master: peerIdText("other") }, withShare(2, 1, 0.5, 1, true), SETTLE, 0.1)).toEqual([]);
   });
 });
