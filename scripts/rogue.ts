@@ -17,7 +17,7 @@ const bus = await startLibp2pBus({
   siteSecret: secret.secret,
   listen: plan.listen,
   bootstrap: plan.bootstrap,
-  accept: () => true,
+  accept: () => "accept",
   onError: () => {},
 });
 console.log(`rogue ${bus.self} joined`);

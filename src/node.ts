@@ -38,7 +38,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     siteSecret: secret.secret,
     listen: config.node.listen,
     bootstrap: config.node.bootstrap,
-    accept: (topic, data, from) => node?.view.accept(topic, data, from) ?? false,
+    accept: (topic, data, from) => node?.view.accept(topic, data, from) ?? "ignore",
     onError: (what, err) => log.scope("gossip").warn(what, { error: String(err) }),
   });
   const stops: (() => unknown)[] = [() => bus.stop()];

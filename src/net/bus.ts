@@ -5,6 +5,14 @@ import type { PeerIdText } from "../core/types.ts";
 export const TOPICS = ["reports", "heartbeats", "assignments", "commands", "locations"] as const;
 export type Topic = (typeof TOPICS)[number];
 
+/**
+ * What the validator makes of a message: accepted (delivered and forwarded), ignored (dropped
+ * quietly: stale, or refused on what this node knows now, which an honest forwarder may not have
+ * known), or rejected (malformed or self-contradictory: gossipsub also marks down the peer that
+ * forwarded it, as no honest node forwards such a message).
+ */
+export type Verdict = "accept" | "ignore" | "reject";
+
 export interface BusMessage {
   topic: Topic;
   data: Uint8Array;

@@ -14,9 +14,10 @@ import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p } from "libp2p";
 import { createHash } from "node:crypto";
 import { peerIdText, type PeerIdText } from "../core/types.ts";
-import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic } from "./bus.ts";
+import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic, type Verdict } from "./bus.ts";
 
 const TOPIC_PREFIX = "walrus/v1/";
+const VALIDATOR_RESULT: Record<Verdict, TopicValidatorResult> = { accept: TopicValidatorResult.Accept, ignore: TopicValidatorResult.Ignore, reject: TopicValidatorResult.Reject };
 /** Gossip messages above this are dropped before decoding (reports and assignments are far smaller). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 /** A frozen peer keeps its sockets open: ping every second so it is dropped in ~1–2 s, not 10 s. */
@@ -35,7 +36,7 @@ export interface Libp2pBusInit {
   listen: string[];
   bootstrap: string[];
   /** Accepts or rejects a message before gossipsub forwards it; a reject is counted by the caller. */
-  accept: (topic: Topic, data: Uint8Array, from: PeerIdText) => boolean;
+  accept: (topic: Topic, data: Uint8Array, from: PeerIdText) => Verdict;
   onError: (what: string, err: unknown) => void;
 }
 
@@ -94,9 +95,7 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
     // The validator's first argument is the peer that forwarded the message, not its author:
     // claims are judged against the author, whose signature the message carries (StrictSign).
     pubsub.topicValidators.set(name, (_forwarder: PeerId, msg: { type: string; data: Uint8Array; from?: PeerId }) =>
-      msg.type === "signed" && msg.from && init.accept(topic, msg.data, peerIdText(msg.from.toString()))
-        ? TopicValidatorResult.Accept
-        : TopicValidatorResult.Reject,
+      msg.type === "signed" && msg.from ? VALIDATOR_RESULT[init.accept(topic, msg.data, peerIdText(msg.from.toString()))] : TopicValidatorResult.Reject,
     );
     pubsub.subscribe(name);
   }

@@ -13,7 +13,7 @@ import { verifyPeer, type PeerSigner } from "../net/peer-keys.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { AreaName, Assignment, DrainEntry, DynamicRrset, Grant, PeerIdText, Revocation, ServerName, ServerView, Site } from "../core/types.ts";
-import type { Bus } from "../net/bus.ts";
+import type { Bus, Verdict } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
 import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
 import { mergeDrains, type Drains } from "../state/drains.ts";
@@ -145,13 +145,22 @@ export class SiteView {
   }
 
   /** Gossipsub validator: decodes, checks the claim against its signer (the author, whose
-   * signature the message carries), counts; a rejected message is not forwarded. */
-  accept(topic: Parameters<typeof decode>[0], data: Uint8Array, from: PeerIdText): boolean {
+   * signature the message carries), counts; a refused message is not forwarded. */
+  accept(topic: Parameters<typeof decode>[0], data: Uint8Array, from: PeerIdText): Verdict {
     const d = decode(topic, data);
-    const why = d.ok ? this.claimRefused(d.msg, from) : d.reason;
-    if (why) this.count("rejected", why);
-    else if (d.ok) this.accepted.set(data, d.msg);
-    return !why;
+    if (!d.ok) {
+      this.count("rejected", d.reason);
+      return "reject";
+    }
+    const why = this.claimRefused(d.msg, from);
+    if (!why) {
+      this.accepted.set(data, d.msg);
+      return "accept";
+    }
+    this.count("rejected", why);
+    // Only a claim no honest node would pass on marks down the forwarder; the rest depends on
+    // what this node knows now (grants heard, the newest heartbeat) and is dropped quietly.
+    return why === "assignment-master-not-sender" ? "reject" : "ignore";
   }
 
   /** Claims judged without changing state (grants in a heartbeat are taken in handle()). */

@@ -69,7 +69,10 @@ describe.skipIf(!READY)("a member without grants", () => {
     for (let i = 0; i < 40; i++) {
       for (const a of AREAS) {
         const got = (await s.answer(a)).join();
-        if (got !== home(a).join()) changed.push(`${a}: ${got}`);
+        if (got !== home(a).join()) {
+          const st = await s.status("west");
+          changed.push(`${a}: ${got} (west sees ${st.areas.map((x) => `${x.area}→${x.cluster} ${x.reason}: ${x.detail}`).join("; ")}; servers ${st.servers.map((v) => `${v.name} ${v.state} ${v.reason}`).join(", ")})`);
+        }
       }
     }
     await rogue.proc.exited;

@@ -32,7 +32,7 @@ const harnesses: { name: string; pair(): Promise<Pair> }[] = [
     async pair() {
       const secret = new TextEncoder().encode("bus-contract-secret-0123456789abcdef");
       const start = async (bootstrap: string[]) =>
-        startLibp2pBus({ identityKey: newIdentityKey(), siteSecret: secret, listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap, accept: () => true, onError: () => {} });
+        startLibp2pBus({ identityKey: newIdentityKey(), siteSecret: secret, listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap, accept: () => "accept", onError: () => {} });
       const a = await start([]);
       const b = await start([a.listenAddresses()[0] as string]);
       return { a, b, advance: () => Bun.sleep(50) };
