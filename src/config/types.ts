@@ -5,6 +5,7 @@ import type { NameserverConfig } from "../dns/config.ts";
 import type { LearnConfig } from "../geo/learn-config.ts";
 import type { ReporterConfig } from "../report/config.ts";
 import type { LocationConfig } from "../geo/map-config.ts";
+import type { ReplicatorConfig } from "../replicate/config.ts";
 
 export interface ControllerConfig {
   /** Lower ranks first in the ordered view; the first live candidate is master. */
@@ -57,6 +58,8 @@ export interface NodeConfig {
   controller?: ControllerConfig;
   nameserver?: NameserverConfig;
   director?: DirectorConfig;
+  /** Pushes releases of the site's documents to every web server (walrus publish). */
+  replicator?: ReplicatorConfig;
   notify: NotifyConfig;
   /** The location map's entries (from [site]; a map file's join them on load). */
   locations: LocationConfig;

@@ -9,6 +9,7 @@ import { NAMESERVER_DNS_KEYS, nameserverDns, SITE_DNS_KEYS, siteDns } from "../d
 import { Fields, isTable, join, type ConfigError, type Table } from "../core/fields.ts";
 import type { NodeConfig, NotifyConfig } from "./types.ts";
 import { parseHostPort, type HostPort } from "../core/host-port.ts";
+import { validateReplicator } from "../replicate/config.ts";
 import { validateReporter } from "../report/config.ts";
 import { validateDirector } from "../director/config.ts";
 import { validateUpdateAllow } from "../dns/update-config.ts";
@@ -27,7 +28,7 @@ const TTL_MAX_SECONDS = 3600;
 
 export function validate(raw: Table, file: string, baseDir: string): Validated {
   const f = new Fields(file);
-  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "director", "notify", "metrics", "learn", "spread"]);
+  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "director", "replicator", "notify", "metrics", "learn", "spread"]);
 
   const nodeT = f.table(raw, "", "node", true) ?? {};
   f.known(nodeT, "node", ["name", "state_dir", "listen", "bootstrap", "operator_keys", "grants_file"]);
@@ -76,6 +77,9 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   if (director) config.director = validateDirector(f, director, areas, baseDir);
   if (director && !ctl) f.fail("director", "(without [controller])", "a [controller] table too: only the master sends the Director's updates");
 
+  const repl = f.table(raw, "", "replicator", false);
+  if (repl) config.replicator = validateReplicator(f, repl, site.servers, baseDir);
+
   const metrics = f.table(raw, "", "metrics", false);
   if (metrics) {
     f.known(metrics, "metrics", ["listen"]);
@@ -86,7 +90,7 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
     else if (text) f.fail("metrics.listen", text, expected);
   }
 
-  if (!rep && !ctl && !ns) f.fail("(roles)", "none", "at least one of the tables [reporter], [controller], [nameserver]");
+  if (!rep && !ctl && !ns && !repl) f.fail("(roles)", "none", "at least one of the tables [reporter], [controller], [nameserver], [replicator]");
   return f.errors.length ? { ok: false, errors: f.errors } : { ok: true, config };
 }
 

@@ -175,7 +175,7 @@ describe("validate: rejected inputs", () => {
     ["nameserver.listen with a host name", swap('listen = ["0.0.0.0:53"]', 'listen = ["localhost:53"]'), "nameserver.listen[0]", "an address and port"],
     ["nameserver.listen with port 99999", swap('listen = ["0.0.0.0:53"]', 'listen = ["1.2.3.4:99999"]'), "nameserver.listen[0]", "an address and port"],
     ["nameserver.listen without a port", swap('listen = ["0.0.0.0:53"]', 'listen = ["0.0.0.0"]'), "nameserver.listen[0]", "an address and port"],
-    ["no role tables at all", all(drop(REPORTER), drop(CONTROLLER), drop(NAMESERVER)), "(roles)", "at least one of the tables [reporter], [controller], [nameserver]"],
+    ["no role tables at all", all(drop(REPORTER), drop(CONTROLLER), drop(NAMESERVER)), "(roles)", "at least one of the tables [reporter], [controller], [nameserver], [replicator]"],
     ["dead_after_ms below 2 × the default heartbeat", add("[site]", "dead_after_ms = 999"), "site.dead_after_ms", "at least twice heartbeat_interval_ms"],
     ["dead_after_ms below 2 × a set heartbeat", add("[site]", "heartbeat_interval_ms = 2000\ndead_after_ms = 3999"), "site.dead_after_ms", "an integer from 4000 to 3600000 ms"],
     ["update_allow with an unknown type", add("[nameserver]", 'update_allow = [{ key_file = "acme.key", names = ["_acme-challenge.*"], types = ["NS"] }]'), "nameserver.update_allow[0].types[0]", "one of TXT, A, AAAA"],
