@@ -12,7 +12,7 @@ const short = (id?: string) => id ?? "none";
 export function formatResult(r: ReplicateResult, verb: string): string[] {
   const lines = r.servers.map((s) =>
     s.error
-      ? `${s.server}: FAILED after ${s.attempts} attempt(s): ${s.error}; still serving ${short(s.now)}`
+      ? `${s.server}: FAILED after ${s.attempts} attempt(s): ${s.error}; ${s.now ? `still serving ${s.now}` : "left as it was"}`
       : `${s.server}: ${s.before === s.now ? "already on " : `${short(s.before)} -> `}${short(s.now)}${s.sentBytes !== undefined ? ` (${s.sentBytes} bytes sent)` : ""}`,
   );
   const failed = r.servers.filter((s) => s.error).length;

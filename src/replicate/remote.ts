@@ -36,7 +36,7 @@ function sshOptions(cfg: ReplicatorConfig, controlDir: string): string[] {
 
 const login = (cfg: ReplicatorConfig, t: Target) => `${cfg.user}@${t.host.includes(":") ? `[${t.host}]` : t.host}`;
 
-async function run(cmd: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string; timedOut: boolean }> {
+async function run(cmd: string[], timeoutMs: number): Promise<Ran> {
   const p = spawn(cmd, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -45,13 +45,28 @@ async function run(cmd: string[], timeoutMs: number): Promise<{ code: number; st
   }, timeoutMs);
   const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
   clearTimeout(timer);
-  return { code, stdout, stderr, timedOut };
+  return { code, signal: typeof p.signalCode === "string" ? p.signalCode : undefined, stdout, stderr, timedOut };
 }
 
-function failure(what: string, r: { code: number; stderr: string; timedOut: boolean }, timeoutMs: number): { ok: false; error: string } {
+interface Ran {
+  code: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** The first and the last line a failed tool printed: rsync names the cause first (a write
+ * failed: no space left) and the protocol error it led to last. */
+function said(text: string): string {
+  const lines = text.trim().split("\n").filter(Boolean);
+  return [...new Set([lines[0], lines.at(-1)])].filter(Boolean).join("; ");
+}
+
+function failure(what: string, r: Ran, timeoutMs: number): { ok: false; error: string } {
   if (r.timedOut) return { ok: false, error: `${what}: no end within ${timeoutMs} ms` };
-  const last = r.stderr.trim().split("\n").filter(Boolean).slice(-2).join("; ");
-  return { ok: false, error: `${what} failed (exit ${r.code})${last ? `: ${last}` : ""}` };
+  const text = said(r.stderr);
+  return { ok: false, error: `${what} failed (${r.signal ? `killed by ${r.signal}` : `exit ${r.code}`})${text ? `: ${text}` : ""}` };
 }
 
 /** Where a release is staged: its own directory when the server has it, else a partial one. */
@@ -72,8 +87,8 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
     const code = await p.exited;
     clearTimeout(timer);
     if (code === 0) return { ok: true, value: undefined };
-    const said = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter(Boolean).slice(-2).join("; ") : "";
-    return { ok: false, error: `ssh to ${t.host} failed (exit ${code})${said ? `: ${said}` : ""}` };
+    const text = existsSync(log) ? said(readFileSync(log, "utf8")) : "";
+    return { ok: false, error: `ssh to ${t.host} failed (exit ${code})${text ? `: ${text}` : ""}` };
   }
 
   /** Closes the shared connection. */
