@@ -19,6 +19,8 @@ export interface NotifyConfig {
   command?: string;
   /** A server dead this long is worth a human's attention. */
   deadForMs: number;
+  /** A server not on the current release this long (past content_grace_ms) is worth a human's attention. */
+  staleForMs: number;
   /** The same notice (event and subject) is not sent again within this time. */
   repeatAfterMs: number;
   /** At most this many notices go out per minute; the rest are counted and logged. */

@@ -1,6 +1,7 @@
 // The replicator's record of releases (kept in its state directory): which were published, when,
 // with what message, and which one every server should be serving. Pure: each change returns a
 // new record.
+import type { SiteRelease } from "../assign/stale.ts";
 import type { Manifest, ReleaseId } from "./manifest.ts";
 
 export interface ReleaseRecord {
@@ -15,6 +16,8 @@ export interface ReleaseHistory {
   /** Oldest first; at most `keep` entries (the servers keep the same ones). */
   releases: ReleaseRecord[];
   current?: ReleaseId;
+  /** The release current before it (servers still on it are not stale within content_grace_ms). */
+  previous?: ReleaseId;
   /** When `current` was last switched (publish or rollback). */
   sinceMs?: number;
 }
@@ -24,11 +27,12 @@ export const EMPTY_HISTORY: ReleaseHistory = { releases: [] };
 /** A published release becomes current; publishing a tree already kept moves it to the front. */
 export function recordPublish(h: ReleaseHistory, m: Manifest, atMs: number, message: string, keep: number): ReleaseHistory {
   const releases = [...h.releases.filter((r) => r.id !== m.id), { id: m.id, atMs, message, files: m.files, bytes: m.bytes }];
-  return { releases: releases.slice(-keep), current: m.id, sinceMs: atMs };
+  const switched = h.current !== m.id;
+  return { releases: releases.slice(-keep), current: m.id, ...(switched ? h.current && { previous: h.current } : h.previous && { previous: h.previous }), sinceMs: switched ? atMs : (h.sinceMs ?? atMs) };
 }
 
 export function recordRollback(h: ReleaseHistory, id: ReleaseId, atMs: number): ReleaseHistory {
-  return { ...h, current: id, sinceMs: atMs };
+  return { ...h, current: id, ...(h.current && { previous: h.current }), sinceMs: atMs };
 }
 
 /** The release to roll back to: the one asked for, or the one published before the current. */
@@ -41,6 +45,12 @@ export function rollbackTarget(h: ReleaseHistory, to?: string): { ok: true; id: 
   const i = h.releases.findIndex((r) => r.id === h.current);
   const prev = i > 0 ? h.releases[i - 1] : undefined;
   return prev ? { ok: true, id: prev.id } : { ok: false, error: `no release before the current one to roll back to (kept: ${kept})` };
+}
+
+/** What the replicator announces to the site: the release every server should serve. */
+export function siteReleaseOf(h: ReleaseHistory): SiteRelease | undefined {
+  if (!h.current || h.sinceMs === undefined) return undefined;
+  return { id: h.current, ...(h.previous && { previous: h.previous }), sinceMs: h.sinceMs };
 }
 
 /** Parses the stored record; anything malformed counts as no history (the next publish rewrites it). */

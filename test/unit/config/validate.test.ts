@@ -102,6 +102,7 @@ describe("validate: a minimal valid config", () => {
       masterSettleMs: 500,
       cooldownRounds: 3,
       maxStalenessMs: 30_000,
+      contentGraceMs: 30_000,
       hostmaster: "hostmaster.example.com",
       secretFile: "/etc/walrus/site.secret",
       areas: [
@@ -120,7 +121,7 @@ describe("validate: a minimal valid config", () => {
       listen: [{ host: "0.0.0.0", port: 53 }],
       ...{ udpSize: 1232, tcpMaxConnections: 256, tcpIdleMs: 10_000, transferAllow: [], rateLimit: 0, rateLimitIpv4Prefix: 24, rateLimitIpv6Prefix: 56, workers: 0, udpIo: "auto" },
     });
-    expect(config.notify).toEqual({ webhooks: [], deadForMs: 60_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 4 });
+    expect(config.notify).toEqual({ webhooks: [], deadForMs: 60_000, staleForMs: 300_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 4 });
     expect(config.learn).toEqual({ enabled: true, probesPerSecond: 1, intervalMs: 60_000, minQueries: 20, minSamples: 2, marginMs: 5, expiryMs: 3_600_000, timeoutMs: 2000 });
   });
 
