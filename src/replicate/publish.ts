@@ -10,9 +10,10 @@ import { takePublishLock } from "./lock.ts";
 import { makeManifest, type Manifest, type ReleaseId } from "./manifest.ts";
 import { remoteFor, stageDir, type Remote, type Step, type Target } from "./remote.ts";
 import { compareListing, toPrune, type RemoteState } from "./remote-state.ts";
-import { readTree } from "./tree.ts";
+import { readTree, type DigestCache } from "./tree.ts";
 
 const HISTORY_FILE = "releases.json";
+const DIGESTS_FILE = "tree-digests.json";
 
 export interface ServerOutcome {
   server: string;
@@ -101,8 +102,10 @@ async function locked(init: ReplicateInit, what: string, body: (run: Run, state:
 
 export function publish(init: ReplicateInit, dir: string, message: string): Promise<ReplicateResult> {
   return locked(init, "publish", async (run, state, targets) => {
-    const tree = readTree(dir);
+    const cached = state.readJson(DIGESTS_FILE) as { dir?: string; digests?: DigestCache } | undefined;
+    const tree = readTree(dir, cached?.dir === dir && cached.digests ? cached.digests : {});
     if (!tree.ok) return { ok: false, servers: [], error: `cannot make a release of ${dir}:\n  ${tree.problems.join("\n  ")}` };
+    state.writeJson(DIGESTS_FILE, { dir, digests: tree.digests });
     const m = makeManifest(tree.entries);
     const next = recordPublish(loadHistory(state), m, init.clock(), message, init.cfg.keepReleases);
     const keep = new Set<string>(next.releases.map((r) => r.id));

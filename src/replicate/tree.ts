@@ -7,10 +7,20 @@ import { join } from "node:path";
 import type { ManifestEntry } from "./manifest.ts";
 
 const CHUNK_BYTES = 1 << 20;
+/** A digest taken this soon after the file changed is not kept: file times are coarse (a few
+ * ms), so a second write within the same tick could leave size and time alike ("racily clean"). */
+const RACY_NS = 2_000_000_000n;
 /** More problems than this are summarised: the first ones say enough. */
 const MAX_PROBLEMS = 20;
 
-export type TreeRead = { ok: true; entries: ManifestEntry[] } | { ok: false; problems: string[] };
+export type TreeRead = { ok: true; entries: ManifestEntry[]; digests: DigestCache } | { ok: false; problems: string[] };
+
+/**
+ * File digests of the last publish by path, with the size, change time and inode they were
+ * taken at (as git's index keeps them): a file none of these changed for is not read again,
+ * so publishing a one-file change to a large tree costs one file's hashing.
+ */
+export type DigestCache = Record<string, [size: number, ctimeNs: string, ino: string, sha256: string]>;
 
 function sha256File(path: string, buf: Buffer): string {
   const hash = createHash("sha256");
@@ -23,8 +33,9 @@ function sha256File(path: string, buf: Buffer): string {
   return hash.digest("hex");
 }
 
-export function readTree(root: string): TreeRead {
+export function readTree(root: string, cache: DigestCache = {}, nowNs: bigint = BigInt(Date.now()) * 1_000_000n): TreeRead {
   const entries: ManifestEntry[] = [];
+  const digests: DigestCache = {};
   const problems: string[] = [];
   const buf = Buffer.allocUnsafe(CHUNK_BYTES);
   const walk = (rel: string) => {
@@ -39,11 +50,18 @@ export function readTree(root: string): TreeRead {
       const path = rel ? `${rel}/${name}` : name;
       const full = join(root, path);
       try {
-        const st = lstatSync(full);
+        const st = lstatSync(full, { bigint: true });
         if (st.isDirectory()) {
           entries.push({ kind: "dir", path });
           walk(path);
-        } else if (st.isFile()) entries.push({ kind: "file", path, size: st.size, sha256: sha256File(full, buf) });
+        } else if (st.isFile()) {
+          const size = Number(st.size);
+          const [ctime, ino] = [String(st.ctimeNs), String(st.ino)];
+          const known = cache[path];
+          const sha256 = known && known[0] === size && known[1] === ctime && known[2] === ino ? known[3] : sha256File(full, buf);
+          if (nowNs - st.ctimeNs > RACY_NS) digests[path] = [size, ctime, ino, sha256];
+          entries.push({ kind: "file", path, size, sha256 });
+        }
         else if (st.isSymbolicLink()) entries.push({ kind: "link", path, target: readlinkSync(full) });
         else problems.push(`${full}: not a regular file, directory or symbolic link`);
       } catch (err) {
@@ -58,5 +76,5 @@ export function readTree(root: string): TreeRead {
   }
   walk("");
   if (problems.length > MAX_PROBLEMS) problems.splice(MAX_PROBLEMS, problems.length, `… and ${problems.length - MAX_PROBLEMS} more`);
-  return problems.length ? { ok: false, problems } : { ok: true, entries };
+  return problems.length ? { ok: false, problems } : { ok: true, entries, digests };
 }

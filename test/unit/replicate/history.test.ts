@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, mkdirSync, symlinkSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "bun";
+import { createHash } from "node:crypto";
 import { EMPTY_HISTORY, parseHistory, recordPublish, recordRollback, retryDelayMs, rollbackTarget } from "../../../src/replicate/history.ts";
 import { takePublishLock } from "../../../src/replicate/lock.ts";
 import { makeManifest } from "../../../src/replicate/manifest.ts";
@@ -72,6 +73,16 @@ describe("the publish lock and the tree", () => {
         { kind: "file", path: "css/a.css", size: 3, sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" },
         { kind: "link", path: "link.css", target: "css/a.css" },
       ]);
+      // A digest is reused while size, change time and inode are the same; a fresh one is not kept.
+      expect(ok.ok && Object.keys(ok.digests)).toEqual([]);
+      const later = readTree(dir, {}, BigInt(Date.now() + 5000) * 1_000_000n);
+      if (!later.ok) throw new Error("unreadable");
+      const [size, ctime, ino] = later.digests["css/a.css"] ?? [];
+      const reused = readTree(dir, { "css/a.css": [size as number, ctime as string, ino as string, "f".repeat(64)] });
+      expect(reused.ok && reused.entries.find((e) => e.path === "css/a.css")).toMatchObject({ sha256: "f".repeat(64) });
+      writeFileSync(join(dir, "css", "a.css"), "abcd");
+      const changed = readTree(dir, later.digests);
+      expect(changed.ok && changed.entries.find((e) => e.path === "css/a.css")).toMatchObject({ sha256: createHash("sha256").update("abcd").digest("hex") });
       spawnSync(["mkfifo", join(dir, "css", "pipe")]);
       expect(readTree(dir)).toEqual({ ok: false, problems: [`${join(dir, "css", "pipe")}: not a regular file, directory or symbolic link`] });
       expect(readTree(join(dir, "nope"))).toEqual({ ok: false, problems: [`${join(dir, "nope")}: cannot read (ENOENT)`] });
