@@ -133,7 +133,7 @@ user = "root"
 identity_file = "${dir}/id_ed25519"
 known_hosts_file = "${dir}/known_hosts"
 keep_releases = 3
-timeout_ms = 20000
+timeout_ms = 120000
 attempts = ${attempts}
 `);
     configs.set(attempts, file);

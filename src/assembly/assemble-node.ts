@@ -2,7 +2,7 @@
 // roles and ops. The parts are what differs between a deployed node (libp2p, the state
 // directory, real timers, the real collector and DNS sockets: node.ts) and a simulated one (the
 // in-memory network and store, the manual clock, a simulated collector, no sockets: sim/).
-import type { SiteRelease } from "../assign/stale.ts";
+import type { SiteRelease } from "../core/types.ts";
 import { siteDigest } from "../config/digest.ts";
 import type { NodeConfig } from "../config/types.ts";
 import type { Reply, Request } from "../control/protocol.ts";

@@ -1,15 +1,8 @@
 // Consistency (thesis §9): a server not serving the site's current release is stale, and is
 // handed out only when its cluster has no functioning up-to-date server (see clusters.ts), as
 // an overloaded one is. Pure: the round's clock reading is an argument.
-import type { ServerName, ServerView } from "../core/types.ts";
+import type { ServerName, ServerView, SiteRelease } from "../core/types.ts";
 
-/** What the replicator says every server should serve, and since when. */
-export interface SiteRelease {
-  id: string;
-  /** The release current before it: still fine within the grace after a publish. */
-  previous?: string;
-  sinceMs: number;
-}
 
 /** Since when a server serving `release` is stale, or undefined when it is not (or walrus cannot tell). */
 export function staleSinceMs(release: string | undefined, current: SiteRelease | undefined, graceMs: number): number | undefined {

@@ -132,6 +132,14 @@ export interface Report {
   release?: string;
 }
 
+/** What the replicator says every web server should serve, and since when (see assign/stale.ts). */
+export interface SiteRelease {
+  id: string;
+  /** The release current before it: still fine within the grace after a publish. */
+  previous?: string;
+  sinceMs: number;
+}
+
 // ---- Decisions (thesis §6) ----
 
 /** The controller's view of one server for one round. */

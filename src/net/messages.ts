@@ -1,7 +1,6 @@
 // Gossip message schemas: versioned JSON, size-limited, checked field by field.
 // decode() never throws: a bad message comes back as a reason, which the node counts.
-import type { SiteRelease } from "../assign/stale.ts";
-import { DYNAMIC_TYPES, type AreaAssignment, type AssignReason, type Assignment, type DrainEntry, type DynamicRrset, type Grant, type GrantedRoles, type HostStats, type PeerIdText, type Report, type ReportStatus, type Revocation, type SpillShare, type WebStats } from "../core/types.ts";
+import { DYNAMIC_TYPES, type AreaAssignment, type AssignReason, type Assignment, type DrainEntry, type DynamicRrset, type Grant, type GrantedRoles, type HostStats, type PeerIdText, type Report, type ReportStatus, type Revocation, type SiteRelease, type SpillShare, type WebStats } from "../core/types.ts";
 import type { Topic } from "./bus.ts";
 
 export const MESSAGE_VERSION = 1;

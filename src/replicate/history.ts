@@ -1,7 +1,7 @@
 // The replicator's record of releases (kept in its state directory): which were published, when,
 // with what message, and which one every server should be serving. Pure: each change returns a
 // new record.
-import type { SiteRelease } from "../assign/stale.ts";
+import type { SiteRelease } from "../core/types.ts";
 import type { Manifest, ReleaseId } from "./manifest.ts";
 
 export interface ReleaseRecord {

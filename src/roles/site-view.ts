@@ -10,10 +10,10 @@ import { authority, isOpen, refusal, withPresented, withRevocations, type Author
 import { signedBytes } from "../authority/canonical.ts";
 import { describeRoles } from "../authority/grant.ts";
 import { verifyPeer, type PeerSigner } from "../net/peer-keys.ts";
-import { markStale, newestRelease, type SiteRelease } from "../assign/stale.ts";
+import { markStale, newestRelease } from "../assign/stale.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import type { AreaName, Assignment, DrainEntry, DynamicRrset, Grant, PeerIdText, Revocation, ServerName, ServerView, Site } from "../core/types.ts";
+import type { AreaName, Assignment, DrainEntry, DynamicRrset, Grant, PeerIdText, Revocation, ServerName, ServerView, Site, SiteRelease } from "../core/types.ts";
 import type { Bus } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
 import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";

@@ -4,7 +4,7 @@
 import { expect, test } from "bun:test";
 import { parse } from "smol-toml";
 import { assembleNode, type AssembledNode } from "../../../src/assembly/assemble-node.ts";
-import type { SiteRelease } from "../../../src/assign/stale.ts";
+import type { SiteRelease } from "../../../src/core/types.ts";
 import { validate } from "../../../src/config/validate.ts";
 import { createLogger } from "../../../src/core/log.ts";
 import { areaName, type Report, type Site } from "../../../src/core/types.ts";
