@@ -2,17 +2,9 @@
 // the owner's pid. A lock whose owner is gone (a killed publish) is taken over.
 import { openSync, readFileSync, rmSync, writeSync, closeSync } from "node:fs";
 import { join } from "node:path";
+import { pidAlive as alive } from "../core/pid-alive.ts";
 
 const FILE = "publish.lock";
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
 
 export type Locked = { ok: true; release: () => void } | { ok: false; error: string };
 

@@ -137,6 +137,20 @@ describe("validate: a minimal valid config", () => {
     const r2 = run(swap('listen = ["0.0.0.0:53"]', 'listen = ["[::]:5353"]')(BASE));
     expect(r2.ok && r2.config.nameserver?.listen).toEqual([{ host: "::", port: 5353 }]);
   });
+
+  test("[replicator]: defaults, and each server reached at its first address unless [replicator.hosts] says", () => {
+    const r = run(`${BASE}\n[replicator]\nroot = "/srv/www/site/"\nidentity_file = "keys/id_ed25519"\n[replicator.hosts]\nweb-west-1 = "web-west-1.internal"\n`);
+    expect(r.ok && r.config.replicator).toEqual({
+      root: "/srv/www/site",
+      user: "walrus",
+      port: 22,
+      keepReleases: 5,
+      timeoutMs: 600_000,
+      attempts: 3,
+      identityFile: "/etc/walrus/keys/id_ed25519",
+      hosts: new Map([["web-east-1", "198.51.100.10"], ["web-west-1", "web-west-1.internal"]]) as never,
+    });
+  });
 });
 
 describe("validate: rejected inputs", () => {
