@@ -152,7 +152,7 @@ await yargs(hideBin(process.argv))
         (z) => z.option("config", configOption),
         (a) => {
           const c = configOrExit(a.config);
-          const roles = [c.reporter && "reporter", c.controller && "controller", c.nameserver && "nameserver"].filter(Boolean).join(", ");
+          const roles = [c.reporter && "reporter", c.controller && "controller", c.nameserver && "nameserver", c.replicator && "replicator"].filter(Boolean).join(", ");
           process.stdout.write(`${c.file}: OK (node ${c.node.name}; roles ${roles}; ${c.site.areas.length} areas, ${c.site.servers.length} servers)\n`);
           const udpSize = c.nameserver?.udpSize ?? UDP_EDNS_LIMIT;
           for (const o of oversizedClusters(c.site, udpSize)) {
