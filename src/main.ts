@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { issueGrant, issueRevocation, makeOperatorKey } from "./commands/authority.ts";
+import { runPublish, runReleases, runRollback } from "./commands/replicate.ts";
 import { runSimulation } from "./commands/simulate.ts";
 import { hintFor } from "./commands/hints.ts";
 import { formatLearnedMap } from "./commands/locations-format.ts";
@@ -151,7 +152,7 @@ await yargs(hideBin(process.argv))
         (z) => z.option("config", configOption),
         (a) => {
           const c = configOrExit(a.config);
-          const roles = [c.reporter && "reporter", c.controller && "controller", c.nameserver && "nameserver"].filter(Boolean).join(", ");
+          const roles = [c.reporter && "reporter", c.controller && "controller", c.nameserver && "nameserver", c.replicator && "replicator"].filter(Boolean).join(", ");
           process.stdout.write(`${c.file}: OK (node ${c.node.name}; roles ${roles}; ${c.site.areas.length} areas, ${c.site.servers.length} servers)\n`);
           const udpSize = c.nameserver?.udpSize ?? UDP_EDNS_LIMIT;
           for (const o of oversizedClusters(c.site, udpSize)) {
@@ -175,6 +176,34 @@ await yargs(hideBin(process.argv))
     (a) => {
       const c = configOrExit(a.config);
       process.exitCode = runSimulation(c.site, { seed: a.seed, rounds: a.rounds, faults: a.faults, demand: a.demand, demandStep: a.demandStep }, (line) => process.stdout.write(`${line}\n`));
+    },
+  )
+  .command(
+    "publish <dir>",
+    "make a release of a document tree and push it to every web server with rsync over ssh ([replicator] host)",
+    (y) =>
+      y
+        .positional("dir", { type: "string", demandOption: true, describe: "the site's document tree" })
+        .option("message", { alias: "m", type: "string", default: "", describe: "shown with the release" })
+        .option("config", configOption),
+    async (a) => {
+      process.exitCode = await runPublish(configOrExit(a.config), a.dir, a.message, (l) => process.stdout.write(`${l}\n`));
+    },
+  )
+  .command(
+    "rollback",
+    "point every web server back at a kept release (default: the one before the current)",
+    (y) => y.option("to", { type: "string", describe: "release id (or its first 4+ digits)" }).option("config", configOption),
+    async (a) => {
+      process.exitCode = await runRollback(configOrExit(a.config), a.to, (l) => process.stdout.write(`${l}\n`));
+    },
+  )
+  .command(
+    "releases",
+    "list the kept releases, the current one starred ([replicator] host)",
+    (y) => y.option("config", configOption),
+    (a) => {
+      process.exitCode = runReleases(configOrExit(a.config), (l) => process.stdout.write(`${l}\n`));
     },
   )
   .command(

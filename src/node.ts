@@ -13,6 +13,8 @@ import { startDnsListener } from "./dns/listener.ts";
 import { startLearning } from "./geo/learning.ts";
 import { startLibp2pBus } from "./net/libp2p-bus.ts";
 import { peerSigner } from "./net/peer-keys.ts";
+import { siteReleaseOf } from "./replicate/history.ts";
+import { releaseHistory } from "./replicate/publish.ts";
 import { configuredCollector } from "./report/configured-collector.ts";
 import type { SiteView } from "./roles/site-view.ts";
 import { loadOrCreateIdentity } from "./state/identity.ts";
@@ -43,7 +45,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
   });
   const stops: (() => unknown)[] = [() => bus.stop()];
   try {
-    const assembled = assembleNode(config, { bus, store, clock, timers, log, collector: config.reporter && configuredCollector(config.reporter), listen: startDnsListener, signer: peerSigner(identityKey), learn: startLearning });
+    const assembled = assembleNode(config, { bus, store, clock, timers, log, collector: config.reporter && configuredCollector(config.reporter), listen: startDnsListener, signer: peerSigner(identityKey), learn: startLearning, ...(config.replicator && { release: () => siteReleaseOf(releaseHistory(config.node.stateDir)) }) });
     node = assembled;
     stops.push(() => assembled.stop());
     await assembled.ready;

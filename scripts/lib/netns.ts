@@ -6,6 +6,7 @@
 //   try { await lab.run("client", ["dig", `@${lab.address("ns1")}`, "x.test"]); } finally { await lab.destroy(); }
 
 import { spawn, spawnSync, type Subprocess } from "bun";
+import { pidAlive as alive } from "../../src/core/pid-alive.ts";
 
 export interface LabOptions {
   /** Namespace names start with this (tests use "wdns…", "wecs…", "wlead…"); at most 8 characters. */
@@ -42,15 +43,6 @@ function ip(args: string[]): void {
   const r = spawnSync(["ip", ...args], { stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr.toString().trim()}`);
 }
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
 
 /**
  * Deletes namespaces left behind by an earlier run killed before it could clean up: those of

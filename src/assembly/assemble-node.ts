@@ -2,6 +2,7 @@
 // roles and ops. The parts are what differs between a deployed node (libp2p, the state
 // directory, real timers, the real collector and DNS sockets: node.ts) and a simulated one (the
 // in-memory network and store, the manual clock, a simulated collector, no sockets: sim/).
+import type { SiteRelease } from "../core/types.ts";
 import { siteDigest } from "../config/digest.ts";
 import type { NodeConfig } from "../config/types.ts";
 import type { Reply, Request } from "../control/protocol.ts";
@@ -41,6 +42,8 @@ export interface NodeParts {
   learn?: StartLearning;
   /** Called with every assignment this node's controller publishes (the simulator checks them). */
   onDecision?: (a: Assignment) => void;
+  /** With [replicator]: the release every web server should serve (from the replicator's record). */
+  release?: () => SiteRelease | undefined;
 }
 
 export interface AssembledNode {
@@ -63,7 +66,7 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
   const map = new LocationMap(config.locations.entries);
   const steering = new SteeringCounts(site.areas.map((a) => a.name));
 
-  const view = new SiteView({ site, digest, nodeName: config.node.name, roles, priority: config.controller?.priority, mapVersion: map.version, operatorKeys: config.node.operatorKeys, grants: config.grants }, { bus, store, clock, log: log.scope("membership"), signer: parts.signer });
+  const view = new SiteView({ site, digest, nodeName: config.node.name, roles, priority: config.controller?.priority, mapVersion: map.version, operatorKeys: config.node.operatorKeys, grants: config.grants }, { bus, store, clock, log: log.scope("membership"), ...(parts.release && { release: parts.release }), signer: parts.signer });
   bus.onMessage((m) => view.handle(m.topic, m.data, m.from));
   log.info("node started", { node: config.node.name, peer: bus.self, roles: roles.join(","), site: site.zone, digest, map: map.version, listen: bus.listenAddresses().join(" ") });
   const stops: (() => unknown)[] = [timers.every(site.heartbeatIntervalMs, () => view.heartbeat())];

@@ -39,11 +39,13 @@ export function byLoad(a: ClusterFigures, b: ClusterFigures): number {
  * The servers an area's nameserver hands out from a cluster: those below threshold, least
  * loaded first; if all are over, every functioning one (overloaded beats no service, §3.1);
  * if none functions, every server not drained, as a last resort rather than an empty answer.
+ * A stale server counts as over threshold, and among those over, the up-to-date ones go first.
  */
 export function serversToAnswer(c: ClusterFigures): ServerName[] {
   const byServerLoad = (x: ServerView, y: ServerView) => (x.load ?? 0) - (y.load ?? 0) || x.name.localeCompare(y.name);
   if (c.below.length) return [...c.below].sort(byServerLoad).map((s) => s.name);
-  if (c.functioning.length) return [...c.functioning].sort(byServerLoad).map((s) => s.name);
+  const fresh = c.functioning.filter((s) => !s.stale);
+  if (c.functioning.length) return [...(fresh.length ? fresh : c.functioning)].sort(byServerLoad).map((s) => s.name);
   const notDrained = c.servers.filter((s) => s.state !== "drained");
   return (notDrained.length ? notDrained : c.servers).map((s) => s.name);
 }

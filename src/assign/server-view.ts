@@ -67,5 +67,5 @@ export function isFunctioning(v: ServerView): boolean {
 }
 
 export function isBelowThreshold(v: ServerView, threshold: number): boolean {
-  return isFunctioning(v) && v.load !== undefined && v.load < threshold;
+  return isFunctioning(v) && !v.stale && v.load !== undefined && v.load < threshold;
 }

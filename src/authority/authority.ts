@@ -94,7 +94,9 @@ export type Claim =
   | { kind: "report"; server: ServerName }
   | { kind: "drain"; issuer: PeerIdText }
   /** Records accepted from RFC 2136 updates: only a nameserver takes updates. */
-  | { kind: "records" };
+  | { kind: "records" }
+  /** The release every web server should serve: only the replicator announces it. */
+  | { kind: "release" };
 
 /** Why `from` may not make `claim`, or undefined when it may. */
 export function refusal(a: Authority, from: PeerIdText, claim: Claim, nowMs: number): string | undefined {
@@ -115,5 +117,7 @@ export function refusal(a: Authority, from: PeerIdText, claim: Claim, nowMs: num
       return p.drain ? undefined : "drain-not-granted";
     case "records":
       return p.nameserver ? undefined : "records-not-granted";
+    case "release":
+      return p.replicator ? undefined : "replicator-not-granted";
   }
 }

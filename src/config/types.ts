@@ -5,6 +5,7 @@ import type { NameserverConfig } from "../dns/config.ts";
 import type { LearnConfig } from "../geo/learn-config.ts";
 import type { ReporterConfig } from "../report/config.ts";
 import type { LocationConfig } from "../geo/map-config.ts";
+import type { ReplicatorConfig } from "../replicate/config.ts";
 
 export interface ControllerConfig {
   /** Lower ranks first in the ordered view; the first live candidate is master. */
@@ -18,6 +19,8 @@ export interface NotifyConfig {
   command?: string;
   /** A server dead this long is worth a human's attention. */
   deadForMs: number;
+  /** A server not on the current release this long (past content_grace_ms) is worth a human's attention. */
+  staleForMs: number;
   /** The same notice (event and subject) is not sent again within this time. */
   repeatAfterMs: number;
   /** At most this many notices go out per minute; the rest are counted and logged. */
@@ -57,6 +60,8 @@ export interface NodeConfig {
   controller?: ControllerConfig;
   nameserver?: NameserverConfig;
   director?: DirectorConfig;
+  /** Pushes releases of the site's documents to every web server (walrus publish). */
+  replicator?: ReplicatorConfig;
   notify: NotifyConfig;
   /** The location map's entries (from [site]; a map file's join them on load). */
   locations: LocationConfig;

@@ -9,6 +9,7 @@ import { NAMESERVER_DNS_KEYS, nameserverDns, SITE_DNS_KEYS, siteDns } from "../d
 import { Fields, isTable, join, type ConfigError, type Table } from "../core/fields.ts";
 import type { NodeConfig, NotifyConfig } from "./types.ts";
 import { parseHostPort, type HostPort } from "../core/host-port.ts";
+import { validateReplicator } from "../replicate/config.ts";
 import { validateReporter } from "../report/config.ts";
 import { validateDirector } from "../director/config.ts";
 import { validateUpdateAllow } from "../dns/update-config.ts";
@@ -27,7 +28,7 @@ const TTL_MAX_SECONDS = 3600;
 
 export function validate(raw: Table, file: string, baseDir: string): Validated {
   const f = new Fields(file);
-  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "director", "notify", "metrics", "learn", "spread"]);
+  f.known(raw, "", ["node", "site", "reporter", "controller", "nameserver", "director", "replicator", "notify", "metrics", "learn", "spread"]);
 
   const nodeT = f.table(raw, "", "node", true) ?? {};
   f.known(nodeT, "node", ["name", "state_dir", "listen", "bootstrap", "operator_keys", "grants_file"]);
@@ -76,6 +77,9 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   if (director) config.director = validateDirector(f, director, areas, baseDir);
   if (director && !ctl) f.fail("director", "(without [controller])", "a [controller] table too: only the master sends the Director's updates");
 
+  const repl = f.table(raw, "", "replicator", false);
+  if (repl) config.replicator = validateReplicator(f, repl, site.servers, baseDir);
+
   const metrics = f.table(raw, "", "metrics", false);
   if (metrics) {
     f.known(metrics, "metrics", ["listen"]);
@@ -86,7 +90,7 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
     else if (text) f.fail("metrics.listen", text, expected);
   }
 
-  if (!rep && !ctl && !ns) f.fail("(roles)", "none", "at least one of the tables [reporter], [controller], [nameserver]");
+  if (!rep && !ctl && !ns && !repl) f.fail("(roles)", "none", "at least one of the tables [reporter], [controller], [nameserver], [replicator]");
   return f.errors.length ? { ok: false, errors: f.errors } : { ok: true, config };
 }
 
@@ -94,7 +98,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   const p = "site";
   f.known(t, p, [
     "zone", "names", "ttl_seconds", "load_threshold", "balance_margin", "spill_step", "load_terms", "report_interval_ms",
-    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "candidate_dead_after_ms", "master_settle_ms", "cooldown_rounds", "max_staleness_ms", "hostmaster", "secret_file", "areas", "servers", ...SITE_DNS_KEYS, ...LOCATION_KEYS,
+    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "candidate_dead_after_ms", "master_settle_ms", "cooldown_rounds", "max_staleness_ms", "content_grace_ms", "hostmaster", "secret_file", "areas", "servers", ...SITE_DNS_KEYS, ...LOCATION_KEYS,
   ]);
   const zone = f.string(t, p, "zone", { pattern: HOSTNAME, expected: 'a lower-case domain name without trailing dot, such as "example.com"' });
   const names = f.strings(t, p, "names", {
@@ -126,6 +130,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     masterSettleMs: f.number(t, p, "master_settle_ms", { default: heartbeatIntervalMs, min: 0, max: 600_000, integer: true, unit: "ms" }),
     cooldownRounds: f.number(t, p, "cooldown_rounds", { default: 3, min: 0, max: 10_000, integer: true, unit: "rounds" }),
     maxStalenessMs: f.number(t, p, "max_staleness_ms", { default: 30_000, min: 1000, max: 86_400_000, integer: true, unit: "ms" }),
+    contentGraceMs: f.number(t, p, "content_grace_ms", { default: 30_000, min: 0, max: 86_400_000, integer: true, unit: "ms" }),
     hostmaster: f.string(t, p, "hostmaster", { default: `hostmaster.${zone}`, pattern: HOSTNAME, expected: "a domain name (the SOA contact, with @ written as a dot)" }),
     secretFile: resolve(baseDir, f.string(t, p, "secret_file", { expected: "a path to the site's shared secret (make one with `walrus keygen`)" })),
     areas: [],
@@ -175,7 +180,7 @@ function namedTables(f: Fields, t: Table, path: string, what: string, keys: stri
 
 export function validateNotify(f: Fields, t: Table, deadAfterMs: number): NotifyConfig {
   const p = "notify";
-  f.known(t, p, ["webhook", "webhooks", "command", "dead_for_ms", "repeat_after_ms", "max_per_minute", "attempts"]);
+  f.known(t, p, ["webhook", "webhooks", "command", "dead_for_ms", "stale_for_ms", "repeat_after_ms", "max_per_minute", "attempts"]);
   const url = { pattern: /^https?:\/\/\S+$/, expected: "an http:// or https:// URL" };
   const notify: NotifyConfig = {
     webhooks: [
@@ -183,6 +188,7 @@ export function validateNotify(f: Fields, t: Table, deadAfterMs: number): Notify
       ...f.strings(t, p, "webhooks", { default: [], each: (s) => (url.pattern.test(s) ? undefined : url.expected) }),
     ],
     deadForMs: f.number(t, p, "dead_for_ms", { default: Math.max(60_000, deadAfterMs), min: deadAfterMs, max: 86_400_000, integer: true, unit: "ms (at least site.dead_after_ms)" }),
+    staleForMs: f.number(t, p, "stale_for_ms", { default: 300_000, min: 0, max: 86_400_000, integer: true, unit: "ms" }),
     repeatAfterMs: f.number(t, p, "repeat_after_ms", { default: 600_000, min: 0, max: 86_400_000, integer: true, unit: "ms" }),
     maxPerMinute: f.number(t, p, "max_per_minute", { default: 20, min: 1, max: 10_000, integer: true }),
     attempts: f.number(t, p, "attempts", { default: 4, min: 1, max: 20, integer: true }),

@@ -69,6 +69,8 @@ export interface Site {
   cooldownRounds: number;
   /** An assignment not refreshed for this long is replaced by the nameserver's own decision. */
   maxStalenessMs: number;
+  /** After a publish, a server still on the previous release is not stale for this long. */
+  contentGraceMs: number;
   /** SOA contact, as a domain name (hostmaster.example.test). */
   hostmaster: string;
   secretFile: string;
@@ -126,6 +128,16 @@ export interface Report {
   reason?: string;
   host?: HostStats;
   web?: WebStats;
+  /** The release its web server serves ("" while it has none), when the reporter knows (release_root). */
+  release?: string;
+}
+
+/** What the replicator says every web server should serve, and since when (see assign/stale.ts). */
+export interface SiteRelease {
+  id: string;
+  /** The release current before it: still fine within the grace after a publish. */
+  previous?: string;
+  sinceMs: number;
 }
 
 // ---- Decisions (thesis §6) ----
@@ -140,6 +152,8 @@ export interface ServerView {
   /** Load figure (see load.ts) when known. */
   load?: number;
   reason?: string;
+  /** Not on the site's current release (src/assign/stale.ts): answered only when nothing fresh functions. */
+  stale?: { release: string; current: string; sinceMs: number };
 }
 
 /** Why an area points where it does. */

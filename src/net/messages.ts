@@ -1,6 +1,6 @@
 // Gossip message schemas: versioned JSON, size-limited, checked field by field.
 // decode() never throws: a bad message comes back as a reason, which the node counts.
-import { DYNAMIC_TYPES, type AreaAssignment, type AssignReason, type Assignment, type DrainEntry, type DynamicRrset, type Grant, type GrantedRoles, type HostStats, type PeerIdText, type Report, type ReportStatus, type Revocation, type SpillShare, type WebStats } from "../core/types.ts";
+import { DYNAMIC_TYPES, type AreaAssignment, type AssignReason, type Assignment, type DrainEntry, type DynamicRrset, type Grant, type GrantedRoles, type HostStats, type PeerIdText, type Report, type ReportStatus, type Revocation, type SiteRelease, type SpillShare, type WebStats } from "../core/types.ts";
 import type { Topic } from "./bus.ts";
 
 export const MESSAGE_VERSION = 1;
@@ -46,6 +46,8 @@ export interface HeartbeatMsg {
   grants?: Grant[];
   /** Every revocation the node knows: a node that was down when one was issued learns it. */
   revocations?: Revocation[];
+  /** From the replicator: the release every web server should serve. */
+  release?: SiteRelease;
 }
 
 export interface AssignmentMsg {
@@ -140,6 +142,7 @@ function parseMessage(o: Record<string, unknown>): Message {
       if (o.mapVersion !== undefined) hb.mapVersion = str(o.mapVersion, "mapVersion");
       if (o.grants !== undefined) hb.grants = arr(o.grants, "grants", LIMITS.grants).map((g) => parseGrant(obj(g, "grants[]")));
       if (o.revocations !== undefined) hb.revocations = arr(o.revocations, "revocations", LIMITS.revocations).map((r) => parseRevocation(obj(r, "revocations[]")));
+      if (o.release !== undefined) hb.release = parseRelease(obj(o.release, "release"));
       return hb;
     }
     case "assignment":
@@ -165,6 +168,7 @@ function parseReport(o: Record<string, unknown>): Report {
   if (o.reason !== undefined) r.reason = str(o.reason, "report.reason");
   if (o.host !== undefined) r.host = parseHost(obj(o.host, "report.host"));
   if (o.web !== undefined) r.web = parseWeb(obj(o.web, "report.web"));
+  if (o.release !== undefined) r.release = str(o.release, "report.release", true);
   return r;
 }
 
@@ -225,6 +229,12 @@ function parseSpill(v: unknown): SpillShare[] {
   });
   if (shares.reduce((n, s) => n + s.fraction, 0) >= 1) throw new Invalid("areas[].spill: fractions add up to 1 or more");
   return shares;
+}
+
+function parseRelease(o: Record<string, unknown>): SiteRelease {
+  const r: SiteRelease = { id: str(o.id, "release.id"), sinceMs: num(o.sinceMs, "release.sinceMs") };
+  if (o.previous !== undefined) r.previous = str(o.previous, "release.previous");
+  return r;
 }
 
 function parseDrain(o: Record<string, unknown>): DrainEntry {

@@ -70,6 +70,7 @@ export function createMetrics(src: MetricsSources): Metrics {
   gauge("walrus_server_state", "1 for each server's current state, 0 for the others.", ["server", "cluster", "state"], () =>
     status().servers.flatMap((s) => STATES.map((st): [Record<string, string>, number] => [{ server: s.name, cluster: s.cluster, state: st }, s.state === st ? 1 : 0])),
   );
+  gauge("walrus_server_stale", "1 when the server does not serve the site's current release (past content_grace_ms).", ["server"], () => status().servers.map((s) => [{ server: s.name }, s.stale ? 1 : 0]));
   gauge("walrus_server_drained", "1 when an operator drained the server.", ["server"], () => status().servers.map((s) => [{ server: s.name }, s.drained ? 1 : 0]));
   gauge("walrus_server_report_age_seconds", "Time since this node last heard a report for the server.", ["server"], () => {
     const view = src.view.snapshot(src.clock());

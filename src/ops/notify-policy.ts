@@ -4,7 +4,7 @@
 import type { ServerName, ServerState } from "../core/types.ts";
 
 /** director-failing names the backend in `server`. */
-export type NoticeKind = "panic" | "dead" | "forced" | "master-change" | "director-failing";
+export type NoticeKind = "panic" | "dead" | "forced" | "master-change" | "director-failing" | "stale";
 
 export interface Notice {
   event: NoticeKind;

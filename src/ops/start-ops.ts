@@ -66,6 +66,7 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
     notifier,
     candidate: config.controller !== undefined,
     deadForMs: config.notify.deadForMs,
+    staleForMs: config.notify.staleForMs,
     onRound: metrics?.roundDone,
     onDecision: metrics?.decision,
   });

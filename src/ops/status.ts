@@ -36,7 +36,7 @@ export interface StatusReport {
   assignment: { master: string; epoch: number; seq: number; ageMs: number } | null;
   /** `spill`: the area's shares answered with other clusters (issue 19), with their words. */
   areas: { area: string; cluster: string; servers: string[]; reason: AssignReason | "unassigned"; detail: string; spill?: { to: string; fraction: number; text: string }[] }[];
-  servers: { name: string; cluster: string; state: ServerState; measured: string; load: number | null; threshold: number; drained: boolean; drainReason: string; reason: string }[];
+  servers: { name: string; cluster: string; state: ServerState; measured: string; load: number | null; threshold: number; drained: boolean; drainReason: string; reason: string; release: string | null; stale: boolean }[];
   dns: { queries: number; responses: Record<string, number> } | null;
   gossip: { peers: number; accepted: Record<string, number>; rejected: Record<string, number> };
   /** Recent changes of where areas point, newest first (see ops/decision-log.ts). */
@@ -96,6 +96,8 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
         drained: drain?.drained ?? false,
         drainReason: drain?.drained ? drain.reason : "",
         reason: v.reason ?? "",
+        release: rec?.report.release ?? null,
+        stale: v.stale !== undefined,
       };
     }),
     dns: s.nameserver ? { queries: s.nameserver.stats.queries, responses: s.nameserver.stats.responses } : null,

@@ -20,6 +20,8 @@ export interface WatchInit {
   /** Only a controller candidate can become master, and only the master notifies. */
   candidate: boolean;
   deadForMs: number;
+  /** A server stale this long is worth a human's attention. */
+  staleForMs: number;
   onRound?: (durationMs: number) => void;
   onDecision?: (d: DecisionEntry) => void;
 }
@@ -85,6 +87,7 @@ export function startWatch(init: WatchInit): Watch {
       if (since !== undefined && now - since >= init.deadForMs) {
         start(`dead|${s.name}`, () => notifier.notify({ event: "dead", server: s.name, cluster: s.cluster, reason: `dead for ${Math.round((now - since) / 1000)} s (${s.reason ?? "no reports"})` }));
       }
+      if (s.stale && now - s.stale.sinceMs >= init.staleForMs) start(`stale|${s.name}`, () => notifier.notify({ event: "stale", server: s.name, cluster: s.cluster, reason: s.reason ?? "stale" }));
     }
     // Phase Three moved an area because its cluster has no functioning server; the episode
     // lasts while the area stays there, whatever later rounds call it ("kept").

@@ -8,6 +8,7 @@ import { runBypassCommand } from "./bypass-command.ts";
 import { cgroupV2Path, limitHostStats, parseCgroupSample, type CgroupFiles, type CgroupSample } from "./cgroup.ts";
 import { errorText } from "./probe-error.ts";
 import type { Parsed } from "./parsed.ts";
+import { readRelease } from "./release.ts";
 import { hostStatsBetween, pageSizeFromAuxv, parseProcSample, type ProcSample } from "./proc.ts";
 import type { WebReading, WebSource } from "./web-source.ts";
 
@@ -18,12 +19,17 @@ export interface Collection {
   web: WebReading;
   /** Why the bypass command failed this time; absent when it passed or none is configured. */
   bypassError?: string;
+  /** The release the web server serves ("" for none yet), when a release root is configured. */
+  release?: string;
+  releaseError?: string;
 }
 
 export interface CollectorOptions {
   source: WebSource;
   /** The operator's command, run at every collection; failing means BYPASS. */
   bypass?: { command: string; timeoutMs: number };
+  /** The replicator's root on this host: its `current` link names the release served. */
+  releaseRoot?: string;
   /** Where to find stat, meminfo, vmstat and self/cgroup; tests point it at fixture directories. */
   procRoot?: string;
   /** The cgroup v2 directory to read; default: found from self/cgroup under /sys/fs/cgroup. */
@@ -83,7 +89,13 @@ export function createCollector(opts: CollectorOptions): Collector {
   return {
     async collect(nowMs) {
       const [h, web, b] = await Promise.all([host(nowMs), opts.source.read(nowMs), bypass()]);
-      return { ...h, web, ...b };
+      const col: Collection = { ...h, web, ...b };
+      if (opts.releaseRoot !== undefined) {
+        const r = readRelease(opts.releaseRoot);
+        if ("error" in r) col.releaseError = r.error;
+        else col.release = r.release;
+      }
+      return col;
     },
   };
 }

@@ -24,10 +24,12 @@ export interface ReporterConfig {
   riseCount: number;
   /** Run every collection; a non-zero exit or a timeout means BYPASS. */
   bypassCommand?: string;
+  /** The replicator's root on this web server: the release served is reported from its `current` link. */
+  releaseRoot?: string;
 }
 
 const P = "reporter";
-const COMMON = ["server", "source", "timeout_ms", "fall_count", "rise_count", "bypass_command"];
+const COMMON = ["server", "source", "timeout_ms", "fall_count", "rise_count", "bypass_command", "release_root"];
 const SOURCE_KEYS = {
   apache: ["status_url", "max_workers"],
   nginx: ["status_url", "capacity"],
@@ -64,6 +66,7 @@ export function validateReporter(f: Fields, t: Table, servers: ReadonlySet<strin
     riseCount: f.number(t, P, "rise_count", { default: REPORTER_DEFAULTS.riseCount, min: 1, max: 100, integer: true }),
   };
   if (t.bypass_command !== undefined) config.bypassCommand = f.string(t, P, "bypass_command", { expected: "a command line run with /bin/sh -c" });
+  if (t.release_root !== undefined) config.releaseRoot = f.string(t, P, "release_root", { pattern: /^\//, expected: "an absolute path: [replicator] root on this web server" });
   return config;
 }
 

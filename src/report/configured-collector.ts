@@ -7,5 +7,6 @@ export function configuredCollector(cfg: ReporterConfig): Collector {
   return createCollector({
     source: createWebSource(cfg.source, cfg.timeoutMs),
     ...(cfg.bypassCommand !== undefined && { bypass: { command: cfg.bypassCommand, timeoutMs: cfg.timeoutMs } }),
+    ...(cfg.releaseRoot !== undefined && { releaseRoot: cfg.releaseRoot }),
   });
 }

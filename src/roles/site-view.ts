@@ -10,9 +10,10 @@ import { authority, isOpen, refusal, withPresented, withRevocations, type Author
 import { signedBytes } from "../authority/canonical.ts";
 import { describeRoles } from "../authority/grant.ts";
 import { verifyPeer, type PeerSigner } from "../net/peer-keys.ts";
+import { markStale, newestRelease } from "../assign/stale.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import type { AreaName, Assignment, DrainEntry, DynamicRrset, Grant, PeerIdText, Revocation, ServerName, ServerView, Site } from "../core/types.ts";
+import type { AreaName, Assignment, DrainEntry, DynamicRrset, Grant, PeerIdText, Revocation, ServerName, ServerView, Site, SiteRelease } from "../core/types.ts";
 import type { Bus, Verdict } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
 import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
@@ -74,6 +75,8 @@ export interface SiteViewInit {
 }
 
 export interface SiteViewComponents {
+  /** On the replicator: the release every web server should serve, announced in every heartbeat. */
+  release?: () => SiteRelease | undefined;
   bus: Bus;
   store: StateStore;
   clock: Clock;
@@ -94,6 +97,8 @@ export class SiteView {
   private clusterChangedAtMs: ReadonlyMap<AreaName, number> = new Map();
   private epochSeen = 0;
   private mapVersions: ReadonlyMap<PeerIdText, string> = new Map();
+  /** The release each replicator announces (until grants, issue 12, say who may). */
+  private releases: ReadonlyMap<PeerIdText, SiteRelease> = new Map();
   private counters: Counters = { accepted: {}, rejected: {} };
   private authority: Authority;
   /** What the validator decoded, by the very bytes gossipsub then delivers: each message is decoded once. */
@@ -225,6 +230,7 @@ export class SiteView {
       // Only a granted controller's epoch can be adopted: anyone else's could push the next master's far up.
       if (!refusal(this.authority, from, { kind: "epoch" }, now)) this.noteEpoch(msg.epoch);
       if (msg.site === this.init.digest) this.mergeDrains(msg.drains.filter((e) => this.drainHolds(e)));
+      if (msg.release !== undefined && msg.site === this.init.digest && !refusal(this.authority, from, { kind: "release" }, now)) this.releases = new Map(this.releases).set(from, msg.release);
       // Most heartbeats only say "still here": listeners hear of new, revived or changed
       // members at once, and of everything else at our own heartbeat tick.
       const news = !before || !isLive(before, now, this.liveness) || !isLive(before, now, this.candidateLiveness) || before.priority !== hb.priority || before.site !== msg.site;
@@ -305,6 +311,8 @@ export class SiteView {
     if (this.init.mapVersion !== undefined) hb.mapVersion = this.init.mapVersion;
     if (this.init.grants?.length) hb.grants = [...this.init.grants];
     if (this.authority.revoked.size) hb.revocations = [...this.authority.revoked.values()];
+    const release = this.c.release?.();
+    if (release) hb.release = release;
     // A candidate stands only once it has heard the site for a full dead_after_ms: before
     // that it knows too few reports, and its first rounds would move areas for no reason.
     if (this.init.priority !== undefined && now - this.startedMs >= this.init.site.deadAfterMs) hb.priority = this.init.priority;
@@ -320,6 +328,8 @@ export class SiteView {
     const live = (peer: PeerIdText) => peer === self || isLiveAt(this.members.get(peer), nowMs, this.liveness);
     const reports = this.reports;
     const drains = this.drains;
+    const own = this.c.release?.();
+    const current = newestRelease([...[...this.releases].filter(([peer]) => live(peer)).map(([, r]) => r), ...(own ? [own] : [])]);
     let servers: readonly ServerView[] | undefined;
     return {
       atMs: nowMs,
@@ -328,7 +338,13 @@ export class SiteView {
       master: this.masterAt(nowMs),
       // Judged on first use only: most readers want the master alone.
       get servers() {
-        servers ??= serverViews(site.servers, reports, drains, live, nowMs, { loadTerms: site.loadTerms, deadAfterMs: site.deadAfterMs, tempfailReuseMs: site.tempfailReuseMs });
+        servers ??= markStale(
+          serverViews(site.servers, reports, drains, live, nowMs, { loadTerms: site.loadTerms, deadAfterMs: site.deadAfterMs, tempfailReuseMs: site.tempfailReuseMs }),
+          (s) => reports.get(s)?.report.release,
+          current,
+          nowMs,
+          site.contentGraceMs,
+        );
         return servers;
       },
       reports,

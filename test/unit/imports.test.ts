@@ -6,7 +6,7 @@ import { dirname, join, relative, resolve } from "node:path";
 
 const SRC = resolve(import.meta.dir, "../../src");
 /** Lowest first (README "Layout"); a file may import its own folder and those before it. */
-const ORDER = ["core", "net", "authority", "membership", "assign", "state", "geo", "dns", "report", "director", "config", "roles", "ops", "control", "assembly", "sim", "node.ts", "commands", "main.ts"];
+const ORDER = ["core", "net", "authority", "membership", "assign", "state", "geo", "dns", "report", "director", "replicate", "config", "roles", "ops", "control", "assembly", "sim", "node.ts", "commands", "main.ts"];
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));

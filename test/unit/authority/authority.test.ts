@@ -89,6 +89,7 @@ describe("claims held against grants", () => {
     ["a report from an ungranted member", ROGUE, { kind: "report", server: serverName("web-east-1") }, "report-not-granted"],
     ["a drain issued by a node granted to drain", ROGUE, { kind: "drain", issuer: EAST }, undefined],
     ["a drain issued by a reporter", WEB, { kind: "drain", issuer: WEB }, "drain-not-granted"],
+    ["the site's release from a node not granted replicator", WEB, { kind: "release" }, "replicator-not-granted"],
   ];
   test.each(table)("%s", (_what, from, claim, expected) => expect(refusal(granted(), peerIdText(from), claim, NOW)).toBe(expected));
   test("a grant stops counting when it expires", () => {

@@ -102,6 +102,7 @@ describe("validate: a minimal valid config", () => {
       masterSettleMs: 500,
       cooldownRounds: 3,
       maxStalenessMs: 30_000,
+      contentGraceMs: 30_000,
       hostmaster: "hostmaster.example.com",
       secretFile: "/etc/walrus/site.secret",
       areas: [
@@ -120,7 +121,7 @@ describe("validate: a minimal valid config", () => {
       listen: [{ host: "0.0.0.0", port: 53 }],
       ...{ udpSize: 1232, tcpMaxConnections: 256, tcpIdleMs: 10_000, transferAllow: [], rateLimit: 0, rateLimitIpv4Prefix: 24, rateLimitIpv6Prefix: 56, workers: 0, udpIo: "auto" },
     });
-    expect(config.notify).toEqual({ webhooks: [], deadForMs: 60_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 4 });
+    expect(config.notify).toEqual({ webhooks: [], deadForMs: 60_000, staleForMs: 300_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 4 });
     expect(config.learn).toEqual({ enabled: true, probesPerSecond: 1, intervalMs: 60_000, minQueries: 20, minSamples: 2, marginMs: 5, expiryMs: 3_600_000, timeoutMs: 2000 });
   });
 
@@ -135,6 +136,20 @@ describe("validate: a minimal valid config", () => {
   test("a bracketed IPv6 nameserver listen address parses to host and port", () => {
     const r2 = run(swap('listen = ["0.0.0.0:53"]', 'listen = ["[::]:5353"]')(BASE));
     expect(r2.ok && r2.config.nameserver?.listen).toEqual([{ host: "::", port: 5353 }]);
+  });
+
+  test("[replicator]: defaults, and each server reached at its first address unless [replicator.hosts] says", () => {
+    const r = run(`${BASE}\n[replicator]\nroot = "/srv/www/site/"\nidentity_file = "keys/id_ed25519"\n[replicator.hosts]\nweb-west-1 = "web-west-1.internal"\n`);
+    expect(r.ok && r.config.replicator).toEqual({
+      root: "/srv/www/site",
+      user: "walrus",
+      port: 22,
+      keepReleases: 5,
+      timeoutMs: 600_000,
+      attempts: 3,
+      identityFile: "/etc/walrus/keys/id_ed25519",
+      hosts: new Map([["web-east-1", "198.51.100.10"], ["web-west-1", "web-west-1.internal"]]) as never,
+    });
   });
 });
 
@@ -175,7 +190,7 @@ describe("validate: rejected inputs", () => {
     ["nameserver.listen with a host name", swap('listen = ["0.0.0.0:53"]', 'listen = ["localhost:53"]'), "nameserver.listen[0]", "an address and port"],
     ["nameserver.listen with port 99999", swap('listen = ["0.0.0.0:53"]', 'listen = ["1.2.3.4:99999"]'), "nameserver.listen[0]", "an address and port"],
     ["nameserver.listen without a port", swap('listen = ["0.0.0.0:53"]', 'listen = ["0.0.0.0"]'), "nameserver.listen[0]", "an address and port"],
-    ["no role tables at all", all(drop(REPORTER), drop(CONTROLLER), drop(NAMESERVER)), "(roles)", "at least one of the tables [reporter], [controller], [nameserver]"],
+    ["no role tables at all", all(drop(REPORTER), drop(CONTROLLER), drop(NAMESERVER)), "(roles)", "at least one of the tables [reporter], [controller], [nameserver], [replicator]"],
     ["dead_after_ms below 2 × the default heartbeat", add("[site]", "dead_after_ms = 999"), "site.dead_after_ms", "at least twice heartbeat_interval_ms"],
     ["dead_after_ms below 2 × a set heartbeat", add("[site]", "heartbeat_interval_ms = 2000\ndead_after_ms = 3999"), "site.dead_after_ms", "an integer from 4000 to 3600000 ms"],
     ["update_allow with an unknown type", add("[nameserver]", 'update_allow = [{ key_file = "acme.key", names = ["_acme-challenge.*"], types = ["NS"] }]'), "nameserver.update_allow[0].types[0]", "one of TXT, A, AAAA"],
@@ -187,6 +202,12 @@ describe("validate: rejected inputs", () => {
     ["director views backend without an area", (t) => `${t}\n[director]\nlayout = "views"\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\n`, "director.backends[0].area", 'with layout "views"'],
     ["director views backend with an unknown area", (t) => `${t}\n[director]\nlayout = "views"\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\narea = "north"\n`, "director.backends[0].area", "one of the areas east, west"],
     ["director without a controller", all(drop(CONTROLLER), (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\n`), "director", "only the master sends"],
+    ["replicator without root", (t) => `${t}\n[replicator]\nuser = "deploy"\n`, "replicator.root", "an absolute directory path on the web servers"],
+    ["replicator root relative", (t) => `${t}\n[replicator]\nroot = "srv/www"\n`, "replicator.root", "an absolute directory below /"],
+    ["replicator root with a space", (t) => `${t}\n[replicator]\nroot = "/srv/my site"\n`, "replicator.root", "letters, digits and . _ / + - only"],
+    ["replicator keeping one release", (t) => `${t}\n[replicator]\nroot = "/srv/www"\nkeep_releases = 1\n`, "replicator.keep_releases", "at least one to roll back to"],
+    ["replicator host for an unknown server", (t) => `${t}\n[replicator]\nroot = "/srv/www"\n[replicator.hosts]\nweb-east-9 = "10.0.0.1"\n`, "replicator.hosts.web-east-9", "one of the servers in [site.servers]"],
+    ["replicator host with a shell character", (t) => `${t}\n[replicator]\nroot = "/srv/www"\n[replicator.hosts]\nweb-east-1 = "a;b"\n`, "replicator.hosts.web-east-1", "a host name or address"],
     ["notify.webhook not a URL", (t) => `${t}\n[notify]\nwebhook = "hooks.example.com"\n`, "notify.webhook", "an http:// or https:// URL"],
     ["learn.enabled as a string", (t) => `${t}\n[learn]\nenabled = "no"\n`, "learn.enabled", "true or false"],
     ["learn.probes_per_second 0", (t) => `${t}\n[learn]\nprobes_per_second = 0\n`, "learn.probes_per_second", "a number from 0.01 to 100 probes per second"],

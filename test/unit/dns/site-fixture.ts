@@ -29,6 +29,7 @@ export function fixtureSite(overrides: Partial<Site> = {}): Site {
     masterSettleMs: 1000,
     cooldownRounds: 3,
     maxStalenessMs: 30_000,
+    contentGraceMs: 30_000,
     hostmaster: "hostmaster.example.test",
     secretFile: "/dev/null",
     areas: [

@@ -28,6 +28,7 @@ const REPORT: Message = {
       blocked: 1,
     },
     web: { hits: 1_480_533, busyWorkers: 17, maxWorkers: 1024 },
+    release: "9c1e5d0a7b3f2a11",
   },
 };
 
@@ -43,6 +44,7 @@ const HEARTBEAT: Message = {
     { server: serverName("web-west-1"), drained: false, reason: "", atMs: 1_699_999_000_000, by: "" },
   ],
   atMs: 1_700_000_000_500,
+  release: { id: "9c1e5d0a7b3f2a11", previous: "3f2a7c9e0d1b4c55", sinceMs: 1_700_000_000_000 },
 };
 
 const ASSIGNMENT: Message = {
@@ -179,6 +181,9 @@ describe("decode rejects, with its reason", () => {
     ["null where NaN was serialised", "reports", hostField("null"), "schema: report.host.cpuIdle"],
     ['"NaN" as a string', "reports", hostField('"NaN"'), "schema: report.host.cpuIdle"],
     ["a number as a string", "reports", hostField('"0.7"'), "schema: report.host.cpuIdle"],
+    ["release id longer than LIMITS.text", "reports", withReport((r) => (r.release = "r".repeat(LIMITS.text + 1))), "schema: report.release"],
+    ["heartbeat release without an id", "heartbeats", json({ ...wire(HEARTBEAT), release: { sinceMs: 1 } }), "schema: release.id"],
+    ["heartbeat release with a negative time", "heartbeats", json({ ...wire(HEARTBEAT), release: { id: "r", sinceMs: -1 } }), "schema: release.sinceMs"],
     ["unknown report status", "reports", withReport((r) => (r.status = "degraded")), "schema: report.status"],
     ["unknown heartbeat role", "heartbeats", json({ ...wire(HEARTBEAT), roles: ["reporter", "janitor"] }), "schema: roles[]"],
     ["more than three roles", "heartbeats", json({ ...wire(HEARTBEAT), roles: ["reporter", "controller", "nameserver", "reporter"] }), "schema: roles"],

@@ -17,7 +17,7 @@ afterAll(() => {
   for (const s of [ok, fail, hang]) s.stop(true);
 });
 
-const cfg = (webhooks: string[], extra: Partial<NotifyConfig> = {}): NotifyConfig => ({ webhooks, deadForMs: 60_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 2, ...extra });
+const cfg = (webhooks: string[], extra: Partial<NotifyConfig> = {}): NotifyConfig => ({ webhooks, deadForMs: 60_000, staleForMs: 300_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 2, ...extra });
 const logged: string[] = [];
 const log = createLogger({ json: true, write: (l) => logged.push(l) }, "notify");
 

@@ -27,7 +27,7 @@ test.each([
 });
 
 test("a sample: drained servers are out of service with their state said; TEMPFAIL with fresh figures is in", () => {
-  const server = (name: string, state: StatusReport["servers"][number]["state"], load: number | null, drained = false) => ({ name, cluster: "east", state, measured: "ok", load, threshold: 0.8, drained, drainReason: "", reason: "" });
+  const server = (name: string, state: StatusReport["servers"][number]["state"], load: number | null, drained = false) => ({ name, cluster: "east", state, measured: "ok", load, threshold: 0.8, drained, drainReason: "", reason: "", release: null, stale: false });
   const status = {
     servers: [server("a", "up", 0.3), server("b", "drained", 0.1, true), server("c", "tempfail", 0.2), server("d", "tempfail", null)],
     areas: [{ area: "east", cluster: "west", servers: [], reason: "balance" as const, detail: "" }],

@@ -4,6 +4,7 @@
 import { expect, test } from "bun:test";
 import { parse } from "smol-toml";
 import { assembleNode, type AssembledNode } from "../../../src/assembly/assemble-node.ts";
+import type { SiteRelease } from "../../../src/core/types.ts";
 import { validate } from "../../../src/config/validate.ts";
 import { createLogger } from "../../../src/core/log.ts";
 import { areaName, type Report, type Site } from "../../../src/core/types.ts";
@@ -17,6 +18,7 @@ import { simulatedCollection } from "../../../src/sim/simulated-collection.ts";
 import { MemoryStore } from "../../../src/state/store.ts";
 
 const DEAD_FOR_MS = 10_000;
+const STALE_FOR_MS = 20_000;
 
 function siteConfig(): Site {
   const toml = `
@@ -36,6 +38,9 @@ nameserver_addresses = ["127.0.0.1"]
 [site.servers.web-east-1]
 area = "east"
 addresses = ["127.0.8.11"]
+[site.servers.web-east-2]
+area = "east"
+addresses = ["127.0.8.12"]
 [site.servers.web-west-1]
 area = "west"
 addresses = ["127.0.8.21"]
@@ -58,7 +63,9 @@ function startSite(repeatAfterMs = 600_000) {
   const sent: Sent[] = [];
   const up = new Map<string, boolean>();
   const nodes = new Map<string, AssembledNode>();
-  const reports = new Map(site.servers.map((s) => [s.name as string, { status: "ok" as Report["status"], publishing: true }]));
+  const reports = new Map(site.servers.map((s) => [s.name as string, { status: "ok" as Report["status"], publishing: true, release: undefined as string | undefined }]));
+  // What the replicator (on east) announces.
+  const replicator: { release?: SiteRelease } = {};
 
   const boot = (roles: SimNodeRoles) => {
     const name = roles.name;
@@ -69,14 +76,16 @@ function startSite(repeatAfterMs = 600_000) {
       const r = JSON.parse(line) as Record<string, string | undefined>;
       if (alive() && r.msg === "notice for a human") sent.push({ event: r.event as Notice["event"], server: r.server, cluster: r.cluster, area: r.area, reason: r.reason ?? "", by: name, atMs: sched.nowMs });
     } });
-    const config = { ...simNodeConfig(site, roles), notify: { webhooks: [], deadForMs: DEAD_FOR_MS, repeatAfterMs, maxPerMinute: 1000, attempts: 1 } };
+    const config = { ...simNodeConfig(site, roles), notify: { webhooks: [], deadForMs: DEAD_FOR_MS, staleForMs: STALE_FOR_MS, repeatAfterMs, maxPerMinute: 1000, attempts: 1 } };
     // A reporter that stops publishing is one whose collection never finishes.
     const collect = (): Collection | Promise<Collection> => {
-      const r = reports.get(name.replace("rep-", "")) as { status: Report["status"]; publishing: boolean };
+      const r = reports.get(name.replace("rep-", "")) as { status: Report["status"]; publishing: boolean; release?: string };
       if (!r.publishing) return new Promise(() => {});
-      return simulatedCollection(r.status === "ok" ? { state: "up", stats: { hits: sched.nowMs, busyWorkers: 2, maxWorkers: 16 } } : { state: "down", error: "connection refused" }, site.reportIntervalMs);
+      const col = simulatedCollection(r.status === "ok" ? { state: "up", stats: { hits: sched.nowMs, busyWorkers: 2, maxWorkers: 16 } } : { state: "down", error: "connection refused" }, site.reportIntervalMs);
+      return r.release === undefined ? col : { ...col, release: r.release };
     };
-    nodes.set(name, assembleNode(config, { bus: net.attach(name), store: new MemoryStore(), clock: sched.clock, timers: sched.timers(alive), log, collector: { collect } }));
+    const release = name === "east" ? { release: () => replicator.release } : {};
+    nodes.set(name, assembleNode(config, { bus: net.attach(name), store: new MemoryStore(), clock: sched.clock, timers: sched.timers(alive), log, collector: { collect }, ...release }));
   };
   boot({ name: "east", area: areaName("east"), priority: 10 });
   boot({ name: "west", area: areaName("west"), priority: 20 });
@@ -86,7 +95,7 @@ function startSite(repeatAfterMs = 600_000) {
     net.crash(name);
   };
   const decisions = (name: string) => nodes.get(name)?.ops.status().decisions ?? [];
-  return { site, sched, sent, reports, decisions, crash, run: (ms: number) => sched.runUntil(sched.nowMs + ms) };
+  return { site, sched, sent, reports, replicator, nodes, decisions, crash, run: (ms: number) => sched.runUntil(sched.nowMs + ms) };
 }
 
 test("the master announces itself once; a panic and the forced area are told once however many rounds see them", () => {
@@ -138,4 +147,44 @@ test("when the master dies the next candidate announces itself, and only it noti
   s.run(10_000);
   expect(s.sent.slice(2).every((n) => n.by === "west")).toBe(true);
   expect(s.sent.slice(2).map((n) => n.event)).toContain("panic");
+});
+
+test("a server left on the old release is answered through the grace, then left out while a fresh one serves; stale_for_ms later the master says so, once", () => {
+  const s = startSite(0);
+  const release = (server: string, id: string) => ((s.reports.get(server) as { release?: string }).release = id);
+  s.replicator.release = { id: "r1", sinceMs: 0 };
+  for (const server of ["web-east-1", "web-east-2", "web-west-1"]) release(server, "r1");
+  s.run(30_000);
+  const east = () => (s.nodes.get("east") as AssembledNode).view.snapshot(s.sched.nowMs);
+  const answer = () => east().followed?.assignment.areas.find((a) => a.area === "east")?.servers.join(" ");
+  expect(answer()).toBe("web-east-1 web-east-2");
+
+  // Publish r2: web-east-1 misses it.
+  const publishedMs = s.sched.nowMs;
+  s.replicator.release = { id: "r2", previous: "r1", sinceMs: publishedMs };
+  release("web-east-2", "r2");
+  release("web-west-1", "r2");
+  s.run(s.site.contentGraceMs - 2000);
+  expect(answer()).toBe("web-east-1 web-east-2");
+  s.run(4000);
+  expect(answer()).toBe("web-east-2");
+  const v = east().servers.find((x) => x.name === "web-east-1");
+  expect(v?.state).toBe("up");
+  expect(v?.reason).toMatch(/^stale: release r1, current r2 since 3\d s$/);
+
+  // The only fresh server of the area panics: the stale one beats none.
+  (s.reports.get("web-east-2") as { status: Report["status"] }).status = "panic";
+  s.run(5000);
+  expect(answer()).toBe("web-east-1");
+  (s.reports.get("web-east-2") as { status: Report["status"] }).status = "ok";
+
+  s.run(STALE_FOR_MS + 5000);
+  const stale = s.sent.filter((n) => n.event === "stale");
+  expect(stale.map((n) => `${n.by}: ${n.server}`)).toEqual(["east: web-east-1"]);
+  expect((stale[0] as Sent).atMs - publishedMs).toBeGreaterThanOrEqual(s.site.contentGraceMs + STALE_FOR_MS);
+
+  // It catches up: answered again.
+  release("web-east-1", "r2");
+  s.run(10_000);
+  expect(answer()).toBe("web-east-1 web-east-2");
 });

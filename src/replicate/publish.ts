@@ -1,0 +1,163 @@
+// The replicator's operations: publish a tree as a release to every web server, and roll back to
+// a kept one. Two phases: every server stages and verifies first; only then is `current`
+// switched on the servers that hold the whole release. A server that fails keeps serving its
+// whole previous release and is named with its error.
+import type { ReplicatorConfig } from "../replicate/config.ts";
+import type { Clock } from "../core/clock.ts";
+import { StateDir } from "../state/store.ts";
+import { parseHistory, recordPublish, recordRollback, retryDelayMs, rollbackTarget, type ReleaseHistory } from "./history.ts";
+import { takePublishLock } from "./lock.ts";
+import { makeManifest, type Manifest, type ReleaseId } from "./manifest.ts";
+import { remoteFor, stageDir, type Remote, type Step, type Target } from "./remote.ts";
+import { compareListing, toPrune, type RemoteState } from "./remote-state.ts";
+import { readTree, type DigestCache } from "./tree.ts";
+
+const HISTORY_FILE = "releases.json";
+const DIGESTS_FILE = "tree-digests.json";
+
+export interface ServerOutcome {
+  server: string;
+  /** The release it served before, and serves now (the same when it failed). */
+  before?: ReleaseId;
+  now?: ReleaseId;
+  sentBytes?: number;
+  attempts: number;
+  error?: string;
+}
+
+export interface ReplicateResult {
+  ok: boolean;
+  id?: ReleaseId;
+  manifest?: Manifest;
+  servers: ServerOutcome[];
+  error?: string;
+}
+
+export interface ReplicateInit {
+  cfg: ReplicatorConfig;
+  stateDir: string;
+  clock: Clock;
+  /** One line of progress (a retry and its error, a server done). */
+  say: (line: string) => void;
+  /** Waits between retries; tests and benchmarks pass their own. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const targetsOf = (cfg: ReplicatorConfig): Target[] => [...cfg.hosts].map(([server, host]) => ({ server, host }));
+
+async function retried<T>(init: ReplicateInit, server: string, what: string, step: () => Promise<Step<T>>): Promise<Step<T> & { attempts: number }> {
+  const sleep = init.sleep ?? Bun.sleep;
+  for (let attempt = 1; ; attempt++) {
+    const r = await step();
+    if (r.ok || attempt >= init.cfg.attempts) return { ...r, attempts: attempt };
+    const delay = retryDelayMs(attempt);
+    init.say(`${server}: ${what}: ${r.error}; retry ${attempt + 1}/${init.cfg.attempts} in ${delay / 1000} s`);
+    await sleep(delay);
+  }
+}
+
+interface Run extends ReplicateInit {
+  remote: Remote;
+}
+
+/** Stages and verifies one server. `before` is what it served when last asked. */
+async function stageOn(run: Run, t: Target, dir: string, m: Manifest): Promise<{ r: Step<{ state: RemoteState; sentBytes: number }>; attempts: number; before?: ReleaseId }> {
+  let before: ReleaseId | undefined;
+  const r = await retried(run, t.server, "push", async (): Promise<Step<{ state: RemoteState; sentBytes: number }>> => {
+    const opened = await run.remote.open(t);
+    if (!opened.ok) return opened;
+    const state = await run.remote.inspect(t);
+    if (!state.ok) return state;
+    before = state.value.current;
+    const sent = await run.remote.stage(t, dir, state.value, m.id);
+    if (!sent.ok) return sent;
+    const listing = await run.remote.listStaged(t, stageDir(state.value, m.id));
+    if (!listing.ok) return listing;
+    const problems = compareListing(m, listing.value);
+    if (problems.length) return { ok: false, error: `the copy differs from the release: ${problems.join("; ")}` };
+    return { ok: true, value: { state: state.value, sentBytes: sent.value } };
+  });
+  if (!r.ok) await run.remote.discardPartial(t, m.id);
+  return { r, attempts: r.attempts, ...(before && { before }) };
+}
+
+function loadHistory(state: StateDir): ReleaseHistory {
+  return parseHistory(state.readJson(HISTORY_FILE));
+}
+
+/** Runs `body` holding the publish lock, with ssh connections to every server closed afterwards. */
+async function locked(init: ReplicateInit, what: string, body: (run: Run, state: StateDir, targets: Target[]) => Promise<ReplicateResult>): Promise<ReplicateResult> {
+  const state = new StateDir(init.stateDir);
+  const lock = takePublishLock(init.stateDir, what, init.clock());
+  if (!lock.ok) return { ok: false, servers: [], error: lock.error };
+  const run: Run = { ...init, remote: remoteFor(init.cfg, init.stateDir) };
+  const targets = targetsOf(init.cfg);
+  try {
+    return await body(run, state, targets);
+  } finally {
+    await Promise.all(targets.map((t) => run.remote.close(t)));
+    lock.release();
+  }
+}
+
+export function publish(init: ReplicateInit, dir: string, message: string): Promise<ReplicateResult> {
+  return locked(init, "publish", async (run, state, targets) => {
+    const cached = state.readJson(DIGESTS_FILE) as { dir?: string; digests?: DigestCache } | undefined;
+    const tree = readTree(dir, cached?.dir === dir && cached.digests ? cached.digests : {});
+    if (!tree.ok) return { ok: false, servers: [], error: `cannot make a release of ${dir}:\n  ${tree.problems.join("\n  ")}` };
+    state.writeJson(DIGESTS_FILE, { dir, digests: tree.digests });
+    const m = makeManifest(tree.entries);
+    const next = recordPublish(loadHistory(state), m, init.clock(), message, init.cfg.keepReleases);
+    const keep = new Set<string>(next.releases.map((r) => r.id));
+    init.say(`release ${m.id}: ${m.files} files, ${m.bytes} bytes`);
+
+    // Phase one: every server stages and verifies. Phase two: the ones that hold it switch.
+    const staged = await Promise.all(targets.map((t) => stageOn(run, t, dir, m)));
+    const servers = await Promise.all(
+      targets.map(async (t, i): Promise<ServerOutcome> => {
+        const s = staged[i] as Awaited<ReturnType<typeof stageOn>>;
+        const out: ServerOutcome = { server: t.server, attempts: s.attempts, ...(s.before && { before: s.before, now: s.before }) };
+        if (!s.r.ok) return { ...out, error: s.r.error };
+        const { state: remoteState, sentBytes } = s.r.value;
+        const switched = await retried(run, t.server, "switch", () => run.remote.switchTo(t, m.id, toPrune(remoteState, keep, m.id)));
+        const done = { ...out, attempts: s.attempts + switched.attempts - 1, sentBytes };
+        return switched.ok ? { ...done, now: m.id } : { ...done, error: switched.error };
+      }),
+    );
+    const live = servers.some((s) => s.now === m.id);
+    // The release is the site's current one as soon as one server serves it: the rest are stale.
+    if (live) state.writeJson(HISTORY_FILE, next);
+    return { ok: servers.every((s) => !s.error), id: m.id, manifest: m, servers, ...(!live && { error: "no server took the release; every server keeps its previous one" }) };
+  });
+}
+
+export function rollback(init: ReplicateInit, to?: string): Promise<ReplicateResult> {
+  return locked(init, "rollback", async (run, state, targets) => {
+    const history = loadHistory(state);
+    const target = rollbackTarget(history, to);
+    if (!target.ok) return { ok: false, servers: [], error: target.error };
+    const id = target.id;
+    const servers = await Promise.all(
+      targets.map(async (t): Promise<ServerOutcome> => {
+        let before: ReleaseId | undefined;
+        const r = await retried(run, t.server, "rollback", async () => {
+          const opened = await run.remote.open(t);
+          if (!opened.ok) return opened;
+          const s = await run.remote.inspect(t);
+          if (!s.ok) return s;
+          before = s.value.current;
+          if (!s.value.releases.includes(id)) return { ok: false, error: `release ${id} is not on this server (it holds ${s.value.releases.join(", ") || "none"})` };
+          return run.remote.switchTo(t, id, []);
+        });
+        return { server: t.server, attempts: r.attempts, ...(before && { before }), ...(r.ok ? { now: id } : { ...(before && { now: before }), error: r.error }) };
+      }),
+    );
+    if (servers.some((s) => s.now === id)) state.writeJson(HISTORY_FILE, recordRollback(history, id, init.clock()));
+    return { ok: servers.every((s) => !s.error), id, servers };
+  });
+}
+
+/** The replicator's record, for `walrus releases` and the reporters' staleness rule. */
+export function releaseHistory(stateDir: string): ReleaseHistory {
+  return loadHistory(new StateDir(stateDir));
+}

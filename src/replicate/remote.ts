@@ -1,0 +1,161 @@
+// The edge of the replicator: ssh and rsync against one web server. Each step is one process with
+// a time limit; its failure comes back as an error text (the last lines rsync or ssh printed),
+// never a throw.
+import { spawn } from "bun";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { ReplicatorConfig } from "../replicate/config.ts";
+import type { ReleaseId } from "./manifest.ts";
+import { parseInspect, PARTIAL_PREFIX, type RemoteState } from "./remote-state.ts";
+
+export type Step<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** rsync accepts at most 20 --link-dest directories. */
+const MAX_LINK_DESTS = 20;
+const CONNECT_TIMEOUT_S = 10;
+/** A shared connection left by a killed publish closes itself after this long. */
+const CONTROL_PERSIST_S = 120;
+
+export interface Target {
+  server: string;
+  host: string;
+}
+
+function sshOptions(cfg: ReplicatorConfig, controlDir: string): string[] {
+  return [
+    // One connection per server (opened by open()) carries every step: a handshake costs ~0.5 s.
+    "-o", `ControlPath=${controlDir}/ssh-%C`,
+    "-p", String(cfg.port),
+    "-o", "BatchMode=yes",
+    "-o", `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
+    "-o", "ServerAliveInterval=5",
+    ...(cfg.identityFile ? ["-i", cfg.identityFile, "-o", "IdentitiesOnly=yes"] : []),
+    ...(cfg.knownHostsFile ? ["-o", `UserKnownHostsFile=${cfg.knownHostsFile}`, "-o", "StrictHostKeyChecking=yes"] : []),
+  ];
+}
+
+const login = (cfg: ReplicatorConfig, t: Target) => `${cfg.user}@${t.host.includes(":") ? `[${t.host}]` : t.host}`;
+
+async function run(cmd: string[], timeoutMs: number): Promise<Ran> {
+  const p = spawn(cmd, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    p.kill("SIGKILL");
+  }, timeoutMs);
+  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  clearTimeout(timer);
+  return { code, signal: typeof p.signalCode === "string" ? p.signalCode : undefined, stdout, stderr, timedOut };
+}
+
+interface Ran {
+  code: number;
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/** The first and the last line a failed tool printed: rsync names the cause first (a write
+ * failed: no space left) and the protocol error it led to last. */
+function said(text: string): string {
+  const lines = text.trim().split("\n").filter(Boolean);
+  return [...new Set([lines[0], lines.at(-1)])].filter(Boolean).join("; ");
+}
+
+function failure(what: string, r: Ran, timeoutMs: number): { ok: false; error: string } {
+  if (r.timedOut) return { ok: false, error: `${what}: no end within ${timeoutMs} ms` };
+  const text = said(r.stderr);
+  return { ok: false, error: `${what} failed (${r.signal ? `killed by ${r.signal}` : `exit ${r.code}`})${text ? `: ${text}` : ""}` };
+}
+
+/** Where a release is staged: its own directory when the server has it, else a partial one. */
+export const stageDir = (state: RemoteState, id: ReleaseId) => (state.releases.includes(id) ? id : `${PARTIAL_PREFIX}${id}`);
+
+export type Remote = ReturnType<typeof remoteFor>;
+
+/** The steps against the web servers, over ssh connections shared through `controlDir`. */
+export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
+  const options = [...sshOptions(cfg, controlDir), "-o", "ControlMaster=no"];
+
+  /** Opens the server's shared connection; its errors go to a log file, since it lives on in the background. */
+  async function open(t: Target): Promise<Step<void>> {
+    const log = join(controlDir, `ssh-${t.server}.log`);
+    rmSync(log, { force: true });
+    const p = spawn(["ssh", ...sshOptions(cfg, controlDir), "-M", "-N", "-f", "-E", log, "-o", `ControlPersist=${CONTROL_PERSIST_S}`, login(cfg, t)], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    const timer = setTimeout(() => p.kill("SIGKILL"), cfg.timeoutMs);
+    const code = await p.exited;
+    clearTimeout(timer);
+    if (code === 0) return { ok: true, value: undefined };
+    const text = existsSync(log) ? said(readFileSync(log, "utf8")) : "";
+    return { ok: false, error: `ssh to ${t.host} failed (exit ${code})${text ? `: ${text}` : ""}` };
+  }
+
+  /** Closes the shared connection. */
+  async function close(t: Target): Promise<void> {
+    await run(["ssh", ...sshOptions(cfg, controlDir), "-O", "exit", login(cfg, t)], 5000);
+  }
+
+  async function ssh(t: Target, what: string, script: string): Promise<Step<string>> {
+    const r = await run(["ssh", ...options, login(cfg, t), script], cfg.timeoutMs);
+    return r.code === 0 && !r.timedOut ? { ok: true, value: r.stdout } : failure(what, r, cfg.timeoutMs);
+  }
+
+  /** Makes the release directory if needed and says what it holds. */
+  async function inspect(t: Target): Promise<Step<RemoteState>> {
+    const script = `mkdir -p ${cfg.root}/releases && cd ${cfg.root}/releases && echo "current $(readlink ../current)" && for n in * .partial-*; do [ -d "$n" ] && echo "entry $n"; done; true`;
+    const r = await ssh(t, "ssh", script);
+    if (!r.ok) return r;
+    const parsed = parseInspect(r.value);
+    return parsed.ok ? { ok: true, value: parsed.state } : { ok: false, error: parsed.error };
+  }
+
+  /**
+   * Copies the tree into releases/<stage>/ with rsync over ssh, hard-linking files unchanged
+   * since a release the server keeps (the current one first). Returns the bytes rsync sent.
+   */
+  async function stage(t: Target, dir: string, state: RemoteState, id: ReleaseId): Promise<Step<number>> {
+    const linkDests = [...(state.current ? [state.current] : []), ...state.releases.filter((r) => r !== state.current && r !== id)].slice(0, MAX_LINK_DESTS);
+    const shell = ["ssh", ...options].map((a) => `'${a}'`).join(" ");
+    const cmd = [
+      "rsync", "-a", "--delete", "--stats",
+      ...linkDests.map((r) => `--link-dest=${cfg.root}/releases/${r}`),
+      "-e", shell,
+      `${dir.replace(/\/+$/, "")}/`,
+      `${login(cfg, t)}:${cfg.root}/releases/${stageDir(state, id)}/`,
+    ];
+    const r = await run(cmd, cfg.timeoutMs);
+    if (r.code !== 0 || r.timedOut) return failure("rsync", r, cfg.timeoutMs);
+    const sent = /Total bytes sent: ([\d,.]+)/.exec(r.stdout)?.[1]?.replace(/[,.]/g, "");
+    return { ok: true, value: sent ? Number(sent) : 0 };
+  }
+
+  /** find's listing of a staged release, in the form compareListing reads. */
+  function listStaged(t: Target, stageName: string): Promise<Step<string>> {
+    return ssh(t, "listing the staged release", `cd ${cfg.root}/releases/${stageName} && find . -mindepth 1 -printf '%y %s %P\\0%l\\0'`);
+  }
+
+  /**
+   * Makes the staged copy the release, points `current` at it by renaming a new link over the
+   * old one (a reader sees the old release or the new one, never neither), then removes `prune`.
+   */
+  function switchTo(t: Target, id: ReleaseId, prune: string[]): Promise<Step<string>> {
+    const script = [
+      `cd ${cfg.root}/releases`,
+      `if [ -d ${PARTIAL_PREFIX}${id} ]; then mv -T ${PARTIAL_PREFIX}${id} ${id}; fi`,
+      `[ -d ${id} ]`,
+      `ln -sfn releases/${id} ../.current-new`,
+      `mv -T ../.current-new ../current`,
+      `sync ..`,
+      ...(prune.length ? [`rm -rf -- ${prune.join(" ")}`] : []),
+    ].join(" && ");
+    return ssh(t, "switching current", script);
+  }
+
+  /** Removes what a failed push left staged, so a full disk is freed again. Best effort. */
+  async function discardPartial(t: Target, id: ReleaseId): Promise<void> {
+    await ssh(t, "cleanup", `rm -rf -- ${cfg.root}/releases/${PARTIAL_PREFIX}${id}`);
+  }
+
+  return { open, close, inspect, stage, listStaged, switchTo, discardPartial };
+}
