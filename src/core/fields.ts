@@ -39,6 +39,15 @@ export class Fields {
     }
   }
 
+  /** The members of an array of tables ([[x]]) with their key paths; any other member is an error. */
+  tablesIn(list: unknown, path: string, expected: string): [string, Table][] {
+    return (Array.isArray(list) ? list : []).flatMap((v, i): [string, Table][] => {
+      if (isTable(v)) return [[`${path}[${i}]`, v]];
+      this.fail(`${path}[${i}]`, v, expected);
+      return [];
+    });
+  }
+
   table(t: Table, path: string, key: string, required: boolean): Table | undefined {
     const v = t[key];
     if (v === undefined) {

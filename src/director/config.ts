@@ -4,7 +4,7 @@
 import { resolve } from "node:path";
 import { areaName, type AreaName } from "../core/types.ts";
 import type { DirectorLayout } from "./records.ts";
-import { isTable, type Fields, type Table } from "../core/fields.ts";
+import type { Fields, Table } from "../core/fields.ts";
 import { parseHostPort } from "../core/host-port.ts";
 import type { HostPort } from "../core/host-port.ts";
 
@@ -41,12 +41,7 @@ export function validateDirector(f: Fields, t: Table, areas: ReadonlySet<string>
   const raw = t.backends;
   if (!Array.isArray(raw) || raw.length === 0) f.fail(`${p}.backends`, raw, "at least one [[director.backends]] table with name, server and key_file");
   const names = new Set<string>();
-  for (const [i, v] of (Array.isArray(raw) ? raw : []).entries()) {
-    const bp = `${p}.backends[${i}]`;
-    if (!isTable(v)) {
-      f.fail(bp, v, "a table with name, server and key_file");
-      continue;
-    }
+  for (const [bp, v] of f.tablesIn(raw, `${p}.backends`, "a table with name, server and key_file")) {
     f.known(v, bp, ["name", "server", "key_file", "area"]);
     const name = f.string(v, bp, "name", { pattern: NAME, expected: "a name of lower-case letters, digits and inner hyphens" });
     if (names.has(name)) f.fail(`${bp}.name`, name, "a name no other backend has");

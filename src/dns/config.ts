@@ -9,7 +9,7 @@ import { UDP_EDNS_LIMIT } from "./answer.ts";
 import { parseRecordData, STATIC_TYPES, type StaticType } from "./records.ts";
 import { TCP_IDLE_MS_DEFAULT, TCP_MAX_CONNECTIONS_DEFAULT } from "./server.ts";
 import { DEFAULT_MAX_ANSWER_ADDRESSES } from "./zone.ts";
-import { isTable, join, type Fields, type Table } from "../core/fields.ts";
+import { join, type Fields, type Table } from "../core/fields.ts";
 
 export const SITE_DNS_KEYS = ["answer_scheme", "max_answer_addresses", "records"] as const;
 export const NAMESERVER_DNS_KEYS = ["udp_size", "tcp_max_connections", "tcp_idle_ms", "transfer_allow", "rate_limit", "rate_limit_ipv4_prefix", "rate_limit_ipv6_prefix", "workers", "udp_io"] as const;
@@ -80,12 +80,7 @@ export function siteDns(f: Fields, t: Table, zone: string, names: readonly strin
   const raw = t.records ?? [];
   if (!Array.isArray(raw)) f.fail(join(p, "records"), raw, "an array of tables: [[site.records]] with name, type, data");
   const balanced = new Set(names);
-  for (const [i, v] of (Array.isArray(raw) ? raw : []).entries()) {
-    const rp = `${p}.records[${i}]`;
-    if (!isTable(v)) {
-      f.fail(rp, v, "a table with name, type, data (and ttl_seconds)");
-      continue;
-    }
+  for (const [rp, v] of f.tablesIn(raw, `${p}.records`, "a table with name, type, data (and ttl_seconds)")) {
     f.known(v, rp, ["name", "type", "data", "ttl_seconds"]);
     const given = f.string(v, rp, "name", { expected: '"@" for the zone apex, a name in the zone ("mail") or absolute ("mail.example.com")' });
     const name = given === "@" ? zone : qualify(given, zone);
