@@ -137,16 +137,17 @@ describe("a three-area site", () => {
     // the new master acts on changes: a drain still takes effect
     const w = server("web-west-2");
     await walrus(["drain", w.name, "--config", area("north").config]);
-    await until("web-west-2 drained by the new master", async () => (await answer("west")).join() === server("web-west-1").host, 5000);
+    await until("web-west-2 drained by the new master", async () => (await answer("west")).join() === server("web-west-1").host, 15_000);
     await walrus(["undrain", w.name, "--config", area("north").config]);
-    await until("web-west-2 back", async () => (await answer("west")).length === 2, 5000);
+    await until("web-west-2 back", async () => (await answer("west")).length === 2, 15_000);
   });
 
   test("a restarted node rejoins and, first in order again, takes the master role back", async () => {
     const east = start("east", area("east").config);
     await east.waitFor(/answering DNS/);
-    await until("east is master again", async () => (await status("north")).master?.node === "east", 8000);
-    await until("east answers with its home cluster", async () => (await answer("east")).join() === homeAddresses("east").join(), 8000);
+    // A restarted candidate listens for dead_after_ms (5 s) before it stands, then settles.
+    await until("east is master again", async () => (await status("north")).master?.node === "east", 20_000);
+    await until("east answers with its home cluster", async () => (await answer("east")).join() === homeAddresses("east").join(), 15_000);
   });
 
   test("a node without the site secret cannot join", async () => {
@@ -175,7 +176,7 @@ describe("a three-area site", () => {
   test("after a restart a nameserver serves its last applied assignment at once", async () => {
     const drained = server("web-east-1");
     await walrus(["drain", drained.name, "--config", area("west").config]);
-    await until("web-east-1 out of east's answers", async () => (await answer("east")).join() === server("web-east-2").host, 5000);
+    await until("web-east-1 out of east's answers", async () => (await answer("east")).join() === server("web-east-2").host, 15_000);
     // stop everything, then start the east node alone: no master, no reports, only its state
     await Promise.all([...procs.values()].map((p) => p.kill("SIGKILL")));
     const alone = start("east", area("east").config);
