@@ -125,9 +125,14 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
         if (pending.byteLength < end) break;
         const message = pending.subarray(2, end);
         pending = pending.subarray(end);
-        if (updateLater(message, (b) => socket.destroyed || socket.write(frame(b)))) continue;
+        // An UPDATE's reply may come after the connection closed at a later framing error.
+        if (updateLater(message, (b) => socket.destroyed || socket.writableEnded || socket.write(frame(b)))) continue;
         const r = answer(message, "tcp", source, transferAllowed);
-        if (r) for (const m of [r.bytes, ...(r.more ?? [])]) socket.write(frame(m));
+        // A frame that is no query, or a query that does not parse, means the stream's framing
+        // is lost: whatever follows would be read from the wrong offset (RFC 7766 §8), so close.
+        if (!r) return void socket.destroy();
+        for (const m of [r.bytes, ...(r.more ?? [])]) socket.write(frame(m));
+        if (r.rcode === "FORMERR") return void socket.end();
       }
       // Abortive (RST): an orderly close would queue behind the replies the client never reads.
       if (pending.byteLength + socket.writableLength > TCP_MAX_BUFFERED_BYTES) socket.resetAndDestroy();

@@ -181,6 +181,20 @@ describe.skipIf(!DIG)("dns server", () => {
     expect(ms).toBeLessThan(3000);
   });
 
+  test("a TCP frame that is no query closes the connection at once, not at the idle timeout", async () => {
+    const cport = crowded.addresses[0]?.port ?? 0; // idle timeout 10 s
+    const short = await connect(cport);
+    short.write(frame(Buffer.from("junk")));
+    expect(await closedAfter(short)).toBeLessThan(2000);
+    // A length prefix shorter than its query: the rest is read as the next frame's length, so FORMERR and close.
+    const cut = await connect(cport);
+    const replies = readReplies(cut, 1).catch(() => []);
+    const q = queryFor("www.example.test", 7);
+    cut.write(Buffer.concat([Buffer.from([0, 14]), q]));
+    expect(await closedAfter(cut)).toBeLessThan(2000);
+    expect((await replies)[0]?.rcode).toBe("FORMERR");
+  });
+
   test("connections beyond the cap are closed at once", async () => {
     const held = await Promise.all([connect(port), connect(port), connect(port)]);
     const refused = server.stats.tcpRefused;
