@@ -152,8 +152,9 @@ export async function fuzzUdp(o: { host: string; port: number; seed: number; cou
 
 /**
  * TCP: `connections` connections, each sending `perConnection` framed packets, some split across
- * writes; every fourth connection ends with a frame cut short. Replies must come for every
- * answerable packet, in order.
+ * writes; every fourth connection ends with a frame cut short. Replies must come in order for the
+ * answerable packets up to the first that is not: that one is a framing error, and so is a query
+ * answered FORMERR; after either the server must close the connection at once (RFC 7766 §8).
  */
 export async function fuzzTcp(o: { host: string; port: number; seed: number; connections: number; perConnection: number; names: readonly string[] }): Promise<FuzzResult> {
   const rand = seededRandom(o.seed); // the seed reproduces a run
@@ -164,11 +165,12 @@ export async function fuzzTcp(o: { host: string; port: number; seed: number; con
       if (p.byteLength >= 2) p.set([c & 0xff, i & 0xff]);
       return p;
     });
-    const expected = packets.filter(answerable);
+    const broken = packets.findIndex((p) => !answerable(p));
+    const expected = broken < 0 ? packets : packets.slice(0, broken);
     result.sent += packets.length;
-    result.expected += expected.length;
     const stream = Buffer.concat(packets.map((p) => Buffer.concat([Buffer.from([p.byteLength >> 8, p.byteLength & 0xff]), p])));
     const cut = c % 4 === 3 ? Buffer.from([0x01, 0x00, 1, 2, 3]) : Buffer.alloc(0);
+    let timedOut = false;
     const replies = await new Promise<Buffer[]>((resolve) => {
       const got: Buffer[] = [];
       let pending = Buffer.alloc(0);
@@ -177,17 +179,21 @@ export async function fuzzTcp(o: { host: string; port: number; seed: number; con
         socket.write(stream.subarray(0, at));
         setTimeout(() => {
           socket.write(Buffer.concat([stream.subarray(at), cut]));
-          if (expected.length === 0) socket.end();
+          if (packets.length === 0) socket.end();
         }, 1);
       });
-      const timer = setTimeout(() => socket.destroy(), 3000);
+      const timer = setTimeout(() => {
+        timedOut = true;
+        socket.destroy();
+      }, 3000);
       socket.on("data", (chunk: Buffer) => {
         pending = Buffer.concat([pending, chunk]);
         while (pending.byteLength >= 2 && pending.byteLength >= 2 + pending.readUInt16BE(0)) {
           got.push(pending.subarray(2, 2 + pending.readUInt16BE(0)));
           pending = pending.subarray(2 + pending.readUInt16BE(0));
         }
-        if (got.length >= expected.length) socket.end();
+        // All answered and the framing intact: we end it; otherwise the server must.
+        if (broken < 0 && got.length >= expected.length) socket.end();
       });
       socket.on("error", () => {});
       socket.on("close", () => {
@@ -195,8 +201,12 @@ export async function fuzzTcp(o: { host: string; port: number; seed: number; con
         resolve(got);
       });
     });
+    const formerr = replies.findIndex((r) => (r[3]! & 0xf) === 1);
+    const owed = formerr >= 0 ? formerr + 1 : expected.length;
+    result.expected += owed;
     result.replies += replies.length;
-    if (replies.length !== expected.length) result.problems.push(`seed ${o.seed} connection ${c}: ${replies.length} replies to ${expected.length} answerable packets`);
+    if (replies.length !== owed) result.problems.push(`seed ${o.seed} connection ${c}: ${replies.length} replies to ${owed} answerable packets`);
+    if (timedOut) result.problems.push(`seed ${o.seed} connection ${c}: left open after ${broken >= 0 || formerr >= 0 ? "a framing error" : "its replies"}`);
     replies.forEach((r, i) => {
       const q = expected[i];
       const problem = q && checkReply(q, r, undefined);

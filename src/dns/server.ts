@@ -120,7 +120,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
     let pending: Buffer = Buffer.alloc(0);
     socket.on("data", (chunk: Buffer) => {
       pending = pending.byteLength === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.byteLength >= 2 && !socket.destroyed) {
+      while (pending.byteLength >= 2 && !socket.destroyed && !socket.writableEnded) {
         const end = 2 + pending.readUInt16BE(0);
         if (pending.byteLength < end) break;
         const message = pending.subarray(2, end);

@@ -210,7 +210,14 @@ describe("abusive TCP clients", () => {
   test("a client trickling one byte at a time is closed at the connection lifetime", async () => {
     const s = await connect();
     s.on("error", () => {});
-    const trickle = setInterval(() => !s.destroyed && s.write(Buffer.from([0])), 100);
+    // Well-framed queries, so the connection is cut by its lifetime and not as a framing error.
+    const q = encode({ type: "query", id: 1, questions: [{ name: "www.example.test", type: "A" }] });
+    const framed = Buffer.concat([Buffer.from([q.byteLength >> 8, q.byteLength & 0xff]), q]);
+    let sent = 0;
+    const trickle = setInterval(() => {
+      const i = sent++ % framed.byteLength;
+      if (!s.destroyed) s.write(framed.subarray(i, i + 1));
+    }, 100);
     const ms = await closed(s);
     clearInterval(trickle);
     expect(ms).toBeGreaterThanOrEqual(700);
