@@ -2,7 +2,8 @@
 // RFC 6891, RFC 8482). Pure: query bytes in, reply bytes out. The balanced names' positive
 // answers come from pre-encoded templates; everything else is encoded here.
 
-import { encode, encodingLength, type Answer, type Packet } from "dns-packet";
+import { encodingLength, type Answer } from "dns-packet";
+import { encodeRecord, startCompression } from "./compress.ts";
 import type { AreaName } from "../core/types.ts";
 import { nameOf, parseQuery, readHeader, type EdnsOption, type Header, type Opt, type Question } from "./query.ts";
 import { resolve, type Outcome, type RcodeName } from "./resolve.ts";
@@ -189,45 +190,43 @@ interface Echo {
 function finish(header: Header, outcome: Outcome, { question, opt, udpSize = UDP_EDNS_LIMIT, options = [], limit = UDP_PLAIN_LIMIT, rotation = 0 }: Echo = {}): Reply {
   const code = RCODE[outcome.rcode];
   const answer = (outcome.answer ?? []).map((rrset) => rotate(rrset, rotation));
+  const authority = outcome.authority ?? [];
   const additional = [...(outcome.additional ?? [])];
-  const packet = (): Packet => ({
-    type: "response",
-    id: header.id,
-    answers: answer.flat(),
-    authorities: (outcome.authority ?? []).flat(),
-    additionals: additional.flat(),
-  });
-
-  const questionBytes = question?.raw.byteLength ?? 0;
   const optBytes = opt ? optLength(options) : 0;
-  let size = encodingLength(packet()) + questionBytes + optBytes;
+  const encodeSections = () => {
+    const c = startCompression(question?.raw);
+    const sections = [answer, authority, additional].map((section) => section.flat().map((rr) => encodeRecord(rr, c)));
+    return { sections, size: c.at + optBytes };
+  };
+
+  let body = encodeSections();
   let truncated = false;
   // RFC 2181 §9: additional data is left out silently; TC is for a missing answer RRset.
-  while (size > limit) {
+  // Compression points only backwards, so each try is encoded afresh to know its exact size.
+  while (body.size > limit) {
     let dropped = additional.pop();
     if (!dropped) {
       truncated = true;
       dropped = answer.pop();
     }
     if (!dropped) break;
-    size -= encodingLength({ answers: [...dropped] }) - HEADER_BYTES;
+    body = encodeSections();
   }
 
-  const flags = (header.opcode << 11) | (outcome.aa ? AA : 0) | (truncated ? TC : 0) | (header.flags & (RD | CD)) | (code & 0xf);
-  const body = encode({ ...packet(), flags });
-  const bytes = new Uint8Array(body.byteLength + questionBytes + optBytes);
-  bytes.set(body.subarray(0, HEADER_BYTES));
-  // dns-packet would re-encode the name from text; splicing the original bytes keeps them exact.
+  const flags = QR | (header.opcode << 11) | (outcome.aa ? AA : 0) | (truncated ? TC : 0) | (header.flags & (RD | CD)) | (code & 0xf);
+  const counts = [question ? 1 : 0, ...body.sections.map((s) => s.length)];
+  // RFC 6891 §7: a query with OPT gets an OPT back; the rcode's upper 8 bits live in it.
+  if (opt) counts[3]! += 1;
+  const bytes = new Uint8Array(body.size);
+  bytes.set([header.id >> 8, header.id & 0xff, flags >> 8, flags & 0xff, ...counts.flatMap((n) => [n >> 8, n & 0xff])]);
+  // The question's own bytes, echoed exactly (resolvers check the 0x20 case pattern).
   if (question) bytes.set(question.raw, HEADER_BYTES);
-  bytes.set(body.subarray(HEADER_BYTES), HEADER_BYTES + questionBytes);
-  bytes[5] = question ? 1 : 0; // QDCOUNT
-  if (opt) {
-    // RFC 6891 §7: a query with OPT gets an OPT back; the rcode's upper 8 bits live in it.
-    const arcount = ((bytes[10]! << 8) | bytes[11]!) + 1;
-    bytes[10] = arcount >> 8;
-    bytes[11] = arcount & 0xff;
-    writeOpt(bytes, bytes.byteLength - optBytes, udpSize, code >> 4, opt.dnssecOk, options);
+  let at = HEADER_BYTES + (question?.raw.byteLength ?? 0);
+  for (const record of body.sections.flat()) {
+    bytes.set(record, at);
+    at += record.byteLength;
   }
+  if (opt) writeOpt(bytes, at, udpSize, code >> 4, opt.dnssecOk, options);
   return { bytes, rcode: outcome.rcode, qtype: question?.type, truncated };
 }
 

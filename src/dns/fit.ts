@@ -27,7 +27,9 @@ export function oversizedClusters(site: Site, udpSize: number): Oversized[] {
       const n = Math.min(cap, addresses.filter((a) => isIP(a) === family).length);
       if (n === 0) continue;
       const bytes = Math.max(...site.names.map((name) => {
-        const cname = site.answerScheme === "cname" ? RR_FIXED_BYTES + areaOwnName(name, area.name, site.zone).length + 2 : 0;
+        // The CNAME's target is compressed: its labels before the apex, then a pointer to the apex in the question.
+        const target = areaOwnName(name, area.name, site.zone);
+        const cname = site.answerScheme === "cname" ? RR_FIXED_BYTES + target.length - site.zone.length + 2 : 0;
         return HEADER_BYTES + name.length + 2 + 4 + cname + n * (RR_FIXED_BYTES + rdata) + OPT_BYTES;
       }));
       if (bytes > udpSize) result.push({ cluster: area.name, type, addresses: n, bytes });

@@ -1,9 +1,9 @@
 // Pre-encoded positive answers for the balanced names, rebuilt with the zone whenever the
 // assignment changes: the hot path copies the query's header and question, then these bytes,
-// rotating the last RRset's records. Owner names are compression pointers into the question
-// (or into a CNAME's target), whose length is fixed for a matching name. Pure.
+// rotating the last RRset's records, compressed exactly as the general path compresses them. Pure.
 
-import { encode, type Answer } from "dns-packet";
+import type { Answer } from "dns-packet";
+import { encodeRecord, startCompression } from "./compress.ts";
 import type { AreaName } from "../core/types.ts";
 import { resolve } from "./resolve.ts";
 import { RRTYPE } from "./rr.ts";
@@ -24,7 +24,6 @@ export interface Template {
 /** By the owner name in wire form, lower-cased and read as latin1 (see wireKey), then by type. */
 export type Templates = ReadonlyMap<string, ReadonlyMap<number, Template>>;
 
-const HEADER_BYTES = 12;
 const QUESTION_TAIL_BYTES = 4;
 const CLASS_IN = 1;
 
@@ -36,14 +35,10 @@ export function buildTemplates(zone: ZoneCore, area: AreaName): Templates {
       const o = resolve(zone, name, type, CLASS_IN, area);
       const last = o.answer?.at(-1);
       if (o.rcode !== "NOERROR" || !o.answer || !last || o.authority?.length || o.additional?.length) continue;
-      const offsets = new Map([[name, HEADER_BYTES]]);
-      let at = HEADER_BYTES + wireLength(name) + QUESTION_TAIL_BYTES;
-      const encodeAt = (rr: Answer) => {
-        const bytes = encodeCompressed(rr, offsets);
-        if (rr.type === "CNAME") offsets.set(rr.data, at + bytes.byteLength - wireLength(rr.data));
-        at += bytes.byteLength;
-        return bytes;
-      };
+      // Compressed as the general path would: against the question, which a matching query's
+      // name fills with the same length, so the pointers hold for every such query.
+      const c = startCompression(questionOf(name));
+      const encodeAt = (rr: Answer) => encodeRecord(rr, c);
       const head = concat(o.answer.slice(0, -1).flat().map(encodeAt));
       const records = last.map(encodeAt);
       const bytes = records.reduce((n, r) => n + r.byteLength, head.byteLength);
@@ -59,18 +54,8 @@ function wireKey(name: string): string {
   return name === "" ? "\0" : `${name.split(".").map((l) => String.fromCharCode(l.length) + l).join("")}\0`;
 }
 
-function wireLength(name: string): number {
-  return name === "" ? 1 : name.length + 2;
-}
-
-/** One RR with its owner replaced by a pointer when the name is already in the message. */
-function encodeCompressed(rr: Answer, offsets: ReadonlyMap<string, number>): Uint8Array {
-  const full = encode({ answers: [rr] }).subarray(HEADER_BYTES);
-  const at = offsets.get(rr.name);
-  if (at === undefined) return full;
-  const out = new Uint8Array(2 + full.byteLength - wireLength(rr.name));
-  out[0] = 0xc0 | (at >> 8);
-  out[1] = at & 0xff;
-  out.set(full.subarray(wireLength(rr.name)), 2);
-  return out;
+/** The question section for `name`, for laying out the compression offsets. */
+function questionOf(name: string): Uint8Array {
+  const key = wireKey(name);
+  return Uint8Array.from({ length: key.length + QUESTION_TAIL_BYTES }, (_, i) => (i < key.length ? key.charCodeAt(i) : 0));
 }

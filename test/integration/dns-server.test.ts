@@ -192,7 +192,7 @@ describe.skipIf(!DIG)("dns server", () => {
     const q = queryFor("www.example.test", 7);
     cut.write(Buffer.concat([Buffer.from([0, 14]), q]));
     expect(await closedAfter(cut)).toBeLessThan(2000);
-    expect((await replies)[0]?.rcode).toBe("FORMERR");
+    expect(((await replies)[0]?.flags ?? 0) & 0xf).toBe(1); // FORMERR
   });
 
   test("connections beyond the cap are closed at once", async () => {
