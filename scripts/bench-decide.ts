@@ -20,7 +20,7 @@ const now = 1_000_000;
 for (const s of specs) {
   const r = random();
   const status = r < 0.02 ? "panic" : r < 0.03 ? "bypass" : "ok";
-  records.set(s.name, recordReport(undefined, { server: s.name, seq: 1, atMs: now, status, web: { hits: 1, busyWorkers: Math.floor(random() * 100), maxWorkers: 100 } }, peer, now, ["workers"]));
+  records.set(s.name, recordReport(undefined, { server: s.name, seq: 1, atMs: now, status, web: { hits: 1, busyWorkers: Math.floor(random() * 100), maxWorkers: 100 } }, peer, now, { loadTerms: ["workers"], loadThreshold: 0.8, loadHysteresis: 0.1 }));
 }
 const previous = new Map<AreaName, AreaName>(areas.map((a, i) => [a, random() < 0.1 ? (areas[(i + 1) % nAreas] as AreaName) : a]));
 

@@ -2,6 +2,7 @@
 // server for this round. Pure: the round's clock reading is an argument.
 import type { DrainEntry, LoadTerm, PeerIdText, Report, ServerName, ServerSpec, ServerView } from "../core/types.ts";
 import { loadFigure } from "./load.ts";
+import { overloadedAfter, type OverloadRules } from "./overload.ts";
 
 export interface ReportRecord {
   report: Report;
@@ -9,6 +10,12 @@ export interface ReportRecord {
   receivedAtMs: number;
   /** The load of the newest OK report, reused while TEMPFAIL lasts (thesis §5.3). */
   lastGood?: { load: number | undefined; atMs: number };
+  /** Overloaded by lastGood's load, with hysteresis (overload.ts). */
+  overloaded?: boolean;
+}
+
+export interface RecordRules extends OverloadRules {
+  loadTerms: readonly LoadTerm[];
 }
 
 export interface ViewRules {
@@ -20,9 +27,10 @@ export interface ViewRules {
 }
 
 /** Folds a new report into the record kept for its server. */
-export function recordReport(prev: ReportRecord | undefined, report: Report, from: PeerIdText, nowMs: number, terms: readonly LoadTerm[]): ReportRecord {
-  const lastGood = report.status === "ok" ? { load: loadFigure(report, terms), atMs: nowMs } : prev?.lastGood;
-  return { report, from, receivedAtMs: nowMs, lastGood };
+export function recordReport(prev: ReportRecord | undefined, report: Report, from: PeerIdText, nowMs: number, rules: RecordRules): ReportRecord {
+  if (report.status !== "ok") return { report, from, receivedAtMs: nowMs, lastGood: prev?.lastGood, overloaded: prev?.overloaded };
+  const load = loadFigure(report, rules.loadTerms);
+  return { report, from, receivedAtMs: nowMs, lastGood: { load, atMs: nowMs }, overloaded: overloadedAfter(prev?.overloaded, load, rules) };
 }
 
 export function serverViews(
@@ -52,11 +60,11 @@ export function serverViews(
         // §5.3: the reporter could not measure, so keep last round's figures, but not forever:
         // past tempfailReuseMs the server is up with no load, functioning for no phase.
         const good = rec.lastGood;
-        if (good && nowMs - good.atMs <= rules.tempfailReuseMs) return { ...base, state: "tempfail", load: good.load, reason: r.reason ?? "tempfail" };
+        if (good && nowMs - good.atMs <= rules.tempfailReuseMs) return { ...base, state: "tempfail", load: good.load, overloaded: rec.overloaded, reason: r.reason ?? "tempfail" };
         return { ...base, state: "tempfail", reason: `${r.reason ?? "tempfail"}; no recent figures to reuse` };
       }
       case "ok":
-        return { ...base, state: "up", load: rec.lastGood?.load };
+        return { ...base, state: "up", load: rec.lastGood?.load, overloaded: rec.overloaded };
     }
   });
 }
@@ -66,6 +74,7 @@ export function isFunctioning(v: ServerView): boolean {
   return v.state === "up" || (v.state === "tempfail" && v.load !== undefined);
 }
 
+/** Below threshold: functioning and not overloaded (by the hysteresis state when the view carries one). */
 export function isBelowThreshold(v: ServerView, threshold: number): boolean {
-  return isFunctioning(v) && !v.stale && v.load !== undefined && v.load < threshold;
+  return isFunctioning(v) && !v.stale && v.load !== undefined && !(v.overloaded ?? v.load >= threshold);
 }

@@ -97,7 +97,7 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
 function validateSite(f: Fields, t: Table, baseDir: string): Site {
   const p = "site";
   f.known(t, p, [
-    "zone", "names", "ttl_seconds", "load_threshold", "balance_margin", "spill_step", "load_terms", "report_interval_ms",
+    "zone", "names", "ttl_seconds", "load_threshold", "load_hysteresis", "balance_margin", "spill_step", "load_terms", "report_interval_ms",
     "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "candidate_dead_after_ms", "master_settle_ms", "cooldown_rounds", "max_staleness_ms", "content_grace_ms", "hostmaster", "secret_file", "areas", "servers", ...SITE_DNS_KEYS, ...LOCATION_KEYS,
   ]);
   const zone = f.string(t, p, "zone", { pattern: HOSTNAME, expected: 'a lower-case domain name without trailing dot, such as "example.com"' });
@@ -114,6 +114,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     names,
     ttlSeconds: f.number(t, p, "ttl_seconds", { default: 20, min: 0, max: TTL_MAX_SECONDS, integer: true, unit: "seconds" }),
     loadThreshold: f.number(t, p, "load_threshold", { default: 0.8, min: 0.01, max: 10 }),
+    loadHysteresis: f.number(t, p, "load_hysteresis", { default: 0.1, min: 0, max: 10 }),
     balanceMargin: f.number(t, p, "balance_margin", { default: 0.2, min: 0, max: 10 }),
     spillStep: f.number(t, p, "spill_step", { default: 0.1, min: 0, max: 0.5 }),
     loadTerms: f.strings(t, p, "load_terms", {

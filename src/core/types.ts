@@ -49,6 +49,8 @@ export interface Site {
   ttlSeconds: number;
   /** A server whose load figure is at or above this is overloaded. */
   loadThreshold: number;
+  /** An overloaded server counts as below the threshold again only under loadThreshold − this. */
+  loadHysteresis: number;
   /** Phase Four moves an area only when the target's load is lower by at least this much. */
   balanceMargin: number;
   /** Graded shedding (issue 19): the share of an overloaded area's resolvers moved per step; 0: off. */
@@ -151,6 +153,8 @@ export interface ServerView {
   state: ServerState;
   /** Load figure (see load.ts) when known. */
   load?: number;
+  /** Over load_threshold, with its hysteresis (assign/overload.ts); absent: load ≥ threshold decides. */
+  overloaded?: boolean;
   reason?: string;
   /** Not on the site's current release (src/assign/stale.ts): answered only when nothing fresh functions. */
   stale?: { release: string; current: string; sinceMs: number };

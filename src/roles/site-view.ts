@@ -247,7 +247,7 @@ export class SiteView {
         if (!this.serverNames.has(r.server)) return void this.count("rejected", "unknown-server");
         const prev = this.reports.get(r.server);
         if (prev && prev.from === from && r.seq <= prev.report.seq && r.atMs <= prev.report.atMs) return; // stale or duplicate
-        this.reports = new Map(this.reports).set(r.server, recordReport(prev, r, from, now, this.init.site.loadTerms));
+        this.reports = new Map(this.reports).set(r.server, recordReport(prev, r, from, now, this.init.site));
         const changed = prev?.report.status !== r.status;
         for (const l of this.reportListeners) l(r.server, changed);
         return;

@@ -16,6 +16,7 @@ import {
 } from "../../../src/core/types.ts";
 
 const RULES: ViewRules = { loadTerms: LOAD_TERMS, deadAfterMs: 3000, tempfailReuseMs: 3000 };
+const RECORD_RULES = { loadTerms: LOAD_TERMS, loadThreshold: 0.8, loadHysteresis: 0.1 };
 const WEB1 = serverName("web-1");
 const SERVERS: ServerSpec[] = [{ name: WEB1, area: areaName("east"), addresses: ["192.0.2.1"] }];
 const REPORTER = peerIdText("12D3KooWReporter");
@@ -48,7 +49,7 @@ const report = (s: Sent, seq: number): Report => ({
 /** Folds the reports into one record, as the controller does on receipt. */
 function recordOf(sent: Sent[]): ReportRecord | undefined {
   let rec: ReportRecord | undefined;
-  sent.forEach((s, i) => (rec = recordReport(rec, report(s, i), REPORTER, s.at, RULES.loadTerms)));
+  sent.forEach((s, i) => (rec = recordReport(rec, report(s, i), REPORTER, s.at, RECORD_RULES)));
   return rec;
 }
 
@@ -76,18 +77,18 @@ describe("serverViews: one state per server", () => {
 
   // [what, case, expected state, load and reason]
   const cases: [string, Case, Omit<ServerView, "name" | "cluster">][] = [
-    ["an up server carries its load", { sent: [ok(0)], now: 500 }, { state: "up", load: 0.25 }],
+    ["an up server carries its load", { sent: [ok(0)], now: 500 }, { state: "up", load: 0.25, overloaded: false }],
     ["an OK report without figures is up with no load", { sent: [{ at: 0, status: "ok" }], now: 500 }, { state: "up", load: undefined }],
-    ["the newest OK report's load counts", { sent: [ok(0, 4), ok(1000, 12)], now: 1500 }, { state: "up", load: 0.75 }],
+    ["the newest OK report's load counts", { sent: [ok(0, 4), ok(1000, 12)], now: 1500 }, { state: "up", load: 0.75, overloaded: false }],
 
     ["drained beats an up report", { sent: [ok(0)], now: 500, drain: drain(true) }, { state: "drained", reason: "disk swap" }],
     ["drained beats a dead reporter and a panic", { sent: [{ at: 0, status: "panic" }], now: 99_999, drain: drain(true), reporterLive: false }, { state: "drained", reason: "disk swap" }],
     ["drained with no report yet", { sent: [], now: 0, drain: drain(true) }, { state: "drained", reason: "disk swap" }],
     ["a drain without reason says who did it", { sent: [ok(0)], now: 500, drain: drain(true, "") }, { state: "drained", reason: "drained by operator" }],
-    ["an undrain entry changes nothing", { sent: [ok(0)], now: 500, drain: drain(false) }, { state: "up", load: 0.25 }],
+    ["an undrain entry changes nothing", { sent: [ok(0)], now: 500, drain: drain(false) }, { state: "up", load: 0.25, overloaded: false }],
 
     ["no report yet: unknown", { sent: [], now: 5000 }, { state: "unknown", reason: "no report yet" }],
-    ["report exactly deadAfterMs old: still up", { sent: [ok(1000)], now: 4000 }, { state: "up", load: 0.25 }],
+    ["report exactly deadAfterMs old: still up", { sent: [ok(1000)], now: 4000 }, { state: "up", load: 0.25, overloaded: false }],
     ["report older than deadAfterMs: dead", { sent: [ok(1000)], now: 4001 }, { state: "dead", reason: "no report for 3001 ms" }],
     ["reporter's peer not live: dead even with a fresh report", { sent: [ok(1000)], now: 1000, reporterLive: false }, { state: "dead", reason: "its reporter's node left" }],
 
@@ -96,15 +97,15 @@ describe("serverViews: one state per server", () => {
     ["bypass passes through with its reason", { sent: [ok(0), { at: 1000, status: "bypass", reason: "reporter disabled" }], now: 1000 }, { state: "bypass", reason: "reporter disabled" }],
     ["bypass without a reason says bypass", { sent: [{ at: 0, status: "bypass" }], now: 0 }, { state: "bypass", reason: "bypass" }],
 
-    ["tempfail reuses the last OK load while fresh", { sent: [ok(0, 8), { at: 1000, status: "tempfail", reason: "status page slow" }], now: 1000 }, { state: "tempfail", load: 0.5, reason: "status page slow" }],
-    ["tempfail: last OK exactly tempfailReuseMs old is still reused", { sent: [ok(0, 8), { at: 2500, status: "tempfail" }], now: 3000 }, { state: "tempfail", load: 0.5, reason: "tempfail" }],
+    ["tempfail reuses the last OK load while fresh", { sent: [ok(0, 8), { at: 1000, status: "tempfail", reason: "status page slow" }], now: 1000 }, { state: "tempfail", load: 0.5, overloaded: false, reason: "status page slow" }],
+    ["tempfail: last OK exactly tempfailReuseMs old is still reused", { sent: [ok(0, 8), { at: 2500, status: "tempfail" }], now: 3000 }, { state: "tempfail", load: 0.5, overloaded: false, reason: "tempfail" }],
     [
       "tempfail: last OK older than tempfailReuseMs gives no load",
       { sent: [ok(0, 8), { at: 2000, status: "tempfail" }, { at: 3001, status: "tempfail", reason: "status page slow" }], now: 3001 },
       { state: "tempfail", reason: "status page slow; no recent figures to reuse" },
     ],
     ["tempfail with no OK report ever gives no load", { sent: [{ at: 0, status: "tempfail" }], now: 0 }, { state: "tempfail", reason: "tempfail; no recent figures to reuse" }],
-    ["an OK report after tempfail brings the new load", { sent: [ok(0, 8), { at: 1000, status: "tempfail" }, ok(2000, 2)], now: 2000 }, { state: "up", load: 0.125 }],
+    ["an OK report after tempfail brings the new load", { sent: [ok(0, 8), { at: 1000, status: "tempfail" }, ok(2000, 2)], now: 2000 }, { state: "up", load: 0.125, overloaded: false }],
   ];
 
   test.each(cases)("%s", (_what, c, expected) => {

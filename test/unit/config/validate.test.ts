@@ -90,6 +90,7 @@ describe("validate: a minimal valid config", () => {
       names: ["www.example.com", "shop.example.com"],
       ttlSeconds: 20,
       loadThreshold: 0.8,
+      loadHysteresis: 0.1,
       balanceMargin: 0.2,
       spillStep: 0.1,
       loadTerms: ["workers", "cpu", "runqueue", "memory"],

@@ -17,6 +17,7 @@ export function fixtureSite(overrides: Partial<Site> = {}): Site {
     names: ["www.example.test"],
     ttlSeconds: 30,
     loadThreshold: 0.8,
+    loadHysteresis: 0.1,
     balanceMargin: 0.1,
     spillStep: 0.1,
     loadTerms: ["workers"],
