@@ -9,6 +9,7 @@
 //   home    nothing heard yet (for max_staleness_ms after a start): every area's home cluster.
 // The last assignment from a master is written atomically and served again after a restart.
 import { decide } from "../assign/decide.ts";
+import { guardAssignment, type Reign } from "../assign/heal-guard.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { AreaAssignment, AreaName, Assignment, Site } from "../core/types.ts";
@@ -29,6 +30,7 @@ export class ServedAssignment {
   private saved: { assignment: Assignment; sinceMs: number } | undefined;
   private served: Served = { assignment: undefined, source: "home" };
   private lastWritten: Assignment | undefined;
+  private reign: (Reign & { key: string }) | undefined;
   private readonly listeners: (() => void)[] = [];
   private readonly startedMs: number;
 
@@ -66,10 +68,21 @@ export class ServedAssignment {
       next = { assignment: undefined, source: "home" };
     }
     if (next.source === "master" && next.assignment && next.assignment !== this.lastWritten) this.persist(next.assignment);
+    if (next.source === "master" && next.assignment) next = { ...next, assignment: this.guardHeal(next.assignment, s, now) };
     const changed = next.source !== this.served.source || !sameAnswers(next.assignment, this.served.assignment);
     if (next.source !== this.served.source) this.init.log.info("answering from", { source: next.source, master: next.assignment?.master ?? "-" });
     this.served = next;
     if (changed) for (const l of this.listeners) l();
+  }
+
+  /** A new master's assignment, with this side's healthy homes kept for a while (assign/heal-guard.ts). */
+  private guardHeal(a: Assignment, s: SiteSnapshot, now: number): Assignment {
+    const { site } = this.init;
+    const key = `${a.master}/${a.epoch}`;
+    if (this.reign?.key !== key) this.reign = { key, sinceMs: now, before: this.served.assignment };
+    // Enough for the new master to hear our reports and let any cooldown on the way home pass.
+    const holdMs = site.deadAfterMs + (site.cooldownRounds + 1) * site.roundIntervalMs;
+    return guardAssignment(a, this.reign, () => localDecision(site, s), now, holdMs);
   }
 
   private persist(a: Assignment): void {

@@ -6,7 +6,7 @@ import type { AreaName, Assignment, ServerName } from "../core/types.ts";
 export interface Violation {
   round: number;
   atMs: number;
-  invariant: "availability" | "dead-server-answered" | "one-move-per-cluster" | "ping-pong" | "spill-step";
+  invariant: "availability" | "dead-server-answered" | "one-move-per-cluster" | "ping-pong" | "spill-step" | "left-healthy-home";
   detail: string;
 }
 
@@ -37,6 +37,22 @@ export function checkAnswers(round: number, atMs: number, ns: NameserverCheck): 
     }
     const dead = servers.filter((s) => ns.longDown.has(s));
     if (dead.length) out.push({ round, atMs, invariant: "dead-server-answered", detail: `${ns.node} answers area ${area} with ${dead.join(" ")}, down longer than the detection window` });
+  }
+  return out;
+}
+
+/**
+ * Locality (thesis §6.1 Phase Two): an area whose home cluster has a server that has, for the
+ * whole detection window, functioned below threshold and been reachable from a nameserver, is
+ * answered by that nameserver with its home cluster alone. A partition's heal must not carry
+ * the other side's decisions (made without those servers in sight) into its answers.
+ */
+export function checkHomeKept(round: number, atMs: number, node: string, answers: ReadonlyMap<AreaName, readonly ServerName[]>, healthyHome: ReadonlyMap<AreaName, readonly ServerName[]>, clusterOf: (s: ServerName) => AreaName | undefined): Violation[] {
+  const out: Violation[] = [];
+  for (const [area, healthy] of healthyHome) {
+    if (healthy.length === 0) continue;
+    const away = (answers.get(area) ?? []).filter((s) => clusterOf(s) !== area);
+    if (away.length) out.push({ round, atMs, invariant: "left-healthy-home", detail: `${node} answers area ${area} with ${away.join(" ")} of another cluster, while ${healthy.join(" ")} at home have been below threshold and in its sight for the whole window` });
   }
   return out;
 }

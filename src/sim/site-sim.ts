@@ -10,7 +10,7 @@ import type { SiteSnapshot } from "../roles/site-view.ts";
 import { MemoryStore } from "../state/store.ts";
 import { spillSettleMs } from "../assign/spill.ts";
 import { spillKey } from "../dns/spill-answer.ts";
-import { checkAnswers, checkOneMovePerCluster, checkPingPong, checkSpillSteps, record, type History, type Violation } from "./invariants.ts";
+import { checkAnswers, checkHomeKept, checkOneMovePerCluster, checkPingPong, checkSpillSteps, record, type History, type Violation } from "./invariants.ts";
 import { clusterLoads, meanLoads, type Answered } from "./load-model.ts";
 import { MemoryNetwork } from "./network.ts";
 import { between, pick, seededRandom, type Random } from "./prng.ts";
@@ -90,8 +90,10 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
   ];
   const areaNodes = nodes.filter((n) => n.kind === "area");
 
+  const bootedAtMs = new Map<string, number>();
   const boot = (n: SimNode) => {
     n.up = true;
+    bootedAtMs.set(n.name, sched.nowMs);
     const incarnation = ++n.incarnation;
     const alive = () => n.up && n.incarnation === incarnation;
     const config = simNodeConfig(site, n.kind === "area" ? { name: n.name, area: n.area as AreaName, priority: 10 * (areas.indexOf(n.area as AreaName) + 1) } : { name: n.name, server: n.server as ServerName });
@@ -139,6 +141,8 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
   // Detection window: how long after a change the site may take to reflect it.
   const W = site.deadAfterMs + site.candidateDeadAfterMs + site.masterSettleMs + 3 * site.roundIntervalMs + site.reportIntervalMs + 200;
   const serverChangedAtMs = new Map<ServerName, number>();
+  const pairs = areaNodes.flatMap((a) => nodes.filter((x) => x.kind === "reporter").map((r) => [a.name, r.name] as const));
+  const pairChangedAtMs = new Map<string, number>();
   let topologyChangedAtMs = 0;
   let calmSinceRound = 0;
   let partitioned = false;
@@ -147,6 +151,7 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     eventCount++;
     calmSinceRound = round;
     for (const x of servers) serverChangedAtMs.set(x, sched.nowMs);
+    if (!topology) for (const x of servers) stateChangedAtMs.set(x, sched.nowMs);
     if (topology) topologyChangedAtMs = sched.nowMs;
   };
   const allServers = site.servers.map((x) => x.name);
@@ -172,7 +177,10 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     } else if (kind === "partition") {
       partitioned = !partitioned;
       const split = new Map(nodes.map((x) => [x.name, partitioned && r() < 0.5 ? 1 : 0]));
+      const together = (a: string, b: string) => net.sideOf(a) === net.sideOf(b);
+      const before = new Map(pairs.map(([a, b]) => [`${a}/${b}`, together(a, b)]));
       net.partition((name) => split.get(name) ?? 0);
+      for (const [a, b] of pairs) if (before.get(`${a}/${b}`) !== together(a, b)) pairChangedAtMs.set(`${a}/${b}`, sched.nowMs);
       note(partitioned ? `partition {${nodes.filter((x) => split.get(x.name) === 1).map((x) => x.name).join(" ")}}` : "partition healed", allServers, true);
     } else if (kind === "demand") {
       const a = pick(r, areas);
@@ -200,6 +208,20 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     return !!(t?.web && !t.bypass && !t.drained && host?.up && net.sideOf(host.name) === side);
   };
   const steady = (s: ServerName) => sched.nowMs - (serverChangedAtMs.get(s) ?? 0) >= W;
+  // For left-healthy-home: when each server last was not clearly below threshold (its own
+  // state, not the topology), and when each area node and server host last joined or left each
+  // other's side.
+  const notBelowAtMs = new Map<ServerName, number>();
+  const stateChangedAtMs = new Map<ServerName, number>();
+  const hostOf = new Map(site.servers.map((x) => [x.name, nodes.find((n) => n.server === x.name)?.name ?? ""]));
+  const clusterOf = new Map(site.servers.map((x) => [x.name, x.area]));
+  const BELOW = site.loadThreshold - site.loadHysteresis - 0.05;
+  const healthyHomeFor = (n: SimNode, now: number) => {
+    const side = net.sideOf(n.name);
+    const inSight = (x: ServerName) => functions(x, side) && now - (pairChangedAtMs.get(`${n.name}/${hostOf.get(x)}`) ?? 0) >= W;
+    const calm = (x: ServerName) => now - (stateChangedAtMs.get(x) ?? 0) >= W && now - (notBelowAtMs.get(x) ?? 0) >= W;
+    return new Map(areas.map((a) => [a, site.servers.filter((x) => x.area === a && inSight(x.name) && calm(x.name)).map((x) => x.name)]));
+  };
 
   let round = 0;
   for (const n of nodes) boot(n);
@@ -210,6 +232,7 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     if (round === opts.demandAt?.round) for (const [a, d] of Object.entries(opts.demandAt.demand)) if (d !== undefined) (demand.set(a as AreaName, d), note(`demand of ${a} now ${d}`, [], false));
     sched.runUntil(round * site.roundIntervalMs);
     const now = sched.nowMs;
+    for (const [x, load] of loads()) if (!(load < BELOW)) notBelowAtMs.set(x, now);
 
     for (const n of areaNodes) {
       const served = n.up && n.node?.nameserver?.served();
@@ -222,6 +245,7 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
       const hist = seenByClients.get(n.area as AreaName) ?? [];
       if (hist.at(-1)?.key !== key) hist.push({ atMs: now, answer: own, key });
       seenByClients.set(n.area as AreaName, hist.slice(-50));
+      if (now - (bootedAtMs.get(n.name) ?? 0) >= W) violations.push(...checkHomeKept(round, now, n.name, answers, healthyHomeFor(n, now), (x) => clusterOf.get(x)));
       const side = net.sideOf(n.name);
       const sideHasController = areaNodes.some((x) => x.up && net.sideOf(x.name) === side);
       if (!sideHasController || now - topologyChangedAtMs < W) continue;

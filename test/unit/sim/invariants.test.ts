@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { areaName, peerIdText, serverName, type AreaAssignment, type Assignment } from "../../../src/core/types.ts";
-import { checkAnswers, checkOneMovePerCluster, checkPingPong, checkSpillSteps, record, type History } from "../../../src/sim/invariants.ts";
+import { checkAnswers, checkHomeKept, checkOneMovePerCluster, checkPingPong, checkSpillSteps, record, type History } from "../../../src/sim/invariants.ts";
 
 const set = (...xs: string[]) => new Set(xs.map(serverName));
 const answers = (o: Record<string, string[]>) => new Map(Object.entries(o).map(([a, s]) => [areaName(a), s.map(serverName)]));
@@ -20,6 +20,21 @@ describe("checkAnswers", () => {
   });
   test("with nothing steadily functioning, the last-resort answer is not judged", () => {
     expect(checkAnswers(1, 0, { ...base, steadilyFunctioning: set(), answers: answers({ a: ["c1"] }) })).toEqual([]);
+  });
+});
+
+describe("checkHomeKept", () => {
+  const clusterOf = (s: string) => areaName(s.slice(0, 1));
+  const healthy = answers({ a: ["a1"], b: [] });
+  test("an area with a steadily healthy home answered at home passes", () => {
+    expect(checkHomeKept(1, 0, "ns-a", answers({ a: ["a1", "a2"], b: ["a1"] }), healthy, clusterOf)).toEqual([]);
+  });
+  test("any server of another cluster in its answer breaks it", () => {
+    const v = checkHomeKept(1, 0, "ns-a", answers({ a: ["a1", "b1"] }), healthy, clusterOf);
+    expect(v.map((x) => [x.invariant, x.detail.includes("b1")])).toEqual([["left-healthy-home", true]]);
+  });
+  test("an area without a healthy home in sight may be answered anywhere", () => {
+    expect(checkHomeKept(1, 0, "ns-a", answers({ b: ["a1"] }), healthy, clusterOf)).toEqual([]);
   });
 });
 
