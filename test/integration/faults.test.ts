@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { until, WALRUS } from "../../scripts/lib/demo-site.ts";
+import { healTrial } from "../../scripts/lib/heal-trial.ts";
 import { startLabSite, type LabSite } from "../../scripts/lib/lab-site.ts";
 
 setDefaultTimeout(90_000);
@@ -89,6 +90,18 @@ describe("faults between hosts", () => {
       for (const a of AREAS) if ((await s.answer(a)).join() !== home(a).join()) return false;
       return true;
     }, 30_000, 250);
+  });
+
+  // Issue 14: the cut area's own nameserver, stepping down at the heal, used to apply the other
+  // side's assignment (made without its servers in sight) for up to a second. Polled every
+  // 100 ms; scripts/bench-heal.ts runs the same trial 20 times.
+  test("a cut area and the rest answer their healthy homes through the cut and the heal", async () => {
+    for (const cut of ["north", "east"]) {
+      const r = await healTrial(s, { cut, cutMs: 10_000, afterMs: 3000, everyMs: 100 });
+      console.log(`heal of ${cut}: ${r.polls} polls, ${r.departures.length} departures, ${r.unanswered} unanswered`);
+      expect([r.departures, r.unanswered]).toEqual([[], 0]);
+      await until("one master after the heal", () => oneMaster("east"), 30_000, 250);
+    }
   });
 
   test("with 5 % of packets dropped everywhere, the site keeps answering and a drain still takes effect", async () => {
