@@ -42,6 +42,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     bootstrap: config.node.bootstrap,
     accept: (topic, data, from) => node?.view.accept(topic, data, from) ?? "ignore",
     onError: (what, err) => log.scope("gossip").warn(what, { error: String(err) }),
+    onUnreachable: (address, err) => log.scope("gossip").info("peer unreachable", { address, error: String(err) }),
   });
   const stops: (() => unknown)[] = [() => bus.stop()];
   try {

@@ -1,4 +1,4 @@
-// The only module that imports libp2p: moving to another libp2p line is a change here.
+// With tcp-transport.ts, the only modules that import libp2p: moving to another libp2p line is a change here.
 // The pinned versions (libp2p 2.9, gossipsub 14.1) are the last that work together; see README.
 import { gossipsub } from "@chainsafe/libp2p-gossipsub";
 import { noise } from "@chainsafe/libp2p-noise";
@@ -9,12 +9,12 @@ import type { Libp2p, PeerId, PrivateKey } from "@libp2p/interface";
 import { StrictSign, TopicValidatorResult } from "@libp2p/interface";
 import { ping } from "@libp2p/ping";
 import { preSharedKey } from "@libp2p/pnet";
-import { tcp } from "@libp2p/tcp";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p } from "libp2p";
 import { createHash } from "node:crypto";
 import { peerIdText, type PeerIdText } from "../core/types.ts";
 import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic, type Verdict } from "./bus.ts";
+import { tcpWithoutSocketSignal } from "./tcp-transport.ts";
 
 const TOPIC_PREFIX = "walrus/v1/";
 const VALIDATOR_RESULT: Record<Verdict, TopicValidatorResult> = { accept: TopicValidatorResult.Accept, ignore: TopicValidatorResult.Ignore, reject: TopicValidatorResult.Reject };
@@ -38,6 +38,8 @@ export interface Libp2pBusInit {
   /** Accepts or rejects a message before gossipsub forwards it; a reject is counted by the caller. */
   accept: (topic: Topic, data: Uint8Array, from: PeerIdText) => Verdict;
   onError: (what: string, err: unknown) => void;
+  /** A bootstrap address that did not answer: expected while a partition lasts, so not an error. */
+  onUnreachable?: (address: string, err: unknown) => void;
 }
 
 
@@ -52,7 +54,7 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
   const node: Libp2p<{ pubsub: ReturnType<ReturnType<typeof gossipsub>> }> = await createLibp2p({
     privateKey,
     addresses: { listen: init.listen },
-    transports: [tcp()],
+    transports: [tcpWithoutSocketSignal()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionProtector: preSharedKey({ psk: swarmKey(init.siteSecret) }),
@@ -110,7 +112,7 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
   node.addEventListener("peer:connect", (evt) => emitPeer(evt.detail, true));
   node.addEventListener("peer:disconnect", (evt) => emitPeer(evt.detail, false));
 
-  const stopDialing = keepDialing(node, init.bootstrap, init.onError);
+  const stopDialing = keepDialing(node, init.bootstrap, init.onUnreachable ?? ((address, err) => init.onError(`dialing ${address}`, err)));
 
   return {
     self,
@@ -133,7 +135,7 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
  * Static bootstrap: keep a connection to every configured address, redialing with
  * exponential backoff. Addresses may omit /p2p/<id>: the noise handshake learns it.
  */
-function keepDialing(node: Libp2p, addresses: string[], onError: Libp2pBusInit["onError"]): () => void {
+function keepDialing(node: Libp2p, addresses: string[], onUnreachable: (address: string, err: unknown) => void): () => void {
   let stopped = false;
   const timers = new Set<ReturnType<typeof setTimeout>>();
   for (const address of addresses) {
@@ -154,7 +156,7 @@ function keepDialing(node: Libp2p, addresses: string[], onError: Libp2pBusInit["
           backoffMs = REDIAL_MIN_MS;
         } catch (err) {
           backoffMs = Math.min(backoffMs * 2, REDIAL_MAX_MS);
-          if (backoffMs === REDIAL_MAX_MS) onError(`dialing ${address}`, err);
+          if (backoffMs === REDIAL_MAX_MS) onUnreachable(address, err);
         }
       }
       if (stopped) return;
