@@ -1,11 +1,12 @@
 #!/usr/bin/env bun
 // The walrus command line: parse arguments, call into the node or the control socket, print.
+// The node's modules (libp2p, the DNS server, metrics) load only for the commands that run
+// them: evaluating them is most of the binary's start, which `status` and `drain` need not pay.
 import { randomBytes } from "node:crypto";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { issueGrant, issueRevocation, makeOperatorKey } from "./commands/authority.ts";
 import { runPublish, runReleases, runRollback } from "./commands/replicate.ts";
-import { runSimulation } from "./commands/simulate.ts";
 import { hintFor } from "./commands/hints.ts";
 import { formatLearnedMap } from "./commands/locations-format.ts";
 import { formatStatus } from "./commands/status-format.ts";
@@ -13,12 +14,7 @@ import { formatErrors, loadConfig } from "./config/load.ts";
 import type { NodeConfig } from "./config/types.ts";
 import { controlRequest } from "./control/client.ts";
 import { createLogger } from "./core/log.ts";
-import { UDP_EDNS_LIMIT } from "./dns/answer.ts";
-import { oversizedClusters } from "./dns/fit.ts";
-import { runDnsWorker } from "./dns/workers.ts";
-import { runProber } from "./geo/prober-process.ts";
 import { peerIdOfKey } from "./net/peer-keys.ts";
-import { startNode } from "./node.ts";
 import { loadOrCreateIdentity } from "./state/identity.ts";
 import { StateDir } from "./state/store.ts";
 import pkg from "../package.json" with { type: "json" };
@@ -27,6 +23,8 @@ const DEFAULT_CONFIG = process.env.WALRUS_CONFIG ?? "/etc/walrus/node.toml";
 /** Exit codes: 1 runtime failure, 2 bad configuration or usage. */
 const EXIT_FAILURE = 1;
 const EXIT_CONFIG = 2;
+/** SIGTERM to exit, at most: peers see the connections close either way. */
+const STOP_DEADLINE_MS = 250;
 
 function configOrExit(path: string, o?: { readGrants?: boolean }): NodeConfig {
   const loaded = loadConfig(path, o);
@@ -60,6 +58,7 @@ async function runNode(path: string): Promise<void> {
   // libp2p can reject a stream promise while it tears down (AbortError): log it and keep serving.
   process.on("unhandledRejection", (err) => log.warn("unhandled rejection", { error: String(err) }));
   process.on("uncaughtException", (err) => log.error("uncaught exception", { error: String(err) }));
+  const { startNode } = await import("./node.ts");
   let node: Awaited<ReturnType<typeof startNode>>;
   try {
     node = await startNode(config, log);
@@ -71,7 +70,9 @@ async function runNode(path: string): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info("stopping", { signal });
-    const force = setTimeout(() => process.exit(0), 3000);
+    // What operators rely on is already on disk (state is written when it changes); the rest is
+    // libp2p closing connections politely, which waits for peers a partition may have cut off.
+    const force = setTimeout(() => process.exit(0), STOP_DEADLINE_MS);
     await node.stop();
     clearTimeout(force);
     process.exit(0);
@@ -97,9 +98,9 @@ await yargs(hideBin(process.argv))
     (a) => runNode(a.config),
   )
   // Started by a nameserver with [nameserver] workers ≥ 1, never by hand: hidden from --help.
-  .command("dns-worker", false, (y) => y, () => runDnsWorker())
+  .command("dns-worker", false, (y) => y, async () => (await import("./dns/workers.ts")).runDnsWorker())
   // Started by a nameserver that learns where resolvers are, never by hand: hidden from --help.
-  .command("rtt-prober", false, (y) => y, () => runProber())
+  .command("rtt-prober", false, (y) => y, async () => (await import("./geo/prober-process.ts")).runProber())
   .command(
     "status",
     "show members, the master, where each area points and why, each server's state, and how the requests are shared",
@@ -150,8 +151,9 @@ await yargs(hideBin(process.argv))
         "check",
         "validate a node config and report every error with its key",
         (z) => z.option("config", configOption),
-        (a) => {
+        async (a) => {
           const c = configOrExit(a.config);
+          const [{ UDP_EDNS_LIMIT }, { oversizedClusters }] = await Promise.all([import("./dns/answer.ts"), import("./dns/fit.ts")]);
           const roles = [c.reporter && "reporter", c.controller && "controller", c.nameserver && "nameserver", c.replicator && "replicator"].filter(Boolean).join(", ");
           process.stdout.write(`${c.file}: OK (node ${c.node.name}; roles ${roles}; ${c.site.areas.length} areas, ${c.site.servers.length} servers)\n`);
           const udpSize = c.nameserver?.udpSize ?? UDP_EDNS_LIMIT;
@@ -173,8 +175,9 @@ await yargs(hideBin(process.argv))
         .option("faults", { type: "boolean", default: true, describe: "inject crashes, partitions, failures, drains, demand changes, lossy links (--no-faults for a calm site)" })
         .option("demand", { type: "string", describe: "demand per area as a share of its home capacity, e.g. east=0.9,west=0.3 (default 0.5 each)" })
         .option("demand-step", { type: "string", describe: "a demand step, e.g. 40:east=2 (at round 40 east's demand becomes twice its capacity); ends with graded shedding compared to all-or-nothing on the same seed" }),
-    (a) => {
+    async (a) => {
       const c = configOrExit(a.config);
+      const { runSimulation } = await import("./commands/simulate.ts");
       process.exitCode = runSimulation(c.site, { seed: a.seed, rounds: a.rounds, faults: a.faults, demand: a.demand, demandStep: a.demandStep }, (line) => process.stdout.write(`${line}\n`));
     },
   )

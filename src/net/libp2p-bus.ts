@@ -42,7 +42,6 @@ export interface Libp2pBusInit {
   onUnreachable?: (address: string, err: unknown) => void;
 }
 
-
 /** libp2p's pnet wants the swarm-key file format; derive its 32 bytes from the site secret. */
 function swarmKey(secret: Uint8Array): Uint8Array {
   const psk = createHash("sha256").update("walrus-pnet-v1\0").update(secret).digest("hex");

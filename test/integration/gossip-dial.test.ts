@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import net from "node:net";
 import { until } from "../../scripts/lib/demo-site.ts";
-import { newIdentityKey, startLibp2pBus } from "../../src/net/libp2p-bus.ts";
+import { startLibp2pBus } from "../../src/net/libp2p-bus.ts";
+import { newIdentityKey } from "../../src/net/peer-keys.ts";
 
 const PYTHON = Bun.which("python3");
 let hole: ReturnType<typeof Bun.spawn> | undefined;
@@ -35,11 +36,11 @@ test("a dial that times out raises no uncaught exception and is reported as unre
   const unreachable: string[] = [];
   const errors: string[] = [];
   const bus = await startLibp2pBus({
-    identityKey: await newIdentityKey(),
+    identityKey: newIdentityKey(),
     siteSecret: new Uint8Array(32).fill(7),
     listen: ["/ip4/127.0.0.1/tcp/0"],
     bootstrap: [`/ip4/127.0.0.1/tcp/${holePort}`],
-    accept: () => true,
+    accept: () => "accept",
     onError: (what, err) => errors.push(`${what}: ${String(err)}`),
     onUnreachable: (address) => unreachable.push(address),
   });
