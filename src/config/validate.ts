@@ -14,12 +14,15 @@ import { validateReporter } from "../report/config.ts";
 import { validateDirector } from "../director/config.ts";
 import { validateUpdateAllow } from "../dns/update-config.ts";
 import { validateSpread } from "./spread.ts";
+import { qualify } from "../core/names.ts";
 
 export type Validated = { ok: true; config: NodeConfig } | { ok: false; errors: ConfigError[] };
 
 const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 const NAME_EXPECTED = "a name of lower-case letters, digits and inner hyphens (at most 63)";
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+/** A host name, or a wildcard: "*" as the first label of one (RFC 4592). */
+const isOwnerName = (n: string) => HOSTNAME.test(n.startsWith("*.") ? n.slice(2) : n);
 const HOST_WITH_DOT = new RegExp(`${HOSTNAME.source.slice(0, -1)}\\.?$`);
 const MULTIADDR = /^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+(\/p2p\/\w+)?$/;
 
@@ -103,8 +106,8 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   const zone = f.string(t, p, "zone", { pattern: HOSTNAME, expected: 'a lower-case domain name without trailing dot, such as "example.com"' });
   const names = f.strings(t, p, "names", {
     nonEmpty: true,
-    expected: 'a list of names inside the zone, a single label ("www") or absolute ("www.example.com")',
-    each: (s) => (HOSTNAME.test(qualify(s, zone)) && inZone(qualify(s, zone), zone) ? undefined : `a name inside the zone ${zone}`),
+    expected: 'a list of names inside the zone, a single label ("www") or absolute ("www.example.com"), or wildcards ("*.shop")',
+    each: (s) => (isOwnerName(qualify(s, zone)) && inZone(qualify(s, zone), zone) ? undefined : `a name inside the zone ${zone}, or a wildcard such as "*.shop" (RFC 4592)`),
   }).map((s) => qualify(s, zone));
   const reportIntervalMs = f.number(t, p, "report_interval_ms", { default: 1000, min: 100, max: 600_000, integer: true, unit: "ms" });
   const heartbeatIntervalMs = f.number(t, p, "heartbeat_interval_ms", { default: 500, min: 50, max: 60_000, integer: true, unit: "ms" });
@@ -204,13 +207,6 @@ function multiaddrProblem(s: string): string | undefined {
 
 function ipProblem(s: string): string | undefined {
   return isIP(s) ? undefined : "an IPv4 or IPv6 address";
-}
-
-/** A single label is relative to the zone ("www"); a name with dots is absolute, with or
- * without the trailing dot ("www.example.com", "ns1.provider.net."). */
-function qualify(name: string, zone: string): string {
-  const n = name.toLowerCase().replace(/\.$/, "");
-  return n.includes(".") || n === zone ? n : `${n}.${zone}`;
 }
 
 function inZone(name: string, zone: string): boolean {

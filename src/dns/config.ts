@@ -10,6 +10,7 @@ import { parseRecordData, STATIC_TYPES, type StaticType } from "./records.ts";
 import { TCP_IDLE_MS_DEFAULT, TCP_MAX_CONNECTIONS_DEFAULT } from "./server.ts";
 import { DEFAULT_MAX_ANSWER_ADDRESSES } from "./zone.ts";
 import { join, type Fields, type Table } from "../core/fields.ts";
+import { qualify } from "../core/names.ts";
 
 export const SITE_DNS_KEYS = ["answer_scheme", "max_answer_addresses", "records"] as const;
 export const NAMESERVER_DNS_KEYS = ["udp_size", "tcp_max_connections", "tcp_idle_ms", "transfer_allow", "rate_limit", "rate_limit_ipv4_prefix", "rate_limit_ipv6_prefix", "workers", "udp_io"] as const;
@@ -104,10 +105,4 @@ export function siteDns(f: Fields, t: Table, zone: string, names: readonly strin
   if (t.max_answer_addresses !== undefined) result.maxAnswerAddresses = maxAnswerAddresses;
   if (records.length > 0) result.records = records;
   return result;
-}
-
-/** As for [site] names: one label is relative to the zone, a name with dots is absolute. */
-function qualify(name: string, zone: string): string {
-  const n = name.toLowerCase().replace(/\.$/, "");
-  return n.includes(".") || n === zone ? n : `${n}.${zone}`;
 }

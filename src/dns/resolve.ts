@@ -1,8 +1,9 @@
 // What a question gets from a zone, for one area: the RRsets of each section and the rcode
-// (RFC 1034 §4.3.2, RFC 2308, RFC 8482). Pure; shared by the answerer and the templates.
+// (RFC 1034 §4.3.2, RFC 2308, RFC 4592, RFC 8482). Pure; shared by the answerer and the templates.
 
 import type { AreaName } from "../core/types.ts";
 import { RRTYPE, type RRset } from "./rr.ts";
+import { ownedBy, wildcardFor } from "./wildcard.ts";
 import { isInZone, type ZoneCore } from "./zone-core.ts";
 
 export type RcodeName = "NOERROR" | "FORMERR" | "SERVFAIL" | "NXDOMAIN" | "NOTIMP" | "REFUSED" | "BADVERS";
@@ -33,22 +34,29 @@ export function resolve(zone: ZoneCore, name: string, type: number, klass: numbe
   let steered = false;
   for (let hop = 0; hop <= CNAME_HOPS_MAX; hop++) {
     const own = zone.balanced.get(area)?.get(owner);
-    const node = own ?? zone.nodes.get(owner);
+    let node = own ?? zone.nodes.get(owner);
     steered ||= own !== undefined;
+    // RFC 4592: only a name the zone does not hold at all may match a wildcard.
+    const wild = node || zone.emptyNonTerminals.has(owner) ? undefined : wildcardFor(zone, owner, area);
+    if (wild) {
+      node = wild.node;
+      steered ||= wild.steered;
+    }
     if (!node) {
       if (zone.emptyNonTerminals.has(owner)) return nodata(zone, answer);
       // RFC 6604: the rcode tells about the last name of the chain.
       return { rcode: "NXDOMAIN", aa: true, answer, authority: [zone.soa] };
     }
     // RFC 8482: ANY gets one RRset, not everything.
-    const rrset = type === RRTYPE.ANY ? node.values().next().value : node.get(type);
+    const found = type === RRTYPE.ANY ? node.values().next().value : node.get(type);
+    const rrset = found && wild ? ownedBy(found, owner) : found;
     if (rrset) {
       answer.push(rrset);
       return { rcode: "NOERROR", aa: true, answer, steered, additional: type === RRTYPE.NS && owner === zone.apex ? [...zone.glue] : [] };
     }
     const cname = node.get(RRTYPE.CNAME);
     if (!cname?.[0]) return { ...nodata(zone, answer), steered };
-    answer.push(cname);
+    answer.push(wild ? ownedBy(cname, owner) : cname);
     owner = String((cname[0] as { data: unknown }).data);
     // Out of the zone the resolver follows the chain itself.
     if (!isInZone(owner, zone.apex)) return { rcode: "NOERROR", aa: true, answer, steered };

@@ -34,6 +34,14 @@ addresses = ["198.51.100.10"]
 const run = (site: string, nameserver?: string) => validate(parse(config(site, nameserver)) as Record<string, unknown>, "node.toml", "/etc/walrus");
 
 describe("DNS keys accepted", () => {
+  test('wildcards (RFC 4592): "*.shop" is under shop.<zone> in names and records alike', () => {
+    const text = config('records = [{ name = "*.mail", type = "MX", data = "10 mx" }, { name = "*.lists.example.com", type = "A", data = "198.51.100.25" }]').replace('names = ["www"]', 'names = ["www", "*.w", "*"]');
+    const r = validate(parse(text) as Record<string, unknown>, "node.toml", "/etc/walrus");
+    if (!r.ok) throw new Error(r.errors.map(formatConfigError).join("\n"));
+    expect(r.config.site.names).toEqual(["www.example.com", "*.w.example.com", "*.example.com"]);
+    expect(r.config.site.records?.map((x) => x.name)).toEqual(["*.mail.example.com", "*.lists.example.com"]);
+  });
+
   test("answer scheme, cap and static records, names qualified", () => {
     const r = run(`answer_scheme = "cname"
 max_answer_addresses = 20
