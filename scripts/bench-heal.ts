@@ -31,7 +31,7 @@ try {
     departures += r.departures.length;
     polls += r.polls;
     unanswered += r.unanswered;
-    const worst = r.departures.map((d) => `${d.area}${d.afterHealMs === undefined ? " during the cut" : ` ${d.afterHealMs} ms after the heal`}: ${d.got.join(" ")}`);
+    const worst = r.departures.map((d) => `${d.area}${d.afterHealMs === undefined ? " during the cut" : ` ${d.afterHealMs} ms after the heal`}: ${d.kind} (${d.got.join(" ")})`);
     progress(`trial ${i + 1}/${trials} (cut ${cut}): ${r.polls} polls, ${r.departures.length} departures, ${r.unanswered} unanswered${worst.length ? `; ${worst.slice(0, 3).join("; ")}` : ""}`);
     await until("one master and every area home again", async () => (await Promise.all(AREAS.map(async (a) => (await s.status(a)).master?.node))).every((m) => m === "east") && (await homeEverywhere()), 60_000, 250);
   }

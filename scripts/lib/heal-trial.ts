@@ -8,7 +8,7 @@ import type { LabSite } from "./lab-site.ts";
 export interface HealTrial {
   polls: number;
   /** Polls at which an area's own nameserver answered something other than its home cluster. */
-  departures: { area: string; got: string[]; afterHealMs?: number }[];
+  departures: { area: string; got: string[]; afterHealMs?: number; kind: "another cluster" | "part of home" }[];
   /** Polls that got no reply at all. */
   unanswered: number;
 }
@@ -27,7 +27,10 @@ export async function healTrial(s: LabSite, o: { cut: string; cutMs: number; aft
         const got = await s.answer(a).catch(() => undefined);
         result.polls++;
         if (!got) result.unanswered++;
-        else if (got.join() !== home.get(a)) result.departures.push({ area: a, got, afterHealMs });
+        else if (got.join() !== home.get(a)) {
+          const kind = got.every((ip) => home.get(a)?.split(",").includes(ip)) ? "part of home" : "another cluster";
+          result.departures.push({ area: a, got, afterHealMs, kind });
+        }
       }),
     );
   };
