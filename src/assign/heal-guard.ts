@@ -15,19 +15,23 @@ export interface Reign {
 }
 
 /**
- * The assignment to answer with: the master's, except that an area it moves away from home
- * stays home while the reign is younger than holdMs, the area was home before the switch, and
- * `local` (this node's own Phases Two and Three) has it home.
+ * The assignment to answer with: the master's, except that an area it moves away from home, or
+ * answers at home with fewer servers than this node sees below threshold there, gets this node's
+ * own home answer while the reign is younger than holdMs, the area was home before the switch,
+ * and `local` (this node's own Phases Two and Three) has it home.
  */
 export function guardAssignment(incoming: Assignment, reign: Reign, local: () => Assignment, nowMs: number, holdMs: number): Assignment {
   if (nowMs - reign.sinceMs >= holdMs) return incoming;
   const wasHome = (a: AreaAssignment) => reign.before?.areas.some((b) => b.area === a.area && b.cluster === a.area) ?? false;
-  const moved = incoming.areas.filter((a) => a.cluster !== a.area && wasHome(a));
-  if (moved.length === 0) return incoming;
+  if (!incoming.areas.some(wasHome)) return incoming;
   const mine = local();
+  let changed = false;
   const areas = incoming.areas.map((a) => {
-    const own = moved.includes(a) ? mine.areas.find((x) => x.area === a.area && x.reason === "home") : undefined;
-    return own ? { ...own, reason: "kept" as const, detail: `kept home, below threshold here, until the new master has heard this side's reports (it says ${a.cluster}: ${a.detail})` } : a;
+    const own = wasHome(a) ? mine.areas.find((x) => x.area === a.area && x.reason === "home") : undefined;
+    // Moved away, or home with only the servers the new master has heard of again so far.
+    if (!own || (a.cluster === a.area && own.servers.every((s) => a.servers.includes(s)))) return a;
+    changed = true;
+    return { ...own, reason: "kept" as const, detail: `kept home, below threshold here, until the new master has heard this side's reports (it says ${a.cluster} ${a.servers.join(" ")}: ${a.detail})` };
   });
-  return { ...incoming, areas };
+  return changed ? { ...incoming, areas } : incoming;
 }

@@ -42,6 +42,14 @@ describe("guardAssignment: a new master's assignment after a heal", () => {
     expect(out.areas.slice(0, 2)).toEqual(merged.areas.slice(0, 2));
     expect(out.master).toBe(merged.master);
   });
+  test("the new master's home with only the servers it has heard again gets this node's full home set", () => {
+    const partial = assignment("east", "east:east:home", "west:west:home", "north:north:home");
+    const full = localHome();
+    full.areas[2] = { ...full.areas[2]!, servers: [serverName("north-1"), serverName("north-2")] };
+    partial.areas[2] = { ...partial.areas[2]!, servers: [serverName("north-2")] };
+    expect(guardAssignment(partial, { sinceMs: 0, before: ownSide }, () => full, 0, HOLD).areas[2]?.servers).toEqual([serverName("north-1"), serverName("north-2")]);
+    expect(guardAssignment(partial, { sinceMs: 0, before: ownSide }, () => full, HOLD, HOLD).areas[2]?.servers).toEqual([serverName("north-2")]);
+  });
   test("an assignment that moves nothing away is returned as it is", () => {
     const home = assignment("east", "east:east:home", "west:west:home", "north:north:home");
     expect(guardAssignment(home, { sinceMs: 0, before: ownSide }, localHome, 0, HOLD)).toBe(home);
