@@ -76,9 +76,14 @@ try {
   await measure("host only (/proc, cgroup)", { source: upOnly });
   await measure("host + apache mod_status", { source: apacheSource({ statusUrl: apache.statusUrl, timeoutMs: TIMEOUT_MS }) });
   await measure("host + nginx stub_status", { source: nginxSource({ statusUrl: nginx.statusUrl, timeoutMs: TIMEOUT_MS, capacity: 256 }) });
-  await measure("host + http probe (nginx /)", { source: httpProbe({ url: `${nginx.base}/`, timeoutMs: TIMEOUT_MS, expectStatus: 200, expectBody: "served" }) });
+  await measure("host + http probe (nginx /)", {
+    source: httpProbe({ url: `${nginx.base}/`, timeoutMs: TIMEOUT_MS, expectStatus: 200, expectBody: "served" }),
+  });
   await measure("host + tcp probe (nginx)", { source: tcpProbe({ address: { host: HOST, port: 49131 }, timeoutMs: TIMEOUT_MS }) });
-  await measure("host + nginx + bypass_command true", { source: nginxSource({ statusUrl: nginx.statusUrl, timeoutMs: TIMEOUT_MS, capacity: 256 }), bypass: { command: "true", timeoutMs: TIMEOUT_MS } });
+  await measure("host + nginx + bypass_command true", {
+    source: nginxSource({ statusUrl: nginx.statusUrl, timeoutMs: TIMEOUT_MS, capacity: 256 }),
+    bypass: { command: "true", timeoutMs: TIMEOUT_MS },
+  });
 
   console.log(`\nwalrus node, defaults (report_interval_ms 1000, fall_count 2, rise_count 3), ${trials} trials`);
   const toPanic: number[] = [];
@@ -86,7 +91,12 @@ try {
   for (let i = 0; i < trials; i++) {
     // A fresh node per trial: the log holds back a sixth identical line within a minute, and
     // the status lines are what this waits on.
-    const node = startReporterNode({ dir: join(dir, `trial-${i}`), host: HOST, p2pPort: 49132, reporterLines: ['source = "nginx"', `status_url = "${nginx.statusUrl}"`, "capacity = 256"] });
+    const node = startReporterNode({
+      dir: join(dir, `trial-${i}`),
+      host: HOST,
+      p2pPort: 49132,
+      reporterLines: ['source = "nginx"', `status_url = "${nginx.statusUrl}"`, "capacity = 256"],
+    });
     try {
       await node.statusChange("ok", 0);
       await Bun.sleep(Math.random() * 1000); // the death lands anywhere in the probe interval

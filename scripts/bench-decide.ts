@@ -8,19 +8,34 @@ import { areaName, peerIdText, serverName, type AreaName, type ServerName, type 
 import { encode, LIMITS } from "../src/net/messages.ts";
 import { seededRandom } from "../src/sim/prng.ts";
 
-const { values } = parseArgs({ options: { areas: { type: "string", default: "1000" }, servers: { type: "string", default: "10000" }, rounds: { type: "string", default: "50" } } });
+const { values } = parseArgs({
+  options: { areas: { type: "string", default: "1000" }, servers: { type: "string", default: "10000" }, rounds: { type: "string", default: "50" } },
+});
 const nAreas = Number(values.areas);
 const nServers = Number(values.servers);
 const random = seededRandom(1);
 const areas = Array.from({ length: nAreas }, (_, i) => areaName(`area-${i}`));
-const specs: ServerSpec[] = Array.from({ length: nServers }, (_, i) => ({ name: serverName(`web-${i}`), area: areas[i % nAreas] as AreaName, addresses: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`] }));
+const specs: ServerSpec[] = Array.from({ length: nServers }, (_, i) => ({
+  name: serverName(`web-${i}`),
+  area: areas[i % nAreas] as AreaName,
+  addresses: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`],
+}));
 const peer = peerIdText("bench");
 const records = new Map<ServerName, ReportRecord>();
 const now = 1_000_000;
 for (const s of specs) {
   const r = random();
   const status = r < 0.02 ? "panic" : r < 0.03 ? "bypass" : "ok";
-  records.set(s.name, recordReport(undefined, { server: s.name, seq: 1, atMs: now, status, web: { hits: 1, busyWorkers: Math.floor(random() * 100), maxWorkers: 100 } }, peer, now, { loadTerms: ["workers"], loadThreshold: 0.8, loadHysteresis: 0.1 }));
+  records.set(
+    s.name,
+    recordReport(
+      undefined,
+      { server: s.name, seq: 1, atMs: now, status, web: { hits: 1, busyWorkers: Math.floor(random() * 100), maxWorkers: 100 } },
+      peer,
+      now,
+      { loadTerms: ["workers"], loadThreshold: 0.8, loadHysteresis: 0.1 },
+    ),
+  );
 }
 const previous = new Map<AreaName, AreaName>(areas.map((a, i) => [a, random() < 0.1 ? (areas[(i + 1) % nAreas] as AreaName) : a]));
 
@@ -37,4 +52,6 @@ for (let round = 0; round < Number(values.rounds) + WARMUP_ROUNDS; round++) {
 }
 times.sort((a, b) => a - b);
 const q = (p: number) => (times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] as number).toFixed(2);
-console.log(`one controller round, ${nAreas} areas × ${nServers} servers: p50 ${q(50)} ms, p99 ${q(99)} ms (target ≤ 20 ms); assignment message ${(bytes / 1024).toFixed(0)} KiB (limit ${LIMITS.bytes / 1024} KiB)`);
+console.log(
+  `one controller round, ${nAreas} areas × ${nServers} servers: p50 ${q(50)} ms, p99 ${q(99)} ms (target ≤ 20 ms); assignment message ${(bytes / 1024).toFixed(0)} KiB (limit ${LIMITS.bytes / 1024} KiB)`,
+);

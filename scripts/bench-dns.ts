@@ -17,7 +17,9 @@ import { areaName } from "../src/core/types.ts";
 import { bigMap } from "./lib/big-map.ts";
 import { startProc, WALRUS, type Proc } from "./lib/demo-site.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "5" }, rate: { type: "string", default: "20000" }, rounds: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: { seconds: { type: "string", default: "5" }, rate: { type: "string", default: "20000" }, rounds: { type: "string", default: "3" } },
+});
 const ROUNDS = Math.min(10, Math.max(1, Number(values.rounds)));
 const SECONDS = Math.min(60, Math.max(1, Number(values.seconds)));
 const RATE = Math.min(200_000, Math.max(1000, Number(values.rate)));
@@ -46,32 +48,77 @@ process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 
 function walrusConfig(name: string, port: number, workers: number, udpIo: string, mapFile: string): string {
   const file = join(dir, `${name}.toml`);
-  writeFileSync(file, [
-    "[node]", `name = "${name}"`, `state_dir = "${join(dir, name)}"`, `listen = ["/ip4/127.0.0.1/tcp/${port + 1}"]`,
-    "[nameserver]", 'area = "east"', `listen = ["${HOST}:${port}"]`, `workers = ${workers}`, `udp_io = "${udpIo}"`,
-    "[site]", 'zone = "demo.test"', 'names = ["www"]', "ttl_seconds = 20", `secret_file = "${join(dir, "site.secret")}"`, `location_map_file = "${mapFile}"`,
-    ...AREAS.flatMap((a, i) => [`[site.areas.${a}]`, `nameserver = "ns-${a}"`, `nameserver_addresses = ["127.0.0.${i + 1}"]`]),
-    ...AREAS.flatMap((a, i) => [1, 2, 3, 4].flatMap((k) => [`[site.servers.${a}-${k}]`, `area = "${a}"`, `addresses = ["192.0.${i}.${k}"]`])),
-  ].join("\n"));
+  writeFileSync(
+    file,
+    [
+      "[node]",
+      `name = "${name}"`,
+      `state_dir = "${join(dir, name)}"`,
+      `listen = ["/ip4/127.0.0.1/tcp/${port + 1}"]`,
+      "[nameserver]",
+      'area = "east"',
+      `listen = ["${HOST}:${port}"]`,
+      `workers = ${workers}`,
+      `udp_io = "${udpIo}"`,
+      "[site]",
+      'zone = "demo.test"',
+      'names = ["www"]',
+      "ttl_seconds = 20",
+      `secret_file = "${join(dir, "site.secret")}"`,
+      `location_map_file = "${mapFile}"`,
+      ...AREAS.flatMap((a, i) => [`[site.areas.${a}]`, `nameserver = "ns-${a}"`, `nameserver_addresses = ["127.0.0.${i + 1}"]`]),
+      ...AREAS.flatMap((a, i) => [1, 2, 3, 4].flatMap((k) => [`[site.servers.${a}-${k}]`, `area = "${a}"`, `addresses = ["192.0.${i}.${k}"]`])),
+    ].join("\n"),
+  );
   return file;
 }
 
 function knotConfig(): string {
   const zone = join(dir, "demo.test.zone");
-  writeFileSync(zone, ["$ORIGIN demo.test.", "$TTL 20", `@ SOA ns-east hostmaster 1 3600 600 86400 20`, "@ NS ns-east", `ns-east A ${HOST}`, ...[1, 2, 3, 4].map((k) => `www A 192.0.2.${k}`), ""].join("\n"));
+  writeFileSync(
+    zone,
+    [
+      "$ORIGIN demo.test.",
+      "$TTL 20",
+      `@ SOA ns-east hostmaster 1 3600 600 86400 20`,
+      "@ NS ns-east",
+      `ns-east A ${HOST}`,
+      ...[1, 2, 3, 4].map((k) => `www A 192.0.2.${k}`),
+      "",
+    ].join("\n"),
+  );
   const conf = join(dir, "knot.conf");
-  writeFileSync(conf, [
-    "server:", `  listen: ${HOST}@${SERVERS.knot.port}`, `  rundir: ${dir}`, "  udp-workers: 1", "  tcp-workers: 1", "  background-workers: 1",
-    "log:", "  - target: stderr", "    any: info",
-    "database:", `  storage: ${join(dir, "knot-db")}`,
-    "zone:", "  - domain: demo.test", `    file: ${zone}`, `    storage: ${dir}`, "",
-  ].join("\n"));
+  writeFileSync(
+    conf,
+    [
+      "server:",
+      `  listen: ${HOST}@${SERVERS.knot.port}`,
+      `  rundir: ${dir}`,
+      "  udp-workers: 1",
+      "  tcp-workers: 1",
+      "  background-workers: 1",
+      "log:",
+      "  - target: stderr",
+      "    any: info",
+      "database:",
+      `  storage: ${join(dir, "knot-db")}`,
+      "zone:",
+      "  - domain: demo.test",
+      `    file: ${zone}`,
+      `    storage: ${dir}`,
+      "",
+    ].join("\n"),
+  );
   return conf;
 }
 
 /** utime + stime of a process and its children (walrus workers), in seconds. */
 function cpuSeconds(pid: number): number {
-  const children = Bun.spawnSync(["ps", "--ppid", String(pid), "-o", "pid="]).stdout.toString().split("\n").map((s) => s.trim()).filter(Boolean);
+  const children = Bun.spawnSync(["ps", "--ppid", String(pid), "-o", "pid="])
+    .stdout.toString()
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean);
   let ticks = 0;
   for (const p of [String(pid), ...children]) {
     try {
@@ -97,7 +144,28 @@ interface PerfResult {
 async function dnsperf(s: Server, o: { rate?: number; cpus: string; verbose?: boolean }): Promise<PerfResult> {
   const data = join(dir, "queries.txt");
   writeFileSync(data, "www.demo.test A\n");
-  const cmd = ["taskset", "-c", o.cpus, "dnsperf", "-s", HOST, "-p", String(s.port), "-d", data, "-l", String(SECONDS), "-c", "16", "-q", "500", "-t", "1", "-E", `8:${ECS_HEX}`];
+  const cmd = [
+    "taskset",
+    "-c",
+    o.cpus,
+    "dnsperf",
+    "-s",
+    HOST,
+    "-p",
+    String(s.port),
+    "-d",
+    data,
+    "-l",
+    String(SECONDS),
+    "-c",
+    "16",
+    "-q",
+    "500",
+    "-t",
+    "1",
+    "-E",
+    `8:${ECS_HEX}`,
+  ];
   if (o.rate) cmd.push("-Q", String(o.rate));
   if (o.verbose) cmd.push("-v");
   const pid = s.proc?.proc.pid ?? 0;
@@ -142,12 +210,20 @@ async function main() {
   };
   const knot: Server = SERVERS.knot;
   knot.proc = startProc("knot", [...core0, "knotd", "-c", knotConfig()]);
-  procs.push(knot.proc, walrus("batched", 1, "batched", true), walrus("portable", 1, "portable", true), walrus("node", 0, "auto", true), walrus("two", 2, "batched", false));
+  procs.push(
+    knot.proc,
+    walrus("batched", 1, "batched", true),
+    walrus("portable", 1, "portable", true),
+    walrus("node", 0, "auto", true),
+    walrus("two", 2, "batched", false),
+  );
   await Promise.all([knot.proc.waitFor(/loaded, serial|server started/), ...procs.slice(1).map((p) => p.waitFor(/answering DNS/))]);
   await Bun.sleep(500); // let start-up work (libp2p, zone load) finish before CPU is counted
 
   const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  console.log(`dnsperf ${SECONDS} s per run (saturating: best of ${ROUNDS}, taking turns), 16 clients, one A query with ECS (4-address answer), walrus steering through a ${map.size + 1}-entry map; server on core 0, dnsperf on core 1; load average ${load()}\n`);
+  console.log(
+    `dnsperf ${SECONDS} s per run (saturating: best of ${ROUNDS}, taking turns), 16 clients, one A query with ECS (4-address answer), walrus steering through a ${map.size + 1}-entry map; server on core 0, dnsperf on core 1; load average ${load()}\n`,
+  );
   const one = [SERVERS.knot, SERVERS.batched, SERVERS.portable, SERVERS.node];
   // Saturating runs take turns, ROUNDS times; each server's best counts, so a burst of other work
   // on the machine during one run does not decide the ratio.
@@ -163,12 +239,16 @@ async function main() {
   const two = await dnsperf(SERVERS.two, { cpus: "0,1" });
 
   const k = perCpu(max.get(SERVERS.knot)!);
-  const row = (name: string, r: PerfResult) => `${name.padEnd(28)} ${fmt(r.qps).padStart(9)} ${fmt(r.cpuSeconds, 2).padStart(8)} ${fmt(perCpu(r)).padStart(12)} ${fmt(perCpu(r) / k, 3).padStart(8)} ${fmt(lossPct(r), 3).padStart(7)}`;
-  console.log(`${"saturating run".padEnd(28)} ${"qps".padStart(9)} ${"cpu s".padStart(8)} ${"q/cpu-s".padStart(12)} ${"× knot".padStart(8)} ${"loss %".padStart(7)}`);
+  const row = (name: string, r: PerfResult) =>
+    `${name.padEnd(28)} ${fmt(r.qps).padStart(9)} ${fmt(r.cpuSeconds, 2).padStart(8)} ${fmt(perCpu(r)).padStart(12)} ${fmt(perCpu(r) / k, 3).padStart(8)} ${fmt(lossPct(r), 3).padStart(7)}`;
+  console.log(
+    `${"saturating run".padEnd(28)} ${"qps".padStart(9)} ${"cpu s".padStart(8)} ${"q/cpu-s".padStart(12)} ${"× knot".padStart(8)} ${"loss %".padStart(7)}`,
+  );
   for (const s of one) console.log(row(s.name, max.get(s)!));
   console.log(row(`${SERVERS.two.name}, 2 cores`, two));
   console.log("(two workers share both cores with dnsperf: on 2 cores this shows cost per query, not scaling)\n");
-  const lat = (name: string, r: PerfResult) => `${name.padEnd(28)} ${fmt(r.qps).padStart(9)} ${fmt(lossPct(r), 3).padStart(7)} ${fmt(r.p50Ms ?? NaN, 3).padStart(8)} ${fmt(r.p99Ms ?? NaN, 3).padStart(8)}`;
+  const lat = (name: string, r: PerfResult) =>
+    `${name.padEnd(28)} ${fmt(r.qps).padStart(9)} ${fmt(lossPct(r), 3).padStart(7)} ${fmt(r.p50Ms ?? NaN, 3).padStart(8)} ${fmt(r.p99Ms ?? NaN, 3).padStart(8)}`;
   console.log(`${`fixed rate ${fmt(RATE)} qps`.padEnd(28)} ${"qps".padStart(9)} ${"loss %".padStart(7)} ${"p50 ms".padStart(8)} ${"p99 ms".padStart(8)}`);
   for (const s of one) console.log(lat(s.name, rated.get(s)!));
 

@@ -32,9 +32,17 @@ const ECS_HEX = "00011800cb0071"; // family 1, /24, scope 0, 203.0.113
 /** The site of FIELD-NOTES' peer benchmark: a 4-address A answer per area. */
 function benchZone(): Zone {
   const toml = [
-    "[node]", 'name = "bench"', 'state_dir = "state"', 'listen = ["/ip4/127.0.0.1/tcp/50151"]',
-    "[nameserver]", 'area = "east"', 'listen = ["127.0.0.1:50153"]',
-    "[site]", 'zone = "bench.test"', 'names = ["www"]', 'secret_file = "secret"',
+    "[node]",
+    'name = "bench"',
+    'state_dir = "state"',
+    'listen = ["/ip4/127.0.0.1/tcp/50151"]',
+    "[nameserver]",
+    'area = "east"',
+    'listen = ["127.0.0.1:50153"]',
+    "[site]",
+    'zone = "bench.test"',
+    'names = ["www"]',
+    'secret_file = "secret"',
     ...AREAS.flatMap((a, i) => [`[site.areas.${a}]`, `nameserver_addresses = ["192.0.2.${i + 1}"]`]),
     ...AREAS.flatMap((a, i) => [1, 2, 3, 4].flatMap((k) => [`[site.servers.${a}-${k}]`, `area = "${a}"`, `addresses = ["10.9.${i}.${k}"]`])),
   ].join("\n");
@@ -46,7 +54,15 @@ function benchZone(): Zone {
 }
 
 function query(ecs: boolean): Uint8Array {
-  const name = [3, ..."www".split("").map((c) => c.charCodeAt(0)), 5, ..."bench".split("").map((c) => c.charCodeAt(0)), 4, ..."test".split("").map((c) => c.charCodeAt(0)), 0];
+  const name = [
+    3,
+    ..."www".split("").map((c) => c.charCodeAt(0)),
+    5,
+    ..."bench".split("").map((c) => c.charCodeAt(0)),
+    4,
+    ..."test".split("").map((c) => c.charCodeAt(0)),
+    0,
+  ];
   const option = ecs ? [0, 8, 0, 7, ...Buffer.from(ECS_HEX, "hex")] : [];
   const opt = [0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, option.length, ...option];
   return new Uint8Array([0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, ...name, 0, 1, 0, 1, ...opt]);
@@ -79,14 +95,25 @@ const fmt = (x: number) => `${(x / 1000).toFixed(0)}k/s`;
 /** A node config for the real server: the same site as benchZone, optionally with a map file. */
 function nodeConfig(dir: string, name: string, port: number, mapFile?: string): string {
   const file = join(dir, `${name}.toml`);
-  writeFileSync(file, [
-    "[node]", `name = "${name}"`, `state_dir = "${join(dir, name)}"`, `listen = ["/ip4/127.0.0.1/tcp/${port + 1}"]`,
-    "[nameserver]", 'area = "east"', `listen = ["127.0.0.1:${port}"]`,
-    "[site]", 'zone = "bench.test"', 'names = ["www"]', `secret_file = "${join(dir, "site.secret")}"`,
-    ...(mapFile ? [`location_map_file = "${mapFile}"`] : []),
-    ...AREAS.flatMap((a, i) => [`[site.areas.${a}]`, `nameserver_addresses = ["192.0.2.${i + 1}"]`]),
-    ...AREAS.flatMap((a, i) => [1, 2, 3, 4].flatMap((k) => [`[site.servers.${a}-${k}]`, `area = "${a}"`, `addresses = ["10.9.${i}.${k}"]`])),
-  ].join("\n"));
+  writeFileSync(
+    file,
+    [
+      "[node]",
+      `name = "${name}"`,
+      `state_dir = "${join(dir, name)}"`,
+      `listen = ["/ip4/127.0.0.1/tcp/${port + 1}"]`,
+      "[nameserver]",
+      'area = "east"',
+      `listen = ["127.0.0.1:${port}"]`,
+      "[site]",
+      'zone = "bench.test"',
+      'names = ["www"]',
+      `secret_file = "${join(dir, "site.secret")}"`,
+      ...(mapFile ? [`location_map_file = "${mapFile}"`] : []),
+      ...AREAS.flatMap((a, i) => [`[site.areas.${a}]`, `nameserver_addresses = ["192.0.2.${i + 1}"]`]),
+      ...AREAS.flatMap((a, i) => [1, 2, 3, 4].flatMap((k) => [`[site.servers.${a}-${k}]`, `area = "${a}"`, `addresses = ["10.9.${i}.${k}"]`])),
+    ].join("\n"),
+  );
   return file;
 }
 
@@ -101,13 +128,37 @@ async function perCpuSecond(port: number, pid: number, ecs: boolean, dir: string
   const data = join(dir, "queries.txt");
   writeFileSync(data, "www.bench.test A\n");
   const before = cpuSeconds(pid);
-  const cmd = ["taskset", "-c", "1", "dnsperf", "-s", "127.0.0.1", "-p", String(port), "-d", data, "-l", String(SECONDS), "-c", "16", "-q", "500", "-t", "1", ...(ecs ? ["-E", `8:${ECS_HEX}`] : [])];
+  const cmd = [
+    "taskset",
+    "-c",
+    "1",
+    "dnsperf",
+    "-s",
+    "127.0.0.1",
+    "-p",
+    String(port),
+    "-d",
+    data,
+    "-l",
+    String(SECONDS),
+    "-c",
+    "16",
+    "-q",
+    "500",
+    "-t",
+    "1",
+    ...(ecs ? ["-E", `8:${ECS_HEX}`] : []),
+  ];
   const r = Bun.spawnSync(cmd, { stdout: "pipe", stderr: "pipe", timeout: (SECONDS + 20) * 1000 });
   const cpu = cpuSeconds(pid) - before;
   const out = r.stdout.toString();
   const completed = Number(/Queries completed:\s+(\d+)/.exec(out)?.[1]);
   if (!Number.isFinite(completed)) throw new Error(`dnsperf failed: ${r.stderr.toString()}${out.slice(-1000)}`);
-  return { qps: Number(/Queries per second:\s+([\d.]+)/.exec(out)?.[1]), perCpu: completed / Math.max(cpu, 0.01), lost: Number(/Queries lost:\s+(\d+)/.exec(out)?.[1]) };
+  return {
+    qps: Number(/Queries per second:\s+([\d.]+)/.exec(out)?.[1]),
+    perCpu: completed / Math.max(cpu, 0.01),
+    lost: Number(/Queries lost:\s+(\d+)/.exec(out)?.[1]),
+  };
 }
 
 async function servers(map: LocationMap): Promise<void> {
@@ -141,7 +192,10 @@ async function servers(map: LocationMap): Promise<void> {
     console.log(`\nreal server (dist/walrus node) on core 0, dnsperf on core 1, ${SECONDS} s runs, best of two:`);
     for (const [name] of runs) {
       const r = best.get(name);
-      if (r) console.log(`  ${name.padEnd(34)} ${r.qps.toFixed(0).padStart(7)} qps  ${r.perCpu.toFixed(0).padStart(7)} q/cpu-s  ${((100 * r.perCpu) / base).toFixed(1).padStart(5)} %  lost ${r.lost}`);
+      if (r)
+        console.log(
+          `  ${name.padEnd(34)} ${r.qps.toFixed(0).padStart(7)} qps  ${r.perCpu.toFixed(0).padStart(7)} q/cpu-s  ${((100 * r.perCpu) / base).toFixed(1).padStart(5)} %  lost ${r.lost}`,
+        );
     }
   } finally {
     await Promise.all(procs.map((p) => p.kill()));

@@ -32,7 +32,12 @@ try {
   await Promise.all([...procs.values()].map((p) => p.waitFor(/listening/)));
   for (const a of site.areas) procs.set(a.name, startNode(a.name, a.config));
   for (const s of site.servers) procs.set(s.name, startNode(s.name, s.config));
-  await until("a master's assignment everywhere", async () => (await Promise.all(site.areas.map((a) => statusOf(a.config)))).every((s) => s.assignment && s.master?.node === "east"), 30_000, 250);
+  await until(
+    "a master's assignment everywhere",
+    async () => (await Promise.all(site.areas.map((a) => statusOf(a.config)))).every((s) => s.assignment && s.master?.node === "east"),
+    30_000,
+    250,
+  );
   progress(`site up in ${dir}`);
 
   const webMs: number[] = [];
@@ -52,14 +57,25 @@ try {
 
   const masterMs: number[] = [];
   for (let i = 0; i < trials; i++) {
-    await until("east is master with a fresh view", async () => (await Promise.all(site.areas.map((a) => statusOf(a.config)))).every((s) => s.master?.node === "east" && s.assignment?.master === s.master.peer), 30_000, 200);
+    await until(
+      "east is master with a fresh view",
+      async () =>
+        (await Promise.all(site.areas.map((a) => statusOf(a.config)))).every((s) => s.master?.node === "east" && s.assignment?.master === s.master.peer),
+      30_000,
+      200,
+    );
     await Bun.sleep(500 + Math.random() * 1000);
     const survivors = site.areas.filter((a) => a.name !== "east").map((a) => procs.get(a.name) as Proc);
     const marks = survivors.map((p) => p.output().length);
     const t0 = performance.now();
     await procs.get("east")?.kill("SIGKILL");
     // every surviving nameserver logs the switch when it applies the successor's first assignment
-    await until("survivors following the successor", () => survivors.every((p, k) => p.output().slice(marks[k]).includes("following the master's assignments")), 15_000, POLL_MS);
+    await until(
+      "survivors following the successor",
+      () => survivors.every((p, k) => p.output().slice(marks[k]).includes("following the master's assignments")),
+      15_000,
+      POLL_MS,
+    );
     masterMs.push(performance.now() - t0);
     progress(`master trial ${i + 1}/${trials}: successor's assignment applied everywhere after ${masterMs.at(-1)?.toFixed(0)} ms`);
     procs.set("east", startNode("east", site.areas[0]?.config as string));

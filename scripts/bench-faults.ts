@@ -50,10 +50,15 @@ try {
     await Bun.sleep(500 + Math.random() * 1000);
     const t0 = Date.now();
     await s.procs.get(`web:${victim.name}`)?.kill("SIGKILL");
-    await until(`${victim.name} gone from every answer`, async () => {
-      for (const a of AREAS) if ((await s.answer(a)).includes(victim.host)) return false;
-      return true;
-    }, 30_000, 20);
+    await until(
+      `${victim.name} gone from every answer`,
+      async () => {
+        for (const a of AREAS) if ((await s.answer(a)).includes(victim.host)) return false;
+        return true;
+      },
+      30_000,
+      20,
+    );
     web.push(Date.now() - t0);
     progress(`web ${i + 1}/${trials}: ${web.at(-1)} ms`);
     await s.startWeb(victim.name).waitFor(/listening/);
@@ -71,12 +76,17 @@ try {
       if (how === "kill") await east?.kill("SIGKILL");
       else east?.proc.kill("SIGSTOP");
       let done: number | undefined;
-      await until("survivors following the successor", () => {
-        const times = survivors.map((p, k) => logTime(p, marks[k] ?? 0, "following the master's assignments"));
-        if (times.some((t) => t === undefined)) return false;
-        done = Math.max(...(times as number[]));
-        return true;
-      }, 30_000, 20);
+      await until(
+        "survivors following the successor",
+        () => {
+          const times = survivors.map((p, k) => logTime(p, marks[k] ?? 0, "following the master's assignments"));
+          if (times.some((t) => t === undefined)) return false;
+          done = Math.max(...(times as number[]));
+          return true;
+        },
+        30_000,
+        20,
+      );
       out.push((done as number) - t0);
       progress(`master ${how} ${i + 1}/${trials}: ${out.at(-1)} ms`);
       if (how === "kill") s.startNode("east");
@@ -98,12 +108,17 @@ try {
     const t0 = Date.now();
     await s.heal();
     let done: number | undefined;
-    await until("one master after the heal", () => {
-      const times = ["west", "north"].map((n, k) => logTime(s.procs.get(n), marks[k] ?? 0, "master changed", { master: peer }));
-      if (times.some((t) => t === undefined)) return false;
-      done = Math.max(...(times as number[]));
-      return true;
-    }, 30_000, 20);
+    await until(
+      "one master after the heal",
+      () => {
+        const times = ["west", "north"].map((n, k) => logTime(s.procs.get(n), marks[k] ?? 0, "master changed", { master: peer }));
+        if (times.some((t) => t === undefined)) return false;
+        done = Math.max(...(times as number[]));
+        return true;
+      },
+      30_000,
+      20,
+    );
     healed.push((done as number) - t0);
     progress(`partition heal ${i + 1}/${trials}: ${healed.at(-1)} ms`);
   }

@@ -8,21 +8,37 @@ import { until } from "./lib/demo-site.ts";
 import { healTrial } from "./lib/heal-trial.ts";
 import { startLabSite } from "./lib/lab-site.ts";
 
-const { values } = parseArgs({ options: { trials: { type: "string", default: "20" }, "cut-ms": { type: "string", default: "10000" }, "after-ms": { type: "string", default: "4000" } } });
+const { values } = parseArgs({
+  options: { trials: { type: "string", default: "20" }, "cut-ms": { type: "string", default: "10000" }, "after-ms": { type: "string", default: "4000" } },
+});
 const trials = Number(values.trials);
 const AREAS = ["east", "west", "north"];
 const progress = (msg: string) => process.stderr.write(`${msg}\n`);
 
 const s = await startLabSite({ prefix: "wheal", subnet: "10.214.0" });
 const homeEverywhere = async () => {
-  for (const a of AREAS) if ((await s.answer(a)).join() !== s.site.servers.filter((x) => x.area === a).map((x) => x.host).sort().join()) return false;
+  for (const a of AREAS)
+    if (
+      (await s.answer(a)).join() !==
+      s.site.servers
+        .filter((x) => x.area === a)
+        .map((x) => x.host)
+        .sort()
+        .join()
+    )
+      return false;
   return true;
 };
 let departures = 0;
 let polls = 0;
 let unanswered = 0;
 try {
-  await until("one master and every area home", async () => (await Promise.all(AREAS.map(async (a) => (await s.status(a)).master?.node))).every((m) => m === "east") && (await homeEverywhere()), 60_000, 250);
+  await until(
+    "one master and every area home",
+    async () => (await Promise.all(AREAS.map(async (a) => (await s.status(a)).master?.node))).every((m) => m === "east") && (await homeEverywhere()),
+    60_000,
+    250,
+  );
   progress("site up in namespaces");
   for (let i = 0; i < trials; i++) {
     // Every area takes its turn: the master's own (east) and the others.
@@ -31,19 +47,32 @@ try {
     departures += r.departures.length;
     polls += r.polls;
     unanswered += r.unanswered;
-    const worst = r.departures.map((d) => `${d.area}${d.afterHealMs === undefined ? " during the cut" : ` ${d.afterHealMs} ms after the heal`}: ${d.kind} (${d.got.join(" ")})`);
-    progress(`trial ${i + 1}/${trials} (cut ${cut}): ${r.polls} polls, ${r.departures.length} departures, ${r.unanswered} unanswered${worst.length ? `; ${worst.slice(0, 3).join("; ")}` : ""}`);
-    await until("one master and every area home again", async () => (await Promise.all(AREAS.map(async (a) => (await s.status(a)).master?.node))).every((m) => m === "east") && (await homeEverywhere()), 60_000, 250);
+    const worst = r.departures.map(
+      (d) => `${d.area}${d.afterHealMs === undefined ? " during the cut" : ` ${d.afterHealMs} ms after the heal`}: ${d.kind} (${d.got.join(" ")})`,
+    );
+    progress(
+      `trial ${i + 1}/${trials} (cut ${cut}): ${r.polls} polls, ${r.departures.length} departures, ${r.unanswered} unanswered${worst.length ? `; ${worst.slice(0, 3).join("; ")}` : ""}`,
+    );
+    await until(
+      "one master and every area home again",
+      async () => (await Promise.all(AREAS.map(async (a) => (await s.status(a)).master?.node))).every((m) => m === "east") && (await homeEverywhere()),
+      60_000,
+      250,
+    );
   }
 } catch (err) {
   for (const [name, p] of s.procs) if (p.proc.exitCode !== null) progress(`${name} exited ${p.proc.exitCode}:\n${p.output().slice(-1500)}`);
   for (const a of AREAS) {
     const st = await s.status(a).catch((e: Error) => e.message);
-    progress(`${a}: ${typeof st === "string" ? st : `master ${st.master?.node}; ${st.areas.map((x) => `${x.area}→${x.cluster} (${x.reason}: ${x.detail})`).join("; ")}`}`);
+    progress(
+      `${a}: ${typeof st === "string" ? st : `master ${st.master?.node}; ${st.areas.map((x) => `${x.area}→${x.cluster} (${x.reason}: ${x.detail})`).join("; ")}`}`,
+    );
   }
   throw err;
 } finally {
   await s.stop();
 }
-console.log(`partition heal, ${trials} trials, cut ${values["cut-ms"]} ms, answers polled every 100 ms from every area's own nameserver: ${departures} departures from a healthy home in ${polls} polls, ${unanswered} unanswered`);
+console.log(
+  `partition heal, ${trials} trials, cut ${values["cut-ms"]} ms, answers polled every 100 ms from every area's own nameserver: ${departures} departures from a healthy home in ${polls} polls, ${unanswered} unanswered`,
+);
 process.exit(departures === 0 && unanswered === 0 ? 0 : 1);

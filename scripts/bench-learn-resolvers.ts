@@ -25,21 +25,41 @@ const rttOf = (k: number): Rtts => {
 const lab = await startLearnLab({
   names: 2 * LOOKUPS * (ROUNDS + 2),
   rtt: rttOf(0),
-  learn: ["[learn]", "probes_per_second = 1", "interval_seconds = 2", "min_queries = 3", "min_samples = 3", "margin_ms = 5", "expiry_seconds = 600", "timeout_ms = 1000"],
+  learn: [
+    "[learn]",
+    "probes_per_second = 1",
+    "interval_seconds = 2",
+    "min_queries = 3",
+    "min_samples = 3",
+    "margin_ms = 5",
+    "expiry_seconds = 600",
+    "timeout_ms = 1000",
+  ],
   log: (line) => console.log(`  ${line}`),
 });
 try {
   const resolvers: Resolver[] = ["unbound", "bind"];
   console.log(`load average at start: ${load()}`);
   // The site learns while these run (a few queries start it), so this is a cold start, not "before".
-  for (const r of resolvers) console.log(`from a cold start: ${r} ${(100 * (await lab.lookups(r, LOOKUPS, nearest(rttOf(0), r), "cold start"))).toFixed(1)} % of ${LOOKUPS} answers for its nearest area`);
+  for (const r of resolvers)
+    console.log(
+      `from a cold start: ${r} ${(100 * (await lab.lookups(r, LOOKUPS, nearest(rttOf(0), r), "cold start"))).toFixed(1)} % of ${LOOKUPS} answers for its nearest area`,
+    );
   for (let k = 0; k <= ROUNDS; k++) {
     const rtt = rttOf(k);
     if (k > 0) await lab.setDelays(rtt);
-    const waited = await until("both prefixes learned everywhere", async () => (await lab.learnedEverywhere(PREFIX_OF.unbound, nearest(rtt, "unbound"))) && (await lab.learnedEverywhere(PREFIX_OF.bind, nearest(rtt, "bind"))), 300_000, 500);
+    const waited = await until(
+      "both prefixes learned everywhere",
+      async () =>
+        (await lab.learnedEverywhere(PREFIX_OF.unbound, nearest(rtt, "unbound"))) && (await lab.learnedEverywhere(PREFIX_OF.bind, nearest(rtt, "bind"))),
+      300_000,
+      500,
+    );
     const shares = [];
     for (const r of resolvers) shares.push(`${r} ${(100 * (await lab.lookups(r, LOOKUPS, nearest(rtt, r), `round ${k}`))).toFixed(1)} %`);
-    console.log(`round ${k}: ${k === 0 ? "learned" : "re-learned after the delays moved"} on every nameserver in ${(waited / 1000).toFixed(1)} s; answers for the nearest area over ${LOOKUPS} lookups: ${shares.join(", ")}; load ${load()}`);
+    console.log(
+      `round ${k}: ${k === 0 ? "learned" : "re-learned after the delays moved"} on every nameserver in ${(waited / 1000).toFixed(1)} s; answers for the nearest area over ${LOOKUPS} lookups: ${shares.join(", ")}; load ${load()}`,
+    );
   }
   const rates = await lab.probeRates(30_000);
   console.log(`steady state: probes per second per area ${AREAS.map((a) => `${a} ${rates[a].toFixed(2)}`).join(", ")}; load ${load()}`);

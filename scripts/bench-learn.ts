@@ -35,15 +35,40 @@ const cpuOf = (pid: number) => {
 function nodeConfig(name: string, area: string, port: number, learn: boolean): string {
   const file = join(dir, `${name}.toml`);
   const peers = [7946, 7947, 7948].filter((p) => p !== port + 2600).map((p) => `"/ip4/${HOST}/tcp/${p}"`);
-  writeFileSync(file, [
-    "[node]", `name = "${name}"`, `state_dir = "${join(dir, name)}"`, `listen = ["/ip4/${HOST}/tcp/${port + 2600}"]`, `bootstrap = [${peers.join(", ")}]`,
-    "[nameserver]", `area = "${area}"`, `listen = ["${HOST}:${port}"]`,
-    "[learn]", `enabled = ${learn}`, "interval_seconds = 1", "min_queries = 3", "min_samples = 1",
-    "[site]", 'zone = "demo.test"', 'names = ["www"]', "ttl_seconds = 20", `secret_file = "${join(dir, "site.secret")}"`,
-    "[site.areas.east]", 'nameserver = "ns-east"', `nameserver_addresses = ["${HOST}"]`,
-    "[site.areas.west]", 'nameserver = "ns-west"', `nameserver_addresses = ["${HOST}"]`,
-    ...["east", "west"].flatMap((a, i) => [`[site.servers.web-${a}]`, `area = "${a}"`, `addresses = ["192.0.2.${i + 1}", "192.0.2.${i + 11}", "192.0.2.${i + 21}", "192.0.2.${i + 31}"]`]),
-  ].join("\n"));
+  writeFileSync(
+    file,
+    [
+      "[node]",
+      `name = "${name}"`,
+      `state_dir = "${join(dir, name)}"`,
+      `listen = ["/ip4/${HOST}/tcp/${port + 2600}"]`,
+      `bootstrap = [${peers.join(", ")}]`,
+      "[nameserver]",
+      `area = "${area}"`,
+      `listen = ["${HOST}:${port}"]`,
+      "[learn]",
+      `enabled = ${learn}`,
+      "interval_seconds = 1",
+      "min_queries = 3",
+      "min_samples = 1",
+      "[site]",
+      'zone = "demo.test"',
+      'names = ["www"]',
+      "ttl_seconds = 20",
+      `secret_file = "${join(dir, "site.secret")}"`,
+      "[site.areas.east]",
+      'nameserver = "ns-east"',
+      `nameserver_addresses = ["${HOST}"]`,
+      "[site.areas.west]",
+      'nameserver = "ns-west"',
+      `nameserver_addresses = ["${HOST}"]`,
+      ...["east", "west"].flatMap((a, i) => [
+        `[site.servers.web-${a}]`,
+        `area = "${a}"`,
+        `addresses = ["192.0.2.${i + 1}", "192.0.2.${i + 11}", "192.0.2.${i + 21}", "192.0.2.${i + 31}"]`,
+      ]),
+    ].join("\n"),
+  );
   return file;
 }
 
@@ -51,7 +76,31 @@ async function dnsperf(port: number, host: string, pid: number): Promise<{ qps: 
   const data = join(dir, "queries.txt");
   writeFileSync(data, "www.demo.test A\n");
   const before = cpuOf(pid);
-  const p = Bun.spawn(inLab(["taskset", "-c", "1", "dnsperf", "-a", RESOLVER, "-s", host, "-p", String(port), "-d", data, "-l", String(SECONDS), "-c", "16", "-q", "500", "-t", "1"]), { stdout: "pipe", stderr: "pipe" });
+  const p = Bun.spawn(
+    inLab([
+      "taskset",
+      "-c",
+      "1",
+      "dnsperf",
+      "-a",
+      RESOLVER,
+      "-s",
+      host,
+      "-p",
+      String(port),
+      "-d",
+      data,
+      "-l",
+      String(SECONDS),
+      "-c",
+      "16",
+      "-q",
+      "500",
+      "-t",
+      "1",
+    ]),
+    { stdout: "pipe", stderr: "pipe" },
+  );
   const out = await new Response(p.stdout).text();
   await p.exited;
   const completed = Number(/Queries completed:\s+(\d+)/.exec(out)?.[1] ?? NaN);
@@ -63,9 +112,37 @@ try {
   await lab.run("bench", ["ip", "addr", "add", `${RESOLVER}/24`, "dev", "lo"]);
   writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
   const zone = join(dir, "demo.test.zone");
-  writeFileSync(zone, ["$ORIGIN demo.test.", "$TTL 20", "@ SOA ns-east hostmaster 1 3600 600 86400 20", "@ NS ns-east", `ns-east A ${HOST}`, ...[1, 11, 21, 31].map((n) => `www A 192.0.2.${n}`), ""].join("\n"));
+  writeFileSync(
+    zone,
+    [
+      "$ORIGIN demo.test.",
+      "$TTL 20",
+      "@ SOA ns-east hostmaster 1 3600 600 86400 20",
+      "@ NS ns-east",
+      `ns-east A ${HOST}`,
+      ...[1, 11, 21, 31].map((n) => `www A 192.0.2.${n}`),
+      "",
+    ].join("\n"),
+  );
   const knotConf = join(dir, "knot.conf");
-  writeFileSync(knotConf, ["server:", `  listen: ${RESOLVER}@53`, `  rundir: ${dir}`, "  udp-workers: 1", "  tcp-workers: 1", "  background-workers: 1", "database:", `  storage: ${join(dir, "knot-db")}`, "zone:", "  - domain: demo.test", `    file: ${zone}`, `    storage: ${dir}`, ""].join("\n"));
+  writeFileSync(
+    knotConf,
+    [
+      "server:",
+      `  listen: ${RESOLVER}@53`,
+      `  rundir: ${dir}`,
+      "  udp-workers: 1",
+      "  tcp-workers: 1",
+      "  background-workers: 1",
+      "database:",
+      `  storage: ${join(dir, "knot-db")}`,
+      "zone:",
+      "  - domain: demo.test",
+      `    file: ${zone}`,
+      `    storage: ${dir}`,
+      "",
+    ].join("\n"),
+  );
   const knot = startProc("knot", inLab(["taskset", "-c", "0", "knotd", "-c", knotConf]));
   const on = startProc("on", inLab(["taskset", "-c", "0", WALRUS, "node", "--config", nodeConfig("on", "east", 5346, true)]));
   const west = startProc("west", inLab(["taskset", "-c", "1", WALRUS, "node", "--config", nodeConfig("west", "west", 5347, true)]));
@@ -73,28 +150,46 @@ try {
   procs.push(knot, on, west, off);
   await Promise.all([on, west, off].map((p) => p.waitFor(/answering DNS/)).concat(knot.waitFor(/loaded, serial|server started/)));
   // A few queries from the resolver's address at both learning nodes, then wait for its /24.
-  for (const port of [5346, 5347]) await lab.run("bench", ["dig", "-b", RESOLVER, "-p", String(port), `@${HOST}`, ...Array(5).fill(["www.demo.test", "A"]).flat()]);
-  await until("the resolver's /24 learned", async () => {
-    const r = await lab.run("bench", [WALRUS, "status", "--json", "--config", join(dir, "on.toml")]);
-    return JSON.parse(r.stdout).locations.learned.entries.length === 1;
-  }, 60_000, 500);
+  for (const port of [5346, 5347])
+    await lab.run("bench", ["dig", "-b", RESOLVER, "-p", String(port), `@${HOST}`, ...Array(5).fill(["www.demo.test", "A"]).flat()]);
+  await until(
+    "the resolver's /24 learned",
+    async () => {
+      const r = await lab.run("bench", [WALRUS, "status", "--json", "--config", join(dir, "on.toml")]);
+      return JSON.parse(r.stdout).locations.learned.entries.length === 1;
+    },
+    60_000,
+    500,
+  );
   console.log((await lab.run("bench", [WALRUS, "locations", "--config", join(dir, "on.toml")])).stdout.trim());
   const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  console.log(`\ndnsperf ${SECONDS} s per run from ${RESOLVER}, 16 clients, one A query (4 addresses); servers on core 0, dnsperf on core 1; load average ${load()}\n`);
+  console.log(
+    `\ndnsperf ${SECONDS} s per run from ${RESOLVER}, 16 clients, one A query (4 addresses); servers on core 0, dnsperf on core 1; load average ${load()}\n`,
+  );
   console.log(`${"round".padEnd(6)} ${"server".padEnd(22)} ${"qps".padStart(9)} ${"q/cpu-s".padStart(10)}`);
   const sums = { on: 0, off: 0, knot: 0 };
   for (let r = 1; r <= ROUNDS; r++) {
     // The order alternates, so neither walrus always runs first.
-    const turns = [["on", 5346, HOST, on], ["off", 5348, HOST, off], ["knot", 53, RESOLVER, knot]] as const;
+    const turns = [
+      ["on", 5346, HOST, on],
+      ["off", 5348, HOST, off],
+      ["knot", 53, RESOLVER, knot],
+    ] as const;
     for (const [name, port, host, proc] of r % 2 ? turns : [turns[1], turns[0], turns[2]]) {
       const res = await dnsperf(port, host, proc.proc.pid);
       sums[name] += res.perCpu;
-      console.log(`${String(r).padEnd(6)} ${(name === "on" ? "walrus, learning on" : name === "off" ? "walrus, learning off" : "knot").padEnd(22)} ${res.qps.toFixed(0).padStart(9)} ${res.perCpu.toFixed(0).padStart(10)}`);
+      console.log(
+        `${String(r).padEnd(6)} ${(name === "on" ? "walrus, learning on" : name === "off" ? "walrus, learning off" : "knot").padEnd(22)} ${res.qps.toFixed(0).padStart(9)} ${res.perCpu.toFixed(0).padStart(10)}`,
+      );
     }
   }
   const steered = JSON.parse((await lab.run("bench", [WALRUS, "status", "--json", "--config", join(dir, "on.toml")])).stdout).locations.steering.byArea;
-  console.log(`\nlearning on: queries answered from the learned map: ${Object.values(steered).reduce((n: number, c) => n + ((c as Record<string, number>).learned ?? 0), 0)}`);
-  console.log(`queries per server-CPU-second, mean of ${ROUNDS} rounds: on/off ${(sums.on / sums.off).toFixed(3)}; on/knot ${(sums.on / sums.knot).toFixed(3)}; off/knot ${(sums.off / sums.knot).toFixed(3)}; load average ${load()}`);
+  console.log(
+    `\nlearning on: queries answered from the learned map: ${Object.values(steered).reduce((n: number, c) => n + ((c as Record<string, number>).learned ?? 0), 0)}`,
+  );
+  console.log(
+    `queries per server-CPU-second, mean of ${ROUNDS} rounds: on/off ${(sums.on / sums.off).toFixed(3)}; on/knot ${(sums.on / sums.knot).toFixed(3)}; off/knot ${(sums.off / sums.knot).toFixed(3)}; load average ${load()}`,
+  );
 } finally {
   await Promise.all(procs.map((p) => p.kill()));
   await lab.destroy();

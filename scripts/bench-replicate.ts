@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startReplicaLab } from "./lib/replica-lab.ts";
 
-const { values } = parseArgs({ options: { files: { type: "string", default: "1000" }, mib: { type: "string", default: "100" }, trials: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: { files: { type: "string", default: "1000" }, mib: { type: "string", default: "100" }, trials: { type: "string", default: "3" } },
+});
 const files = Number(values.files);
 const bytesPerFile = Math.floor((Number(values.mib) << 20) / files);
 const trials = Number(values.trials);
@@ -36,7 +38,11 @@ async function timed(what: string, run: () => Promise<{ code: number; stdout: st
 const ssh = `ssh -i ${r.dir}/id_ed25519 -o IdentitiesOnly=yes -o UserKnownHostsFile=${r.dir}/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes`;
 const plainRsync = () =>
   timed("plain rsync", async () => {
-    const runs = await Promise.all(r.webs.map((w) => r.lab.run("primary", ["rsync", "-a", "--delete", "-e", ssh, `${docs}/`, `root@${r.lab.address(w)}:${r.root}/plain/`], { timeoutMs: 600_000 })));
+    const runs = await Promise.all(
+      r.webs.map((w) =>
+        r.lab.run("primary", ["rsync", "-a", "--delete", "-e", ssh, `${docs}/`, `root@${r.lab.address(w)}:${r.root}/plain/`], { timeoutMs: 600_000 }),
+      ),
+    );
     return runs.find((x) => x.code !== 0) ?? { code: 0, stdout: "", stderr: "" };
   });
 const publish = () => timed("walrus publish", () => r.walrus(["publish", docs]));
@@ -65,7 +71,9 @@ try {
     writeFileSync(join(docs, "d3", "f3.bin"), randomBytes(bytesPerFile));
     one.walrus.push(await publish());
     one.rsync.push(await plainRsync());
-    console.log(`trial ${t + 1}: whole ${whole.walrus.at(-1)?.toFixed(0)} ms vs rsync ${whole.rsync.at(-1)?.toFixed(0)} ms; one file ${one.walrus.at(-1)?.toFixed(0)} ms vs rsync ${one.rsync.at(-1)?.toFixed(0)} ms`);
+    console.log(
+      `trial ${t + 1}: whole ${whole.walrus.at(-1)?.toFixed(0)} ms vs rsync ${whole.rsync.at(-1)?.toFixed(0)} ms; one file ${one.walrus.at(-1)?.toFixed(0)} ms vs rsync ${one.rsync.at(-1)?.toFixed(0)} ms`,
+    );
   }
   console.log(`\nload: ${(await Bun.file("/proc/loadavg").text()).trim()} (2 cores)`);
   console.log(`publish → every server serving, 5 web hosts, median of ${trials} trials:`);

@@ -8,7 +8,14 @@ import { parseDemandStep } from "../src/commands/simulate.ts";
 import { demandStepOutcome, describeOutcome, type StepOutcome } from "../src/sim/demand-step.ts";
 import { simSite } from "../test/sim/site-fixture.ts";
 
-const { values } = parseArgs({ options: { seeds: { type: "string", default: "5" }, rounds: { type: "string", default: "600" }, step: { type: "string", default: "20:east=2" }, faults: { type: "boolean", default: false } } });
+const { values } = parseArgs({
+  options: {
+    seeds: { type: "string", default: "5" },
+    rounds: { type: "string", default: "600" },
+    step: { type: "string", default: "20:east=2" },
+    faults: { type: "boolean", default: false },
+  },
+});
 const rules = [0.1, 0.05, 0];
 const started = performance.now();
 for (const spill of rules) {
@@ -19,7 +26,10 @@ for (const spill of rules) {
   for (let seed = 1; seed <= Number(values.seeds); seed++) {
     const o = demandStepOutcome(site, { seed, rounds: Number(values.rounds), faults: values.faults, demand: { east: 0.5, west: 0.05, north: 0.05 }, demandAt });
     outcomes.push(o);
-    console.log(describeOutcome(`spill_step ${spill} seed ${seed}`, o, site.loadThreshold) + (o.result.violations.length ? `; ${o.result.violations.length} VIOLATION(S), first: ${o.result.violations[0]?.detail}` : ""));
+    console.log(
+      describeOutcome(`spill_step ${spill} seed ${seed}`, o, site.loadThreshold) +
+        (o.result.violations.length ? `; ${o.result.violations.length} VIOLATION(S), first: ${o.result.violations[0]?.detail}` : ""),
+    );
   }
   const reached = outcomes.filter((o) => o.roundsToBelow !== undefined);
   const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);

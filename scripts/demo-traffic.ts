@@ -5,7 +5,10 @@
 import { parseArgs } from "node:util";
 import { sendMix } from "./lib/traffic.ts";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { rate: { type: "string", default: "40" }, seconds: { type: "string", default: "120" } } });
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { rate: { type: "string", default: "40" }, seconds: { type: "string", default: "120" } },
+});
 const targets = positionals.map((p) => {
   const at = p.lastIndexOf("=");
   return at < 0 ? { url: p, weight: 1 } : { url: p.slice(0, at), weight: Number(p.slice(at + 1)) };

@@ -57,8 +57,7 @@ const htmlPage = () =>
   `<!DOCTYPE html>\n<html><head><title>Apache Status</title></head><body><h1>Apache Server Status for ${name}</h1>` +
   `<dl><dt>${busy} requests currently being processed, ${maxWorkers - busy} idle workers</dt></dl></body></html>\n`;
 
-const text = (body: string, status = 200) =>
-  new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
+const text = (body: string, status = 200) => new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 const server = Bun.serve({
   hostname: values.host,

@@ -31,8 +31,16 @@ try {
   step("waiting for a master and the first assignment (about 5 s: candidates listen to the site before standing)");
   const t0 = performance.now();
   for (const a of site.areas) {
-    const own = site.servers.filter((s) => s.area === a.name).map((s) => s.host).sort();
-    await until(`area ${a.name} answering with its own servers`, async () => (await digA(a.dnsPort, `www.${site.zone}`)).sort().join() === own.join(), 30_000, 250);
+    const own = site.servers
+      .filter((s) => s.area === a.name)
+      .map((s) => s.host)
+      .sort();
+    await until(
+      `area ${a.name} answering with its own servers`,
+      async () => (await digA(a.dnsPort, `www.${site.zone}`)).sort().join() === own.join(),
+      30_000,
+      250,
+    );
     step(`area ${a.name} answers with its own servers (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
   }
 } catch (err) {
@@ -63,7 +71,10 @@ Drain a server (it leaves every answer within a round), then bring it back:
 Overload a server (16 workers each: busy 15 ≥ threshold 0.8): its area keeps answering with the
 server still below threshold. Overload both and \`walrus status\` says why the area stays home:
 no other cluster of this size could take its load and still be better by the margin (Phase Four).
-${site.servers.filter((s) => s.area === east?.name).map((s) => `  curl -X POST 'http://${s.host}:${s.webPort}/demo/load?busy=15'`).join("\n")}
+${site.servers
+  .filter((s) => s.area === east?.name)
+  .map((s) => `  curl -X POST 'http://${s.host}:${s.webPort}/demo/load?busy=15'`)
+  .join("\n")}
 
 Every node runs only what the demo's operator key (${site.operatorKey}) granted it
 (\`walrus status\` shows each member's grant). Revoke the master's grant and watch west take over:
@@ -75,11 +86,20 @@ server's requests per second and share, the share per cluster over time and each
 after a minute \`walrus status\` and the page warn that ${first?.name} takes far more than an
 even split:
   ${BUN} ${join(ROOT, "scripts/demo-traffic.ts")} --rate 40 --seconds 300 \\
-    ${site.servers.filter((s) => s.area === east?.name).map((s, i) => `http://${s.host}:${s.webPort}/=${i === 0 ? 9 : 1}`).join(" ")} \\
-    ${site.servers.filter((s) => s.area !== east?.name).map((s) => `http://${s.host}:${s.webPort}/=1`).join(" ")}
+    ${site.servers
+      .filter((s) => s.area === east?.name)
+      .map((s, i) => `http://${s.host}:${s.webPort}/=${i === 0 ? 9 : 1}`)
+      .join(" ")} \\
+    ${site.servers
+      .filter((s) => s.area !== east?.name)
+      .map((s) => `http://${s.host}:${s.webPort}/=1`)
+      .join(" ")}
 
 Kill a web server or the master and watch the answers follow:
-${procs.filter((p) => p.name === `web:${first?.name}` || p.name === east?.name).map((p) => `  kill ${p.proc.pid}    # ${p.name === east?.name ? `${p.name} node (the master: priority 10)` : `${first?.name} web server`}`).join("\n")}
+${procs
+  .filter((p) => p.name === `web:${first?.name}` || p.name === east?.name)
+  .map((p) => `  kill ${p.proc.pid}    # ${p.name === east?.name ? `${p.name} node (the master: priority 10)` : `${first?.name} web server`}`)
+  .join("\n")}
 
 Ctrl-C stops everything.
 `);

@@ -52,8 +52,18 @@ export function fuzzPacket(rand: () => number, names: readonly string[]): Uint8A
   return p;
 }
 
-function wellFormed(rand: () => number, int: (n: number) => number, pick: <T>(xs: readonly T[]) => T, bytes: (n: number) => Uint8Array, names: readonly string[]): Uint8Array {
-  const name = rand() < 0.6 ? pick(names) : Array.from({ length: 1 + int(5) }, () => Array.from({ length: 1 + int(20) }, () => String.fromCharCode(97 + int(26))).join("")).join(".") + (rand() < 0.5 ? `.${pick(names)}` : "");
+function wellFormed(
+  rand: () => number,
+  int: (n: number) => number,
+  pick: <T>(xs: readonly T[]) => T,
+  bytes: (n: number) => Uint8Array,
+  names: readonly string[],
+): Uint8Array {
+  const name =
+    rand() < 0.6
+      ? pick(names)
+      : Array.from({ length: 1 + int(5) }, () => Array.from({ length: 1 + int(20) }, () => String.fromCharCode(97 + int(26))).join("")).join(".") +
+        (rand() < 0.5 ? `.${pick(names)}` : "");
   const labels = name.split(".").map((l) => Array.from(l, (c) => (rand() < 0.3 ? c.toUpperCase() : c)).join(""));
   const qname = [...labels.flatMap((l) => [l.length, ...Array.from(l, (c) => c.charCodeAt(0))]), 0];
   const type = rand() < 0.9 ? pick(TYPES) : int(65536);
@@ -108,7 +118,17 @@ export interface FuzzResult {
  * Sends `count` packets over UDP in windows of `window`, waiting for each window's replies (an
  * event, bounded by `windowTimeoutMs`). Packet i gets id i & 0xffff so replies can be matched.
  */
-export async function fuzzUdp(o: { host: string; port: number; seed: number; count: number; names: readonly string[]; udpLimit: number; window?: number; windowTimeoutMs?: number; maxProblems?: number }): Promise<FuzzResult> {
+export async function fuzzUdp(o: {
+  host: string;
+  port: number;
+  seed: number;
+  count: number;
+  names: readonly string[];
+  udpLimit: number;
+  window?: number;
+  windowTimeoutMs?: number;
+  maxProblems?: number;
+}): Promise<FuzzResult> {
   const rand = seededRandom(o.seed); // the seed reproduces a run
   const window = o.window ?? 64;
   const result: FuzzResult = { sent: 0, expected: 0, replies: 0, problems: [] };
@@ -156,7 +176,14 @@ export async function fuzzUdp(o: { host: string; port: number; seed: number; cou
  * answerable packets up to the first that is not: that one is a framing error, and so is a query
  * answered FORMERR; after either the server must close the connection at once (RFC 7766 §8).
  */
-export async function fuzzTcp(o: { host: string; port: number; seed: number; connections: number; perConnection: number; names: readonly string[] }): Promise<FuzzResult> {
+export async function fuzzTcp(o: {
+  host: string;
+  port: number;
+  seed: number;
+  connections: number;
+  perConnection: number;
+  names: readonly string[];
+}): Promise<FuzzResult> {
   const rand = seededRandom(o.seed); // the seed reproduces a run
   const result: FuzzResult = { sent: 0, expected: 0, replies: 0, problems: [] };
   for (let c = 0; c < o.connections; c++) {

@@ -16,19 +16,45 @@ const SEED = Number(values.seed ?? Date.now() % 1_000_000);
 const CHUNK = 100_000;
 const HOST = "127.0.0.1";
 const PORT = 49240;
-const NAMES = ["www.example.test", "example.test", "ns-east.example.test", "www.area-east.example.test", "mail.example.test", "nope.example.test", "other.test"];
+const NAMES = [
+  "www.example.test",
+  "example.test",
+  "ns-east.example.test",
+  "www.area-east.example.test",
+  "mail.example.test",
+  "nope.example.test",
+  "other.test",
+];
 
 const dir = mkdtempSync(join(tmpdir(), "wdns-fuzz-run-"));
 writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
-writeFileSync(join(dir, "node.toml"), [
-  "[node]", 'name = "east"', `state_dir = "${join(dir, "state")}"`, `listen = ["/ip4/127.0.0.1/tcp/${PORT + 1}"]`,
-  "[nameserver]", 'area = "east"', `listen = ["${HOST}:${PORT}"]`,
-  "[site]", 'zone = "example.test"', 'names = ["www"]', 'answer_scheme = "cname"', `secret_file = "${join(dir, "site.secret")}"`,
-  'records = [{ name = "@", type = "MX", data = "10 mail" }, { name = "mail", type = "A", data = "192.0.2.25" }, { name = "@", type = "TXT", data = "fuzz" }]',
-  "[site.areas.east]", 'nameserver = "ns-east"', 'nameserver_addresses = ["127.0.0.1"]',
-  "[site.servers.web-1]", 'area = "east"', 'addresses = ["10.0.1.1", "2001:db8::1"]',
-  "[site.servers.web-2]", 'area = "east"', 'addresses = ["10.0.1.2"]',
-].join("\n"));
+writeFileSync(
+  join(dir, "node.toml"),
+  [
+    "[node]",
+    'name = "east"',
+    `state_dir = "${join(dir, "state")}"`,
+    `listen = ["/ip4/127.0.0.1/tcp/${PORT + 1}"]`,
+    "[nameserver]",
+    'area = "east"',
+    `listen = ["${HOST}:${PORT}"]`,
+    "[site]",
+    'zone = "example.test"',
+    'names = ["www"]',
+    'answer_scheme = "cname"',
+    `secret_file = "${join(dir, "site.secret")}"`,
+    'records = [{ name = "@", type = "MX", data = "10 mail" }, { name = "mail", type = "A", data = "192.0.2.25" }, { name = "@", type = "TXT", data = "fuzz" }]',
+    "[site.areas.east]",
+    'nameserver = "ns-east"',
+    'nameserver_addresses = ["127.0.0.1"]',
+    "[site.servers.web-1]",
+    'area = "east"',
+    'addresses = ["10.0.1.1", "2001:db8::1"]',
+    "[site.servers.web-2]",
+    'area = "east"',
+    'addresses = ["10.0.1.2"]',
+  ].join("\n"),
+);
 const node = startProc("walrus", [WALRUS, "node", "--config", join(dir, "node.toml")]);
 const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${node.proc.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
@@ -40,7 +66,14 @@ try {
   const started = performance.now();
   for (let chunk = 0; chunk * CHUNK < COUNT && totals.problems.length === 0; chunk++) {
     const udp = await fuzzUdp({ host: HOST, port: PORT, seed: SEED + chunk, count: Math.min(CHUNK, COUNT - chunk * CHUNK), names: NAMES, udpLimit: 1232 });
-    const tcp = await fuzzTcp({ host: HOST, port: PORT, seed: SEED + chunk, connections: 50, perConnection: Math.max(1, Math.round(udp.sent / 100 / 50)), names: NAMES });
+    const tcp = await fuzzTcp({
+      host: HOST,
+      port: PORT,
+      seed: SEED + chunk,
+      connections: 50,
+      perConnection: Math.max(1, Math.round(udp.sent / 100 / 50)),
+      names: NAMES,
+    });
     totals.sent += udp.sent;
     totals.expected += udp.expected + tcp.expected;
     totals.replies += udp.replies + tcp.replies;
@@ -48,10 +81,16 @@ try {
     totals.problems.push(...udp.problems, ...tcp.problems);
     if (node.proc.exitCode !== null) totals.problems.push(`walrus exited with ${node.proc.exitCode}`);
     const s = (performance.now() - started) / 1000;
-    console.log(`${totals.sent.toLocaleString("en-US")} UDP + ${totals.tcpSent.toLocaleString("en-US")} TCP packets, ${totals.replies.toLocaleString("en-US")}/${totals.expected.toLocaleString("en-US")} replies, ${(totals.sent / s).toFixed(0)} pkt/s, server RSS ${rssMb().toFixed(1)} MB`);
+    console.log(
+      `${totals.sent.toLocaleString("en-US")} UDP + ${totals.tcpSent.toLocaleString("en-US")} TCP packets, ${totals.replies.toLocaleString("en-US")}/${totals.expected.toLocaleString("en-US")} replies, ${(totals.sent / s).toFixed(0)} pkt/s, server RSS ${rssMb().toFixed(1)} MB`,
+    );
   }
   if (/uncaught|unhandled|"level":"error"|dns error/.test(node.output())) totals.problems.push(`walrus logged a failure:\n${node.output().slice(-2000)}`);
-  console.log(totals.problems.length === 0 ? `done: ${(totals.sent + totals.tcpSent).toLocaleString("en-US")} packets, every readable one answered sensibly, no crash` : `PROBLEMS (seed ${SEED}):\n${totals.problems.slice(0, 20).join("\n")}`);
+  console.log(
+    totals.problems.length === 0
+      ? `done: ${(totals.sent + totals.tcpSent).toLocaleString("en-US")} packets, every readable one answered sensibly, no crash`
+      : `PROBLEMS (seed ${SEED}):\n${totals.problems.slice(0, 20).join("\n")}`,
+  );
   code = totals.problems.length === 0 ? 0 : 1;
 } finally {
   await node.kill();

@@ -9,7 +9,14 @@ import { startLibp2pBus } from "../src/net/libp2p-bus.ts";
 import { encode, topicOf, type Message } from "../src/net/messages.ts";
 import { newIdentityKey } from "../src/net/peer-keys.ts";
 
-const plan = JSON.parse(readFileSync(process.argv[2] ?? "", "utf8")) as { secretFile: string; listen: string[]; bootstrap: string[]; messages: Message[]; everyMs: number; count: number };
+const plan = JSON.parse(readFileSync(process.argv[2] ?? "", "utf8")) as {
+  secretFile: string;
+  listen: string[];
+  bootstrap: string[];
+  messages: Message[];
+  everyMs: number;
+  count: number;
+};
 const secret = readSecret(plan.secretFile);
 if (!secret.ok) throw new Error(secret.error);
 const bus = await startLibp2pBus({

@@ -7,7 +7,14 @@ import { formatErrors, loadConfig } from "../src/config/load.ts";
 import { simulate } from "../src/sim/site-sim.ts";
 import { simSite } from "../test/sim/site-fixture.ts";
 
-const { values } = parseArgs({ options: { seeds: { type: "string", default: "1000" }, first: { type: "string", default: "1" }, rounds: { type: "string", default: "300" }, config: { type: "string" } } });
+const { values } = parseArgs({
+  options: {
+    seeds: { type: "string", default: "1000" },
+    first: { type: "string", default: "1" },
+    rounds: { type: "string", default: "300" },
+    config: { type: "string" },
+  },
+});
 let site = simSite({ east: 2, west: 2, north: 2 });
 if (values.config) {
   const loaded = loadConfig(values.config);
@@ -29,9 +36,14 @@ for (let seed = first; seed < first + seeds; seed++) {
   moves += r.moves;
   if (r.violations.length) {
     failed++;
-    console.log(`seed ${seed}: ${r.violations.length} violation(s); first: round ${r.violations[0]?.round} ${r.violations[0]?.invariant}: ${r.violations[0]?.detail}`);
+    console.log(
+      `seed ${seed}: ${r.violations.length} violation(s); first: round ${r.violations[0]?.round} ${r.violations[0]?.invariant}: ${r.violations[0]?.detail}`,
+    );
   }
-  if ((seed - first + 1) % 100 === 0) process.stderr.write(`${seed - first + 1}/${seeds} seeds, ${failed} failing, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+  if ((seed - first + 1) % 100 === 0)
+    process.stderr.write(`${seed - first + 1}/${seeds} seeds, ${failed} failing, ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
 }
-console.log(`${seeds} seeds × ${values.rounds} rounds: ${seeds - failed} without a broken invariant, ${failed} with; ${events} injected faults, ${moves} area moves, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+console.log(
+  `${seeds} seeds × ${values.rounds} rounds: ${seeds - failed} without a broken invariant, ${failed} with; ${events} injected faults, ${moves} area moves, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+);
 process.exit(failed ? 1 : 0);

@@ -98,17 +98,28 @@ await yargs(hideBin(process.argv))
     (a) => runNode(a.config),
   )
   // Started by a nameserver with [nameserver] workers ≥ 1, never by hand: hidden from --help.
-  .command("dns-worker", false, (y) => y, async () => (await import("./dns/workers.ts")).runDnsWorker())
+  .command(
+    "dns-worker",
+    false,
+    (y) => y,
+    async () => (await import("./dns/workers.ts")).runDnsWorker(),
+  )
   // Started by a nameserver that learns where resolvers are, never by hand: hidden from --help.
-  .command("rtt-prober", false, (y) => y, async () => (await import("./geo/prober-process.ts")).runProber())
+  .command(
+    "rtt-prober",
+    false,
+    (y) => y,
+    async () => (await import("./geo/prober-process.ts")).runProber(),
+  )
   .command(
     "status",
     "show members, the master, where each area points and why, each server's state, and how the requests are shared",
     (y) =>
-      y
-        .option("config", configOption)
-        .option("json", { type: "boolean", default: false, describe: "print the status as JSON" })
-        .option("history", { type: "boolean", default: false, describe: "with --json: include the node's recent history (each server's load, state and requests/s; each area's cluster and queries)" }),
+      y.option("config", configOption).option("json", { type: "boolean", default: false, describe: "print the status as JSON" }).option("history", {
+        type: "boolean",
+        default: false,
+        describe: "with --json: include the node's recent history (each server's load, state and requests/s; each area's cluster and queries)",
+      }),
     async (a) => {
       const config = configOrExit(a.config);
       const reply = await controlRequest(config.node.stateDir, { op: "status", history: a.history }).catch((e: Error) => fail(e.message));
@@ -154,11 +165,15 @@ await yargs(hideBin(process.argv))
         async (a) => {
           const c = configOrExit(a.config);
           const [{ UDP_EDNS_LIMIT }, { oversizedClusters }] = await Promise.all([import("./dns/answer.ts"), import("./dns/fit.ts")]);
-          const roles = [c.reporter && "reporter", c.controller && "controller", c.nameserver && "nameserver", c.replicator && "replicator"].filter(Boolean).join(", ");
+          const roles = [c.reporter && "reporter", c.controller && "controller", c.nameserver && "nameserver", c.replicator && "replicator"]
+            .filter(Boolean)
+            .join(", ");
           process.stdout.write(`${c.file}: OK (node ${c.node.name}; roles ${roles}; ${c.site.areas.length} areas, ${c.site.servers.length} servers)\n`);
           const udpSize = c.nameserver?.udpSize ?? UDP_EDNS_LIMIT;
           for (const o of oversizedClusters(c.site, udpSize)) {
-            process.stdout.write(`warning: cluster ${o.cluster}: ${o.addresses} ${o.type} records make a ${o.bytes}-byte answer, over the ${udpSize}-byte UDP size: resolvers must retry over TCP; lower [site] max_answer_addresses\n`);
+            process.stdout.write(
+              `warning: cluster ${o.cluster}: ${o.addresses} ${o.type} records make a ${o.bytes}-byte answer, over the ${udpSize}-byte UDP size: resolvers must retry over TCP; lower [site] max_answer_addresses\n`,
+            );
           }
         },
       )
@@ -172,13 +187,23 @@ await yargs(hideBin(process.argv))
         .option("config", configOption)
         .option("seed", { type: "number", default: 1, describe: "seed of the run; the same seed replays it" })
         .option("rounds", { type: "number", default: 300, describe: "rounds to simulate" })
-        .option("faults", { type: "boolean", default: true, describe: "inject crashes, partitions, failures, drains, demand changes, lossy links (--no-faults for a calm site)" })
+        .option("faults", {
+          type: "boolean",
+          default: true,
+          describe: "inject crashes, partitions, failures, drains, demand changes, lossy links (--no-faults for a calm site)",
+        })
         .option("demand", { type: "string", describe: "demand per area as a share of its home capacity, e.g. east=0.9,west=0.3 (default 0.5 each)" })
-        .option("demand-step", { type: "string", describe: "a demand step, e.g. 40:east=2 (at round 40 east's demand becomes twice its capacity); ends with graded shedding compared to all-or-nothing on the same seed" }),
+        .option("demand-step", {
+          type: "string",
+          describe:
+            "a demand step, e.g. 40:east=2 (at round 40 east's demand becomes twice its capacity); ends with graded shedding compared to all-or-nothing on the same seed",
+        }),
     async (a) => {
       const c = configOrExit(a.config);
       const { runSimulation } = await import("./commands/simulate.ts");
-      process.exitCode = runSimulation(c.site, { seed: a.seed, rounds: a.rounds, faults: a.faults, demand: a.demand, demandStep: a.demandStep }, (line) => process.stdout.write(`${line}\n`));
+      process.exitCode = runSimulation(c.site, { seed: a.seed, rounds: a.rounds, faults: a.faults, demand: a.demand, demandStep: a.demandStep }, (line) =>
+        process.stdout.write(`${line}\n`),
+      );
     },
   )
   .command(
@@ -214,7 +239,11 @@ await yargs(hideBin(process.argv))
     "print a new random site secret (store it in the file named by site.secret_file on every node); with --operator, make the operator key",
     (y) =>
       y
-        .option("operator", { type: "boolean", default: false, describe: "make an Ed25519 operator key (kept off the site's hosts) and print its public key for [node] operator_keys" })
+        .option("operator", {
+          type: "boolean",
+          default: false,
+          describe: "make an Ed25519 operator key (kept off the site's hosts) and print its public key for [node] operator_keys",
+        })
         .option("out", { type: "string", default: "operator.key", describe: "with --operator: where to write the private key (0600; never overwritten)" }),
     (a) => {
       if (!a.operator) return void process.stdout.write(`${randomBytes(32).toString("hex")}\n`);

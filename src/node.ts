@@ -46,7 +46,18 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
   });
   const stops: (() => unknown)[] = [() => bus.stop()];
   try {
-    const assembled = assembleNode(config, { bus, store, clock, timers, log, collector: config.reporter && configuredCollector(config.reporter), listen: startDnsListener, signer: peerSigner(identityKey), learn: startLearning, ...(config.replicator && { release: () => siteReleaseOf(releaseHistory(config.node.stateDir)) }) });
+    const assembled = assembleNode(config, {
+      bus,
+      store,
+      clock,
+      timers,
+      log,
+      collector: config.reporter && configuredCollector(config.reporter),
+      listen: startDnsListener,
+      signer: peerSigner(identityKey),
+      learn: startLearning,
+      ...(config.replicator && { release: () => siteReleaseOf(releaseHistory(config.node.stateDir)) }),
+    });
     node = assembled;
     stops.push(() => assembled.stop());
     await assembled.ready;

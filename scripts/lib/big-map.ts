@@ -11,7 +11,7 @@ const ENTRIES = 10_000;
 /** Seeded, so two runs measure the same map. */
 export function random(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /** 10,000 distinct prefixes: 8,998 random IPv4 ones (/12–/24), 1,000 random IPv6 ones (/24–/48), and the benchmark's own resolver and client. */
@@ -26,8 +26,18 @@ export function bigMap(areas: readonly AreaName[]): LocationMap {
     seen.add(key);
     entries.push({ prefix: { family, bytes, length }, area: areas[entries.length % areas.length]!, file: "bench", key });
   };
-  while (entries.length < ENTRIES - 1_002) add(4, Uint8Array.from({ length: 4 }, () => Math.floor(rand() * 256)), 12 + Math.floor(rand() * 13));
-  while (entries.length < ENTRIES - 2) add(6, Uint8Array.from({ length: 16 }, (_, k) => (k === 0 ? 0x20 : Math.floor(rand() * 256))), 24 + Math.floor(rand() * 25));
+  while (entries.length < ENTRIES - 1_002)
+    add(
+      4,
+      Uint8Array.from({ length: 4 }, () => Math.floor(rand() * 256)),
+      12 + Math.floor(rand() * 13),
+    );
+  while (entries.length < ENTRIES - 2)
+    add(
+      6,
+      Uint8Array.from({ length: 16 }, (_, k) => (k === 0 ? 0x20 : Math.floor(rand() * 256))),
+      24 + Math.floor(rand() * 25),
+    );
   entries.push(entryOf([198, 51, 100, 0], "west"), entryOf([203, 0, 113, 0], "north"));
   return new LocationMap(entries);
 }
@@ -35,4 +45,3 @@ export function bigMap(areas: readonly AreaName[]): LocationMap {
 function entryOf(bytes: number[], area: string): LocationEntry {
   return { prefix: { family: 4, bytes: new Uint8Array(bytes), length: 24 }, area: areaName(area), file: "bench", key: area };
 }
-

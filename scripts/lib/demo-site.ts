@@ -47,7 +47,15 @@ export function writeSite(o: SiteOptions): SiteLayout {
   const webPort = o.basePort + 100;
   const layout: SiteLayout = { dir: o.dir, zone: "demo.test", areas: [], servers: [] };
   areaNames.forEach((name, i) => {
-    layout.areas.push({ name, host: o.addressOf?.(name) ?? "127.0.0.1", dnsPort: o.basePort + 50 + i, p2pPort: o.basePort + i, config: join(o.dir, `${name}.toml`), stateDir: join(o.dir, "state", name), priority: 10 * (i + 1) });
+    layout.areas.push({
+      name,
+      host: o.addressOf?.(name) ?? "127.0.0.1",
+      dnsPort: o.basePort + 50 + i,
+      p2pPort: o.basePort + i,
+      config: join(o.dir, `${name}.toml`),
+      stateDir: join(o.dir, "state", name),
+      priority: 10 * (i + 1),
+    });
     for (let k = 1; k <= per; k++) {
       const n = layout.servers.length;
       layout.servers.push({
@@ -95,7 +103,10 @@ export function writeSite(o: SiteOptions): SiteLayout {
     const identity = newIdentityKey();
     writeFileSync(join(stateDir, "identity.key"), identity, { mode: 0o600 });
     const now = Date.now();
-    const grant = signGrant({ id: `demo-${name}`, peer: peerIdOfKey(identity), node: name, roles, issuedAtMs: now, expiresAtMs: now + 30 * 86_400_000 }, signer);
+    const grant = signGrant(
+      { id: `demo-${name}`, peer: peerIdOfKey(identity), node: name, roles, issuedAtMs: now, expiresAtMs: now + 30 * 86_400_000 },
+      signer,
+    );
     const file = join(o.dir, `${name}.grants`);
     writeFileSync(file, `${JSON.stringify(grant)}\n`);
     return [`operator_keys = ["${operator.publicKey}"]`, `grants_file = "${file}"`];
@@ -105,14 +116,46 @@ export function writeSite(o: SiteOptions): SiteLayout {
   const nodeToml = (name: string, stateDir: string, host: string, port: number, roles: GrantedRoles) => {
     const own = `/ip4/${host}/tcp/${port}`;
     const peers = areaAddrs.filter((a) => a !== own);
-    return ["[node]", `name = "${name}"`, `state_dir = "${stateDir}"`, `listen = ["${own}"]`, `bootstrap = [${peers.map((p) => `"${p}"`).join(", ")}]`, ...grantLines(name, stateDir, roles), ""].join("\n");
+    return [
+      "[node]",
+      `name = "${name}"`,
+      `state_dir = "${stateDir}"`,
+      `listen = ["${own}"]`,
+      `bootstrap = [${peers.map((p) => `"${p}"`).join(", ")}]`,
+      ...grantLines(name, stateDir, roles),
+      "",
+    ].join("\n");
   };
   for (const a of layout.areas) {
     const roles = { controller: { priority: a.priority }, nameserver: { areas: [areaName(a.name)] }, drain: true };
-    writeFileSync(a.config, [nodeToml(a.name, a.stateDir, a.host, a.p2pPort, roles), "[controller]", `priority = ${a.priority}`, "", "[nameserver]", `area = "${a.name}"`, `listen = ["${a.host}:${a.dnsPort}"]`, "", siteToml].join("\n"));
+    writeFileSync(
+      a.config,
+      [
+        nodeToml(a.name, a.stateDir, a.host, a.p2pPort, roles),
+        "[controller]",
+        `priority = ${a.priority}`,
+        "",
+        "[nameserver]",
+        `area = "${a.name}"`,
+        `listen = ["${a.host}:${a.dnsPort}"]`,
+        "",
+        siteToml,
+      ].join("\n"),
+    );
   }
   for (const s of layout.servers) {
-    writeFileSync(s.config, [nodeToml(s.name, s.stateDir, s.host, s.p2pPort, { reporter: { servers: [serverName(s.name)] } }), "[reporter]", `server = "${s.name}"`, `status_url = "http://${s.host}:${s.webPort}/server-status?auto"`, "timeout_ms = 500", "", siteToml].join("\n"));
+    writeFileSync(
+      s.config,
+      [
+        nodeToml(s.name, s.stateDir, s.host, s.p2pPort, { reporter: { servers: [serverName(s.name)] } }),
+        "[reporter]",
+        `server = "${s.name}"`,
+        `status_url = "http://${s.host}:${s.webPort}/server-status?auto"`,
+        "timeout_ms = 500",
+        "",
+        siteToml,
+      ].join("\n"),
+    );
   }
   return layout;
 }
@@ -127,7 +170,12 @@ export interface Proc {
 
 /** Starts a process, keeping its combined output (bounded) for waiting and for failure reports. */
 export function startProc(name: string, cmd: string[], logFile?: string): Proc {
-  const proc = spawn(cmd, { stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, WALRUS_LOG_LEVEL: process.env.WALRUS_LOG_LEVEL ?? "info" } });
+  const proc = spawn(cmd, {
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, WALRUS_LOG_LEVEL: process.env.WALRUS_LOG_LEVEL ?? "info" },
+  });
   let out = "";
   const waiters: { re: RegExp; resolve: () => void }[] = [];
   const pump = async (stream: ReadableStream<Uint8Array>) => {
@@ -180,7 +228,10 @@ export async function digA(port: number, name: string, extra: string[] = [], hos
   const text = await new Response(p.stdout).text();
   const code = await p.exited;
   if (code !== 0) throw new Error(`dig @${host} -p ${port} ${name}: no reply (exit ${code}): ${text.trim()}`);
-  return text.split("\n").map((l) => l.trim()).filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l));
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l));
 }
 
 export async function walrus(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -40,9 +40,14 @@ export interface DirectorLab {
 export async function startDirectorLab(o: { prefix: string; subnet: string; nameservers?: boolean }): Promise<DirectorLab> {
   const procs = new Map<string, Proc>();
   const dir = mkdtempSync(join(tmpdir(), `walrus-${o.prefix}-`));
-  const lab = await createLab({ prefix: o.prefix, subnet: o.subnet, hosts: ["client", "bind", "knot", "pdns", "unbound", ...AREAS, ...AREAS.map((a) => `web-${a}`)] });
+  const lab = await createLab({
+    prefix: o.prefix,
+    subnet: o.subnet,
+    hosts: ["client", "bind", "knot", "pdns", "unbound", ...AREAS, ...AREAS.map((a) => `web-${a}`)],
+  });
   const addr = (h: string) => lab.address(h);
-  const start = (name: string, host: string, cmd: string[]) => procs.set(name, startProc(name, ["ip", "netns", "exec", lab.ns(host), ...cmd])).get(name) as Proc;
+  const start = (name: string, host: string, cmd: string[]) =>
+    procs.set(name, startProc(name, ["ip", "netns", "exec", lab.ns(host), ...cmd])).get(name) as Proc;
   const key = Bun.spawnSync(["tsig-keygen", "-a", "hmac-sha256", "walrus"]).stdout.toString();
   writeFileSync(join(dir, "walrus.key"), key, { mode: 0o600 });
   // Same name, another secret: BIND refuses it (BADSIG).
@@ -54,13 +59,19 @@ export async function startDirectorLab(o: { prefix: string; subnet: string; name
   for (const z of AREAS.map(areaZone)) {
     writeFileSync(join(dir, `${z}.zone`), `$ORIGIN ${z}.\n$TTL 1\n@ SOA ns.${ZONE}. hostmaster.${ZONE}. 1 3600 600 86400 1\n@ NS ns.${ZONE}.\n`);
   }
-  writeFileSync(join(dir, `${ZONE}.zone`), `$ORIGIN ${ZONE}.\n$TTL 1\n@ SOA ns hostmaster 1 3600 600 86400 1\n@ NS ns\nns A ${addr("bind")}\nwww CNAME www.${areaZone("east")}.\n`);
-  writeFileSync(join(dir, "named.conf"), `
+  writeFileSync(
+    join(dir, `${ZONE}.zone`),
+    `$ORIGIN ${ZONE}.\n$TTL 1\n@ SOA ns hostmaster 1 3600 600 86400 1\n@ NS ns\nns A ${addr("bind")}\nwww CNAME www.${areaZone("east")}.\n`,
+  );
+  writeFileSync(
+    join(dir, "named.conf"),
+    `
 ${key}
 ${namedOptions(dir, addr("bind"))}
 zone "${ZONE}" { type primary; file "${join(dir, `${ZONE}.zone`)}"; };
 ${AREAS.map((a) => `zone "${areaZone(a)}" { type primary; file "${join(dir, `${areaZone(a)}.zone`)}"; allow-update { key "walrus"; }; };`).join("\n")}
-`);
+`,
+  );
   writeKnotConf(dir, addr("knot"), [
     "key:",
     "  - id: walrus",
@@ -71,22 +82,33 @@ ${AREAS.map((a) => `zone "${areaZone(a)}" { type primary; file "${join(dir, `${a
     "    key: walrus",
     "    action: update",
     "zone:",
-    ...AREAS.flatMap((a) => [`  - domain: ${areaZone(a)}`, `    file: ${join(dir, `${areaZone(a)}.zone`)}`, `    storage: ${join(dir, "knot-zones")}`, "    acl: walrus", "    zonefile-sync: -1", "    zonefile-load: difference-no-serial", "    journal-content: all"]),
+    ...AREAS.flatMap((a) => [
+      `  - domain: ${areaZone(a)}`,
+      `    file: ${join(dir, `${areaZone(a)}.zone`)}`,
+      `    storage: ${join(dir, "knot-zones")}`,
+      "    acl: walrus",
+      "    zonefile-sync: -1",
+      "    zonefile-load: difference-no-serial",
+      "    journal-content: all",
+    ]),
   ]);
   // PowerDNS: zones and key in its sqlite3 database, updates allowed by key per zone.
-  writeFileSync(join(dir, "pdns.conf"), [
-    "launch=gsqlite3",
-    `gsqlite3-database=${join(dir, "pdns.sqlite3")}`,
-    `local-address=${addr("pdns")}`,
-    "local-port=53",
-    "dnsupdate=yes",
-    `allow-dnsupdate-from=${o.subnet}.0/24`,
-    `socket-dir=${dir}`,
-    "guardian=no",
-    "daemon=no",
-    "disable-syslog=yes",
-    "",
-  ].join("\n"));
+  writeFileSync(
+    join(dir, "pdns.conf"),
+    [
+      "launch=gsqlite3",
+      `gsqlite3-database=${join(dir, "pdns.sqlite3")}`,
+      `local-address=${addr("pdns")}`,
+      "local-port=53",
+      "dnsupdate=yes",
+      `allow-dnsupdate-from=${o.subnet}.0/24`,
+      `socket-dir=${dir}`,
+      "guardian=no",
+      "daemon=no",
+      "disable-syslog=yes",
+      "",
+    ].join("\n"),
+  );
   const sqlite = Bun.spawnSync(["sqlite3", join(dir, "pdns.sqlite3")], { stdin: Bun.file(PDNS_SCHEMA) });
   if (sqlite.exitCode !== 0) throw new Error(`sqlite3: ${sqlite.stderr.toString()}`);
   const pdnsutil = (...args: string[]) => {
@@ -98,22 +120,25 @@ ${AREAS.map((a) => `zone "${areaZone(a)}" { type primary; file "${join(dir, `${a
     pdnsutil("create-zone", areaZone(a), `ns.${ZONE}`);
     pdnsutil("set-meta", areaZone(a), "TSIG-ALLOW-DNSUPDATE", "walrus");
   }
-  writeFileSync(join(dir, "unbound.conf"), [
-    "server:",
-    `  interface: ${addr("unbound")}`,
-    `  access-control: ${o.subnet}.0/24 allow`,
-    '  username: ""',
-    '  chroot: ""',
-    `  directory: "${dir}"`,
-    `  pidfile: "${join(dir, "unbound.pid")}"`,
-    "  use-syslog: no",
-    '  module-config: "iterator"',
-    `  local-zone: "test." nodefault`,
-    "stub-zone:",
-    `  name: "${ZONE}."`,
-    `  stub-addr: ${addr("bind")}`,
-    "",
-  ].join("\n"));
+  writeFileSync(
+    join(dir, "unbound.conf"),
+    [
+      "server:",
+      `  interface: ${addr("unbound")}`,
+      `  access-control: ${o.subnet}.0/24 allow`,
+      '  username: ""',
+      '  chroot: ""',
+      `  directory: "${dir}"`,
+      `  pidfile: "${join(dir, "unbound.pid")}"`,
+      "  use-syslog: no",
+      '  module-config: "iterator"',
+      `  local-zone: "test." nodefault`,
+      "stub-zone:",
+      `  name: "${ZONE}."`,
+      `  stub-addr: ${addr("bind")}`,
+      "",
+    ].join("\n"),
+  );
   writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
   writeFileSync(join(dir, "notices"), "");
 
@@ -142,13 +167,18 @@ ${AREAS.map((a) => `zone "${areaZone(a)}" { type primary; file "${join(dir, `${a
     dir,
     procs,
     addr,
-    startWeb: (a) => start(`web-${a}`, `web-${a}`, [BUN, join(ROOT, "scripts/demo-web.ts"), "--name", `web-${a}`, "--host", addr(`web-${a}`), "--port", String(WEB_PORT)]),
+    startWeb: (a) =>
+      start(`web-${a}`, `web-${a}`, [BUN, join(ROOT, "scripts/demo-web.ts"), "--name", `web-${a}`, "--host", addr(`web-${a}`), "--port", String(WEB_PORT)]),
     startNode: (a) => start(a, a, [WALRUS, "node", "--config", join(dir, `${a}.toml`)]),
     startKnot: () => start("knot", "knot", ["knotd", "-c", join(dir, "knot.conf")]),
     async dig(server, name) {
       const r = await lab.run("client", ["dig", `@${addr(server)}`, name, "A", "+short", "+time=2", "+tries=1"], { timeoutMs: 10_000 });
       if (r.code !== 0) throw new Error(`dig @${server} ${name}: no reply (exit ${r.code})`);
-      return r.stdout.split("\n").map((l) => l.trim()).filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l)).sort();
+      return r.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l))
+        .sort();
     },
     holds: async (server, area, want) => JSON.stringify(await d.dig(server, `www.${areaZone(area)}`)) === JSON.stringify([...want].sort()),
     status: async (node) => JSON.parse((await walrus(["status", "--json", "--config", join(dir, `${node}.toml`)])).stdout) as StatusReport,
@@ -207,7 +237,13 @@ export function labNodeToml(dir: string, area: string, addr: (host: string) => s
     "ttl_seconds = 1",
     'load_terms = ["workers"]',
     `secret_file = "${join(dir, "site.secret")}"`,
-    ...AREAS.flatMap((a) => [`[site.areas.${a}]`, `nameserver_addresses = ["${addr(a)}"]`, `[site.servers.web-${a}]`, `area = "${a}"`, `addresses = ["${addr(`web-${a}`)}"]`]),
+    ...AREAS.flatMap((a) => [
+      `[site.areas.${a}]`,
+      `nameserver_addresses = ["${addr(a)}"]`,
+      `[site.servers.web-${a}]`,
+      `area = "${a}"`,
+      `addresses = ["${addr(`web-${a}`)}"]`,
+    ]),
   ].join("\n");
 }
 
@@ -215,6 +251,15 @@ export function labNodeToml(dir: string, area: string, addr: (host: string) => s
  * zones under `dir` (knot-db, knot-zones), then the given sections. */
 export function writeKnotConf(dir: string, address: string, sections: readonly string[]): void {
   for (const sub of ["knot-db", "knot-zones"]) mkdirSync(join(dir, sub), { recursive: true });
-  const head = ["server:", `  listen: ${address}@53`, `  rundir: ${dir}`, "log:", "  - target: stderr", "    any: info", "database:", `  storage: ${join(dir, "knot-db")}`];
+  const head = [
+    "server:",
+    `  listen: ${address}@53`,
+    `  rundir: ${dir}`,
+    "log:",
+    "  - target: stderr",
+    "    any: info",
+    "database:",
+    `  storage: ${join(dir, "knot-db")}`,
+  ];
   writeFileSync(join(dir, "knot.conf"), [...head, ...sections, ""].join("\n"));
 }

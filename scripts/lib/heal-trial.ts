@@ -15,7 +15,16 @@ export interface HealTrial {
 
 export async function healTrial(s: LabSite, o: { cut: string; cutMs: number; afterMs: number; everyMs: number }): Promise<HealTrial> {
   const areas = s.site.areas.map((a) => a.name);
-  const home = new Map(areas.map((a) => [a, s.site.servers.filter((x) => x.area === a).map((x) => x.host).sort().join()]));
+  const home = new Map(
+    areas.map((a) => [
+      a,
+      s.site.servers
+        .filter((x) => x.area === a)
+        .map((x) => x.host)
+        .sort()
+        .join(),
+    ]),
+  );
   const side = [o.cut, ...s.site.servers.filter((x) => x.area === o.cut).map((x) => x.name)];
   const result: HealTrial = { polls: 0, departures: [], unanswered: 0 };
   const t0 = performance.now();

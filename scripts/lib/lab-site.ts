@@ -44,9 +44,15 @@ export async function startLabSite(o: { prefix: string; subnet: string }): Promi
     async answer(area) {
       const a = site.areas.find((x) => x.name === area);
       if (!a) throw new Error(`no area ${area}`);
-      const r = await lab.run("client", ["dig", `@${a.host}`, "-p", String(a.dnsPort), `www.${site.zone}`, "A", "+short", "+time=2", "+tries=3"], { timeoutMs: 15_000 });
+      const r = await lab.run("client", ["dig", `@${a.host}`, "-p", String(a.dnsPort), `www.${site.zone}`, "A", "+short", "+time=2", "+tries=3"], {
+        timeoutMs: 15_000,
+      });
       if (r.code !== 0) throw new Error(`dig from the client to ${area}'s nameserver: no reply (exit ${r.code})`);
-      return r.stdout.split("\n").map((l) => l.trim()).filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l)).sort();
+      return r.stdout
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l))
+        .sort();
     },
     async status(node) {
       const r = await walrus(["status", "--json", "--config", nodeConfig(node)]);
@@ -61,7 +67,10 @@ export async function startLabSite(o: { prefix: string; subnet: string }): Promi
     startWeb(server) {
       const s = site.servers.find((x) => x.name === server);
       if (!s) throw new Error(`no server ${server}`);
-      const p = startProc(`web:${server}`, inHost(server, [BUN, join(ROOT, "scripts/demo-web.ts"), "--name", s.name, "--host", s.host, "--port", String(s.webPort)]));
+      const p = startProc(
+        `web:${server}`,
+        inHost(server, [BUN, join(ROOT, "scripts/demo-web.ts"), "--name", s.name, "--host", s.host, "--port", String(s.webPort)]),
+      );
       procs.set(`web:${server}`, p);
       return p;
     },
@@ -71,11 +80,15 @@ export async function startLabSite(o: { prefix: string; subnet: string }): Promi
       for (const h of hosts) {
         const others = hosts.filter((x) => inside.has(x) !== inside.has(h)).map((x) => lab.address(x));
         const set = `{ ${others.join(", ")} }`;
-        await lab.nft(h, `table inet ${FAULT_TABLE} {\n chain input { type filter hook input priority 0;\n ip saddr ${set} drop\n }\n chain output { type filter hook output priority 0;\n ip daddr ${set} drop\n }\n}\n`);
+        await lab.nft(
+          h,
+          `table inet ${FAULT_TABLE} {\n chain input { type filter hook input priority 0;\n ip saddr ${set} drop\n }\n chain output { type filter hook output priority 0;\n ip daddr ${set} drop\n }\n}\n`,
+        );
       }
     },
     async loss(percent) {
-      for (const h of [...areas, ...servers]) await lab.nft(h, `table inet ${FAULT_TABLE} {\n chain input { type filter hook input priority 0;\n numgen random mod 100 < ${percent} drop\n }\n}\n`);
+      for (const h of [...areas, ...servers])
+        await lab.nft(h, `table inet ${FAULT_TABLE} {\n chain input { type filter hook input priority 0;\n numgen random mod 100 < ${percent} drop\n }\n}\n`);
     },
     async heal() {
       for (const h of [...areas, ...servers]) await lab.run(h, ["nft", "delete", "table", "inet", FAULT_TABLE]);

@@ -68,19 +68,75 @@ export async function startLearnLab(o: { names: number; rtt: Rtts; learn: string
     const resolverNets = Object.values(PREFIX_OF);
     // The resolver host reaches the nameservers' addresses through the relay's front half, which
     // holds them; the nameservers reach the resolvers' addresses through the back half.
-    await sh(rlab, "resolver", `${Object.values(RESOLVERS).map((a) => `ip addr add ${a}/24 dev eth0`).join(" && ")} && ip route add 10.218.2.0/24 via ${rlab.address("front")}`);
-    await sh(rlab, "front", `${nsAddrs.map((a) => `ip addr add ${a}/32 dev eth0`).join(" && ")} && ${resolverNets.map((n) => `ip route add ${n} via ${rlab.address("resolver")}`).join(" && ")}`);
-    await sh(nlab, "back", Object.values(RESOLVERS).map((a) => `ip addr add ${a}/32 dev eth0`).join(" && "));
+    await sh(
+      rlab,
+      "resolver",
+      `${Object.values(RESOLVERS)
+        .map((a) => `ip addr add ${a}/24 dev eth0`)
+        .join(" && ")} && ip route add 10.218.2.0/24 via ${rlab.address("front")}`,
+    );
+    await sh(
+      rlab,
+      "front",
+      `${nsAddrs.map((a) => `ip addr add ${a}/32 dev eth0`).join(" && ")} && ${resolverNets.map((n) => `ip route add ${n} via ${rlab.address("resolver")}`).join(" && ")}`,
+    );
+    await sh(
+      nlab,
+      "back",
+      Object.values(RESOLVERS)
+        .map((a) => `ip addr add ${a}/32 dev eth0`)
+        .join(" && "),
+    );
     for (const a of AREAS) await sh(nlab, `ns-${a}`, resolverNets.map((n) => `ip route add ${n} via ${nlab.address("back")}`).join(" && "));
 
     const delays = join(dir, "delays.json");
     const writeDelays = (rtt: Rtts) =>
-      writeFileSync(delays, JSON.stringify(Object.fromEntries((Object.keys(RESOLVERS) as Resolver[]).flatMap((r) => AREAS.map((a) => [`${RESOLVERS[r]} ${nlab.address(`ns-${a}`)}`, rtt[r][a]])))));
+      writeFileSync(
+        delays,
+        JSON.stringify(
+          Object.fromEntries(
+            (Object.keys(RESOLVERS) as Resolver[]).flatMap((r) => AREAS.map((a) => [`${RESOLVERS[r]} ${nlab.address(`ns-${a}`)}`, rtt[r][a]])),
+          ),
+        ),
+      );
     writeDelays(o.rtt);
     const link = join(dir, "relay.sock");
-    relays.push(startProc("relay-front", ["ip", "netns", "exec", rlab.ns("front"), BUN, RELAY, "--serve", "--link", link, "--delays", delays, "--listen", nsAddrs.map((a) => `${a}:53`).join(",")]));
+    relays.push(
+      startProc("relay-front", [
+        "ip",
+        "netns",
+        "exec",
+        rlab.ns("front"),
+        BUN,
+        RELAY,
+        "--serve",
+        "--link",
+        link,
+        "--delays",
+        delays,
+        "--listen",
+        nsAddrs.map((a) => `${a}:53`).join(","),
+      ]),
+    );
     await relays[0]?.waitFor(/relay ready/);
-    relays.push(startProc("relay-back", ["ip", "netns", "exec", nlab.ns("back"), BUN, RELAY, "--link", link, "--delays", delays, "--listen", Object.values(RESOLVERS).map((a) => `${a}:53`).join(",")]));
+    relays.push(
+      startProc("relay-back", [
+        "ip",
+        "netns",
+        "exec",
+        nlab.ns("back"),
+        BUN,
+        RELAY,
+        "--link",
+        link,
+        "--delays",
+        delays,
+        "--listen",
+        Object.values(RESOLVERS)
+          .map((a) => `${a}:53`)
+          .join(","),
+      ]),
+    );
     await relays[1]?.waitFor(/relay ready/);
 
     writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
@@ -98,41 +154,58 @@ export async function startLearnLab(o: { names: number; rtt: Rtts; learn: string
       const host = `ns-${a}`;
       nodes[a] = join(dir, `${a}.toml`);
       const peers = AREAS.filter((b) => b !== a).map((b) => `"/ip4/${nlab.address(`ns-${b}`)}/tcp/7946"`);
-      const node = ["[node]", `name = "${host}"`, `state_dir = "${join(dir, a)}"`, `listen = ["/ip4/${nlab.address(host)}/tcp/7946"]`, `bootstrap = [${peers.join(", ")}]`];
+      const node = [
+        "[node]",
+        `name = "${host}"`,
+        `state_dir = "${join(dir, a)}"`,
+        `listen = ["/ip4/${nlab.address(host)}/tcp/7946"]`,
+        `bootstrap = [${peers.join(", ")}]`,
+      ];
       // East answers UDP in a worker process: its counts and the learned map cross the IPC.
       const workers = a === "east" ? ["workers = 1"] : [];
       writeFileSync(nodes[a], [...node, "[nameserver]", `area = "${a}"`, `listen = ["${nlab.address(host)}:53"]`, ...workers, ...o.learn, site].join("\n"));
       procs.push(startProc(host, ["ip", "netns", "exec", nlab.ns(host), WALRUS, "node", "--config", nodes[a]]));
     }
 
-    writeFileSync(join(dir, "unbound.conf"), [
-      "server:",
-      `  interface: ${RESOLVERS.unbound}`,
-      `  outgoing-interface: ${RESOLVERS.unbound}`,
-      `  access-control: ${rlab.address("resolver")}/32 allow`,
-      "  do-ip6: no",
-      '  username: ""',
-      '  chroot: ""',
-      `  directory: "${dir}"`,
-      `  pidfile: "${join(dir, "unbound.pid")}"`,
-      "  use-syslog: no",
-      "  verbosity: 1",
-      '  module-config: "iterator"',
-      '  local-zone: "test." nodefault',
-      "stub-zone:",
-      '  name: "demo.test."',
-      ...nsAddrs.map((a) => `  stub-addr: ${a}`),
-      "",
-    ].join("\n"));
+    writeFileSync(
+      join(dir, "unbound.conf"),
+      [
+        "server:",
+        `  interface: ${RESOLVERS.unbound}`,
+        `  outgoing-interface: ${RESOLVERS.unbound}`,
+        `  access-control: ${rlab.address("resolver")}/32 allow`,
+        "  do-ip6: no",
+        '  username: ""',
+        '  chroot: ""',
+        `  directory: "${dir}"`,
+        `  pidfile: "${join(dir, "unbound.pid")}"`,
+        "  use-syslog: no",
+        "  verbosity: 1",
+        '  module-config: "iterator"',
+        '  local-zone: "test." nodefault',
+        "stub-zone:",
+        '  name: "demo.test."',
+        ...nsAddrs.map((a) => `  stub-addr: ${a}`),
+        "",
+      ].join("\n"),
+    );
     procs.push(startProc("unbound", ["ip", "netns", "exec", rlab.ns("resolver"), "unbound", "-d", "-c", join(dir, "unbound.conf")]));
-    writeFileSync(join(dir, "named.conf"), `${namedOptions({ dir, listen: RESOLVERS.bind, querySource: RESOLVERS.bind, allowRecursion: rlab.address("resolver") })}zone "demo.test" { type static-stub; server-addresses { ${nsAddrs.map((a) => `${a};`).join(" ")} }; };\n`);
+    writeFileSync(
+      join(dir, "named.conf"),
+      `${namedOptions({ dir, listen: RESOLVERS.bind, querySource: RESOLVERS.bind, allowRecursion: rlab.address("resolver") })}zone "demo.test" { type static-stub; server-addresses { ${nsAddrs.map((a) => `${a};`).join(" ")} }; };\n`,
+    );
     procs.push(startProc("bind", ["ip", "netns", "exec", rlab.ns("resolver"), "named", "-f", "-4", "-c", join(dir, "named.conf")]));
 
     const dig = async (resolver: Resolver, query: string[]) =>
-      (await rlab.run("resolver", ["dig", `@${RESOLVERS[resolver]}`, "-b", rlab.address("resolver"), "+time=3", "+tries=2", "+noall", "+answer", ...query], { timeoutMs: 60_000 })).stdout;
+      (
+        await rlab.run("resolver", ["dig", `@${RESOLVERS[resolver]}`, "-b", rlab.address("resolver"), "+time=3", "+tries=2", "+noall", "+answer", ...query], {
+          timeoutMs: 60_000,
+        })
+      ).stdout;
     const status = async (area: Area) => JSON.parse(Bun.spawnSync([WALRUS, "status", "--json", "--config", nodes[area]]).stdout.toString());
     await Promise.all(procs.filter((p) => p.name.startsWith("ns-")).map((p) => p.waitFor(/answering DNS/)));
-    for (const r of Object.keys(RESOLVERS) as Resolver[]) await until(`${r} to resolve demo.test SOA`, async () => (await dig(r, ["demo.test", "SOA"])).includes("\tSOA\t"), 30_000, 250);
+    for (const r of Object.keys(RESOLVERS) as Resolver[])
+      await until(`${r} to resolve demo.test SOA`, async () => (await dig(r, ["demo.test", "SOA"])).includes("\tSOA\t"), 30_000, 250);
 
     const reloads = () => relays.map((r) => r.output().match(/delays reloaded/g)?.length ?? 0);
     return {
@@ -141,14 +214,26 @@ export async function startLearnLab(o: { names: number; rtt: Rtts; learn: string
       async lookups(resolver, count, expected, phase) {
         if (nextName + count > names.length) throw new Error(`only ${names.length} fresh names in the site`);
         const batch = names.slice(nextName, (nextName += count));
-        const out = await dig(resolver, batch.flatMap((n) => [`${n}.demo.test`, "A"]));
-        const answers = new Map(out.split("\n").filter((l) => l.includes("\tA\t")).map((l) => [l.split(/\s+/)[0], l.split(/\s+/).at(-1)]));
+        const out = await dig(
+          resolver,
+          batch.flatMap((n) => [`${n}.demo.test`, "A"]),
+        );
+        const answers = new Map(
+          out
+            .split("\n")
+            .filter((l) => l.includes("\tA\t"))
+            .map((l) => [l.split(/\s+/)[0], l.split(/\s+/).at(-1)]),
+        );
         const right = batch.filter((n) => answers.get(`${n}.demo.test.`) === ADDRESS_OF[expected]).length;
-        (o.log ?? console.log)(`${phase}: ${resolver}: ${right}/${count} answers for its nearest area ${expected} (${((100 * right) / count).toFixed(1)} %; ${answers.size} answered)`);
+        (o.log ?? console.log)(
+          `${phase}: ${resolver}: ${right}/${count} answers for its nearest area ${expected} (${((100 * right) / count).toFixed(1)} %; ${answers.size} answered)`,
+        );
         return right / count;
       },
       async learnedEverywhere(prefix, area) {
-        return (await Promise.all(AREAS.map((a) => status(a)))).every((s) => s.locations.learned.entries.some((e: { prefix: string; area: string }) => e.prefix === prefix && e.area === area));
+        return (await Promise.all(AREAS.map((a) => status(a)))).every((s) =>
+          s.locations.learned.entries.some((e: { prefix: string; area: string }) => e.prefix === prefix && e.area === area),
+        );
       },
       async probeRates(windowMs) {
         const sent = () => Promise.all(AREAS.map(async (a) => (await status(a)).locations.learned.probesSent as number));

@@ -37,7 +37,11 @@ export interface Lab {
   destroy(): Promise<void>;
 }
 
-const exists = (ns: string) => spawnSync(["ip", "netns", "list"]).stdout.toString().split("\n").some((l) => l.split(" ")[0] === ns);
+const exists = (ns: string) =>
+  spawnSync(["ip", "netns", "list"])
+    .stdout.toString()
+    .split("\n")
+    .some((l) => l.split(" ")[0] === ns);
 
 function ip(args: string[]): void {
   const r = spawnSync(["ip", ...args], { stderr: "pipe" });
@@ -50,7 +54,10 @@ function ip(args: string[]): void {
  * machine) owns namespaces named with its own pid and is left alone.
  */
 export function removeStale(prefix: string): void {
-  const names = spawnSync(["ip", "netns", "list"]).stdout.toString().split("\n").map((l) => l.split(" ")[0] ?? "");
+  const names = spawnSync(["ip", "netns", "list"])
+    .stdout.toString()
+    .split("\n")
+    .map((l) => l.split(" ")[0] ?? "");
   for (const name of names) {
     if (!name.startsWith(`${prefix}-`)) continue;
     const owner = /^[^-]+-(\d+)-/.exec(name)?.[1];

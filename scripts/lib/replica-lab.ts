@@ -69,12 +69,26 @@ export async function startReplicaLab(o: ReplicaLabOptions): Promise<ReplicaLab>
         chmodSync(hd, 0o755);
         chmodSync(join(hd, "files"), 0o755);
         const ip = lab.address(web);
-        writeFileSync(join(hd, "sshd_config"), [
-          `ListenAddress ${ip}`, "Port 22", `HostKey ${dir}/host_ed25519`, `PidFile ${hd}/run/sshd.pid`,
-          `AuthorizedKeysFile ${dir}/authorized_keys`, "PermitRootLogin prohibit-password", "PasswordAuthentication no",
-          "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no", "LogLevel ERROR", "",
-        ].join("\n"));
-        writeFileSync(join(hd, "nginx.conf"), `worker_processes 1;
+        writeFileSync(
+          join(hd, "sshd_config"),
+          [
+            `ListenAddress ${ip}`,
+            "Port 22",
+            `HostKey ${dir}/host_ed25519`,
+            `PidFile ${hd}/run/sshd.pid`,
+            `AuthorizedKeysFile ${dir}/authorized_keys`,
+            "PermitRootLogin prohibit-password",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "UsePAM no",
+            "StrictModes no",
+            "LogLevel ERROR",
+            "",
+          ].join("\n"),
+        );
+        writeFileSync(
+          join(hd, "nginx.conf"),
+          `worker_processes 1;
 pid ${hd}/run/nginx.pid;
 user nobody nogroup;
 events { worker_connections 64; }
@@ -87,7 +101,8 @@ http {
   scgi_temp_path ${hd}/run/scgi;
   server { listen ${ip}:80; root ${root}/current; }
 }
-`);
+`,
+        );
         const small = o.smallDisk && o.smallDisk.web === i + 1 ? o.smallDisk.mib : undefined;
         const mount = small ? `mount -t tmpfs -o size=${small}m,mode=755 tmpfs ${root}` : `mount --bind ${hd}/files ${root}`;
         // unshare and sh exec in place: the process is sshd, in the mount namespace holding <root>.
@@ -96,10 +111,24 @@ http {
         const quiet = existsSync("/root/.bashrc") ? " && mount --bind /dev/null /root/.bashrc" : "";
         const sshd = lab.start(web, ["unshare", "-m", "--propagation", "private", "sh", "-c", `${mount}${quiet} && exec ${SSHD} -D -e -f ${hd}/sshd_config`]);
         mounts.set(web, sshd.pid);
-        await until(`sshd on ${web}`, async () => (await lab.run("primary", ["bash", "-c", `exec 3<>/dev/tcp/${ip}/22`])).code === 0, 15_000, 100).catch(async (err) => {
-          throw new Error(`${(err as Error).message}; sshd said: ${await new Response(sshd.stderr).text()}`);
-        });
-        lab.start(web, ["nsenter", `--mount=/proc/${sshd.pid}/ns/mnt`, "/usr/sbin/nginx", "-p", hd, "-c", `${hd}/nginx.conf`, "-e", `${hd}/run/error.log`, "-g", "daemon off;"]);
+        await until(`sshd on ${web}`, async () => (await lab.run("primary", ["bash", "-c", `exec 3<>/dev/tcp/${ip}/22`])).code === 0, 15_000, 100).catch(
+          async (err) => {
+            throw new Error(`${(err as Error).message}; sshd said: ${await new Response(sshd.stderr).text()}`);
+          },
+        );
+        lab.start(web, [
+          "nsenter",
+          `--mount=/proc/${sshd.pid}/ns/mnt`,
+          "/usr/sbin/nginx",
+          "-p",
+          hd,
+          "-c",
+          `${hd}/nginx.conf`,
+          "-e",
+          `${hd}/run/error.log`,
+          "-g",
+          "daemon off;",
+        ]);
         await until(`nginx on ${web}`, async () => (await lab.run("primary", ["curl", "-s", "-o", "/dev/null", `http://${ip}/`])).code === 0, 15_000, 100);
       }),
     );
@@ -115,7 +144,9 @@ http {
     if (known) return known;
     const file = join(dir, `primary-${attempts}.toml`);
     writeFileSync(join(dir, "site.secret"), "replica-lab-secret-0123456789\n");
-    writeFileSync(file, `[node]
+    writeFileSync(
+      file,
+      `[node]
 name = "primary"
 state_dir = "${dir}/primary-state"
 listen = ["/ip4/127.0.0.1/tcp/0"]
@@ -135,7 +166,8 @@ known_hosts_file = "${dir}/known_hosts"
 keep_releases = 3
 timeout_ms = 120000
 attempts = ${attempts}
-`);
+`,
+    );
     configs.set(attempts, file);
     return file;
   };

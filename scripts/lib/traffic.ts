@@ -17,8 +17,11 @@ const LOOPBACK = /^http:\/\/(127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?\//;
  * weighted round robin: 9:1 gives nine to the first for each one to the second). Returns the
  * requests answered per target. Stops early when `signal` aborts. */
 export async function sendMix(targets: readonly Target[], rate: number, seconds: number, signal?: AbortSignal): Promise<number[]> {
-  for (const t of targets) if (!LOOPBACK.test(t.url) || !(t.weight > 0)) throw new Error(`target must be http://127.x.x.x:PORT/ or http://[::1]:PORT/ with a weight above 0: ${t.url}=${t.weight}`);
-  if (!(rate > 0 && rate <= MAX_RATE) || !(seconds > 0 && seconds <= MAX_SECONDS)) throw new Error(`rate must be 1..${MAX_RATE}/s and seconds 1..${MAX_SECONDS}`);
+  for (const t of targets)
+    if (!LOOPBACK.test(t.url) || !(t.weight > 0))
+      throw new Error(`target must be http://127.x.x.x:PORT/ or http://[::1]:PORT/ with a weight above 0: ${t.url}=${t.weight}`);
+  if (!(rate > 0 && rate <= MAX_RATE) || !(seconds > 0 && seconds <= MAX_SECONDS))
+    throw new Error(`rate must be 1..${MAX_RATE}/s and seconds 1..${MAX_SECONDS}`);
   const total = targets.reduce((s, t) => s + t.weight, 0);
   const current = targets.map(() => 0);
   const answered = targets.map(() => 0);

@@ -62,13 +62,35 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
   const { site } = config;
   const { bus, store, clock, timers, log } = parts;
   const digest = siteDigest(site);
-  const roles = [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter((r): r is "reporter" | "controller" | "nameserver" => !!r);
+  const roles = [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter(
+    (r): r is "reporter" | "controller" | "nameserver" => !!r,
+  );
   const map = new LocationMap(config.locations.entries);
   const steering = new SteeringCounts(site.areas.map((a) => a.name));
 
-  const view = new SiteView({ site, digest, nodeName: config.node.name, roles, priority: config.controller?.priority, mapVersion: map.version, operatorKeys: config.node.operatorKeys, grants: config.grants }, { bus, store, clock, log: log.scope("membership"), ...(parts.release && { release: parts.release }), signer: parts.signer });
+  const view = new SiteView(
+    {
+      site,
+      digest,
+      nodeName: config.node.name,
+      roles,
+      priority: config.controller?.priority,
+      mapVersion: map.version,
+      operatorKeys: config.node.operatorKeys,
+      grants: config.grants,
+    },
+    { bus, store, clock, log: log.scope("membership"), ...(parts.release && { release: parts.release }), signer: parts.signer },
+  );
   bus.onMessage((m) => view.handle(m.topic, m.data, m.from));
-  log.info("node started", { node: config.node.name, peer: bus.self, roles: roles.join(","), site: site.zone, digest, map: map.version, listen: bus.listenAddresses().join(" ") });
+  log.info("node started", {
+    node: config.node.name,
+    peer: bus.self,
+    roles: roles.join(","),
+    site: site.zone,
+    digest,
+    map: map.version,
+    listen: bus.listenAddresses().join(" "),
+  });
   const stops: (() => unknown)[] = [timers.every(site.heartbeatIntervalMs, () => view.heartbeat())];
   view.heartbeat();
 
@@ -76,15 +98,44 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
   if (records) stops.push(records.stop);
   // With one area there is nothing to choose between: no probes.
   const ns = config.nameserver;
-  const learning = ns && config.learn.enabled && site.areas.length > 1 && parts.learn
-    ? parts.learn({ cfg: config.learn, zone: site.zone, digest, area: ns.area, areas: site.areas.map((a) => a.name), steering, bus, clock, timers, log: log.scope("learn"), bindHost: ns.listen[0]?.host, isNameserver: (peer) => peer === bus.self || !!view.snapshot(clock()).members.get(peer)?.roles.includes("nameserver") })
-    : undefined;
+  const learning =
+    ns && config.learn.enabled && site.areas.length > 1 && parts.learn
+      ? parts.learn({
+          cfg: config.learn,
+          zone: site.zone,
+          digest,
+          area: ns.area,
+          areas: site.areas.map((a) => a.name),
+          steering,
+          bus,
+          clock,
+          timers,
+          log: log.scope("learn"),
+          bindHost: ns.listen[0]?.host,
+          isNameserver: (peer) => peer === bus.self || !!view.snapshot(clock()).members.get(peer)?.roles.includes("nameserver"),
+        })
+      : undefined;
   if (learning) stops.push(() => learning.stop());
-  const nameserver = ns && startNameserver({ site, digest, cfg: ns, location: { map, steering, learned: learning }, records }, { view, store, clock, timers, log: log.scope("nameserver"), listen: parts.listen });
+  const nameserver =
+    ns &&
+    startNameserver(
+      { site, digest, cfg: ns, location: { map, steering, learned: learning }, records },
+      { view, store, clock, timers, log: log.scope("nameserver"), listen: parts.listen },
+    );
   if (nameserver) stops.push(() => nameserver.stop());
   // The Director's failures are told through ops, which starts after it (it reports on it).
   let ops: Ops | undefined;
-  const director = config.director && startDirector({ site, cfg: config.director, isMaster: () => view.snapshot(clock()).master === view.self, onFailing: (backend, reason) => ops?.notify({ event: "director-failing", server: backend, reason }), clock, timers, log: log.scope("director") });
+  const director =
+    config.director &&
+    startDirector({
+      site,
+      cfg: config.director,
+      isMaster: () => view.snapshot(clock()).master === view.self,
+      onFailing: (backend, reason) => ops?.notify({ event: "director-failing", server: backend, reason }),
+      clock,
+      timers,
+      log: log.scope("director"),
+    });
   if (director) stops.push(() => director.stop());
   const onDecision = (a: Assignment) => {
     parts.onDecision?.(a);
@@ -110,7 +161,8 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
         const refused = view.revoke(r.revocation);
         return refused ? { ok: false, error: `revocation refused: ${refused}` } : { ok: true };
       }
-      if (!site.servers.some((s) => s.name === r.server)) return { ok: false, error: `unknown server "${r.server}"; the site has ${site.servers.map((s) => s.name).join(", ")}` };
+      if (!site.servers.some((s) => s.name === r.server))
+        return { ok: false, error: `unknown server "${r.server}"; the site has ${site.servers.map((s) => s.name).join(", ")}` };
       view.drain(serverName(r.server), r.drained, r.reason, config.node.name);
       return { ok: true };
     },

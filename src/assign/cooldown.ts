@@ -3,7 +3,12 @@
 import type { AreaName, Assignment } from "../core/types.ts";
 
 /** When each cluster last gained or lost an area, after `next` replaced `previous` at `atMs`. */
-export function withClusterChanges(changedAtMs: ReadonlyMap<AreaName, number>, previous: Assignment | undefined, next: Assignment, atMs: number): ReadonlyMap<AreaName, number> {
+export function withClusterChanges(
+  changedAtMs: ReadonlyMap<AreaName, number>,
+  previous: Assignment | undefined,
+  next: Assignment,
+  atMs: number,
+): ReadonlyMap<AreaName, number> {
   if (!previous) return changedAtMs;
   const before = new Map(previous.areas.map((x) => [x.area, x.cluster]));
   const out = new Map(changedAtMs);

@@ -48,7 +48,11 @@ export function decide(input: DecideInput): Decision {
     if (!home.below.length) continue;
     const cur = cluster(current(a));
     if (cur.name !== a && cur.functioning.length && (cooling.has(a) || cooling.has(cur.name))) {
-      decided.set(a, { cluster: cur.name, reason: "kept", detail: `home has room again, but ${cooling.has(a) ? a : cur.name} moved an area recently (cooldown)` });
+      decided.set(a, {
+        cluster: cur.name,
+        reason: "kept",
+        detail: `home has room again, but ${cooling.has(a) ? a : cur.name} moved an area recently (cooldown)`,
+      });
       continue;
     }
     decided.set(a, { cluster: a, reason: "home", detail: `home cluster has ${home.below.length} server(s) below threshold ${input.threshold}` });
@@ -62,7 +66,12 @@ export function decide(input: DecideInput): Decision {
   for (const a of orphans) {
     const cur = cluster(current(a));
     const target = spread.get(a);
-    if (target) decided.set(a, { cluster: target.name, reason: "availability", detail: `${cur.name} has no functioning server; ${target.name} functions (load ${fmtLoad(target.load)})` });
+    if (target)
+      decided.set(a, {
+        cluster: target.name,
+        reason: "availability",
+        detail: `${cur.name} has no functioning server; ${target.name} functions (load ${fmtLoad(target.load)})`,
+      });
     else decided.set(a, { cluster: cur.name, reason: "none-functioning", detail: "no cluster has a functioning server; answering with what is left" });
   }
 
@@ -75,23 +84,37 @@ export function decide(input: DecideInput): Decision {
   const areasOn = new Map<AreaName, number>();
   for (const a of input.areas) areasOn.set(current(a), (areasOn.get(current(a)) ?? 0) + 1);
   const carried = (c: ClusterFigures) => (c.load ?? 0) * c.functioning.length;
-  const loadWith = (target: ClusterFigures, from: ClusterFigures) => (carried(target) + carried(from) / (areasOn.get(from.name) ?? 1)) / Math.max(target.functioning.length, 1);
+  const loadWith = (target: ClusterFigures, from: ClusterFigures) =>
+    (carried(target) + carried(from) / (areasOn.get(from.name) ?? 1)) / Math.max(target.functioning.length, 1);
   const received = new Set<AreaName>();
-  const remaining = input.areas
-    .filter((a) => !decided.has(a))
-    .sort((x, y) => byLoad(cluster(current(y)), cluster(current(x))));
+  const remaining = input.areas.filter((a) => !decided.has(a)).sort((x, y) => byLoad(cluster(current(y)), cluster(current(x))));
   for (const a of remaining) {
     const cur = cluster(current(a));
     const target = cooling.has(cur.name)
       ? undefined
       : functioning.find(
-          (c) => c.name !== cur.name && !received.has(c.name) && !cooling.has(c.name) && c.below.length > 0 && c.load !== undefined && cur.load !== undefined && loadWith(c, cur) + input.margin <= cur.load,
+          (c) =>
+            c.name !== cur.name &&
+            !received.has(c.name) &&
+            !cooling.has(c.name) &&
+            c.below.length > 0 &&
+            c.load !== undefined &&
+            cur.load !== undefined &&
+            loadWith(c, cur) + input.margin <= cur.load,
         );
     if (target) {
       received.add(target.name);
-      decided.set(a, { cluster: target.name, reason: "balance", detail: `${cur.name} load ${fmtLoad(cur.load)} → ${target.name} load ${fmtLoad(target.load)}, about ${fmtLoad(loadWith(target, cur))} with this area (margin ${input.margin})` });
+      decided.set(a, {
+        cluster: target.name,
+        reason: "balance",
+        detail: `${cur.name} load ${fmtLoad(cur.load)} → ${target.name} load ${fmtLoad(target.load)}, about ${fmtLoad(loadWith(target, cur))} with this area (margin ${input.margin})`,
+      });
     } else {
-      decided.set(a, { cluster: cur.name, reason: "kept", detail: `${cur.name} load ${fmtLoad(cur.load)}; no cluster would be better by ${input.margin} with this area` });
+      decided.set(a, {
+        cluster: cur.name,
+        reason: "kept",
+        detail: `${cur.name} load ${fmtLoad(cur.load)}; no cluster would be better by ${input.margin} with this area`,
+      });
     }
   }
 

@@ -31,7 +31,11 @@ export function guardAssignment(incoming: Assignment, reign: Reign, local: () =>
     // Moved away, or home with only the servers the new master has heard of again so far.
     if (!own || (a.cluster === a.area && own.servers.every((s) => a.servers.includes(s)))) return a;
     changed = true;
-    return { ...own, reason: "kept" as const, detail: `kept home, below threshold here, until the new master has heard this side's reports (it says ${a.cluster} ${a.servers.join(" ")}: ${a.detail})` };
+    return {
+      ...own,
+      reason: "kept" as const,
+      detail: `kept home, below threshold here, until the new master has heard this side's reports (it says ${a.cluster} ${a.servers.join(" ")}: ${a.detail})`,
+    };
   });
   return changed ? { ...incoming, areas } : incoming;
 }

@@ -60,7 +60,8 @@ export function serverViews(
         // §5.3: the reporter could not measure, so keep last round's figures, but not forever:
         // past tempfailReuseMs the server is up with no load, functioning for no phase.
         const good = rec.lastGood;
-        if (good && nowMs - good.atMs <= rules.tempfailReuseMs) return { ...base, state: "tempfail", load: good.load, overloaded: rec.overloaded, reason: r.reason ?? "tempfail" };
+        if (good && nowMs - good.atMs <= rules.tempfailReuseMs)
+          return { ...base, state: "tempfail", load: good.load, overloaded: rec.overloaded, reason: r.reason ?? "tempfail" };
         return { ...base, state: "tempfail", reason: `${r.reason ?? "tempfail"}; no recent figures to reuse` };
       }
       case "ok":

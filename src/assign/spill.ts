@@ -56,7 +56,9 @@ export function spillShares(input: SpillInput): Map<AreaName, SpillShare[]> {
   for (const a of input.areas) {
     const prev = input.previous.get(a.area);
     if (!prev || prev.cluster !== a.cluster || a.reason === "none-functioning") continue;
-    const kept = (prev.spill ?? []).filter((s) => s.to !== a.cluster && usable(live(s.to))).map((s) => ({ ...s, servers: serversToAnswer(clusters.get(s.to) as ClusterFigures) }));
+    const kept = (prev.spill ?? [])
+      .filter((s) => s.to !== a.cluster && usable(live(s.to)))
+      .map((s) => ({ ...s, servers: serversToAnswer(clusters.get(s.to) as ClusterFigures) }));
     if (kept.length) shares.set(a.area, kept);
   }
 
@@ -66,13 +68,15 @@ export function spillShares(input: SpillInput): Map<AreaName, SpillShare[]> {
   for (const a of input.areas) homeShares.set(a.cluster, (homeShares.get(a.cluster) ?? 0) + 1 - total(shares.get(a.area)));
   const load = new Map<AreaName, number>();
   for (const c of clusters.values()) if (usable(c)) load.set(c.name, c.load);
-  const stepLoad = (from: ClusterFigures & { load: number }, to: ClusterFigures) => (step * from.load * from.functioning.length) / Math.max(homeShares.get(from.name) ?? 1, step) / to.functioning.length;
+  const stepLoad = (from: ClusterFigures & { load: number }, to: ClusterFigures) =>
+    (step * from.load * from.functioning.length) / Math.max(homeShares.get(from.name) ?? 1, step) / to.functioning.length;
   const move = (from: ClusterFigures & { load: number }, to: ClusterFigures & { load: number }, sign: 1 | -1) => {
     const amount = stepLoad(from, to);
     load.set(to.name, (load.get(to.name) as number) + sign * amount);
     load.set(from.name, (load.get(from.name) as number) - sign * amount * (to.functioning.length / from.functioning.length));
   };
-  const ready = (s: { stepAtMs: number; rising: boolean }, rising: boolean) => nowMs - s.stepAtMs >= settleMs * (s.rising === rising ? 1 : REVERSE_AFTER_SETTLES);
+  const ready = (s: { stepAtMs: number; rising: boolean }, rising: boolean) =>
+    nowMs - s.stepAtMs >= settleMs * (s.rising === rising ? 1 : REVERSE_AFTER_SETTLES);
 
   // Falls.
   for (const a of input.areas) {
@@ -87,7 +91,8 @@ export function spillShares(input: SpillInput): Map<AreaName, SpillShare[]> {
       const back = stepLoad(from, to) * (to.functioning.length / from.functioning.length);
       let why: string | undefined;
       if (fromLoad + back < low) why = `${from.name} load ${fmtLoad(fromLoad)} < ${fmtLoad(low)} with this step back`;
-      else if (toLoad >= threshold && fromLoad + back <= toLoad) why = `${s.to} load ${fmtLoad(toLoad)} ≥ ${threshold}, above ${from.name} ${fmtLoad(fromLoad)}`;
+      else if (toLoad >= threshold && fromLoad + back <= toLoad)
+        why = `${s.to} load ${fmtLoad(toLoad)} ≥ ${threshold}, above ${from.name} ${fmtLoad(fromLoad)}`;
       if (!why) continue;
       move(from, to, -1);
       Object.assign(s, { fraction: round(s.fraction - step), stepAtMs: nowMs, rising: false, detail: why });

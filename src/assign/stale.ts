@@ -3,7 +3,6 @@
 // an overloaded one is. Pure: the round's clock reading is an argument.
 import type { ServerName, ServerView, SiteRelease } from "../core/types.ts";
 
-
 /** Since when a server serving `release` is stale, or undefined when it is not (or walrus cannot tell). */
 export function staleSinceMs(release: string | undefined, current: SiteRelease | undefined, graceMs: number): number | undefined {
   if (!current || release === undefined || release === current.id) return undefined;
@@ -18,7 +17,13 @@ export function newestRelease(announced: readonly SiteRelease[]): SiteRelease | 
 const short = (id: string) => (id ? id.slice(0, 8) : "none");
 
 /** Marks the stale servers of a round, with a reason an operator reads in status and on the page. */
-export function markStale(views: readonly ServerView[], releaseOf: (s: ServerName) => string | undefined, current: SiteRelease | undefined, nowMs: number, graceMs: number): ServerView[] {
+export function markStale(
+  views: readonly ServerView[],
+  releaseOf: (s: ServerName) => string | undefined,
+  current: SiteRelease | undefined,
+  nowMs: number,
+  graceMs: number,
+): ServerView[] {
   if (!current) return [...views];
   return views.map((v) => {
     const release = releaseOf(v.name);

@@ -10,7 +10,6 @@ const PREFIX = "ed25519:";
 const SPKI_PREFIX = Buffer.from("302a300506032b6570032100", "hex");
 const RAW_KEY_BYTES = 32;
 
-
 export interface OperatorKeyPair {
   privateKeyPem: string;
   publicKey: OperatorKeyText;

@@ -17,7 +17,8 @@ export function formatResult(r: ReplicateResult, verb: string): string[] {
   );
   const failed = r.servers.filter((s) => s.error).length;
   if (r.error) lines.push(`walrus: ${r.error}`);
-  else if (r.id) lines.push(`${verb} ${r.id}: ${r.servers.length - failed} of ${r.servers.length} servers serve it${failed ? `; ${failed} stale (see above)` : ""}`);
+  else if (r.id)
+    lines.push(`${verb} ${r.id}: ${r.servers.length - failed} of ${r.servers.length} servers serve it${failed ? `; ${failed} stale (see above)` : ""}`);
   return lines;
 }
 
@@ -48,7 +49,9 @@ export async function runRollback(c: NodeConfig, to: string | undefined, say: Pr
 
 export function formatReleases(h: ReleaseHistory): string[] {
   if (h.releases.length === 0) return ["no release published yet"];
-  return [...h.releases].reverse().map((r) => `${r.id === h.current ? "*" : " "} ${r.id}  ${new Date(r.atMs).toISOString()}  ${r.files} files, ${r.bytes} bytes  ${r.message}`);
+  return [...h.releases]
+    .reverse()
+    .map((r) => `${r.id === h.current ? "*" : " "} ${r.id}  ${new Date(r.atMs).toISOString()}  ${r.files} files, ${r.bytes} bytes  ${r.message}`);
 }
 
 export function runReleases(c: NodeConfig, say: Print): number {

@@ -47,27 +47,41 @@ export function runSimulation(site: Site, args: SimulateArgs, write: (line: stri
   }
   let last = "";
   const onRound = (r: RoundSummary) => {
-    const where = r.areas.map((a) => `${a.area}→${a.cluster}${a.reason === "home" ? "" : ` (${a.reason})`}${a.spill.map((s) => ` ${Math.round(s.fraction * 100)}%→${s.to}`).join("")}`).join("  ");
+    const where = r.areas
+      .map(
+        (a) =>
+          `${a.area}→${a.cluster}${a.reason === "home" ? "" : ` (${a.reason})`}${a.spill.map((s) => ` ${Math.round(s.fraction * 100)}%→${s.to}`).join("")}`,
+      )
+      .join("  ");
     const loads = demandAt ? `  [${[...r.loads].map(([c, l]) => `${c} ${l.toFixed(2)}`).join(" ")}]` : "";
-    if (where !== last || r.events.length) write(`round ${String(r.round).padStart(4)}  master ${r.master ?? "-"}  ${where}${loads}${r.events.length ? `   ← ${r.events.join("; ")}` : ""}`);
+    if (where !== last || r.events.length)
+      write(`round ${String(r.round).padStart(4)}  master ${r.master ?? "-"}  ${where}${loads}${r.events.length ? `   ← ${r.events.join("; ")}` : ""}`);
     last = where;
   };
   const opts = { seed: args.seed, rounds: args.rounds, faults: args.faults, demand: demand as Record<string, number>, onRound };
   const step = demandAt && typeof demandAt !== "string" ? demandStepOutcome(site, { ...opts, demandAt }) : undefined;
   const result = step?.result ?? simulate(site, opts);
   write("");
-  write(`seed ${result.seed}: ${result.rounds} rounds, ${result.events} injected events, ${result.moves} area moves, ${result.messages.delivered} messages delivered, ${result.messages.lost} lost`);
+  write(
+    `seed ${result.seed}: ${result.rounds} rounds, ${result.events} injected events, ${result.moves} area moves, ${result.messages.delivered} messages delivered, ${result.messages.lost} lost`,
+  );
   if (step && demandAt && typeof demandAt !== "string") {
     // The same seed again with the other rule: graded shedding against all-or-nothing.
     const graded = site.spillStep > 0 ? site : { ...site, spillStep: 0.1 };
     const other = demandStepOutcome(site.spillStep > 0 ? { ...site, spillStep: 0 } : graded, { ...opts, onRound: undefined, demandAt });
     const [g, n] = site.spillStep > 0 ? [step, other] : [other, step];
-    write(`demand step at round ${demandAt.round}: ${Object.entries(demandAt.demand).map(([a, d]) => `${a} ${d}× its capacity`).join(", ")}; same seed, both rules:`);
+    write(
+      `demand step at round ${demandAt.round}: ${Object.entries(demandAt.demand)
+        .map(([a, d]) => `${a} ${d}× its capacity`)
+        .join(", ")}; same seed, both rules:`,
+    );
     write(describeOutcome(`  graded (spill_step ${graded.spillStep})`, g, site.loadThreshold));
     write(describeOutcome("  all-or-nothing (spill_step 0)", n, site.loadThreshold));
   }
   if (result.violations.length === 0) {
-    write("every invariant held: areas on functioning clusters, no long-dead server answered, at most one move per cluster per round, no ping-pong, spill shares one step per settle time");
+    write(
+      "every invariant held: areas on functioning clusters, no long-dead server answered, at most one move per cluster per round, no ping-pong, spill shares one step per settle time",
+    );
     return 0;
   }
   for (const v of result.violations.slice(0, 20)) write(`VIOLATION round ${v.round} ${v.invariant}: ${v.detail}`);

@@ -12,11 +12,15 @@ export function requestCells(spread: SpreadStatus | undefined, server: string): 
 }
 
 export function formatSpread(spread: SpreadStatus, table: (head: string[], rows: string[][]) => string): string[] {
-  const rows = spread.clusters.map((c) => [c.cluster, rate(c.rps), pct(c.siteShare), c.imbalance === null ? "-" : `${c.imbalance.toFixed(2)}×${c.top ? ` (${c.top})` : ""}`]);
+  const rows = spread.clusters.map((c) => [
+    c.cluster,
+    rate(c.rps),
+    pct(c.siteShare),
+    c.imbalance === null ? "-" : `${c.imbalance.toFixed(2)}×${c.top ? ` (${c.top})` : ""}`,
+  ]);
   return [
     `requests (means over ${spread.windowMs / 1000} s; imbalance = largest share of the cluster against an even split):`,
     table(["CLUSTER", "REQ/S", "OF SITE", "IMBALANCE"], rows),
     ...spread.warnings.map((w) => `WARNING uneven spread: ${w.text}`),
   ];
 }
-

@@ -20,10 +20,19 @@ export function formatStatus(s: StatusReport): string {
   const master = s.master ? `${s.master.node}${s.master.self ? " (this node)" : ""}` : "NONE (no live controller candidate)";
   out.push(`site ${s.site.zone}  digest ${s.site.digest}  node ${s.node} [${s.roles.join(", ")}]`);
   out.push(`master: ${master}`);
-  out.push(s.authority.mode === "open" ? "authority: OPEN — no [node] operator_keys: any member holding the site secret may decide, report and drain" : `authority: grants checked against ${s.authority.operatorKeys} operator key(s)${s.authority.revoked.length ? `; revoked grants: ${s.authority.revoked.join(", ")}` : ""}`);
+  out.push(
+    s.authority.mode === "open"
+      ? "authority: OPEN — no [node] operator_keys: any member holding the site secret may decide, report and drain"
+      : `authority: grants checked against ${s.authority.operatorKeys} operator key(s)${s.authority.revoked.length ? `; revoked grants: ${s.authority.revoked.join(", ")}` : ""}`,
+  );
   if (s.assignment) out.push(`assignment: epoch ${s.assignment.epoch} seq ${s.assignment.seq}, ${(s.assignment.ageMs / 1000).toFixed(1)} s old`);
   out.push("");
-  out.push(table(["AREA", "→ CLUSTER", "SERVERS", "WHY"], s.areas.map((a) => [a.area, a.cluster, a.servers.join(" ") || "-", explain(a, s.decisions)])));
+  out.push(
+    table(
+      ["AREA", "→ CLUSTER", "SERVERS", "WHY"],
+      s.areas.map((a) => [a.area, a.cluster, a.servers.join(" ") || "-", explain(a, s.decisions)]),
+    ),
+  );
   const spills = s.areas.flatMap((a) => a.spill ?? []);
   if (spills.length) out.push(...spills.map((x) => `spill: ${x.text}`));
   out.push("");
@@ -45,7 +54,14 @@ export function formatStatus(s: StatusReport): string {
   out.push(
     table(
       ["MEMBER", "ROLES", "PRIORITY", "LIVE", "GRANTED", "NOTE"],
-      s.members.map((m) => [m.node, m.roles.join(","), m.priority === null ? "-" : String(m.priority), m.live ? "yes" : "no", m.granted ?? "(open site)", m.siteMatches ? `heard ${(m.heardAgoMs / 1000).toFixed(1)} s ago` : "SITE CONFIG DIFFERS: left out"]),
+      s.members.map((m) => [
+        m.node,
+        m.roles.join(","),
+        m.priority === null ? "-" : String(m.priority),
+        m.live ? "yes" : "no",
+        m.granted ?? "(open site)",
+        m.siteMatches ? `heard ${(m.heardAgoMs / 1000).toFixed(1)} s ago` : "SITE CONFIG DIFFERS: left out",
+      ]),
     ),
   );
   if (s.decisions.length) {
@@ -53,17 +69,39 @@ export function formatStatus(s: StatusReport): string {
     out.push(
       table(
         ["TIME (UTC)", "AREA", "MOVE", "REASON", "FIGURES"],
-        s.decisions.slice(0, DECISIONS_SHOWN).map((d) => [utcTime(d.atMs), d.area, d.from === null ? `→ ${d.to}` : d.from === d.to ? `stays ${d.to}` : `${d.from} → ${d.to}`, WHY[d.reason] ?? d.reason, d.detail]),
+        s.decisions
+          .slice(0, DECISIONS_SHOWN)
+          .map((d) => [
+            utcTime(d.atMs),
+            d.area,
+            d.from === null ? `→ ${d.to}` : d.from === d.to ? `stays ${d.to}` : `${d.from} → ${d.to}`,
+            WHY[d.reason] ?? d.reason,
+            d.detail,
+          ]),
       ),
     );
   }
-  if (s.dns) out.push("", `dns: ${s.dns.queries} queries; ${Object.entries(s.dns.responses).map(([k, v]) => `${k} ${v}`).join(", ") || "no responses yet"}`);
+  if (s.dns)
+    out.push(
+      "",
+      `dns: ${s.dns.queries} queries; ${
+        Object.entries(s.dns.responses)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(", ") || "no responses yet"
+      }`,
+    );
   const rejected = Object.entries(s.gossip.rejected);
   out.push(`gossip: ${s.gossip.peers} connected peers${rejected.length ? `; rejected ${rejected.map(([k, v]) => `${k} ${v}`).join(", ")}` : ""}`);
   if (s.locations) out.push("", ...formatLocationStatus(s.locations));
   if (s.director) {
     const ago = (ms: number | null) => (ms === null ? "-" : `${(ms / 1000).toFixed(1)} s`);
-    out.push("", table(["DIRECTOR BACKEND", "SERVER", "STATE", "LAST RESULT", "LAST UPDATE LAG", "LAG NOW"], s.director.map((b) => [b.name, b.server, b.state, b.lastResult, ago(b.lastLagMs), ago(b.lagMs)])));
+    out.push(
+      "",
+      table(
+        ["DIRECTOR BACKEND", "SERVER", "STATE", "LAST RESULT", "LAST UPDATE LAG", "LAG NOW"],
+        s.director.map((b) => [b.name, b.server, b.state, b.lastResult, ago(b.lastLagMs), ago(b.lagMs)]),
+      ),
+    );
   }
   return out.join("\n");
 }
@@ -80,6 +118,10 @@ const utcTime = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 function table(head: string[], rows: string[][]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join("  ").trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd();
   return [line(head), ...rows.map(line)].join("\n");
 }

@@ -38,12 +38,21 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   const node = {
     name: f.string(nodeT, "node", "name", { pattern: NAME, expected: NAME_EXPECTED }),
     stateDir: resolve(baseDir, f.string(nodeT, "node", "state_dir", { expected: "a directory path" })),
-    listen: f.strings(nodeT, "node", "listen", { nonEmpty: true, each: multiaddrProblem, expected: 'a list of libp2p addresses such as "/ip4/0.0.0.0/tcp/7946"' }),
+    listen: f.strings(nodeT, "node", "listen", {
+      nonEmpty: true,
+      each: multiaddrProblem,
+      expected: 'a list of libp2p addresses such as "/ip4/0.0.0.0/tcp/7946"',
+    }),
     bootstrap: f.strings(nodeT, "node", "bootstrap", { default: [], each: multiaddrProblem }),
     operatorKeys: f.strings(nodeT, "node", "operator_keys", { default: [], each: operatorKeyProblem }) as OperatorKeyText[],
-    ...(nodeT.grants_file === undefined ? {} : { grantsFile: resolve(baseDir, f.string(nodeT, "node", "grants_file", { expected: "a path to this node's grants (the lines `walrus grant` printed)" })) }),
+    ...(nodeT.grants_file === undefined
+      ? {}
+      : {
+          grantsFile: resolve(baseDir, f.string(nodeT, "node", "grants_file", { expected: "a path to this node's grants (the lines `walrus grant` printed)" })),
+        }),
   };
-  if (node.grantsFile && !node.operatorKeys.length) f.fail("node.grants_file", nodeT.grants_file, "no grants file without [node] operator_keys: grants are checked against those keys");
+  if (node.grantsFile && !node.operatorKeys.length)
+    f.fail("node.grants_file", nodeT.grants_file, "no grants file without [node] operator_keys: grants are checked against those keys");
 
   const siteT = f.table(raw, "", "site", true) ?? {};
   const site = validateSite(f, siteT, baseDir);
@@ -52,7 +61,16 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   const servers = new Set(site.servers.map((s) => s.name as string));
 
   const notifyT = f.table(raw, "", "notify", false) ?? {};
-  const config: NodeConfig = { file, node, site, locations, grants: [], notify: validateNotify(f, notifyT, site.deadAfterMs), learn: validateLearn(f, f.table(raw, "", "learn", false) ?? {}), spread: validateSpread(f, f.table(raw, "", "spread", false) ?? {}) };
+  const config: NodeConfig = {
+    file,
+    node,
+    site,
+    locations,
+    grants: [],
+    notify: validateNotify(f, notifyT, site.deadAfterMs),
+    learn: validateLearn(f, f.table(raw, "", "learn", false) ?? {}),
+    spread: validateSpread(f, f.table(raw, "", "spread", false) ?? {}),
+  };
 
   const rep = f.table(raw, "", "reporter", false);
   if (rep) config.reporter = validateReporter(f, rep, servers, site.reportIntervalMs);
@@ -68,11 +86,21 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
     f.known(ns, "nameserver", ["area", "listen", "update_allow", "notify", ...NAMESERVER_DNS_KEYS]);
     const area = f.string(ns, "nameserver", "area");
     if (area && !areas.has(area)) f.fail("nameserver.area", area, `one of the areas in [site.areas]: ${[...areas].join(", ")}`);
-    const listen = f.strings(ns, "nameserver", "listen", { nonEmpty: true, each: (s) => (parseHostPort(s) ? undefined : 'an address and port such as "0.0.0.0:53" or "[::]:53"') });
-    config.nameserver = { area: areaName(area), listen: listen.map((s) => parseHostPort(s)).filter((x): x is HostPort => x !== undefined), ...nameserverDns(f, ns) };
+    const listen = f.strings(ns, "nameserver", "listen", {
+      nonEmpty: true,
+      each: (s) => (parseHostPort(s) ? undefined : 'an address and port such as "0.0.0.0:53" or "[::]:53"'),
+    });
+    config.nameserver = {
+      area: areaName(area),
+      listen: listen.map((s) => parseHostPort(s)).filter((x): x is HostPort => x !== undefined),
+      ...nameserverDns(f, ns),
+    };
     const updateAllow = validateUpdateAllow(f, ns, site.zone, baseDir);
     if (updateAllow) config.nameserver.updateAllow = updateAllow;
-    const notify = f.strings(ns, "nameserver", "notify", { default: [], each: (s) => (parseHostPort(s) ? undefined : 'a secondary\'s address and port, such as "192.0.2.9:53"') });
+    const notify = f.strings(ns, "nameserver", "notify", {
+      default: [],
+      each: (s) => (parseHostPort(s) ? undefined : 'a secondary\'s address and port, such as "192.0.2.9:53"'),
+    });
     if (notify.length > 0) config.nameserver.notify = notify.map((s) => parseHostPort(s) as HostPort);
   }
 
@@ -100,18 +128,51 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
 function validateSite(f: Fields, t: Table, baseDir: string): Site {
   const p = "site";
   f.known(t, p, [
-    "zone", "names", "ttl_seconds", "load_threshold", "load_hysteresis", "balance_margin", "spill_step", "load_terms", "report_interval_ms",
-    "round_interval_ms", "heartbeat_interval_ms", "dead_after_ms", "tempfail_reuse_ms", "candidate_dead_after_ms", "master_settle_ms", "cooldown_rounds", "max_staleness_ms", "content_grace_ms", "hostmaster", "secret_file", "areas", "servers", ...SITE_DNS_KEYS, ...LOCATION_KEYS,
+    "zone",
+    "names",
+    "ttl_seconds",
+    "load_threshold",
+    "load_hysteresis",
+    "balance_margin",
+    "spill_step",
+    "load_terms",
+    "report_interval_ms",
+    "round_interval_ms",
+    "heartbeat_interval_ms",
+    "dead_after_ms",
+    "tempfail_reuse_ms",
+    "candidate_dead_after_ms",
+    "master_settle_ms",
+    "cooldown_rounds",
+    "max_staleness_ms",
+    "content_grace_ms",
+    "hostmaster",
+    "secret_file",
+    "areas",
+    "servers",
+    ...SITE_DNS_KEYS,
+    ...LOCATION_KEYS,
   ]);
   const zone = f.string(t, p, "zone", { pattern: HOSTNAME, expected: 'a lower-case domain name without trailing dot, such as "example.com"' });
-  const names = f.strings(t, p, "names", {
-    nonEmpty: true,
-    expected: 'a list of names inside the zone, a single label ("www") or absolute ("www.example.com"), or wildcards ("*.shop")',
-    each: (s) => (isOwnerName(qualify(s, zone)) && inZone(qualify(s, zone), zone) ? undefined : `a name inside the zone ${zone}, or a wildcard such as "*.shop" (RFC 4592)`),
-  }).map((s) => qualify(s, zone));
+  const names = f
+    .strings(t, p, "names", {
+      nonEmpty: true,
+      expected: 'a list of names inside the zone, a single label ("www") or absolute ("www.example.com"), or wildcards ("*.shop")',
+      each: (s) =>
+        isOwnerName(qualify(s, zone)) && inZone(qualify(s, zone), zone)
+          ? undefined
+          : `a name inside the zone ${zone}, or a wildcard such as "*.shop" (RFC 4592)`,
+    })
+    .map((s) => qualify(s, zone));
   const reportIntervalMs = f.number(t, p, "report_interval_ms", { default: 1000, min: 100, max: 600_000, integer: true, unit: "ms" });
   const heartbeatIntervalMs = f.number(t, p, "heartbeat_interval_ms", { default: 500, min: 50, max: 60_000, integer: true, unit: "ms" });
-  const deadAfterMs = f.number(t, p, "dead_after_ms", { default: 5 * Math.max(reportIntervalMs, heartbeatIntervalMs), min: 2 * heartbeatIntervalMs, max: 3_600_000, integer: true, unit: "ms (at least twice heartbeat_interval_ms)" });
+  const deadAfterMs = f.number(t, p, "dead_after_ms", {
+    default: 5 * Math.max(reportIntervalMs, heartbeatIntervalMs),
+    min: 2 * heartbeatIntervalMs,
+    max: 3_600_000,
+    integer: true,
+    unit: "ms (at least twice heartbeat_interval_ms)",
+  });
   const site: Site = {
     zone,
     names,
@@ -130,12 +191,22 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     heartbeatIntervalMs,
     deadAfterMs,
     tempfailReuseMs: f.number(t, p, "tempfail_reuse_ms", { default: deadAfterMs, min: 0, max: 3_600_000, integer: true, unit: "ms" }),
-    candidateDeadAfterMs: f.number(t, p, "candidate_dead_after_ms", { default: 3 * heartbeatIntervalMs, min: 2 * heartbeatIntervalMs, max: 3_600_000, integer: true, unit: "ms (at least twice heartbeat_interval_ms)" }),
+    candidateDeadAfterMs: f.number(t, p, "candidate_dead_after_ms", {
+      default: 3 * heartbeatIntervalMs,
+      min: 2 * heartbeatIntervalMs,
+      max: 3_600_000,
+      integer: true,
+      unit: "ms (at least twice heartbeat_interval_ms)",
+    }),
     masterSettleMs: f.number(t, p, "master_settle_ms", { default: heartbeatIntervalMs, min: 0, max: 600_000, integer: true, unit: "ms" }),
     cooldownRounds: f.number(t, p, "cooldown_rounds", { default: 3, min: 0, max: 10_000, integer: true, unit: "rounds" }),
     maxStalenessMs: f.number(t, p, "max_staleness_ms", { default: 30_000, min: 1000, max: 86_400_000, integer: true, unit: "ms" }),
     contentGraceMs: f.number(t, p, "content_grace_ms", { default: 30_000, min: 0, max: 86_400_000, integer: true, unit: "ms" }),
-    hostmaster: f.string(t, p, "hostmaster", { default: `hostmaster.${zone}`, pattern: HOSTNAME, expected: "a domain name (the SOA contact, with @ written as a dot)" }),
+    hostmaster: f.string(t, p, "hostmaster", {
+      default: `hostmaster.${zone}`,
+      pattern: HOSTNAME,
+      expected: "a domain name (the SOA contact, with @ written as a dot)",
+    }),
     secretFile: resolve(baseDir, f.string(t, p, "secret_file", { expected: "a path to the site's shared secret (make one with `walrus keygen`)" })),
     areas: [],
     servers: [],
@@ -146,7 +217,14 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   for (const [name, v, ap] of namedTables(f, areasT, `${p}.areas`, "an area", ["nameserver", "nameserver_addresses"])) {
     const area: AreaSpec = {
       name: areaName(name),
-      nameserverHost: qualify(f.string(v, ap, "nameserver", { default: `ns-${name}`, pattern: HOST_WITH_DOT, expected: 'a host name: one label ("ns-east") inside the zone, or absolute' }), zone),
+      nameserverHost: qualify(
+        f.string(v, ap, "nameserver", {
+          default: `ns-${name}`,
+          pattern: HOST_WITH_DOT,
+          expected: 'a host name: one label ("ns-east") inside the zone, or absolute',
+        }),
+        zone,
+      ),
       nameserverAddresses: f.strings(v, ap, "nameserver_addresses", { nonEmpty: true, each: ipProblem }),
     };
     site.areas.push(area);
@@ -162,7 +240,8 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     site.servers.push(server);
   }
   for (const a of site.areas) {
-    if (!site.servers.some((s) => s.area === a.name)) f.fail(`${p}.servers`, `(none in area ${a.name})`, `at least one server whose area is "${a.name}" (its home cluster)`);
+    if (!site.servers.some((s) => s.area === a.name))
+      f.fail(`${p}.servers`, `(none in area ${a.name})`, `at least one server whose area is "${a.name}" (its home cluster)`);
   }
   return site;
 }
@@ -191,7 +270,13 @@ export function validateNotify(f: Fields, t: Table, deadAfterMs: number): Notify
       ...(t.webhook !== undefined ? [f.string(t, p, "webhook", url)] : []),
       ...f.strings(t, p, "webhooks", { default: [], each: (s) => (url.pattern.test(s) ? undefined : url.expected) }),
     ],
-    deadForMs: f.number(t, p, "dead_for_ms", { default: Math.max(60_000, deadAfterMs), min: deadAfterMs, max: 86_400_000, integer: true, unit: "ms (at least site.dead_after_ms)" }),
+    deadForMs: f.number(t, p, "dead_for_ms", {
+      default: Math.max(60_000, deadAfterMs),
+      min: deadAfterMs,
+      max: 86_400_000,
+      integer: true,
+      unit: "ms (at least site.dead_after_ms)",
+    }),
     staleForMs: f.number(t, p, "stale_for_ms", { default: 300_000, min: 0, max: 86_400_000, integer: true, unit: "ms" }),
     repeatAfterMs: f.number(t, p, "repeat_after_ms", { default: 600_000, min: 0, max: 86_400_000, integer: true, unit: "ms" }),
     maxPerMinute: f.number(t, p, "max_per_minute", { default: 20, min: 1, max: 10_000, integer: true }),

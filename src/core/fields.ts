@@ -83,7 +83,12 @@ export class Fields {
     return v as number;
   }
 
-  strings(t: Table, path: string, key: string, opts: { default?: string[]; nonEmpty?: boolean; each?: (s: string) => string | undefined; expected?: string }): string[] {
+  strings(
+    t: Table,
+    path: string,
+    key: string,
+    opts: { default?: string[]; nonEmpty?: boolean; each?: (s: string) => string | undefined; expected?: string },
+  ): string[] {
     const v = t[key];
     if (v === undefined && opts.default !== undefined) return opts.default;
     const expected = opts.expected ?? `a list of strings${opts.nonEmpty ? " (at least one)" : ""}`;

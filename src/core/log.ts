@@ -70,7 +70,11 @@ export function createLogger(opts: LoggerOptions = {}, scopeName = "node"): Logg
     seen.printed++;
     const repeated = seen.suppressed ? { suppressed: seen.suppressed } : {};
     seen.suppressed = 0;
-    const clean = Object.fromEntries(Object.entries({ ...fields, ...repeated }).filter(([, v]) => v !== undefined).map(([k, v]) => [k, redact(k, v)]));
+    const clean = Object.fromEntries(
+      Object.entries({ ...fields, ...repeated })
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => [k, redact(k, v)]),
+    );
     const time = new Date(at).toISOString();
     if (json) write(JSON.stringify({ time, level, scope, msg, ...clean }));
     else {

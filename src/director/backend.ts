@@ -77,7 +77,19 @@ export function startBackend(init: BackendInit): Backend {
   let cancelWait: (() => void) | undefined;
   let attempt = 0;
   let stopped = false;
-  const st: BackendStatus = { name: spec.name, server: `${spec.server.host}:${spec.server.port}`, state: "standby", lastResult: "-", lastUpdateAtMs: null, lastLagMs: null, lagMs: 0, failingSinceMs: null, updates: 0, failures: 0, conflicts: 0 };
+  const st: BackendStatus = {
+    name: spec.name,
+    server: `${spec.server.host}:${spec.server.port}`,
+    state: "standby",
+    lastResult: "-",
+    lastUpdateAtMs: null,
+    lastLagMs: null,
+    lagMs: 0,
+    failingSinceMs: null,
+    updates: 0,
+    failures: 0,
+    conflicts: 0,
+  };
 
   const signedExchange = async (message: Uint8Array): Promise<Uint8Array> => {
     const now = clock() / 1000;
@@ -161,7 +173,8 @@ export function startBackend(init: BackendInit): Backend {
     step().then(
       (more) => {
         busy = false;
-        if (st.failingSinceMs !== null && st.state !== "standby") log.info("backend caught up after failing", { backend: spec.name, failedForMs: clock() - st.failingSinceMs });
+        if (st.failingSinceMs !== null && st.state !== "standby")
+          log.info("backend caught up after failing", { backend: spec.name, failedForMs: clock() - st.failingSinceMs });
         st.failingSinceMs = null;
         attempt = 0;
         if (more) schedule(init.minIntervalMs);

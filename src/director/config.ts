@@ -31,7 +31,11 @@ const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 export function validateDirector(f: Fields, t: Table, areas: ReadonlySet<string>, baseDir: string): DirectorConfig {
   const p = "director";
   f.known(t, p, ["layout", "timeout_ms", "min_interval_ms", "backends"]);
-  const layout = f.string(t, p, "layout", { default: "area-zones", pattern: /^(area-zones|views)$/, expected: '"area-zones" (thesis §8.2: a zone per area) or "views" (the balanced names in one view per area)' }) as DirectorLayout;
+  const layout = f.string(t, p, "layout", {
+    default: "area-zones",
+    pattern: /^(area-zones|views)$/,
+    expected: '"area-zones" (thesis §8.2: a zone per area) or "views" (the balanced names in one view per area)',
+  }) as DirectorLayout;
   const cfg: DirectorConfig = {
     layout,
     timeoutMs: f.number(t, p, "timeout_ms", { default: 2000, min: 100, max: 60_000, integer: true, unit: "ms" }),

@@ -18,7 +18,15 @@ export interface Director {
   stop(): void;
 }
 
-export function startDirector(init: { site: Site; cfg: DirectorConfig; isMaster: () => boolean; onFailing: (backend: string, reason: string) => void; clock: Clock; timers: Timers; log: Logger }): Director {
+export function startDirector(init: {
+  site: Site;
+  cfg: DirectorConfig;
+  isMaster: () => boolean;
+  onFailing: (backend: string, reason: string) => void;
+  clock: Clock;
+  timers: Timers;
+  log: Logger;
+}): Director {
   const { site, cfg } = init;
   const known = new Set<string>(site.servers.map((s) => s.name));
   const backends: { area?: AreaName; backend: Backend }[] = cfg.backends.map((b, i) => {

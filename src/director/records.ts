@@ -25,14 +25,25 @@ export interface DirectedRrset {
 /** The zone that holds an area's records under the area-zones layout. */
 export const areaZone = (site: Site, area: AreaName) => `area-${area}.${site.zone}`;
 
-export function desiredRrsets(site: Site, layout: DirectorLayout, areas: readonly AreaName[], serversByArea: ReadonlyMap<AreaName, readonly ServerName[]>): DirectedRrset[] {
+export function desiredRrsets(
+  site: Site,
+  layout: DirectorLayout,
+  areas: readonly AreaName[],
+  serversByArea: ReadonlyMap<AreaName, readonly ServerName[]>,
+): DirectedRrset[] {
   const cap = site.maxAnswerAddresses ?? DEFAULT_MAX_ANSWER_ADDRESSES;
   return areas.flatMap((area) => {
     const addresses = areaAddresses(site, area, serversByArea.get(area));
     return site.names.flatMap((name) => {
       const zone = layout === "views" ? site.zone : areaZone(site, area);
       const owner = layout === "views" ? name : areaOwnName(name, area, site.zone);
-      return (["A", "AAAA"] as const).map((type) => ({ zone, name: owner, type, ttl: site.ttlSeconds, values: addresses.filter((a) => isIP(a) === (type === "A" ? 4 : 6)).slice(0, cap) }));
+      return (["A", "AAAA"] as const).map((type) => ({
+        zone,
+        name: owner,
+        type,
+        ttl: site.ttlSeconds,
+        values: addresses.filter((a) => isIP(a) === (type === "A" ? 4 : 6)).slice(0, cap),
+      }));
     });
   });
 }

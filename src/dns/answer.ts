@@ -94,7 +94,7 @@ export function reply(query: Uint8Array, zone: Zone, ctx: AnswerContext): Reply 
   if (choice.formerr) return finish(header, { rcode: "FORMERR" }, echo);
   const spill = zone.spills.get(choice.area);
   const area = answerKey(choice.area, spill, choice.clientHash);
-  const steeredOptions = opt ? ((spill && choice.spilledOptions) || choice.options || []) : [];
+  const steeredOptions = opt ? (spill && choice.spilledOptions) || choice.options || [] : [];
   const unsteeredOptions = opt ? (choice.unsteeredOptions ?? choice.options ?? []) : [];
   const limit = ctx.transport === "tcp" ? TCP_LIMIT : opt ? Math.min(Math.max(opt.udpPayloadSize, UDP_PLAIN_LIMIT), echo.udpSize) : UDP_PLAIN_LIMIT;
 
@@ -187,7 +187,11 @@ interface Echo {
   rotation?: number;
 }
 
-function finish(header: Header, outcome: Outcome, { question, opt, udpSize = UDP_EDNS_LIMIT, options = [], limit = UDP_PLAIN_LIMIT, rotation = 0 }: Echo = {}): Reply {
+function finish(
+  header: Header,
+  outcome: Outcome,
+  { question, opt, udpSize = UDP_EDNS_LIMIT, options = [], limit = UDP_PLAIN_LIMIT, rotation = 0 }: Echo = {},
+): Reply {
   const code = RCODE[outcome.rcode];
   const answer = (outcome.answer ?? []).map((rrset) => rotate(rrset, rotation));
   const authority = outcome.authority ?? [];

@@ -38,7 +38,19 @@ export interface DnsStats {
 }
 
 export function emptyStats(): DnsStats {
-  return { queries: 0, responses: {}, qtypes: {}, truncated: 0, dropped: 0, rateLimited: 0, latencyCounts: LATENCY_BOUNDS_US.map(() => 0).concat(0), errors: 0, tcpConnections: 0, tcpRefused: 0, workerRestarts: 0 };
+  return {
+    queries: 0,
+    responses: {},
+    qtypes: {},
+    truncated: 0,
+    dropped: 0,
+    rateLimited: 0,
+    latencyCounts: LATENCY_BOUNDS_US.map(() => 0).concat(0),
+    errors: 0,
+    tcpConnections: 0,
+    tcpRefused: 0,
+    workerRestarts: 0,
+  };
 }
 
 const TYPE_NAMES = new Map(Object.entries(RRTYPE).map(([name, code]) => [code as number, name]));
@@ -75,7 +87,14 @@ export function answerer(o: AnswererOptions, stats: DnsStats): Answerer {
     stats.latencyCounts[bucket]! += count;
   };
 
-  const answer = (query: Uint8Array, transport: "udp" | "tcp", source: string | undefined, transferAllowed = false, chooseArea = o.chooseArea, timing?: boolean): Reply | null => {
+  const answer = (
+    query: Uint8Array,
+    transport: "udp" | "tcp",
+    source: string | undefined,
+    transferAllowed = false,
+    chooseArea = o.chooseArea,
+    timing?: boolean,
+  ): Reply | null => {
     // timing: whether to time this one; undefined: one in LATENCY_SAMPLE.
     const started = timing === true || (timing === undefined && ++sample % LATENCY_SAMPLE === 0) ? performance.now() : -1;
     stats.queries++;
@@ -165,4 +184,3 @@ function slipReply(query: Uint8Array): Uint8Array | null {
   out.set(question, 12);
   return out;
 }
-

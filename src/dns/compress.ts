@@ -56,7 +56,7 @@ export function encodeRecord(rr: Answer, c: Compression): Uint8Array {
 
 /** Writes the uncompressed name at `from` in `wire`: its labels until a known tail, then a pointer to that tail. */
 function writeName(wire: Uint8Array, from: number, c: Compression, out: number[]): void {
-  for (let at = from; ; ) {
+  for (let at = from; ;) {
     const length = wire[at]!;
     if (length === 0) return void out.push(0);
     const key = keyOf(wire, at);

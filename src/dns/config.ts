@@ -13,7 +13,17 @@ import { join, type Fields, type Table } from "../core/fields.ts";
 import { qualify } from "../core/names.ts";
 
 export const SITE_DNS_KEYS = ["answer_scheme", "max_answer_addresses", "records"] as const;
-export const NAMESERVER_DNS_KEYS = ["udp_size", "tcp_max_connections", "tcp_idle_ms", "transfer_allow", "rate_limit", "rate_limit_ipv4_prefix", "rate_limit_ipv6_prefix", "workers", "udp_io"] as const;
+export const NAMESERVER_DNS_KEYS = [
+  "udp_size",
+  "tcp_max_connections",
+  "tcp_idle_ms",
+  "transfer_allow",
+  "rate_limit",
+  "rate_limit_ipv4_prefix",
+  "rate_limit_ipv6_prefix",
+  "workers",
+  "udp_io",
+] as const;
 
 export interface NameserverDnsOptions {
   /** Largest UDP reply, advertised in OPT (RFC 6891); nothing larger is ever sent over UDP. */
@@ -50,14 +60,21 @@ export function nameserverDns(f: Fields, ns: Table): NameserverDnsOptions {
     tcpMaxConnections: f.number(ns, p, "tcp_max_connections", { default: TCP_MAX_CONNECTIONS_DEFAULT, min: 1, max: 65_535, integer: true }),
     tcpIdleMs: f.number(ns, p, "tcp_idle_ms", { default: TCP_IDLE_MS_DEFAULT, min: 100, max: 600_000, integer: true, unit: "ms" }),
     transferAllow: f
-      .strings(ns, p, "transfer_allow", { default: [], each: (s) => (typeof parseAllowed(s) === "string" ? `an address or prefix: ${parseAllowed(s)}` : undefined) })
+      .strings(ns, p, "transfer_allow", {
+        default: [],
+        each: (s) => (typeof parseAllowed(s) === "string" ? `an address or prefix: ${parseAllowed(s)}` : undefined),
+      })
       .map(parseAllowed)
       .filter((x): x is Prefix => typeof x !== "string"),
     rateLimit: f.number(ns, p, "rate_limit", { default: 0, min: 0, max: 1_000_000, integer: true, unit: "responses per second per client prefix (0: off)" }),
     rateLimitIpv4Prefix: f.number(ns, p, "rate_limit_ipv4_prefix", { default: 24, min: 8, max: 32, integer: true, unit: "bits" }),
     rateLimitIpv6Prefix: f.number(ns, p, "rate_limit_ipv6_prefix", { default: 56, min: 16, max: 128, integer: true, unit: "bits" }),
     workers: f.number(ns, p, "workers", { default: 0, min: 0, max: 64, integer: true, unit: "processes" }),
-    udpIo: f.string(ns, p, "udp_io", { default: "auto", pattern: /^(auto|batched|portable)$/, expected: '"auto", "batched" (recvmmsg/sendmmsg; Linux, glibc) or "portable"' }) as NameserverDnsOptions["udpIo"],
+    udpIo: f.string(ns, p, "udp_io", {
+      default: "auto",
+      pattern: /^(auto|batched|portable)$/,
+      expected: '"auto", "batched" (recvmmsg/sendmmsg; Linux, glibc) or "portable"',
+    }) as NameserverDnsOptions["udpIo"],
   };
 }
 
@@ -75,8 +92,18 @@ export interface SiteDns {
 /** `names` are the qualified balanced names; `ttl` the site's default TTL. */
 export function siteDns(f: Fields, t: Table, zone: string, names: readonly string[], ttl: number): Partial<SiteDns> {
   const p = "site";
-  const answerScheme = f.string(t, p, "answer_scheme", { default: "addresses", pattern: /^(addresses|cname)$/, expected: '"addresses" (balanced names hold the addresses) or "cname" (thesis §8.2)' }) as SiteDns["answerScheme"];
-  const maxAnswerAddresses = f.number(t, p, "max_answer_addresses", { default: DEFAULT_MAX_ANSWER_ADDRESSES, min: 1, max: 1000, integer: true, unit: "addresses per family" });
+  const answerScheme = f.string(t, p, "answer_scheme", {
+    default: "addresses",
+    pattern: /^(addresses|cname)$/,
+    expected: '"addresses" (balanced names hold the addresses) or "cname" (thesis §8.2)',
+  }) as SiteDns["answerScheme"];
+  const maxAnswerAddresses = f.number(t, p, "max_answer_addresses", {
+    default: DEFAULT_MAX_ANSWER_ADDRESSES,
+    min: 1,
+    max: 1000,
+    integer: true,
+    unit: "addresses per family",
+  });
   const records: StaticRecordSpec[] = [];
   const raw = t.records ?? [];
   if (!Array.isArray(raw)) f.fail(join(p, "records"), raw, "an array of tables: [[site.records]] with name, type, data");
@@ -86,7 +113,8 @@ export function siteDns(f: Fields, t: Table, zone: string, names: readonly strin
     const given = f.string(v, rp, "name", { expected: '"@" for the zone apex, a name in the zone ("mail") or absolute ("mail.example.com")' });
     const name = given === "@" ? zone : qualify(given, zone);
     if (given && name !== zone && !name.endsWith(`.${zone}`)) f.fail(`${rp}.name`, given, `a name inside the zone ${zone}`);
-    else if (given && (balanced.has(name) || /(^|\.)area-[^.]+\./.test(name))) f.fail(`${rp}.name`, given, "a name other than the balanced names and the areas' own names (walrus answers those)");
+    else if (given && (balanced.has(name) || /(^|\.)area-[^.]+\./.test(name)))
+      f.fail(`${rp}.name`, given, "a name other than the balanced names and the areas' own names (walrus answers those)");
     const type = f.string(v, rp, "type", { pattern: new RegExp(`^(${STATIC_TYPES.join("|")})$`), expected: `one of ${STATIC_TYPES.join(", ")}` });
     const data = f.string(v, rp, "data", { expected: "the record data in zone-file form" });
     const ttlSeconds = f.number(v, rp, "ttl_seconds", { default: ttl, min: 0, max: 86_400, integer: true, unit: "seconds" });
@@ -97,7 +125,8 @@ export function siteDns(f: Fields, t: Table, zone: string, names: readonly strin
   }
   // RFC 1034 §3.6.2: a CNAME owner has no other data; the apex always has SOA and NS.
   for (const r of records.filter((x) => x.type === "CNAME")) {
-    if (r.name === zone || records.some((x) => x.name === r.name && x !== r)) f.fail(`${p}.records`, `${r.name} CNAME`, "a CNAME alone at its name, and never at the zone apex");
+    if (r.name === zone || records.some((x) => x.name === r.name && x !== r))
+      f.fail(`${p}.records`, `${r.name} CNAME`, "a CNAME alone at its name, and never at the zone apex");
   }
   // Only the keys given: a site without them keeps the digest it had before they existed.
   const result: Partial<SiteDns> = {};

@@ -76,7 +76,7 @@ function sameAsLast(query: Uint8Array, from: number, to: number): boolean {
 function readOptions(query: Uint8Array, from: number, to: number): readonly EdnsOption[] | undefined {
   const bytes = query.slice(from, to);
   const found: EdnsOption[] = [];
-  for (let o = 0; o < bytes.byteLength; ) {
+  for (let o = 0; o < bytes.byteLength;) {
     if (o + 4 > bytes.byteLength) return undefined;
     const n = (bytes[o + 2]! << 8) | bytes[o + 3]!;
     if (o + 4 + n > bytes.byteLength) return undefined;
@@ -171,7 +171,8 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
   const byHash = indexOf(zone).get(choice ? choice.area : zone.servedArea);
   const candidates = byHash?.get(hashName(query, HEADER_BYTES, nameEnd, type));
   let t: Template | undefined;
-  for (const e of candidates ?? []) if (e.type === type && e.wire.byteLength === nameEnd - HEADER_BYTES && sameName(e.wire, query, HEADER_BYTES)) t = e.template;
+  for (const e of candidates ?? [])
+    if (e.type === type && e.wire.byteLength === nameEnd - HEADER_BYTES && sameName(e.wire, query, HEADER_BYTES)) t = e.template;
   if (!t) return -1;
   ctx.qtype = type;
 

@@ -23,15 +23,20 @@ export function oversizedClusters(site: Site, udpSize: number): Oversized[] {
   const result: Oversized[] = [];
   for (const area of site.areas) {
     const addresses = [...new Set(site.servers.filter((s) => s.area === area.name).flatMap((s) => s.addresses))];
-    for (const [type, family, rdata] of [["A", 4, 4], ["AAAA", 6, 16]] as const) {
+    for (const [type, family, rdata] of [
+      ["A", 4, 4],
+      ["AAAA", 6, 16],
+    ] as const) {
       const n = Math.min(cap, addresses.filter((a) => isIP(a) === family).length);
       if (n === 0) continue;
-      const bytes = Math.max(...site.names.map((name) => {
-        // The CNAME's target is compressed: its labels before the apex, then a pointer to the apex in the question.
-        const target = areaOwnName(name, area.name, site.zone);
-        const cname = site.answerScheme === "cname" ? RR_FIXED_BYTES + target.length - site.zone.length + 2 : 0;
-        return HEADER_BYTES + name.length + 2 + 4 + cname + n * (RR_FIXED_BYTES + rdata) + OPT_BYTES;
-      }));
+      const bytes = Math.max(
+        ...site.names.map((name) => {
+          // The CNAME's target is compressed: its labels before the apex, then a pointer to the apex in the question.
+          const target = areaOwnName(name, area.name, site.zone);
+          const cname = site.answerScheme === "cname" ? RR_FIXED_BYTES + target.length - site.zone.length + 2 : 0;
+          return HEADER_BYTES + name.length + 2 + 4 + cname + n * (RR_FIXED_BYTES + rdata) + OPT_BYTES;
+        }),
+      );
       if (bytes > udpSize) result.push({ cluster: area.name, type, addresses: n, bytes });
     }
   }

@@ -37,7 +37,13 @@ export type StartDnsListener = (init: DnsListenerInit) => Promise<DnsListener>;
 
 export async function startDnsListener(init: DnsListenerInit): Promise<DnsListener> {
   const { site, cfg, log } = init;
-  const serve: ServeOptions = { area: cfg.area, listen: cfg.listen, udpSize: cfg.udpSize, rateLimit: { perSecond: cfg.rateLimit, ipv4Prefix: cfg.rateLimitIpv4Prefix, ipv6Prefix: cfg.rateLimitIpv6Prefix }, udpIo: cfg.udpIo };
+  const serve: ServeOptions = {
+    area: cfg.area,
+    listen: cfg.listen,
+    udpSize: cfg.udpSize,
+    rateLimit: { perSecond: cfg.rateLimit, ipv4Prefix: cfg.rateLimitIpv4Prefix, ipv6Prefix: cfg.rateLimitIpv6Prefix },
+    udpIo: cfg.udpIo,
+  };
   const options: DnsServerOptions = {
     listen: serve.listen,
     udpSize: serve.udpSize,
@@ -54,14 +60,28 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
   };
   const dns = await startDnsServer(options);
   for (const o of oversizedClusters(site, cfg.udpSize)) {
-    log.warn("a cluster's full answer does not fit one UDP datagram: resolvers will retry over TCP; lower [site] max_answer_addresses to avoid it", { cluster: o.cluster, type: o.type, addresses: o.addresses, bytes: o.bytes, udp_size: cfg.udpSize });
+    log.warn("a cluster's full answer does not fit one UDP datagram: resolvers will retry over TCP; lower [site] max_answer_addresses to avoid it", {
+      cluster: o.cluster,
+      type: o.type,
+      addresses: o.addresses,
+      bytes: o.bytes,
+      udp_size: cfg.udpSize,
+    });
   }
   let workers: DnsWorkers | undefined;
   try {
     if (cfg.workers > 0) {
       // While no worker is up, the node answers UDP beside their sockets (SO_REUSEPORT).
       const standIn = () => startDnsServer({ ...options, udp: "shared", tcp: false });
-      workers = await startDnsWorkers({ count: cfg.workers, site, serve, first: init.zoneUpdate(), stats: init.stats, location: init.location, ...workerSupervision(log, standIn) });
+      workers = await startDnsWorkers({
+        count: cfg.workers,
+        site,
+        serve,
+        first: init.zoneUpdate(),
+        stats: init.stats,
+        location: init.location,
+        ...workerSupervision(log, standIn),
+      });
       init.location?.learned?.onChange((m) => workers?.updateLearned(m.lines));
     }
   } catch (err) {

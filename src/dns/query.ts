@@ -77,7 +77,7 @@ export function parseQuery(query: Uint8Array, header: Header): ParsedQuery {
 /** The dotted, lower-case form of a question's wire key; a dot inside a label is escaped so it cannot pass for a separator. */
 export function nameOf(wire: string): string {
   const labels: string[] = [];
-  for (let at = 0; wire.charCodeAt(at) !== 0 && at < wire.length; ) {
+  for (let at = 0; wire.charCodeAt(at) !== 0 && at < wire.length;) {
     const length = wire.charCodeAt(at);
     labels.push(wire.slice(at + 1, at + 1 + length).replaceAll(".", "\\."));
     at += 1 + length;
@@ -104,7 +104,7 @@ function findOpt(query: Uint8Array, start: number, u16: (at: number) => number):
     if (type === TYPE_OPT) {
       if (opt || query[ownerAt] !== 0) return "error";
       const options: EdnsOption[] = [];
-      for (let o = rdata; o < rdata + rdlength; ) {
+      for (let o = rdata; o < rdata + rdlength;) {
         if (o + 4 > rdata + rdlength) return "error";
         const length = u16(o + 2);
         if (o + 4 + length > rdata + rdlength) return "error";

@@ -43,7 +43,9 @@ export function parseRecordData(type: StaticType, text: string, relativeTo: stri
       const chunks: Buffer[] = [];
       const bytes = Buffer.from(text, "utf8");
       for (let at = 0; at < bytes.byteLength; at += 255) chunks.push(bytes.subarray(at, at + 255));
-      return bytes.byteLength <= 4000 ? { ok: true, data: chunks.length ? chunks : [Buffer.alloc(0)] } : { ok: false, expected: "a text of at most 4000 bytes" };
+      return bytes.byteLength <= 4000
+        ? { ok: true, data: chunks.length ? chunks : [Buffer.alloc(0)] }
+        : { ok: false, expected: "a text of at most 4000 bytes" };
     }
     case "SRV": {
       const [priority, weight, port] = words.slice(0, 3).map(U16);

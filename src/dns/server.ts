@@ -87,11 +87,14 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const updateLater = (query: Uint8Array, send: (reply: Uint8Array) => void): boolean => {
     if (!o.update || !isUpdate(query)) return false;
     stats.queries++;
-    o.update(query.slice()).then((r) => {
-      const rcode = RCODE_NAMES[(r[3] ?? 0) & 0xf] ?? "other";
-      stats.responses[rcode] = (stats.responses[rcode] ?? 0) + 1;
-      send(r);
-    }, (err) => fail("update", err));
+    o.update(query.slice()).then(
+      (r) => {
+        const rcode = RCODE_NAMES[(r[3] ?? 0) & 0xf] ?? "other";
+        stats.responses[rcode] = (stats.responses[rcode] ?? 0) + 1;
+        send(r);
+      },
+      (err) => fail("update", err),
+    );
     return true;
   };
 
@@ -149,7 +152,12 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
       };
       // Bun.udpSocket cannot set IPV6_V6ONLY, and "[::]" beside "0.0.0.0" on one port needs it.
       const udpBind = o.udp === "shared" || net.isIPv6(host) ? bindSharedUdp : bindBunUdp;
-      const listener = await bindBoth(host, port, o.udp === "none" ? undefined : (p) => udpBind(host, p, onDatagram, fail), o.tcp === false ? undefined : serveTcp);
+      const listener = await bindBoth(
+        host,
+        port,
+        o.udp === "none" ? undefined : (p) => udpBind(host, p, onDatagram, fail),
+        o.tcp === false ? undefined : serveTcp,
+      );
       listener.tcp?.on("error", (err) => fail("tcp listener", err));
       const why = listener.tcp && fixSendBuffer(listener.tcp, TCP_SEND_BUFFER_BYTES);
       if (why) fail("tcp send buffer", new Error(`left to the kernel's autotuning: ${why}`));
@@ -184,7 +192,12 @@ type OnDatagram = (msg: Buffer, port: number, address: string, udp: UdpEndpoint)
 type Fail = (what: string, err: unknown) => void;
 
 /** UDP first, then TCP on the port UDP got, so port 0 yields one port for both. */
-async function bindBoth(host: string, port: number, bindUdp: ((port: number) => Promise<UdpEndpoint>) | undefined, serveTcp: ((s: net.Socket) => void) | undefined): Promise<Listener> {
+async function bindBoth(
+  host: string,
+  port: number,
+  bindUdp: ((port: number) => Promise<UdpEndpoint>) | undefined,
+  serveTcp: ((s: net.Socket) => void) | undefined,
+): Promise<Listener> {
   if (!bindUdp) {
     if (!serveTcp) throw new Error("a DNS listener needs UDP or TCP");
     const tcp = await listenTcp(host, port, serveTcp);
@@ -293,9 +306,6 @@ function frame(message: Uint8Array): Buffer {
 async function closeAll(listeners: readonly Listener[], connections: Set<net.Socket>): Promise<void> {
   for (const socket of connections) socket.destroy();
   await Promise.all(
-    listeners.flatMap((l) => [
-      ...(l.udp ? [l.udp.close()] : []),
-      ...(l.tcp ? [new Promise<void>((resolve) => l.tcp?.close(() => resolve()))] : []),
-    ]),
+    listeners.flatMap((l) => [...(l.udp ? [l.udp.close()] : []), ...(l.tcp ? [new Promise<void>((resolve) => l.tcp?.close(() => resolve()))] : [])]),
   );
 }

@@ -51,7 +51,12 @@ export function buildTemplates(zone: ZoneCore, area: AreaName): Templates {
 
 /** A name's wire form as a latin1 string, ASCII lower case: the key a query's raw name bytes are looked up by. */
 function wireKey(name: string): string {
-  return name === "" ? "\0" : `${name.split(".").map((l) => String.fromCharCode(l.length) + l).join("")}\0`;
+  return name === ""
+    ? "\0"
+    : `${name
+        .split(".")
+        .map((l) => String.fromCharCode(l.length) + l)
+        .join("")}\0`;
 }
 
 /** The question section for `name`, for laying out the compression offsets. */

@@ -30,7 +30,16 @@ export interface Signed {
 export function tsigSign(message: Uint8Array, key: TsigKey, nowSeconds: number, requestMac?: Uint8Array): Signed {
   const timeSigned = Math.floor(nowSeconds);
   const mac = hmac(key, message, { timeSigned, fudge: TSIG_FUDGE_SECONDS, error: 0, requestMac });
-  const rdata = concat([nameToWire(TSIG_ALGORITHM), u48(timeSigned), u16(TSIG_FUDGE_SECONDS), u16(mac.byteLength), mac, message.subarray(0, 2), u16(0), u16(0)]);
+  const rdata = concat([
+    nameToWire(TSIG_ALGORITHM),
+    u48(timeSigned),
+    u16(TSIG_FUDGE_SECONDS),
+    u16(mac.byteLength),
+    mac,
+    message.subarray(0, 2),
+    u16(0),
+    u16(0),
+  ]);
   const rr = concat([nameToWire(key.name), u16(TSIG_TYPE), u16(CLASS_ANY), u32(0), u16(rdata.byteLength), rdata]);
   const out = concat([message, rr]);
   out.set(u16(readU16(message, 10) + 1), 10);
@@ -66,13 +75,28 @@ export function tsigVerify(message: Uint8Array, keys: ReadonlyMap<string, TsigKe
   if (!found) return { ok: false, error: "UNSIGNED", detail: "no TSIG record" };
   const { keyName, algorithm, timeSigned, fudge, mac, originalId, error, other, start } = found;
   const key = keys.get(keyName);
-  if (!key || algorithm !== TSIG_ALGORITHM) return { ok: false, error: "BADKEY", keyName, detail: key ? `algorithm ${algorithm}, expected ${TSIG_ALGORITHM}` : `unknown key ${keyName}`, tsigError: error };
+  if (!key || algorithm !== TSIG_ALGORITHM)
+    return {
+      ok: false,
+      error: "BADKEY",
+      keyName,
+      detail: key ? `algorithm ${algorithm}, expected ${TSIG_ALGORITHM}` : `unknown key ${keyName}`,
+      tsigError: error,
+    };
   const unsigned = message.slice(0, start);
   unsigned.set(u16(readU16(message, 10) - 1), 10);
   unsigned.set(originalId, 0);
   const expected = hmac(key, unsigned, { timeSigned, fudge, error, other, requestMac });
-  if (mac.byteLength !== expected.byteLength || !timingSafeEqual(mac, expected)) return { ok: false, error: "BADSIG", keyName, detail: error ? `signature not valid; the signer reported TSIG error ${error}` : "signature not valid", tsigError: error };
-  if (Math.abs(nowSeconds - timeSigned) > fudge) return { ok: false, error: "BADTIME", keyName, detail: `signed at ${timeSigned}, now ${Math.floor(nowSeconds)}, fudge ${fudge} s`, timeSigned };
+  if (mac.byteLength !== expected.byteLength || !timingSafeEqual(mac, expected))
+    return {
+      ok: false,
+      error: "BADSIG",
+      keyName,
+      detail: error ? `signature not valid; the signer reported TSIG error ${error}` : "signature not valid",
+      tsigError: error,
+    };
+  if (Math.abs(nowSeconds - timeSigned) > fudge)
+    return { ok: false, error: "BADTIME", keyName, detail: `signed at ${timeSigned}, now ${Math.floor(nowSeconds)}, fudge ${fudge} s`, timeSigned };
   return { ok: true, keyName, mac, timeSigned, unsigned };
 }
 
@@ -120,13 +144,29 @@ function findTsig(m: Uint8Array) {
   return { keyName: owner.name, algorithm: algorithm.name, timeSigned, fudge, mac, originalId, error, other: m.slice(at, end), start };
 }
 
-function hmac(key: TsigKey, message: Uint8Array, v: { timeSigned: number; fudge: number; error: number; other?: Uint8Array; requestMac?: Uint8Array }): Uint8Array {
+function hmac(
+  key: TsigKey,
+  message: Uint8Array,
+  v: { timeSigned: number; fudge: number; error: number; other?: Uint8Array; requestMac?: Uint8Array },
+): Uint8Array {
   const h = createHmac("sha256", key.secret);
   if (v.requestMac) h.update(concat([u16(v.requestMac.byteLength), v.requestMac]));
   h.update(message);
   const other = v.other ?? new Uint8Array(0);
   // RFC 8945 §4.3.3: the TSIG variables, names in canonical (lower-case, uncompressed) form.
-  h.update(concat([nameToWire(key.name), u16(CLASS_ANY), u32(0), nameToWire(TSIG_ALGORITHM), u48(v.timeSigned), u16(v.fudge), u16(v.error), u16(other.byteLength), other]));
+  h.update(
+    concat([
+      nameToWire(key.name),
+      u16(CLASS_ANY),
+      u32(0),
+      nameToWire(TSIG_ALGORITHM),
+      u48(v.timeSigned),
+      u16(v.fudge),
+      u16(v.error),
+      u16(other.byteLength),
+      other,
+    ]),
+  );
   return new Uint8Array(h.digest());
 }
 

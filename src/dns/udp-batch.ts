@@ -6,7 +6,26 @@
 // between batches. Sends never block (MSG_DONTWAIT).
 
 import { parseAddress } from "../geo/address.ts";
-import { AF_INET, AF_INET6, EAGAIN, EINTR, ENOBUFS, IPPROTO_IPV6, IPV6_V6ONLY, MSG_DONTWAIT, MSG_TRUNC, MSG_WAITFORONE, POLLOUT, SO_RCVBUF, SO_RCVTIMEO, SO_REUSEPORT, SOCK_CLOEXEC, SOCK_DGRAM, SOL_SOCKET, type Syscalls } from "./libc.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  EAGAIN,
+  EINTR,
+  ENOBUFS,
+  IPPROTO_IPV6,
+  IPV6_V6ONLY,
+  MSG_DONTWAIT,
+  MSG_TRUNC,
+  MSG_WAITFORONE,
+  POLLOUT,
+  SO_RCVBUF,
+  SO_RCVTIMEO,
+  SO_REUSEPORT,
+  SOCK_CLOEXEC,
+  SOCK_DGRAM,
+  SOL_SOCKET,
+  type Syscalls,
+} from "./libc.ts";
 
 /** Datagrams per recvmmsg/sendmmsg call. */
 const BATCH = 64;
@@ -102,7 +121,7 @@ export function sourceTexts(): (from: Uint8Array) => string {
   return (from) => {
     if (from[0] === AF_INET && from[1] === 0) {
       const v4 = ((from[4]! << 24) | (from[5]! << 16) | (from[6]! << 8) | from[7]!) >>> 0;
-      if (v4 !== lastV4) (lastV4 = v4), (lastText = `${from[4]}.${from[5]}.${from[6]}.${from[7]}`);
+      if (v4 !== lastV4) ((lastV4 = v4), (lastText = `${from[4]}.${from[5]}.${from[6]}.${from[7]}`));
       return lastText;
     }
     const groups: string[] = [];

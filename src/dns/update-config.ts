@@ -29,8 +29,14 @@ export function validateUpdateAllow(f: Fields, ns: Table, zone: string, baseDir:
     }
     f.known(v, ip, ["key_file", "names", "types"]);
     const keyFile = resolve(baseDir, f.string(v, ip, "key_file", { expected: "a path to a TSIG key file (tsig-keygen -a hmac-sha256 NAME)" }));
-    const names = f.strings(v, ip, "names", { nonEmpty: true, each: (s) => (PATTERN.test(s.toLowerCase()) ? undefined : EXPECTED_PATTERN) }).map((s) => namePattern(s, zone));
-    const types = f.strings(v, ip, "types", { default: ["TXT"], nonEmpty: true, each: (s) => ((DYNAMIC_TYPES as readonly string[]).includes(s) ? undefined : `one of ${DYNAMIC_TYPES.join(", ")}`) }) as DynamicType[];
+    const names = f
+      .strings(v, ip, "names", { nonEmpty: true, each: (s) => (PATTERN.test(s.toLowerCase()) ? undefined : EXPECTED_PATTERN) })
+      .map((s) => namePattern(s, zone));
+    const types = f.strings(v, ip, "types", {
+      default: ["TXT"],
+      nonEmpty: true,
+      each: (s) => ((DYNAMIC_TYPES as readonly string[]).includes(s) ? undefined : `one of ${DYNAMIC_TYPES.join(", ")}`),
+    }) as DynamicType[];
     return [{ keyFile, names, types }];
   });
 }

@@ -9,7 +9,18 @@ import { applyUpdate, type Allowance, type DynamicRrset, type DynamicSet, type U
 import { OPCODE_UPDATE } from "./update-message.ts";
 import { concat, nameToWire, u16 } from "./wire.ts";
 
-const RCODE: Record<UpdateRcode | "SERVFAIL", number> = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, REFUSED: 5, YXDOMAIN: 6, YXRRSET: 7, NXRRSET: 8, NOTAUTH: 9, NOTZONE: 10 };
+const RCODE: Record<UpdateRcode | "SERVFAIL", number> = {
+  NOERROR: 0,
+  FORMERR: 1,
+  SERVFAIL: 2,
+  NXDOMAIN: 3,
+  REFUSED: 5,
+  YXDOMAIN: 6,
+  YXRRSET: 7,
+  NXRRSET: 8,
+  NOTAUTH: 9,
+  NOTZONE: 10,
+};
 export type UpdateOutcome = UpdateRcode | "SERVFAIL" | "BADSIG" | "BADKEY" | "BADTIME";
 
 export interface UpdateHandlerInit {
@@ -34,26 +45,46 @@ export function updateHandler(init: UpdateHandlerInit): (query: Uint8Array) => P
   return async (query) => {
     const now = init.clock() / 1000;
     const header = (rcode: number, zone?: { name: string; type: number; klass: number }) =>
-      concat([query.subarray(0, 2), u16(0x8000 | (OPCODE_UPDATE << 11) | rcode), u16(zone ? 1 : 0), u16(0), u16(0), u16(0), ...(zone ? [nameToWire(zone.name), u16(zone.type), u16(zone.klass)] : [])]);
+      concat([
+        query.subarray(0, 2),
+        u16(0x8000 | (OPCODE_UPDATE << 11) | rcode),
+        u16(zone ? 1 : 0),
+        u16(0),
+        u16(0),
+        u16(0),
+        ...(zone ? [nameToWire(zone.name), u16(zone.type), u16(zone.klass)] : []),
+      ]);
     const v = tsigVerify(query, keys, now);
     if (!v.ok) {
       if (v.error === "UNSIGNED") return done("REFUSED", "unsigned: updates need a key of update_allow", header(RCODE.REFUSED));
       if (v.error === "FORMERR") return done("FORMERR", v.detail, header(RCODE.FORMERR));
       return done(v.error, `${v.keyName ?? "?"}: ${v.detail}`, tsigUnsigned(header(RCODE.NOTAUTH), v.keyName ?? "", now, TSIG_ERRORS[v.error]));
     }
-    const signed = (rcode: number, zone?: { name: string; type: number; klass: number }) => tsigSign(header(rcode, zone), keys.get(v.keyName) as TsigKey, init.clock() / 1000, v.mac).bytes;
+    const signed = (rcode: number, zone?: { name: string; type: number; klass: number }) =>
+      tsigSign(header(rcode, zone), keys.get(v.keyName) as TsigKey, init.clock() / 1000, v.mac).bytes;
     const parsed = parseUpdate(v.unsigned);
     if (!parsed.ok) return done("FORMERR", parsed.error, signed(RCODE.FORMERR));
     const zone = parsed.update.zone;
     const allow = init.keys.get(v.keyName)?.allow as Allowance;
-    const result = applyUpdate(parsed.update, { apex: init.apex, reserved: init.reserved, allow, records: init.records(), nowMs: init.clock(), origin: init.origin });
+    const result = applyUpdate(parsed.update, {
+      apex: init.apex,
+      reserved: init.reserved,
+      allow,
+      records: init.records(),
+      nowMs: init.clock(),
+      origin: init.origin,
+    });
     if (result.rcode !== "NOERROR") return done(result.rcode, `${v.keyName}: ${result.detail}`, signed(RCODE[result.rcode], zone));
     try {
       if (result.changed.length > 0) await init.commit(result.changed);
     } catch (err) {
       return done("SERVFAIL", `not stored: ${String(err)}`, signed(RCODE.SERVFAIL, zone));
     }
-    return done("NOERROR", `${v.keyName}: ${result.changed.map((c) => `${c.name} ${c.type} ${c.values.length ? c.values.join(" ") : "(deleted)"}`).join("; ") || "no change"}`, signed(RCODE.NOERROR, zone));
+    return done(
+      "NOERROR",
+      `${v.keyName}: ${result.changed.map((c) => `${c.name} ${c.type} ${c.values.length ? c.values.join(" ") : "(deleted)"}`).join("; ") || "no change"}`,
+      signed(RCODE.NOERROR, zone),
+    );
   };
 
   function done(outcome: UpdateOutcome, detail: string, reply: Uint8Array): Uint8Array {

@@ -34,9 +34,17 @@ export type Change =
   | { kind: "delete-rrset"; name: string; type: UpdateType };
 
 export function buildUpdate(id: number, zone: string, prerequisites: readonly Prerequisite[], changes: readonly Change[]): Uint8Array {
-  const pre = prerequisites.flatMap((p) => (p.kind === "equals" ? p.records.map((r) => encodeRr(r.name, TYPE[r.type], CLASS_IN, 0, rdata(r))) : [encodeRr(p.name, TYPE[p.type], CLASS_NONE, 0, new Uint8Array(0))]));
+  const pre = prerequisites.flatMap((p) =>
+    p.kind === "equals"
+      ? p.records.map((r) => encodeRr(r.name, TYPE[r.type], CLASS_IN, 0, rdata(r)))
+      : [encodeRr(p.name, TYPE[p.type], CLASS_NONE, 0, new Uint8Array(0))],
+  );
   const upd = changes.map((c) =>
-    c.kind === "add" ? encodeRr(c.rr.name, TYPE[c.rr.type], CLASS_IN, c.rr.ttl, rdata(c.rr)) : c.kind === "delete" ? encodeRr(c.rr.name, TYPE[c.rr.type], CLASS_NONE, 0, rdata(c.rr)) : encodeRr(c.name, TYPE[c.type], CLASS_ANY, 0, new Uint8Array(0)),
+    c.kind === "add"
+      ? encodeRr(c.rr.name, TYPE[c.rr.type], CLASS_IN, c.rr.ttl, rdata(c.rr))
+      : c.kind === "delete"
+        ? encodeRr(c.rr.name, TYPE[c.rr.type], CLASS_NONE, 0, rdata(c.rr))
+        : encodeRr(c.name, TYPE[c.type], CLASS_ANY, 0, new Uint8Array(0)),
   );
   const header = concat([u16(id), u16(OPCODE_UPDATE << 11), u16(1), u16(pre.length), u16(upd.length), u16(0)]);
   return concat([header, nameToWire(zone), u16(TYPE.SOA), u16(CLASS_IN), ...pre, ...upd]);

@@ -108,7 +108,8 @@ function checkUpdate(rr: WireRr, ctx: UpdateContext): void {
   if (rr.type === TYPE_ANY && rr.klass === CLASS.ANY) return; // delete the allowed types at the name
   const type = TYPE_OF.get(rr.type);
   if (!type || !ctx.allow.types.includes(type)) throw new Refusal("REFUSED", `the key may not change type ${type ?? rr.type} at ${rr.name}`);
-  if (rr.klass === CLASS.IN && decodeData(type, rr.data).length > MAX_VALUE_BYTES) throw new Refusal("REFUSED", `${rr.name} ${type}: data longer than ${MAX_VALUE_BYTES} bytes`);
+  if (rr.klass === CLASS.IN && decodeData(type, rr.data).length > MAX_VALUE_BYTES)
+    throw new Refusal("REFUSED", `${rr.name} ${type}: data longer than ${MAX_VALUE_BYTES} bytes`);
   if (rr.klass !== CLASS.ANY) decodeData(type, rr.data);
 }
 
@@ -144,7 +145,7 @@ function decodeData(type: DynamicType, d: Uint8Array): string {
     return canonicalAddress(Array.from({ length: 8 }, (_, i) => ((d[2 * i]! << 8) | d[2 * i + 1]!).toString(16)).join(":"));
   }
   const parts: string[] = [];
-  for (let at = 0; at < d.byteLength; ) {
+  for (let at = 0; at < d.byteLength;) {
     const len = d[at]!;
     if (at + 1 + len > d.byteLength) throw new Refusal("FORMERR", "TXT string runs past its data");
     parts.push(new TextDecoder().decode(d.subarray(at + 1, at + 1 + len)));

@@ -17,7 +17,7 @@ export interface Synthesised {
 export function wildcardFor(zone: ZoneCore, name: string, area: AreaName): Synthesised | undefined {
   const own = zone.balanced.get(area);
   const exists = (n: string) => own?.has(n) || zone.nodes.has(n) || zone.emptyNonTerminals.has(n);
-  for (let encloser = name; encloser !== zone.apex; ) {
+  for (let encloser = name; encloser !== zone.apex;) {
     encloser = encloser.slice(encloser.indexOf(".") + 1);
     if (!exists(encloser)) continue;
     const source = `*.${encloser}`;

@@ -4,7 +4,11 @@
 
 /** A name in canonical wire form: lower case, uncompressed. */
 export function nameToWire(name: string): Uint8Array {
-  const labels = name.toLowerCase().replace(/\.$/, "").split(".").filter((l) => l.length > 0);
+  const labels = name
+    .toLowerCase()
+    .replace(/\.$/, "")
+    .split(".")
+    .filter((l) => l.length > 0);
   const parts: Uint8Array[] = [];
   for (const l of labels) {
     const bytes = new TextEncoder().encode(l);

@@ -8,7 +8,8 @@ import type { DnsWorkersOptions } from "./workers.ts";
 export function workerSupervision(log: Logger, standIn: () => Promise<DnsServer>): Pick<DnsWorkersOptions, "onReady" | "onExit" | "onNoneUp" | "onSomeUp"> {
   let server: Promise<DnsServer | undefined> | undefined;
   return {
-    onReady: (pid, path, fallbackReason) => log.info("dns worker answering", { pid, udp_io: path, ...(fallbackReason ? { fallback_reason: fallbackReason } : {}) }),
+    onReady: (pid, path, fallbackReason) =>
+      log.info("dns worker answering", { pid, udp_io: path, ...(fallbackReason ? { fallback_reason: fallbackReason } : {}) }),
     onExit: (pid, why, restartInMs) => log.error("a dns worker exited: restarting it", { pid, why, restart_in_ms: restartInMs }),
     onNoneUp() {
       log.warn("no dns worker is up: the node answers UDP until one is");

@@ -56,7 +56,10 @@ export function zoneFor(site: Site, area: AreaName, u: ZoneUpdate): Zone {
 type WorkerInit = { site: Site; serve: ServeOptions; shared: boolean; locations?: readonly string[] };
 /** `learned`: the learned map's lines (issue 18), sent at start and on every change. */
 type ToWorker = ({ type: "init" } & WorkerInit) | { type: "zone"; update: ZoneUpdate } | { type: "learned"; lines: readonly string[] };
-type FromWorker = { type: "ready"; path: UdpPath; fallbackReason?: string } | { type: "stats"; stats: DnsStats; steering?: SteeringSnapshot } | { type: "failed"; error: string };
+type FromWorker =
+  | { type: "ready"; path: UdpPath; fallbackReason?: string }
+  | { type: "stats"; stats: DnsStats; steering?: SteeringSnapshot }
+  | { type: "failed"; error: string };
 
 const STATS_INTERVAL_MS = 1000;
 const READY_TIMEOUT_MS = 10_000;
@@ -150,7 +153,8 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
         // A first start that never came up fails the node's start; after that, exits are restarted.
         if (onFirst && !wasUp && !child.everUp) return onFirst.failed(new Error(`dns worker exited with ${code ?? signal}`));
         const lived = Date.now() - child.startedAt;
-        const delay = lived > HEALTHY_AFTER_MS ? RESTART_BACKOFF_MIN_MS : Math.min(RESTART_BACKOFF_MAX_MS, (backoffMs[slot] ?? 0) * 2 || RESTART_BACKOFF_MIN_MS);
+        const delay =
+          lived > HEALTHY_AFTER_MS ? RESTART_BACKOFF_MIN_MS : Math.min(RESTART_BACKOFF_MAX_MS, (backoffMs[slot] ?? 0) * 2 || RESTART_BACKOFF_MIN_MS);
         backoffMs[slot] = delay;
         o.onExit?.(child.proc.pid, code === null ? `signal ${signal ?? "?"}` : `exit code ${code}`, delay);
         if (upCount() === 0 && !noneUp) {
@@ -226,7 +230,8 @@ export function runDnsWorker(): void {
   process.on("message", (raw) => {
     const m = raw as ToWorker;
     if (m.type === "init") init = m;
-    else if (m.type === "learned" && init) learned = new LocationMap(parseMapText(m.lines.join("\n"), new Set<string>(init.site.areas.map((a) => a.name)), "learned map").entries);
+    else if (m.type === "learned" && init)
+      learned = new LocationMap(parseMapText(m.lines.join("\n"), new Set<string>(init.site.areas.map((a) => a.name)), "learned map").entries);
     else if (m.type === "zone" && init) {
       const first = zone === undefined;
       zone = zoneFor(init.site, init.serve.area, m.update);
@@ -247,15 +252,26 @@ export function runDnsWorker(): void {
         fallbackReason = typeof sys === "string" ? sys : await selfTest(sys);
         if (typeof sys !== "string" && !fallbackReason) {
           stats = emptyStats();
-          const answers = answerer({ zone: () => zone as Zone, udpSize: o.udpSize, chooseArea, rateLimit: o.rateLimit, timesBatches: true, fail: () => void (stats as DnsStats).errors++ }, stats);
+          const answers = answerer(
+            {
+              zone: () => zone as Zone,
+              udpSize: o.udpSize,
+              chooseArea,
+              rateLimit: o.rateLimit,
+              timesBatches: true,
+              fail: () => void (stats as DnsStats).errors++,
+            },
+            stats,
+          );
           const started = startBatchedUdp(sys, o.listen, answers, stats);
-          if (typeof started === "string") (fallbackReason = started), (stats = undefined);
+          if (typeof started === "string") ((fallbackReason = started), (stats = undefined));
           else path = "batched";
         }
         if (fallbackReason && o.udpIo === "batched") throw new Error(`udp_io = "batched" but ${fallbackReason}`);
       }
       if (!stats) {
-        const portable = (udp: "shared" | "exclusive") => startDnsServer({ listen: o.listen, zone: () => zone as Zone, udpSize: o.udpSize, rateLimit: o.rateLimit, udp, tcp: false, chooseArea });
+        const portable = (udp: "shared" | "exclusive") =>
+          startDnsServer({ listen: o.listen, zone: () => zone as Zone, udpSize: o.udpSize, rateLimit: o.rateLimit, udp, tcp: false, chooseArea });
         // Bun.udpSocket (cheaper) when the port is this worker's alone; it cannot share one, so
         // beside other workers, or the node answering while no worker was up, SO_REUSEPORT.
         const server = shared ? await portable("shared") : await portable("exclusive").catch(() => portable("shared"));

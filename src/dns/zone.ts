@@ -52,8 +52,18 @@ export function buildZone({ site, servedArea, serversByArea, serial, spills = ne
   };
   const putAddresses = (into: Map<string, Map<number, RRset>>, name: string, addresses: readonly string[], limit = Infinity) => {
     const { v4, v6 } = splitFamilies(addresses);
-    put(into, name, RRTYPE.A, v4.slice(0, limit).map((data) => ({ type: "A", name, ttl, data })));
-    put(into, name, RRTYPE.AAAA, v6.slice(0, limit).map((data) => ({ type: "AAAA", name, ttl, data })));
+    put(
+      into,
+      name,
+      RRTYPE.A,
+      v4.slice(0, limit).map((data) => ({ type: "A", name, ttl, data })),
+    );
+    put(
+      into,
+      name,
+      RRTYPE.AAAA,
+      v6.slice(0, limit).map((data) => ({ type: "AAAA", name, ttl, data })),
+    );
   };
 
   const soa: RRset = [
@@ -74,7 +84,12 @@ export function buildZone({ site, servedArea, serversByArea, serial, spills = ne
   ];
   const nsHosts = [...new Set(site.areas.map((a) => a.nameserverHost))];
   put(nodes, apex, RRTYPE.SOA, soa);
-  put(nodes, apex, RRTYPE.NS, nsHosts.map((data) => ({ type: "NS", name: apex, ttl, data })));
+  put(
+    nodes,
+    apex,
+    RRTYPE.NS,
+    nsHosts.map((data) => ({ type: "NS", name: apex, ttl, data })),
+  );
 
   // Only in-zone nameservers need (and may have) their addresses here.
   const inZone = site.areas.filter((a) => isInZone(a.nameserverHost, apex));
@@ -128,11 +143,7 @@ export function areaOwnName(name: string, area: AreaName, apex: string): string 
  */
 export function areaAddresses(site: Site, area: AreaName, assigned: readonly ServerName[] | undefined): string[] {
   const byName = new Map(site.servers.map((s) => [s.name, s]));
-  const choices = [
-    assigned ?? [],
-    site.servers.filter((s) => s.area === area).map((s) => s.name),
-    site.servers.map((s) => s.name),
-  ];
+  const choices = [assigned ?? [], site.servers.filter((s) => s.area === area).map((s) => s.name), site.servers.map((s) => s.name)];
   for (const names of choices) {
     const addresses = [...new Set(names.flatMap((n) => byName.get(n)?.addresses ?? []))];
     if (addresses.length > 0) return addresses;
@@ -157,7 +168,7 @@ function emptyNonTerminals(names: Iterable<string>, apex: string): Set<string> {
   const result = new Set<string>();
   for (const name of owners) {
     if (!isInZone(name, apex)) continue;
-    for (let n = name; n !== apex; ) {
+    for (let n = name; n !== apex;) {
       n = n.slice(n.indexOf(".") + 1);
       if (!owners.has(n)) result.add(n);
     }

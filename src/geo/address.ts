@@ -38,7 +38,8 @@ export function parsePrefix(text: string): Prefix | string {
   const bits = ADDRESS_BITS[family];
   const length = /^\d{1,3}$/.test(lengthText) ? Number(lengthText) : NaN;
   if (!(length <= bits)) return `a prefix length from 0 to ${bits} after the "/"`;
-  if (!zeroAfter(bytes, length)) return `no address bits set after the first ${length} (the network is ${formatPrefix({ family, bytes: truncate(bytes, length), length })})`;
+  if (!zeroAfter(bytes, length))
+    return `no address bits set after the first ${length} (the network is ${formatPrefix({ family, bytes: truncate(bytes, length), length })})`;
   return { family, bytes, length };
 }
 
@@ -72,7 +73,7 @@ export function formatAddress({ family, bytes }: Address): string {
   for (let i = 0; i < 16; i += 2) words.push(((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0));
   let bestAt = -1;
   let bestLength = 1; // a single zero word is not shortened (RFC 5952 §4.2.2)
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     let j = i;
     while (j < 8 && words[j] === 0) j++;
     if (j - i > bestLength) [bestAt, bestLength] = [i, j - i];

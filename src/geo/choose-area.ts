@@ -75,7 +75,7 @@ export function locationChooser(map: LocationMap, ownArea: AreaName, counts: Ste
     if (!ecsData) return counted(known.decision);
 
     const ecsKey = ipv4EcsKey(ecsData);
-    const slot = ecsKey === undefined ? -1 : Math.imul(ecsKey >>> 0 ^ (ecsData[2] as number), 0x9e3779b1) >>> (32 - ECS_SLOT_BITS);
+    const slot = ecsKey === undefined ? -1 : Math.imul((ecsKey >>> 0) ^ (ecsData[2] as number), 0x9e3779b1) >>> (32 - ECS_SLOT_BITS);
     if (slot >= 0 && ecsKeys[slot] === ecsKey) return counted(ecsDecisions[slot] as Decision);
     const decoded = decodeEcs(ecsData);
     if (!decoded.ok) return malformed(decoded.reason);
@@ -92,10 +92,20 @@ export function locationChooser(map: LocationMap, ownArea: AreaName, counts: Ste
     // Spill shares pick clients by the ECS subnet (then the answer holds only for the hashed
     // prefix: the scope covers it), else by the resolver's own network.
     const subnet = ecs && ecs.sourcePrefixLength > 0 ? Math.min(ecs.sourcePrefixLength, HASH_PREFIX_BITS[ecs.family]) : 0;
-    const clientHash = ecs && subnet ? prefixHash(ecs.family, ecs.address, subnet) : address && prefixHash(address.family, address.bytes, HASH_PREFIX_BITS[address.family]);
+    const clientHash =
+      ecs && subnet ? prefixHash(ecs.family, ecs.address, subnet) : address && prefixHash(address.family, address.bytes, HASH_PREFIX_BITS[address.family]);
     if (!ecs) return { steering, choice: { area: steering.area, clientHash } };
     const option = (scope: number) => [{ code: ECS_OPTION_CODE, data: encodeEcs(ecs, scope) }];
-    return { steering, choice: { area: steering.area, options: option(steering.scope), unsteeredOptions: option(0), clientHash, spilledOptions: option(Math.max(steering.scope, subnet)) } };
+    return {
+      steering,
+      choice: {
+        area: steering.area,
+        options: option(steering.scope),
+        unsteeredOptions: option(0),
+        clientHash,
+        spilledOptions: option(Math.max(steering.scope, subnet)),
+      },
+    };
   }
 
   function counted(d: Decision): LocationChoice {

@@ -5,7 +5,16 @@ import type { Fields, Table } from "../core/fields.ts";
 import { SAMPLES_KEPT, type LearnRule } from "./learned-map.ts";
 import type { ProbeRule } from "./probe-plan.ts";
 
-export const LEARN_KEYS = ["enabled", "probes_per_second", "interval_seconds", "min_queries", "min_samples", "margin_ms", "expiry_seconds", "timeout_ms"] as const;
+export const LEARN_KEYS = [
+  "enabled",
+  "probes_per_second",
+  "interval_seconds",
+  "min_queries",
+  "min_samples",
+  "margin_ms",
+  "expiry_seconds",
+  "timeout_ms",
+] as const;
 
 export interface LearnConfig extends LearnRule, ProbeRule {
   enabled: boolean;

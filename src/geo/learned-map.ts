@@ -124,7 +124,9 @@ export class LearnedTable {
     }
     if (!this.changed) return false;
     this.changed = false;
-    this.snapshot = new LocationMap(this.entries().map((e): LocationEntry => ({ prefix: parsePrefix(e.prefix) as Prefix, area: e.area, file: "learned", key: e.prefix })));
+    this.snapshot = new LocationMap(
+      this.entries().map((e): LocationEntry => ({ prefix: parsePrefix(e.prefix) as Prefix, area: e.area, file: "learned", key: e.prefix })),
+    );
     return true;
   }
 
@@ -144,7 +146,9 @@ export class LearnedTable {
         samples += a.rttMs.length;
       }
       const own = rttMs[p.chosen] ?? 0;
-      const others = Object.entries(rttMs).filter(([a]) => a !== p.chosen).map(([, v]) => v);
+      const others = Object.entries(rttMs)
+        .filter(([a]) => a !== p.chosen)
+        .map(([, v]) => v);
       out.push({ prefix, area: p.chosen, rttMs, samples, leadMs: others.length ? Math.min(...others) - own : 0 });
     }
     return out.sort((x, y) => x.prefix.localeCompare(y.prefix));

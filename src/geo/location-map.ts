@@ -56,7 +56,12 @@ export function conflicts(entries: readonly LocationEntry[]): ConfigError[] {
     if (!first) seen.set(prefix, e);
     else if (first.area !== e.area) {
       const there = first.file === e.file ? first.key : `${first.file} ${first.key}`;
-      problems.push({ file: e.file, key: e.key, value: JSON.stringify(`${prefix} ${e.area}`), expected: `one area per prefix (${there} maps it to ${first.area})` });
+      problems.push({
+        file: e.file,
+        key: e.key,
+        value: JSON.stringify(`${prefix} ${e.area}`),
+        expected: `one area per prefix (${there} maps it to ${first.area})`,
+      });
     }
   }
   return problems;
@@ -78,7 +83,9 @@ export class LocationMap {
     this.size = this.lines.length;
     this.version = this.size === 0 ? "none" : createHash("sha256").update(this.lines.join("\n")).digest("hex").slice(0, 12);
     const trie = (family: Family) =>
-      new PrefixTrie(entries.filter((e) => e.prefix.family === family).map((e) => ({ bytes: e.prefix.bytes, length: e.prefix.length, value: index.get(e.area) ?? 0 })));
+      new PrefixTrie(
+        entries.filter((e) => e.prefix.family === family).map((e) => ({ bytes: e.prefix.bytes, length: e.prefix.length, value: index.get(e.area) ?? 0 })),
+      );
     this.tries = { 4: trie(4), 6: trie(6) };
   }
 

@@ -30,7 +30,8 @@ export function validateLocations(f: Fields, site: Table, areas: ReadonlySet<str
     },
   });
   const config: LocationConfig = { entries };
-  if (site.location_map_file !== undefined) config.file = resolve(baseDir, f.string(site, "site", "location_map_file", { expected: 'a path to a file of "CIDR AREA" lines' }));
+  if (site.location_map_file !== undefined)
+    config.file = resolve(baseDir, f.string(site, "site", "location_map_file", { expected: 'a path to a file of "CIDR AREA" lines' }));
   // With a file, conflicts are checked once its entries have joined these.
   if (!config.file) f.errors.push(...conflicts(entries));
   return config;

@@ -50,7 +50,10 @@ export class SteeringCounts {
   snapshot(top = 20): SteeringSnapshot {
     const byArea: SteeringByArea = {};
     for (const [a, c] of Object.entries(this.byArea)) byArea[a] = { ...c };
-    const uncovered = [...this.uncovered].sort((x, y) => y[1] - x[1]).slice(0, top).map(([prefix, queries]) => ({ prefix, queries, address: this.addressIn.get(prefix) }));
+    const uncovered = [...this.uncovered]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, top)
+      .map(([prefix, queries]) => ({ prefix, queries, address: this.addressIn.get(prefix) }));
     return { byArea, uncovered, malformed: { ...this.malformed } };
   }
 

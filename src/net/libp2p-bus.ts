@@ -17,7 +17,11 @@ import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic, type Ver
 import { tcpWithoutSocketSignal } from "./tcp-transport.ts";
 
 const TOPIC_PREFIX = "walrus/v1/";
-const VALIDATOR_RESULT: Record<Verdict, TopicValidatorResult> = { accept: TopicValidatorResult.Accept, ignore: TopicValidatorResult.Ignore, reject: TopicValidatorResult.Reject };
+const VALIDATOR_RESULT: Record<Verdict, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject,
+};
 /** Gossip messages above this are dropped before decoding (reports and assignments are far smaller). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
 /** A frozen peer keeps its sockets open: ping every second so it is dropped in ~1–2 s, not 10 s. */
@@ -50,7 +54,7 @@ function swarmKey(secret: Uint8Array): Uint8Array {
 
 export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
   const privateKey = privateKeyFromProtobuf(init.identityKey) as unknown as PrivateKey; // two copies of @libp2p/interface types
-  const node: Libp2p<{ pubsub: ReturnType<ReturnType<typeof gossipsub>> }> = await createLibp2p({
+  const node: Libp2p<{ pubsub: ReturnType<ReturnType<typeof gossipsub>> }> = (await createLibp2p({
     privateKey,
     addresses: { listen: init.listen },
     transports: [tcpWithoutSocketSignal()],
@@ -75,7 +79,7 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
         heartbeatInterval: 700,
       }),
     },
-  } as Parameters<typeof createLibp2p>[0]) as never;
+  } as Parameters<typeof createLibp2p>[0])) as never;
 
   const self = peerIdText(node.peerId.toString());
   const messageHandlers: ((m: BusMessage) => void)[] = [];
@@ -159,10 +163,13 @@ function keepDialing(node: Libp2p, addresses: string[], onUnreachable: (address:
         }
       }
       if (stopped) return;
-      const t = setTimeout(() => {
-        timers.delete(t);
-        void attempt();
-      }, connected ? REDIAL_MIN_MS * 4 : backoffMs);
+      const t = setTimeout(
+        () => {
+          timers.delete(t);
+          void attempt();
+        },
+        connected ? REDIAL_MIN_MS * 4 : backoffMs,
+      );
       timers.add(t);
     };
     void attempt();

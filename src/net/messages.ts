@@ -1,6 +1,23 @@
 // Gossip message schemas: versioned JSON, size-limited, checked field by field.
 // decode() never throws: a bad message comes back as a reason, which the node counts.
-import { DYNAMIC_TYPES, type AreaAssignment, type AssignReason, type Assignment, type DrainEntry, type DynamicRrset, type Grant, type GrantedRoles, type HostStats, type PeerIdText, type Report, type ReportStatus, type Revocation, type SiteRelease, type SpillShare, type WebStats } from "../core/types.ts";
+import {
+  DYNAMIC_TYPES,
+  type AreaAssignment,
+  type AssignReason,
+  type Assignment,
+  type DrainEntry,
+  type DynamicRrset,
+  type Grant,
+  type GrantedRoles,
+  type HostStats,
+  type PeerIdText,
+  type Report,
+  type ReportStatus,
+  type Revocation,
+  type SiteRelease,
+  type SpillShare,
+  type WebStats,
+} from "../core/types.ts";
 import type { Topic } from "./bus.ts";
 
 export const MESSAGE_VERSION = 1;
@@ -88,7 +105,15 @@ export interface RttMsg {
 
 export type Message = ReportMsg | HeartbeatMsg | AssignmentMsg | DrainMsg | RevocationMsg | RecordsMsg | RttMsg;
 
-const TOPIC_OF: Record<Message["type"], Topic> = { report: "reports", heartbeat: "heartbeats", assignment: "assignments", drain: "commands", revocation: "commands", records: "commands", rtt: "locations" };
+const TOPIC_OF: Record<Message["type"], Topic> = {
+  report: "reports",
+  heartbeat: "heartbeats",
+  assignment: "assignments",
+  drain: "commands",
+  revocation: "commands",
+  records: "commands",
+  rtt: "locations",
+};
 
 export function topicOf(m: Message): Topic {
   return TOPIC_OF[m.type];
@@ -141,7 +166,8 @@ function parseMessage(o: Record<string, unknown>): Message {
       if (o.priority !== undefined) hb.priority = int(o.priority, "priority");
       if (o.mapVersion !== undefined) hb.mapVersion = str(o.mapVersion, "mapVersion");
       if (o.grants !== undefined) hb.grants = arr(o.grants, "grants", LIMITS.grants).map((g) => parseGrant(obj(g, "grants[]")));
-      if (o.revocations !== undefined) hb.revocations = arr(o.revocations, "revocations", LIMITS.revocations).map((r) => parseRevocation(obj(r, "revocations[]")));
+      if (o.revocations !== undefined)
+        hb.revocations = arr(o.revocations, "revocations", LIMITS.revocations).map((r) => parseRevocation(obj(r, "revocations[]")));
       if (o.release !== undefined) hb.release = parseRelease(obj(o.release, "release"));
       return hb;
     }
@@ -154,7 +180,13 @@ function parseMessage(o: Record<string, unknown>): Message {
     case "records":
       return { type: "records", site, rrsets: arr(o.rrsets, "rrsets", LIMITS.records).map((r) => parseRrset(obj(r, "rrsets[]"))) };
     case "rtt":
-      return { type: "rtt", site, area: str(o.area, "area"), atMs: num(o.atMs, "atMs"), samples: arr(o.samples, "samples", LIMITS.rttSamples).map((x) => parseRttSample(obj(x, "samples[]"))) };
+      return {
+        type: "rtt",
+        site,
+        area: str(o.area, "area"),
+        atMs: num(o.atMs, "atMs"),
+        samples: arr(o.samples, "samples", LIMITS.rttSamples).map((x) => parseRttSample(obj(x, "samples[]"))),
+      };
     default:
       throw new Invalid("type");
   }
@@ -164,7 +196,12 @@ const STATUSES = ["ok", "tempfail", "bypass", "panic"] as const satisfies readon
 const REASONS = ["home", "availability", "balance", "kept", "none-functioning"] as const satisfies readonly AssignReason[];
 
 function parseReport(o: Record<string, unknown>): Report {
-  const r: Report = { server: str(o.server, "report.server") as Report["server"], seq: int(o.seq, "report.seq"), atMs: num(o.atMs, "report.atMs"), status: oneOf(o.status, "report.status", STATUSES) };
+  const r: Report = {
+    server: str(o.server, "report.server") as Report["server"],
+    seq: int(o.seq, "report.seq"),
+    atMs: num(o.atMs, "report.atMs"),
+    status: oneOf(o.status, "report.status", STATUSES),
+  };
   if (o.reason !== undefined) r.reason = str(o.reason, "report.reason");
   if (o.host !== undefined) r.host = parseHost(obj(o.host, "report.host"));
   if (o.web !== undefined) r.web = parseWeb(obj(o.web, "report.web"));
@@ -172,7 +209,19 @@ function parseReport(o: Record<string, unknown>): Report {
   return r;
 }
 
-const HOST_FIELDS = ["durationMs", "cpus", "cpuUser", "cpuSystem", "cpuIdle", "memTotalBytes", "memFreeBytes", "pagedOutBytes", "swapFreeBytes", "runnable", "blocked"] as const;
+const HOST_FIELDS = [
+  "durationMs",
+  "cpus",
+  "cpuUser",
+  "cpuSystem",
+  "cpuIdle",
+  "memTotalBytes",
+  "memFreeBytes",
+  "pagedOutBytes",
+  "swapFreeBytes",
+  "runnable",
+  "blocked",
+] as const;
 
 function parseHost(o: Record<string, unknown>): HostStats {
   const h = {} as Record<string, number>;
@@ -183,7 +232,11 @@ function parseHost(o: Record<string, unknown>): HostStats {
 const OPTIONAL_WEB_FIELDS = ["requestsPerSecond", "reading", "writing", "waiting"] as const;
 
 function parseWeb(o: Record<string, unknown>): WebStats {
-  const w: WebStats = { hits: num(o.hits, "report.web.hits"), busyWorkers: num(o.busyWorkers, "report.web.busyWorkers"), maxWorkers: num(o.maxWorkers, "report.web.maxWorkers") };
+  const w: WebStats = {
+    hits: num(o.hits, "report.web.hits"),
+    busyWorkers: num(o.busyWorkers, "report.web.busyWorkers"),
+    maxWorkers: num(o.maxWorkers, "report.web.maxWorkers"),
+  };
   for (const k of OPTIONAL_WEB_FIELDS) if (o[k] !== undefined) w[k] = num(o[k], `report.web.${k}`);
   return w;
 }
@@ -239,7 +292,13 @@ function parseRelease(o: Record<string, unknown>): SiteRelease {
 
 function parseDrain(o: Record<string, unknown>): DrainEntry {
   if (typeof o.drained !== "boolean") throw new Invalid("drain.drained");
-  const d: DrainEntry = { server: str(o.server, "drain.server") as DrainEntry["server"], drained: o.drained, reason: str(o.reason, "drain.reason", true), atMs: num(o.atMs, "drain.atMs"), by: str(o.by, "drain.by", true) };
+  const d: DrainEntry = {
+    server: str(o.server, "drain.server") as DrainEntry["server"],
+    drained: o.drained,
+    reason: str(o.reason, "drain.reason", true),
+    atMs: num(o.atMs, "drain.atMs"),
+    by: str(o.by, "drain.by", true),
+  };
   if (o.peer !== undefined) d.peer = str(o.peer, "drain.peer") as PeerIdText;
   if (o.sig !== undefined) d.sig = str(o.sig, "drain.sig");
   return d;
@@ -249,8 +308,14 @@ function parseGrant(o: Record<string, unknown>): Grant {
   const r = obj(o.roles, "grant.roles");
   const roles: GrantedRoles = {};
   if (r.controller !== undefined) roles.controller = { priority: int(obj(r.controller, "grant.roles.controller").priority, "grant.roles.controller.priority") };
-  if (r.nameserver !== undefined) roles.nameserver = { areas: names(obj(r.nameserver, "grant.roles.nameserver").areas, "grant.roles.nameserver.areas", LIMITS.areas) as Assignment["areas"][number]["area"][] };
-  if (r.reporter !== undefined) roles.reporter = { servers: names(obj(r.reporter, "grant.roles.reporter").servers, "grant.roles.reporter.servers", LIMITS.grantedServers) as Report["server"][] };
+  if (r.nameserver !== undefined)
+    roles.nameserver = {
+      areas: names(obj(r.nameserver, "grant.roles.nameserver").areas, "grant.roles.nameserver.areas", LIMITS.areas) as Assignment["areas"][number]["area"][],
+    };
+  if (r.reporter !== undefined)
+    roles.reporter = {
+      servers: names(obj(r.reporter, "grant.roles.reporter").servers, "grant.roles.reporter.servers", LIMITS.grantedServers) as Report["server"][],
+    };
   if (r.replicator !== undefined) roles.replicator = bool(r.replicator, "grant.roles.replicator");
   if (r.drain !== undefined) roles.drain = bool(r.drain, "grant.roles.drain");
   return {
@@ -266,7 +331,13 @@ function parseGrant(o: Record<string, unknown>): Grant {
 }
 
 function parseRevocation(o: Record<string, unknown>): Revocation {
-  return { grant: str(o.grant, "revocation.grant"), atMs: int(o.atMs, "revocation.atMs"), reason: str(o.reason, "revocation.reason", true), key: str(o.key, "revocation.key") as Revocation["key"], sig: str(o.sig, "revocation.sig") };
+  return {
+    grant: str(o.grant, "revocation.grant"),
+    atMs: int(o.atMs, "revocation.atMs"),
+    reason: str(o.reason, "revocation.reason", true),
+    key: str(o.key, "revocation.key") as Revocation["key"],
+    sig: str(o.sig, "revocation.sig"),
+  };
 }
 
 /** A grant as stored in a node's grants file: the same schema as on the wire. */

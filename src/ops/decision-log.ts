@@ -21,7 +21,8 @@ export function diffAssignments(prev: Assignment | undefined, next: Assignment):
   const out: DecisionEntry[] = [];
   for (const a of next.areas) {
     const b = before.get(a.area);
-    for (const detail of spillChanges(b, a)) out.push({ atMs: next.atMs, area: a.area, from: a.cluster, to: a.cluster, reason: "spill", detail, epoch: next.epoch, seq: next.seq });
+    for (const detail of spillChanges(b, a))
+      out.push({ atMs: next.atMs, area: a.area, from: a.cluster, to: a.cluster, reason: "spill", detail, epoch: next.epoch, seq: next.seq });
     if (b && b.cluster === a.cluster && b.reason === a.reason) continue;
     out.push({ atMs: next.atMs, area: a.area, from: b?.cluster ?? null, to: a.cluster, reason: a.reason, detail: a.detail, epoch: next.epoch, seq: next.seq });
   }

@@ -12,7 +12,13 @@ export interface OpsHttp {
   stop(): void;
 }
 
-export function startOpsHttp(init: { listen: HostPort; registry: Registry; status: (want: HistoryWanted) => StatusReport; clock: Clock; log: Logger }): OpsHttp {
+export function startOpsHttp(init: {
+  listen: HostPort;
+  registry: Registry;
+  status: (want: HistoryWanted) => StatusReport;
+  clock: Clock;
+  log: Logger;
+}): OpsHttp {
   const { registry, log } = init;
   const server = Bun.serve({
     hostname: init.listen.host,

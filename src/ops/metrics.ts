@@ -63,15 +63,27 @@ export function createMetrics(src: MetricsSources): Metrics {
   gauge("walrus_build_info", "Always 1; the version of this walrus binary.", ["version"], () => [[{ version: src.version }, 1]]);
 
   // ---- servers ----
-  gauge("walrus_server_load_ratio", "Load figure of each server (worst of its load terms); at or above the threshold is overloaded.", ["server", "cluster"], () =>
-    status().servers.filter((s) => s.load !== null).map((s) => [{ server: s.name, cluster: s.cluster }, s.load as number]),
+  gauge(
+    "walrus_server_load_ratio",
+    "Load figure of each server (worst of its load terms); at or above the threshold is overloaded.",
+    ["server", "cluster"],
+    () =>
+      status()
+        .servers.filter((s) => s.load !== null)
+        .map((s) => [{ server: s.name, cluster: s.cluster }, s.load as number]),
   );
   gauge("walrus_server_load_threshold_ratio", "The site's load_threshold.", [], () => [[{}, status().servers[0]?.threshold ?? 0]]);
   gauge("walrus_server_state", "1 for each server's current state, 0 for the others.", ["server", "cluster", "state"], () =>
-    status().servers.flatMap((s) => STATES.map((st): [Record<string, string>, number] => [{ server: s.name, cluster: s.cluster, state: st }, s.state === st ? 1 : 0])),
+    status().servers.flatMap((s) =>
+      STATES.map((st): [Record<string, string>, number] => [{ server: s.name, cluster: s.cluster, state: st }, s.state === st ? 1 : 0]),
+    ),
   );
-  gauge("walrus_server_stale", "1 when the server does not serve the site's current release (past content_grace_ms).", ["server"], () => status().servers.map((s) => [{ server: s.name }, s.stale ? 1 : 0]));
-  gauge("walrus_server_drained", "1 when an operator drained the server.", ["server"], () => status().servers.map((s) => [{ server: s.name }, s.drained ? 1 : 0]));
+  gauge("walrus_server_stale", "1 when the server does not serve the site's current release (past content_grace_ms).", ["server"], () =>
+    status().servers.map((s) => [{ server: s.name }, s.stale ? 1 : 0]),
+  );
+  gauge("walrus_server_drained", "1 when an operator drained the server.", ["server"], () =>
+    status().servers.map((s) => [{ server: s.name }, s.drained ? 1 : 0]),
+  );
   gauge("walrus_server_report_age_seconds", "Time since this node last heard a report for the server.", ["server"], () => {
     const view = src.view.snapshot(src.clock());
     return [...view.reports].map(([name, r]) => [{ server: name }, Math.max(0, view.atMs - r.receivedAtMs) / 1000]);
@@ -83,16 +95,21 @@ export function createMetrics(src: MetricsSources): Metrics {
     (spread()?.servers ?? []).flatMap((s) => (s.rps === null ? [] : [[{ server: s.name, cluster: s.cluster }, s.rps]])),
   );
   gauge("walrus_server_request_share_ratio", "Each server's share of its cluster's and of the site's known requests.", ["server", "cluster", "of"], () =>
-    (spread()?.servers ?? []).flatMap((s) => (["cluster", "site"] as const).flatMap((of) => {
-      const v = of === "cluster" ? s.clusterShare : s.siteShare;
-      return v === null ? [] : [[{ server: s.name, cluster: s.cluster, of }, v] as [Record<string, string>, number]];
-    })),
+    (spread()?.servers ?? []).flatMap((s) =>
+      (["cluster", "site"] as const).flatMap((of) => {
+        const v = of === "cluster" ? s.clusterShare : s.siteShare;
+        return v === null ? [] : [[{ server: s.name, cluster: s.cluster, of }, v] as [Record<string, string>, number]];
+      }),
+    ),
   );
   gauge("walrus_cluster_request_imbalance_ratio", "Largest in-service server share of the cluster against an even split (1 is even).", ["cluster"], () =>
     (spread()?.clusters ?? []).flatMap((c) => (c.imbalance === null ? [] : [[{ cluster: c.cluster }, c.imbalance]])),
   );
-  gauge("walrus_cluster_request_skewed", "1 while one server has held at least [spread] skew_factor times an even share of the cluster for skew_for_ms.", ["cluster"], () =>
-    (spread()?.clusters ?? []).map((c) => [{ cluster: c.cluster }, spread()?.warnings.some((w) => w.cluster === c.cluster) ? 1 : 0]),
+  gauge(
+    "walrus_cluster_request_skewed",
+    "1 while one server has held at least [spread] skew_factor times an even share of the cluster for skew_for_ms.",
+    ["cluster"],
+    () => (spread()?.clusters ?? []).map((c) => [{ cluster: c.cluster }, spread()?.warnings.some((w) => w.cluster === c.cluster) ? 1 : 0]),
   );
 
   // ---- areas and the master ----
@@ -102,7 +119,12 @@ export function createMetrics(src: MetricsSources): Metrics {
   gauge("walrus_area_spill_fraction", "Share of an area's resolvers answered with another cluster (graded shedding).", ["area", "to"], () =>
     status().areas.flatMap((a) => (a.spill ?? []).map((x): [Record<string, string>, number] => [{ area: a.area, to: x.to }, x.fraction])),
   );
-  const moves = new Counter({ name: "walrus_area_moves_total", help: "Times an area's assigned cluster changed, by the reason of the move.", labelNames: ["area", "reason"], registers });
+  const moves = new Counter({
+    name: "walrus_area_moves_total",
+    help: "Times an area's assigned cluster changed, by the reason of the move.",
+    labelNames: ["area", "reason"],
+    registers,
+  });
   const rounds = new Counter({ name: "walrus_rounds_total", help: "Decision rounds this node ran as master.", registers });
   const roundSeconds = new Histogram({
     name: "walrus_round_duration_seconds",
@@ -118,7 +140,10 @@ export function createMetrics(src: MetricsSources): Metrics {
   });
   gauge("walrus_members", "Members this node knows, by liveness.", ["live"], () => {
     const m = status().members;
-    return [[{ live: "true" }, m.filter((x) => x.live).length], [{ live: "false" }, m.filter((x) => !x.live).length]];
+    return [
+      [{ live: "true" }, m.filter((x) => x.live).length],
+      [{ live: "false" }, m.filter((x) => !x.live).length],
+    ];
   });
 
   // ---- DNS (nameserver nodes only) ----
@@ -134,18 +159,32 @@ export function createMetrics(src: MetricsSources): Metrics {
     mirror("walrus_dns_rate_limited_total", "DNS queries over the response-rate limit.", [], () => [[{}, dns.rateLimited]]);
     mirror("walrus_dns_dropped_total", "DNS queries left unanswered (too short, or themselves responses).", [], () => [[{}, dns.dropped]]);
     mirror("walrus_dns_errors_total", "Socket and answering errors of the nameserver.", [], () => [[{}, dns.errors]]);
-    mirror("walrus_dns_worker_restarts_total", "DNS worker processes started again after they exited or stopped sending their counters.", [], () => [[{}, dns.workerRestarts]]);
+    mirror("walrus_dns_worker_restarts_total", "DNS worker processes started again after they exited or stopped sending their counters.", [], () => [
+      [{}, dns.workerRestarts],
+    ]);
     mirror("walrus_dns_tcp_refused_total", "DNS TCP connections closed at once because the connection limit was reached.", [], () => [[{}, dns.tcpRefused]]);
     gauge("walrus_dns_tcp_connections", "DNS TCP connections open now.", [], () => [[{}, dns.tcpConnections]]);
-    registry.registerMetric(bucketsHistogram("walrus_dns_answer_duration_seconds", "Time from a query's receipt to its reply built (no _sum: the server counts buckets only).", LATENCY_BOUNDS_US, () => dns.latencyCounts));
+    registry.registerMetric(
+      bucketsHistogram(
+        "walrus_dns_answer_duration_seconds",
+        "Time from a query's receipt to its reply built (no _sum: the server counts buckets only).",
+        LATENCY_BOUNDS_US,
+        () => dns.latencyCounts,
+      ),
+    );
   }
 
   // ---- steering by location (src/geo): read from the status report, nameservers only ----
   const steering = () => status().locations?.steering ?? null;
-  mirror("walrus_dns_steered_total", "Queries answered for an area, by what chose it: the ECS subnet, the resolver's address in the hand-made map, in the learned map, or the nameserver's own area.", ["area", "by"], () =>
-    Object.entries(steering()?.byArea ?? {}).flatMap(([area, c]) => STEERED_BY.map((by): [Record<string, string>, number] => [{ area, by }, c[by] ?? 0])),
+  mirror(
+    "walrus_dns_steered_total",
+    "Queries answered for an area, by what chose it: the ECS subnet, the resolver's address in the hand-made map, in the learned map, or the nameserver's own area.",
+    ["area", "by"],
+    () => Object.entries(steering()?.byArea ?? {}).flatMap(([area, c]) => STEERED_BY.map((by): [Record<string, string>, number] => [{ area, by }, c[by] ?? 0])),
   );
-  mirror("walrus_dns_ecs_malformed_total", "Queries answered FORMERR for a malformed EDNS Client Subnet option, by reason.", ["reason"], () => Object.entries(steering()?.malformed ?? {}).map(([reason, v]) => [{ reason }, v]));
+  mirror("walrus_dns_ecs_malformed_total", "Queries answered FORMERR for a malformed EDNS Client Subnet option, by reason.", ["reason"], () =>
+    Object.entries(steering()?.malformed ?? {}).map(([reason, v]) => [{ reason }, v]),
+  );
   gauge("walrus_location_map_stale", "1 when this node's location map differs from the one most nameservers answer from.", [], () => {
     const l = status().locations;
     return l ? [[{}, l.version === l.siteVersion ? 0 : 1]] : [];
@@ -153,30 +192,79 @@ export function createMetrics(src: MetricsSources): Metrics {
 
   // ---- the Director's backends (nodes with [director]) ----
   const backends = () => status().director ?? [];
-  gauge("walrus_director_backend_in_sync", "1 when the backend holds the newest assignment, 0 when behind, failing or standing by (not master).", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.state === "in-sync" ? 1 : 0]));
-  gauge("walrus_director_backend_failing", "1 while the backend's last exchange failed (see walrus status for the reason).", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.state === "failing" ? 1 : 0]));
-  gauge("walrus_director_lag_seconds", "How far the backend is behind the newest assignment (0 when in sync).", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.lagMs / 1000]));
-  gauge("walrus_director_last_update_lag_seconds", "From an assignment's decision to the backend holding it (updated, or read back as already right), for the last change.", ["backend"], () => backends().flatMap((b) => (b.lastLagMs === null ? [] : [[{ backend: b.name }, b.lastLagMs / 1000] as [Record<string, string>, number]])));
-  gauge("walrus_director_last_update_timestamp_seconds", "When the backend last accepted an update.", ["backend"], () => backends().flatMap((b) => (b.lastUpdateAtMs === null ? [] : [[{ backend: b.name }, b.lastUpdateAtMs / 1000] as [Record<string, string>, number]])));
+  gauge(
+    "walrus_director_backend_in_sync",
+    "1 when the backend holds the newest assignment, 0 when behind, failing or standing by (not master).",
+    ["backend"],
+    () => backends().map((b) => [{ backend: b.name }, b.state === "in-sync" ? 1 : 0]),
+  );
+  gauge("walrus_director_backend_failing", "1 while the backend's last exchange failed (see walrus status for the reason).", ["backend"], () =>
+    backends().map((b) => [{ backend: b.name }, b.state === "failing" ? 1 : 0]),
+  );
+  gauge("walrus_director_lag_seconds", "How far the backend is behind the newest assignment (0 when in sync).", ["backend"], () =>
+    backends().map((b) => [{ backend: b.name }, b.lagMs / 1000]),
+  );
+  gauge(
+    "walrus_director_last_update_lag_seconds",
+    "From an assignment's decision to the backend holding it (updated, or read back as already right), for the last change.",
+    ["backend"],
+    () => backends().flatMap((b) => (b.lastLagMs === null ? [] : [[{ backend: b.name }, b.lastLagMs / 1000] as [Record<string, string>, number]])),
+  );
+  gauge("walrus_director_last_update_timestamp_seconds", "When the backend last accepted an update.", ["backend"], () =>
+    backends().flatMap((b) => (b.lastUpdateAtMs === null ? [] : [[{ backend: b.name }, b.lastUpdateAtMs / 1000] as [Record<string, string>, number]])),
+  );
   mirror("walrus_director_updates_total", "UPDATEs the backend accepted.", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.updates]));
-  mirror("walrus_director_failures_total", "Failed exchanges with the backend (refused, bad key or signature, timeout, unreachable).", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.failures]));
-  mirror("walrus_director_conflicts_total", "UPDATEs whose prerequisite failed because a record changed on the backend meanwhile.", ["backend"], () => backends().map((b) => [{ backend: b.name }, b.conflicts]));
+  mirror("walrus_director_failures_total", "Failed exchanges with the backend (refused, bad key or signature, timeout, unreachable).", ["backend"], () =>
+    backends().map((b) => [{ backend: b.name }, b.failures]),
+  );
+  mirror("walrus_director_conflicts_total", "UPDATEs whose prerequisite failed because a record changed on the backend meanwhile.", ["backend"], () =>
+    backends().map((b) => [{ backend: b.name }, b.conflicts]),
+  );
 
   // ---- the learned location map (issue 18), nameservers with [learn] on ----
   const learned = (pick: (l: LearnedStatus) => number) => (): [Record<string, string>, number][] => {
     const l = status().locations?.learned;
     return l ? [[{}, pick(l)]] : [];
   };
-  gauge("walrus_learned_entries", "Resolver prefixes in the learned location map.", [], learned((l) => l.entries.length));
-  gauge("walrus_learned_prefixes_measured", "Resolver prefixes with round-trip samples, chosen or not.", [], learned((l) => l.measured));
-  mirror("walrus_learned_probes_sent_total", "Round-trip probes this nameserver sent to resolvers.", [], learned((l) => l.probesSent));
-  mirror("walrus_learned_probes_lost_total", "Round-trip probes that got no reply in time.", [], learned((l) => l.probesLost));
-  mirror("walrus_learned_samples_total", "Round-trip samples heard from every area's nameserver, this one included.", [], learned((l) => l.samplesHeard));
+  gauge(
+    "walrus_learned_entries",
+    "Resolver prefixes in the learned location map.",
+    [],
+    learned((l) => l.entries.length),
+  );
+  gauge(
+    "walrus_learned_prefixes_measured",
+    "Resolver prefixes with round-trip samples, chosen or not.",
+    [],
+    learned((l) => l.measured),
+  );
+  mirror(
+    "walrus_learned_probes_sent_total",
+    "Round-trip probes this nameserver sent to resolvers.",
+    [],
+    learned((l) => l.probesSent),
+  );
+  mirror(
+    "walrus_learned_probes_lost_total",
+    "Round-trip probes that got no reply in time.",
+    [],
+    learned((l) => l.probesLost),
+  );
+  mirror(
+    "walrus_learned_samples_total",
+    "Round-trip samples heard from every area's nameserver, this one included.",
+    [],
+    learned((l) => l.samplesHeard),
+  );
 
   // ---- gossip ----
   gauge("walrus_gossip_peers", "Gossip peers connected now.", [], () => [[{}, status().gossip.peers]]);
-  mirror("walrus_gossip_messages_accepted_total", "Gossip messages accepted, by message type.", ["type"], () => Object.entries(src.view.snapshot(src.clock()).counters.accepted).map(([type, v]) => [{ type }, v]));
-  mirror("walrus_gossip_messages_rejected_total", "Gossip messages rejected, by reason.", ["reason"], () => Object.entries(src.view.snapshot(src.clock()).counters.rejected).map(([reason, v]) => [{ reason }, v]));
+  mirror("walrus_gossip_messages_accepted_total", "Gossip messages accepted, by message type.", ["type"], () =>
+    Object.entries(src.view.snapshot(src.clock()).counters.accepted).map(([type, v]) => [{ type }, v]),
+  );
+  mirror("walrus_gossip_messages_rejected_total", "Gossip messages rejected, by reason.", ["reason"], () =>
+    Object.entries(src.view.snapshot(src.clock()).counters.rejected).map(([reason, v]) => [{ reason }, v]),
+  );
 
   return {
     registry,

@@ -76,7 +76,13 @@ export function createNotifier(cfg: NotifyConfig, from: { zone: string; node: st
       text: noticeText(n, siteZone),
     };
     gate.suppressed = 0;
-    log[n.event === "master-change" ? "info" : "error"]("notice for a human", { event: n.event, server: n.server, cluster: n.cluster, area: n.area, reason: n.reason });
+    log[n.event === "master-change" ? "info" : "error"]("notice for a human", {
+      event: n.event,
+      server: n.server,
+      cluster: n.cluster,
+      area: n.area,
+      reason: n.reason,
+    });
     if (inFlight >= MAX_IN_FLIGHT) return log.warn("too many notifications in flight; this one is logged only", { inFlight });
     const body = JSON.stringify(payload);
     for (const url of cfg.webhooks) {
@@ -88,7 +94,17 @@ export function createNotifier(cfg: NotifyConfig, from: { zone: string; node: st
     const command = cfg.command;
     if (command) {
       void deliver("command", async () => {
-        const env = { ...process.env, WALRUS_EVENT: n.event, WALRUS_SERVER: n.server ?? "", WALRUS_CLUSTER: n.cluster ?? "", WALRUS_AREA: n.area ?? "", WALRUS_REASON: n.reason, WALRUS_TIME: payload.time, WALRUS_TEXT: payload.text, WALRUS_JSON: body };
+        const env = {
+          ...process.env,
+          WALRUS_EVENT: n.event,
+          WALRUS_SERVER: n.server ?? "",
+          WALRUS_CLUSTER: n.cluster ?? "",
+          WALRUS_AREA: n.area ?? "",
+          WALRUS_REASON: n.reason,
+          WALRUS_TIME: payload.time,
+          WALRUS_TEXT: payload.text,
+          WALRUS_JSON: body,
+        };
         const proc = Bun.spawn(["/bin/sh", "-c", command], { env, stdin: "ignore", stdout: "ignore", stderr: "ignore", timeout: ATTEMPT_TIMEOUT_MS });
         const code = await proc.exited;
         if (code !== 0) throw new Error(`exited with ${code}`);

@@ -24,7 +24,7 @@ const MINUTE_MS = 60_000;
 
 /** What makes two notices the same: a flapping server must not page a human every round. */
 export function noticeKey(n: Notice): string {
-  return [n.event, n.server ?? "", n.area ?? "", n.event === "master-change" ? n.reason : n.cluster ?? ""].join("|");
+  return [n.event, n.server ?? "", n.area ?? "", n.event === "master-change" ? n.reason : (n.cluster ?? "")].join("|");
 }
 
 export type Verdict = "send" | "duplicate" | "rate-limited";
@@ -61,7 +61,11 @@ export function backoffMs(attempt: number, baseMs = 1000, maxMs = 60_000): numbe
 }
 
 /** Since when each server has been dead, carried from one check to the next. */
-export function deadSince(prev: ReadonlyMap<ServerName, number>, states: readonly { name: ServerName; state: ServerState }[], nowMs: number): Map<ServerName, number> {
+export function deadSince(
+  prev: ReadonlyMap<ServerName, number>,
+  states: readonly { name: ServerName; state: ServerState }[],
+  nowMs: number,
+): Map<ServerName, number> {
   const next = new Map<ServerName, number>();
   for (const s of states) if (s.state === "dead") next.set(s.name, prev.get(s.name) ?? nowMs);
   return next;
@@ -70,6 +74,12 @@ export function deadSince(prev: ReadonlyMap<ServerName, number>, states: readonl
 /** One line a human reads in a chat channel or a mail subject. */
 export function noticeText(n: Notice, zone: string): string {
   const subject =
-    n.event === "master-change" ? "new master" : n.event === "forced" ? `area ${n.area} forced onto cluster ${n.cluster}` : n.event === "director-failing" ? `director backend ${n.server} failing` : `server ${n.server} (cluster ${n.cluster}) ${n.event.toUpperCase()}`;
+    n.event === "master-change"
+      ? "new master"
+      : n.event === "forced"
+        ? `area ${n.area} forced onto cluster ${n.cluster}`
+        : n.event === "director-failing"
+          ? `director backend ${n.server} failing`
+          : `server ${n.server} (cluster ${n.cluster}) ${n.event.toUpperCase()}`;
   return `walrus ${zone}: ${subject}: ${n.reason}`;
 }

@@ -54,9 +54,22 @@ export function requestShares(rates: readonly ServerRate[]): RequestShares {
     const counted = rs.filter((r) => r.inService && r.rps !== null);
     const top = counted.reduce<ServerRate | null>((best, r) => (best === null || (r.rps ?? 0) > (best.rps ?? 0) ? r : best), null);
     const imbalance = counted.length >= 2 && total > 0 && top ? ((top.rps ?? 0) / total) * counted.length : null;
-    return { cluster, rps: k.length ? total : null, siteShare: k.length ? ratio(total, siteTotal) : null, counted: counted.length, imbalance, top: top?.name ?? null };
+    return {
+      cluster,
+      rps: k.length ? total : null,
+      siteShare: k.length ? ratio(total, siteTotal) : null,
+      counted: counted.length,
+      imbalance,
+      top: top?.name ?? null,
+    };
   });
   const clusterTotal = new Map(clusters.map((c) => [c.cluster, c.rps ?? 0]));
-  const servers = rates.map((r) => ({ name: r.name, cluster: r.cluster, rps: r.rps, clusterShare: ratio(r.rps, clusterTotal.get(r.cluster) ?? 0), siteShare: ratio(r.rps, siteTotal) }));
+  const servers = rates.map((r) => ({
+    name: r.name,
+    cluster: r.cluster,
+    rps: r.rps,
+    clusterShare: ratio(r.rps, clusterTotal.get(r.cluster) ?? 0),
+    siteShare: ratio(r.rps, siteTotal),
+  }));
   return { servers, clusters };
 }

@@ -26,7 +26,12 @@ export function queryRate(prev: QueryTotals | undefined, cur: QueryTotals | unde
   return ((a - b) * 1000) / (cur.atMs - prev.atMs);
 }
 
-export function takeSample(atMs: number, status: Pick<StatusReport, "servers" | "areas">, reports: (server: string) => Report | undefined, queries: { prev?: QueryTotals; cur?: QueryTotals }): HistorySample {
+export function takeSample(
+  atMs: number,
+  status: Pick<StatusReport, "servers" | "areas">,
+  reports: (server: string) => Report | undefined,
+  queries: { prev?: QueryTotals; cur?: QueryTotals },
+): HistorySample {
   const servers: Record<string, ServerPoint> = {};
   for (const v of status.servers) {
     const state = v.drained ? "drained" : v.state;

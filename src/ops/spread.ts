@@ -20,7 +20,14 @@ export interface Spread {
   stop(): void;
 }
 
-export function startSpread(init: { site: Site; rules: SpreadConfig; status: () => StatusReport; reports: () => ReadonlyMap<string, { report: Report }>; clock: Clock; timers: Timers }): Spread {
+export function startSpread(init: {
+  site: Site;
+  rules: SpreadConfig;
+  status: () => StatusReport;
+  reports: () => ReadonlyMap<string, { report: Report }>;
+  clock: Clock;
+  timers: Timers;
+}): Spread {
   const history = new History();
   const clusterOf = new Map(init.site.servers.map((s) => [s.name as string, s.area as string]));
   const cluster = (server: string) => clusterOf.get(server) ?? "?";
@@ -43,7 +50,10 @@ export function startSpread(init: { site: Site; rules: SpreadConfig; status: () 
       // Two intervals more than the windows: the skew check needs a sample from before its start.
       const samples = history.samples(now - Math.max(SHARE_WINDOW_MS, init.rules.skewForMs) - 2 * intervalMs);
       const shares = sharesOver(samples, now - SHARE_WINDOW_MS, cluster);
-      const warnings = skewWarnings(samples, now, { factor: init.rules.skewFactor, forMs: init.rules.skewForMs }, cluster).map((w) => ({ ...w, text: skewText(w) }));
+      const warnings = skewWarnings(samples, now, { factor: init.rules.skewFactor, forMs: init.rules.skewForMs }, cluster).map((w) => ({
+        ...w,
+        text: skewText(w),
+      }));
       return { windowMs: SHARE_WINDOW_MS, ...shares, warnings, skewFactor: init.rules.skewFactor };
     },
     history: (sinceMs) => history.samples(sinceMs),

@@ -50,8 +50,25 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
   const { config, nameserver } = init;
   const notifier = createNotifier(config.notify, { zone: config.site.zone, node: config.node.name }, c.log.scope("notify"), c.clock);
   const base = (): StatusReport =>
-    buildStatus({ config, digest: init.digest, view: c.view, nameserver, director: init.director, bus: c.bus, clock: c.clock, decisions: watch.decisions(), locations: { map: init.map, steering: nameserver && init.steering, learned: init.learning } });
-  const spread = startSpread({ site: config.site, rules: config.spread, status: base, reports: () => c.view.snapshot(c.clock()).reports, clock: c.clock, timers: c.timers });
+    buildStatus({
+      config,
+      digest: init.digest,
+      view: c.view,
+      nameserver,
+      director: init.director,
+      bus: c.bus,
+      clock: c.clock,
+      decisions: watch.decisions(),
+      locations: { map: init.map, steering: nameserver && init.steering, learned: init.learning },
+    });
+  const spread = startSpread({
+    site: config.site,
+    rules: config.spread,
+    status: base,
+    reports: () => c.view.snapshot(c.clock()).reports,
+    clock: c.clock,
+    timers: c.timers,
+  });
   const status = (want: HistoryWanted = {}): StatusReport => ({
     ...base(),
     spread: spread.status(),
@@ -70,7 +87,10 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
     onRound: metrics?.roundDone,
     onDecision: metrics?.decision,
   });
-  const http = config.metrics && metrics ? startOpsHttp({ listen: config.metrics.listen, registry: metrics.registry, status, clock: c.clock, log: c.log.scope("ops") }) : undefined;
+  const http =
+    config.metrics && metrics
+      ? startOpsHttp({ listen: config.metrics.listen, registry: metrics.registry, status, clock: c.clock, log: c.log.scope("ops") })
+      : undefined;
   return {
     status,
     notify: (n) => notifier.notify(n),

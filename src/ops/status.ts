@@ -30,13 +30,41 @@ export interface StatusReport {
   site: { zone: string; digest: string };
   roles: string[];
   master: { peer: string; node: string; self: boolean } | null;
-  members: { node: string; peer: string; roles: string[]; priority: number | null; live: boolean; siteMatches: boolean; heardAgoMs: number; granted: string | null }[];
+  members: {
+    node: string;
+    peer: string;
+    roles: string[];
+    priority: number | null;
+    live: boolean;
+    siteMatches: boolean;
+    heardAgoMs: number;
+    granted: string | null;
+  }[];
   /** Grants in force ("open": no operator key configured, every member may do everything). */
   authority: { mode: "open" | "grants"; operatorKeys: number; revoked: string[] };
   assignment: { master: string; epoch: number; seq: number; ageMs: number } | null;
   /** `spill`: the area's shares answered with other clusters (issue 19), with their words. */
-  areas: { area: string; cluster: string; servers: string[]; reason: AssignReason | "unassigned"; detail: string; spill?: { to: string; fraction: number; text: string }[] }[];
-  servers: { name: string; cluster: string; state: ServerState; measured: string; load: number | null; threshold: number; drained: boolean; drainReason: string; reason: string; release: string | null; stale: boolean }[];
+  areas: {
+    area: string;
+    cluster: string;
+    servers: string[];
+    reason: AssignReason | "unassigned";
+    detail: string;
+    spill?: { to: string; fraction: number; text: string }[];
+  }[];
+  servers: {
+    name: string;
+    cluster: string;
+    state: ServerState;
+    measured: string;
+    load: number | null;
+    threshold: number;
+    drained: boolean;
+    drainReason: string;
+    reason: string;
+    release: string | null;
+    stale: boolean;
+  }[];
   dns: { queries: number; responses: Record<string, number> } | null;
   gossip: { peers: number; accepted: Record<string, number>; rejected: Record<string, number> };
   /** Recent changes of where areas point, newest first (see ops/decision-log.ts). */
@@ -51,7 +79,17 @@ export interface StatusReport {
   history?: HistorySample[];
 }
 
-export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteView; nameserver?: Nameserver; director?: Director; bus: Bus; clock: Clock; decisions?: DecisionEntry[]; locations?: { map: LocationMap; steering?: SteeringCounts; learned?: Pick<Learning, "status"> } }): StatusReport {
+export function buildStatus(s: {
+  config: NodeConfig;
+  digest: string;
+  view: SiteView;
+  nameserver?: Nameserver;
+  director?: Director;
+  bus: Bus;
+  clock: Clock;
+  decisions?: DecisionEntry[];
+  locations?: { map: LocationMap; steering?: SteeringCounts; learned?: Pick<Learning, "status"> };
+}): StatusReport {
   const { config, digest } = s;
   const now = s.clock();
   const view = s.view.snapshot(now);
@@ -64,7 +102,9 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
   // Every live nameserver's map version, this node's own included.
   const nameserverMaps = (own: string) => [
     ...(config.nameserver ? [{ node: config.node.name, version: own }] : []),
-    ...[...view.members.values()].filter((m) => m.peer !== view.self && m.roles.includes("nameserver") && view.isLive(m.peer)).map((m) => ({ node: m.node, version: view.mapVersions.get(m.peer) })),
+    ...[...view.members.values()]
+      .filter((m) => m.peer !== view.self && m.roles.includes("nameserver") && view.isLive(m.peer))
+      .map((m) => ({ node: m.node, version: view.mapVersions.get(m.peer) })),
   ];
   return {
     node: config.node.name,
@@ -73,15 +113,37 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
     roles: [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter((r): r is string => !!r),
     master: master ? { peer: master, node: view.members.get(master)?.node ?? "?", self: master === view.self } : null,
     members: [...view.members.values()]
-      .map((m) => ({ node: m.node, peer: m.peer, roles: m.roles, priority: m.priority ?? null, live: view.isLive(m.peer), siteMatches: m.site === digest, heardAgoMs: now - m.lastHeardMs, granted: isOpen(view.authority) ? null : describeRoles(permissions(view.authority, m.peer, now)) }))
+      .map((m) => ({
+        node: m.node,
+        peer: m.peer,
+        roles: m.roles,
+        priority: m.priority ?? null,
+        live: view.isLive(m.peer),
+        siteMatches: m.site === digest,
+        heardAgoMs: now - m.lastHeardMs,
+        granted: isOpen(view.authority) ? null : describeRoles(permissions(view.authority, m.peer, now)),
+      }))
       .sort((a, b) => a.node.localeCompare(b.node)),
     authority: { mode: isOpen(view.authority) ? "open" : "grants", operatorKeys: view.authority.trusted.size, revoked: [...view.authority.revoked.keys()] },
     assignment: assignment ? { master: assignment.master, epoch: assignment.epoch, seq: assignment.seq, ageMs: now - assignment.atMs } : null,
     areas: site.areas.map((a) => {
       const x = byArea.get(a.name);
       return x
-        ? { area: a.name, cluster: x.cluster, servers: x.servers, reason: x.reason, detail: x.detail, spill: (x.spill ?? []).map((sh) => ({ to: sh.to, fraction: sh.fraction, text: describeShare(a.name, sh) })) }
-        : { area: a.name, cluster: a.name, servers: site.servers.filter((sv) => sv.area === a.name).map((sv) => sv.name), reason: "unassigned" as const, detail: "no assignment yet: answering with the home cluster" };
+        ? {
+            area: a.name,
+            cluster: x.cluster,
+            servers: x.servers,
+            reason: x.reason,
+            detail: x.detail,
+            spill: (x.spill ?? []).map((sh) => ({ to: sh.to, fraction: sh.fraction, text: describeShare(a.name, sh) })),
+          }
+        : {
+            area: a.name,
+            cluster: a.name,
+            servers: site.servers.filter((sv) => sv.area === a.name).map((sv) => sv.name),
+            reason: "unassigned" as const,
+            detail: "no assignment yet: answering with the home cluster",
+          };
     }),
     servers: views.map((v) => {
       const drain = view.drains.get(v.name);
@@ -91,7 +153,7 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
         cluster: v.cluster,
         state: v.state,
         measured: rec ? rec.report.status : "none",
-        load: v.load ?? (rec?.lastGood?.load ?? null),
+        load: v.load ?? rec?.lastGood?.load ?? null,
         threshold: site.loadThreshold,
         drained: drain?.drained ?? false,
         drainReason: drain?.drained ? drain.reason : "",
@@ -103,7 +165,14 @@ export function buildStatus(s: { config: NodeConfig; digest: string; view: SiteV
     dns: s.nameserver ? { queries: s.nameserver.stats.queries, responses: s.nameserver.stats.responses } : null,
     gossip: { peers: s.bus.connectedPeers().length, accepted: view.counters.accepted, rejected: view.counters.rejected },
     decisions: s.decisions ?? [],
-    locations: s.locations ? locationStatus(s.locations.map, nameserverMaps(s.locations.map.version), s.locations.steering?.snapshot() ?? null, s.locations.learned?.status() ?? null) : null,
+    locations: s.locations
+      ? locationStatus(
+          s.locations.map,
+          nameserverMaps(s.locations.map.version),
+          s.locations.steering?.snapshot() ?? null,
+          s.locations.learned?.status() ?? null,
+        )
+      : null,
     ...(s.director ? { director: s.director.status() } : {}),
   };
 }

@@ -85,9 +85,17 @@ export function startWatch(init: WatchInit): Watch {
       if (s.state === "panic") start(`panic|${s.name}`, () => notifier.panic(s));
       const since = dead.get(s.name);
       if (since !== undefined && now - since >= init.deadForMs) {
-        start(`dead|${s.name}`, () => notifier.notify({ event: "dead", server: s.name, cluster: s.cluster, reason: `dead for ${Math.round((now - since) / 1000)} s (${s.reason ?? "no reports"})` }));
+        start(`dead|${s.name}`, () =>
+          notifier.notify({
+            event: "dead",
+            server: s.name,
+            cluster: s.cluster,
+            reason: `dead for ${Math.round((now - since) / 1000)} s (${s.reason ?? "no reports"})`,
+          }),
+        );
       }
-      if (s.stale && now - s.stale.sinceMs >= init.staleForMs) start(`stale|${s.name}`, () => notifier.notify({ event: "stale", server: s.name, cluster: s.cluster, reason: s.reason ?? "stale" }));
+      if (s.stale && now - s.stale.sinceMs >= init.staleForMs)
+        start(`stale|${s.name}`, () => notifier.notify({ event: "stale", server: s.name, cluster: s.cluster, reason: s.reason ?? "stale" }));
     }
     // Phase Three moved an area because its cluster has no functioning server; the episode
     // lasts while the area stays there, whatever later rounds call it ("kept").
@@ -95,7 +103,8 @@ export function startWatch(init: WatchInit): Watch {
       if (a.reason === "availability") forced.set(a.area, { cluster: a.cluster, detail: a.detail });
       else if (forced.get(a.area)?.cluster !== a.cluster) forced.delete(a.area);
     }
-    for (const [area, f] of forced) start(`forced|${area}|${f.cluster}`, () => notifier.notify({ event: "forced", area, cluster: f.cluster, reason: f.detail }));
+    for (const [area, f] of forced)
+      start(`forced|${area}|${f.cluster}`, () => notifier.notify({ event: "forced", area, cluster: f.cluster, reason: f.detail }));
     active = next;
   };
 

@@ -36,12 +36,19 @@ export function validateReplicator(f: Fields, t: Table, servers: readonly { name
     return abs;
   };
   const root = f.string(t, P, "root", { expected: 'an absolute directory path on the web servers, such as "/srv/www/site"' });
-  if (root && (!isAbsolute(root) || !SAFE_PATH.test(root) || root === "/")) f.fail(`${P}.root`, root, "an absolute directory below / of letters, digits and . _ / + - only");
+  if (root && (!isAbsolute(root) || !SAFE_PATH.test(root) || root === "/"))
+    f.fail(`${P}.root`, root, "an absolute directory below / of letters, digits and . _ / + - only");
   const config: ReplicatorConfig = {
     root: root.replace(/\/+$/, ""),
     user: f.string(t, P, "user", { default: "walrus", pattern: SAFE_WORD, expected: "a user name" }),
     port: f.number(t, P, "port", { default: 22, min: 1, max: 65535, integer: true }),
-    keepReleases: f.number(t, P, "keep_releases", { default: 5, min: 2, max: 100, integer: true, unit: "releases (the current one and at least one to roll back to)" }),
+    keepReleases: f.number(t, P, "keep_releases", {
+      default: 5,
+      min: 2,
+      max: 100,
+      integer: true,
+      unit: "releases (the current one and at least one to roll back to)",
+    }),
     timeoutMs: f.number(t, P, "timeout_ms", { default: 600_000, min: 1000, max: 86_400_000, integer: true, unit: "ms" }),
     attempts: f.number(t, P, "attempts", { default: 3, min: 1, max: 20, integer: true }),
     hosts: new Map(),
@@ -55,7 +62,9 @@ export function validateReplicator(f: Fields, t: Table, servers: readonly { name
     if (given !== undefined && (typeof given !== "string" || !SAFE_HOST.test(given))) f.fail(join(`${P}.hosts`, s.name), given, "a host name or address");
     hosts.set(s.name, typeof given === "string" ? given : (s.addresses[0] ?? ""));
   }
-  for (const k of Object.keys(hostsT)) if (!servers.some((s) => s.name === k)) f.fail(join(`${P}.hosts`, k), hostsT[k], `one of the servers in [site.servers]: ${servers.map((s) => s.name).join(", ")}`);
+  for (const k of Object.keys(hostsT))
+    if (!servers.some((s) => s.name === k))
+      f.fail(join(`${P}.hosts`, k), hostsT[k], `one of the servers in [site.servers]: ${servers.map((s) => s.name).join(", ")}`);
   config.hosts = hosts;
   return config;
 }

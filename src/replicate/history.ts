@@ -28,7 +28,12 @@ export const EMPTY_HISTORY: ReleaseHistory = { releases: [] };
 export function recordPublish(h: ReleaseHistory, m: Manifest, atMs: number, message: string, keep: number): ReleaseHistory {
   const releases = [...h.releases.filter((r) => r.id !== m.id), { id: m.id, atMs, message, files: m.files, bytes: m.bytes }];
   const switched = h.current !== m.id;
-  return { releases: releases.slice(-keep), current: m.id, ...(switched ? h.current && { previous: h.current } : h.previous && { previous: h.previous }), sinceMs: switched ? atMs : (h.sinceMs ?? atMs) };
+  return {
+    releases: releases.slice(-keep),
+    current: m.id,
+    ...(switched ? h.current && { previous: h.current } : h.previous && { previous: h.previous }),
+    sinceMs: switched ? atMs : (h.sinceMs ?? atMs),
+  };
 }
 
 export function recordRollback(h: ReleaseHistory, id: ReleaseId, atMs: number): ReleaseHistory {

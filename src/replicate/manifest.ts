@@ -10,9 +10,7 @@ export const isReleaseId = (s: string): s is ReleaseId => RELEASE_ID.test(s);
 
 /** One entry of the tree, its path relative to the tree's root with "/" separators. */
 export type ManifestEntry =
-  | { kind: "file"; path: string; size: number; sha256: string }
-  | { kind: "dir"; path: string }
-  | { kind: "link"; path: string; target: string };
+  { kind: "file"; path: string; size: number; sha256: string } | { kind: "dir"; path: string } | { kind: "link"; path: string; target: string };
 
 export interface Manifest {
   id: ReleaseId;

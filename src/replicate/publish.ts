@@ -61,7 +61,12 @@ interface Run extends ReplicateInit {
 }
 
 /** Stages and verifies one server. `before` is what it served when last asked. */
-async function stageOn(run: Run, t: Target, dir: string, m: Manifest): Promise<{ r: Step<{ state: RemoteState; sentBytes: number }>; attempts: number; before?: ReleaseId }> {
+async function stageOn(
+  run: Run,
+  t: Target,
+  dir: string,
+  m: Manifest,
+): Promise<{ r: Step<{ state: RemoteState; sentBytes: number }>; attempts: number; before?: ReleaseId }> {
   let before: ReleaseId | undefined;
   const r = await retried(run, t.server, "push", async (): Promise<Step<{ state: RemoteState; sentBytes: number }>> => {
     const opened = await run.remote.open(t);
@@ -86,7 +91,11 @@ function loadHistory(state: StateDir): ReleaseHistory {
 }
 
 /** Runs `body` holding the publish lock, with ssh connections to every server closed afterwards. */
-async function locked(init: ReplicateInit, what: string, body: (run: Run, state: StateDir, targets: Target[]) => Promise<ReplicateResult>): Promise<ReplicateResult> {
+async function locked(
+  init: ReplicateInit,
+  what: string,
+  body: (run: Run, state: StateDir, targets: Target[]) => Promise<ReplicateResult>,
+): Promise<ReplicateResult> {
   const state = new StateDir(init.stateDir);
   const lock = takePublishLock(init.stateDir, what, init.clock());
   if (!lock.ok) return { ok: false, servers: [], error: lock.error };
@@ -127,7 +136,13 @@ export function publish(init: ReplicateInit, dir: string, message: string): Prom
     const live = servers.some((s) => s.now === m.id);
     // The release is the site's current one as soon as one server serves it: the rest are stale.
     if (live) state.writeJson(HISTORY_FILE, next);
-    return { ok: servers.every((s) => !s.error), id: m.id, manifest: m, servers, ...(!live && { error: "no server took the release; every server keeps its previous one" }) };
+    return {
+      ok: servers.every((s) => !s.error),
+      id: m.id,
+      manifest: m,
+      servers,
+      ...(!live && { error: "no server took the release; every server keeps its previous one" }),
+    };
   });
 }
 
@@ -146,10 +161,16 @@ export function rollback(init: ReplicateInit, to?: string): Promise<ReplicateRes
           const s = await run.remote.inspect(t);
           if (!s.ok) return s;
           before = s.value.current;
-          if (!s.value.releases.includes(id)) return { ok: false, error: `release ${id} is not on this server (it holds ${s.value.releases.join(", ") || "none"})` };
+          if (!s.value.releases.includes(id))
+            return { ok: false, error: `release ${id} is not on this server (it holds ${s.value.releases.join(", ") || "none"})` };
           return run.remote.switchTo(t, id, []);
         });
-        return { server: t.server, attempts: r.attempts, ...(before && { before }), ...(r.ok ? { now: id } : { ...(before && { now: before }), error: r.error }) };
+        return {
+          server: t.server,
+          attempts: r.attempts,
+          ...(before && { before }),
+          ...(r.ok ? { now: id } : { ...(before && { now: before }), error: r.error }),
+        };
       }),
     );
     if (servers.some((s) => s.now === id)) state.writeJson(HISTORY_FILE, recordRollback(history, id, init.clock()));

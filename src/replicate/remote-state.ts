@@ -35,7 +35,10 @@ export function parseInspect(text: string): { ok: true; state: RemoteState } | {
 
 /** Release directories to remove after a switch: ours, neither kept nor current, and stale partials. */
 export function toPrune(state: RemoteState, keep: ReadonlySet<string>, switchedTo: ReleaseId): string[] {
-  return [...state.releases.filter((id) => id !== switchedTo && id !== state.current && !keep.has(id)), ...state.partials.filter((p) => p !== `${PARTIAL_PREFIX}${switchedTo}`)];
+  return [
+    ...state.releases.filter((id) => id !== switchedTo && id !== state.current && !keep.has(id)),
+    ...state.partials.filter((p) => p !== `${PARTIAL_PREFIX}${switchedTo}`),
+  ];
 }
 
 /**
@@ -55,7 +58,8 @@ export function compareListing(manifest: Manifest, listing: string): string[] {
     const got = seen.get(e.path);
     seen.delete(e.path);
     if (!got) problems.push(`${e.path}: missing`);
-    else if (e.kind === "file" && (got.type !== "f" || got.size !== e.size)) problems.push(`${e.path}: ${got.type === "f" ? `${got.size} bytes, expected ${e.size}` : "not a file"}`);
+    else if (e.kind === "file" && (got.type !== "f" || got.size !== e.size))
+      problems.push(`${e.path}: ${got.type === "f" ? `${got.size} bytes, expected ${e.size}` : "not a file"}`);
     else if (e.kind === "dir" && got.type !== "d") problems.push(`${e.path}: not a directory`);
     else if (e.kind === "link" && (got.type !== "l" || got.target !== e.target)) problems.push(`${e.path}: not a link to ${e.target}`);
   }

@@ -24,11 +24,16 @@ export interface Target {
 function sshOptions(cfg: ReplicatorConfig, controlDir: string): string[] {
   return [
     // One connection per server (opened by open()) carries every step: a handshake costs ~0.5 s.
-    "-o", `ControlPath=${controlDir}/ssh-%C`,
-    "-p", String(cfg.port),
-    "-o", "BatchMode=yes",
-    "-o", `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
-    "-o", "ServerAliveInterval=5",
+    "-o",
+    `ControlPath=${controlDir}/ssh-%C`,
+    "-p",
+    String(cfg.port),
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
+    "-o",
+    "ServerAliveInterval=5",
     ...(cfg.identityFile ? ["-i", cfg.identityFile, "-o", "IdentitiesOnly=yes"] : []),
     ...(cfg.knownHostsFile ? ["-o", `UserKnownHostsFile=${cfg.knownHostsFile}`, "-o", "StrictHostKeyChecking=yes"] : []),
   ];
@@ -82,7 +87,11 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
   async function open(t: Target): Promise<Step<void>> {
     const log = join(controlDir, `ssh-${t.server}.log`);
     rmSync(log, { force: true });
-    const p = spawn(["ssh", ...sshOptions(cfg, controlDir), "-M", "-N", "-f", "-E", log, "-o", `ControlPersist=${CONTROL_PERSIST_S}`, login(cfg, t)], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    const p = spawn(["ssh", ...sshOptions(cfg, controlDir), "-M", "-N", "-f", "-E", log, "-o", `ControlPersist=${CONTROL_PERSIST_S}`, login(cfg, t)], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "ignore",
+    });
     const timer = setTimeout(() => p.kill("SIGKILL"), cfg.timeoutMs);
     const code = await p.exited;
     clearTimeout(timer);
@@ -118,9 +127,13 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
     const linkDests = [...(state.current ? [state.current] : []), ...state.releases.filter((r) => r !== state.current && r !== id)].slice(0, MAX_LINK_DESTS);
     const shell = ["ssh", ...options].map((a) => `'${a}'`).join(" ");
     const cmd = [
-      "rsync", "-a", "--delete", "--stats",
+      "rsync",
+      "-a",
+      "--delete",
+      "--stats",
       ...linkDests.map((r) => `--link-dest=${cfg.root}/releases/${r}`),
-      "-e", shell,
+      "-e",
+      shell,
       `${dir.replace(/\/+$/, "")}/`,
       `${login(cfg, t)}:${cfg.root}/releases/${stageDir(state, id)}/`,
     ];

@@ -61,8 +61,7 @@ export function readTree(root: string, cache: DigestCache = {}, nowNs: bigint = 
           const sha256 = known && known[0] === size && known[1] === ctime && known[2] === ino ? known[3] : sha256File(full, buf);
           if (nowNs - st.ctimeNs > RACY_NS) digests[path] = [size, ctime, ino, sha256];
           entries.push({ kind: "file", path, size, sha256 });
-        }
-        else if (st.isSymbolicLink()) entries.push({ kind: "link", path, target: readlinkSync(full) });
+        } else if (st.isSymbolicLink()) entries.push({ kind: "link", path, target: readlinkSync(full) });
         else problems.push(`${full}: not a regular file, directory or symbolic link`);
       } catch (err) {
         problems.push(`${full}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);

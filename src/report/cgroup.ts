@@ -71,7 +71,8 @@ export function parseKeyed(name: string, text: string): Parsed<Map<string, numbe
 
 export function parseCgroupSample(files: CgroupFiles, atMs: number): Parsed<CgroupSample> {
   const sample: CgroupSample = { atMs };
-  const given = <T>(text: string | undefined, parse: (text: string) => Parsed<T>): Parsed<T | undefined> => (text === undefined ? { ok: true, value: undefined } : parse(text));
+  const given = <T>(text: string | undefined, parse: (text: string) => Parsed<T>): Parsed<T | undefined> =>
+    text === undefined ? { ok: true, value: undefined } : parse(text);
   const cpuMax = given(files.cpuMax, parseCpuMax);
   const cpuStat = given(files.cpuStat, (t) => parseKeyed("cpu.stat", t));
   const memoryMax = given(files.memoryMax, (t) => parseBytesOrMax("memory.max", t));
@@ -114,8 +115,13 @@ export function limitHostStats(host: HostStats, prev: CgroupSample, cur: CgroupS
   const cores = cur.cpuLimitCores;
   const elapsedUsec = (cur.atMs - prev.atMs) * 1000;
   if (
-    cores !== undefined && cores < host.cpus && elapsedUsec > 0 &&
-    prev.cpuUserUsec !== undefined && cur.cpuUserUsec !== undefined && prev.cpuSystemUsec !== undefined && cur.cpuSystemUsec !== undefined
+    cores !== undefined &&
+    cores < host.cpus &&
+    elapsedUsec > 0 &&
+    prev.cpuUserUsec !== undefined &&
+    cur.cpuUserUsec !== undefined &&
+    prev.cpuSystemUsec !== undefined &&
+    cur.cpuSystemUsec !== undefined
   ) {
     const budget = elapsedUsec * cores;
     const user = clamp01(Math.max(0, cur.cpuUserUsec - prev.cpuUserUsec) / budget);

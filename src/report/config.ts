@@ -48,7 +48,11 @@ export function validateReporter(f: Fields, t: Table, servers: ReadonlySet<strin
   f.known(t, P, allKeys);
   const server = f.string(t, P, "server");
   if (server && !servers.has(server)) f.fail(`${P}.server`, server, `one of the servers in [site.servers]: ${[...servers].join(", ")}`);
-  const kind = f.string(t, P, "source", { default: "apache", pattern: new RegExp(`^(${KINDS.join("|")})$`), expected: `one of ${KINDS.map((k) => `"${k}"`).join(", ")}` }) as SourceKind;
+  const kind = f.string(t, P, "source", {
+    default: "apache",
+    pattern: new RegExp(`^(${KINDS.join("|")})$`),
+    expected: `one of ${KINDS.map((k) => `"${k}"`).join(", ")}`,
+  }) as SourceKind;
   if (KINDS.includes(kind)) {
     for (const key of Object.keys(t)) {
       const owner = KINDS.find((k) => (SOURCE_KEYS[k] as readonly string[]).includes(key));
@@ -61,12 +65,19 @@ export function validateReporter(f: Fields, t: Table, servers: ReadonlySet<strin
     server: serverName(server),
     source: validateSource(f, t, KINDS.includes(kind) ? kind : "apache"),
     // A probe must finish well inside one report interval, or collections would queue up.
-    timeoutMs: f.number(t, P, "timeout_ms", { default: Math.min(REPORTER_DEFAULTS.timeoutMsMax, reportIntervalMs), min: 50, max: 60_000, integer: true, unit: "ms" }),
+    timeoutMs: f.number(t, P, "timeout_ms", {
+      default: Math.min(REPORTER_DEFAULTS.timeoutMsMax, reportIntervalMs),
+      min: 50,
+      max: 60_000,
+      integer: true,
+      unit: "ms",
+    }),
     fallCount: f.number(t, P, "fall_count", { default: REPORTER_DEFAULTS.fallCount, min: 1, max: 100, integer: true }),
     riseCount: f.number(t, P, "rise_count", { default: REPORTER_DEFAULTS.riseCount, min: 1, max: 100, integer: true }),
   };
   if (t.bypass_command !== undefined) config.bypassCommand = f.string(t, P, "bypass_command", { expected: "a command line run with /bin/sh -c" });
-  if (t.release_root !== undefined) config.releaseRoot = f.string(t, P, "release_root", { pattern: /^\//, expected: "an absolute path: [replicator] root on this web server" });
+  if (t.release_root !== undefined)
+    config.releaseRoot = f.string(t, P, "release_root", { pattern: /^\//, expected: "an absolute path: [replicator] root on this web server" });
   return config;
 }
 
@@ -75,7 +86,11 @@ function validateSource(f: Fields, t: Table, kind: SourceKind): WebSourceConfig 
     case "apache": {
       const statusUrl = f.string(t, P, "status_url", { pattern: URL_PATTERN, expected: "an http:// or https:// URL of the mod_status ?auto page" });
       if (t.max_workers === undefined) return { kind, statusUrl };
-      return { kind, statusUrl, maxWorkers: f.number(t, P, "max_workers", { min: 1, max: 1_000_000, integer: true, unit: "workers (Apache's MaxRequestWorkers)" }) };
+      return {
+        kind,
+        statusUrl,
+        maxWorkers: f.number(t, P, "max_workers", { min: 1, max: 1_000_000, integer: true, unit: "workers (Apache's MaxRequestWorkers)" }),
+      };
     }
     case "nginx":
       return {

@@ -109,10 +109,7 @@ export function parseVmstat(text: string): Parsed<VmFigures> {
 }
 
 /** The three files read at `atMs`, parsed into one sample. */
-export function parseProcSample(
-  files: { stat: string; meminfo: string; vmstat: string },
-  atMs: number,
-): Parsed<ProcSample> {
+export function parseProcSample(files: { stat: string; meminfo: string; vmstat: string }, atMs: number): Parsed<ProcSample> {
   const stat = parseStat(files.stat);
   if (!stat.ok) return stat;
   const mem = parseMeminfo(files.meminfo);

@@ -27,7 +27,10 @@ const STATES = /^Reading:\s*(\d+)\s+Writing:\s*(\d+)\s+Waiting:\s*(\d+)\s*$/;
 export function parseStubStatus(text: string): Parsed<StubStatus> {
   if (/^\s*</.test(text)) return fail("HTML page, not stub_status (is stub_status on at this location?)");
   if (!text.endsWith("\n")) return fail("truncated page (last line unfinished)");
-  const lines = text.replace(/\r/g, "").split("\n").filter((l) => l.trim() !== "");
+  const lines = text
+    .replace(/\r/g, "")
+    .split("\n")
+    .filter((l) => l.trim() !== "");
   if (lines.length !== 4) return fail(`expected 4 lines, got ${lines.length}`);
   const [l0 = "", l1 = "", l2 = "", l3 = ""] = lines;
   const a = ACTIVE.exec(l0);

@@ -81,7 +81,15 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
     const beforeAreas = inForce(s);
     const before = new Map([...beforeAreas].map(([area, x]) => [area, x.cluster]));
     const spill = site.spillStep > 0 ? { previous: beforeAreas, nowMs: now, settleMs: spillSettleMs(site), step: site.spillStep } : undefined;
-    const decision = decide({ areas, servers: s.servers, previous: before, threshold: site.loadThreshold, margin: site.balanceMargin, cooling: s.cooling, spill });
+    const decision = decide({
+      areas,
+      servers: s.servers,
+      previous: before,
+      threshold: site.loadThreshold,
+      margin: site.balanceMargin,
+      cooling: s.cooling,
+      spill,
+    });
 
     for (const a of decision.areas) {
       const was = before.get(a.area);

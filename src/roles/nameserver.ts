@@ -58,11 +58,23 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
 
   const assigned = (a: Assignment | undefined) => {
     const serversByArea = new Map<AreaName, ServerName[]>();
-    for (const x of a?.areas ?? []) serversByArea.set(x.area, x.servers.filter((s) => known.has(s)));
+    for (const x of a?.areas ?? [])
+      serversByArea.set(
+        x.area,
+        x.servers.filter((s) => known.has(s)),
+      );
     return serversByArea;
   };
-  const spills = (a: Assignment | undefined) => new Map((a?.areas ?? []).filter((x) => x.spill).map((x) => [x.area, (x.spill ?? []).map((s) => ({ ...s, servers: s.servers.filter((n) => known.has(n)) }))]));
-  const zoneUpdate = (): ZoneUpdate => ({ serversByArea: [...assigned(served.current().assignment)], spills: [...spills(served.current().assignment)], serial, ...(init.records ? { records: init.records.asRecords() } : {}) });
+  const spills = (a: Assignment | undefined) =>
+    new Map(
+      (a?.areas ?? []).filter((x) => x.spill).map((x) => [x.area, (x.spill ?? []).map((s) => ({ ...s, servers: s.servers.filter((n) => known.has(n)) }))]),
+    );
+  const zoneUpdate = (): ZoneUpdate => ({
+    serversByArea: [...assigned(served.current().assignment)],
+    spills: [...spills(served.current().assignment)],
+    serial,
+    ...(init.records ? { records: init.records.asRecords() } : {}),
+  });
   const makeZone = (): Zone => zoneFor(site, cfg.area, zoneUpdate());
   let listener: DnsListener | undefined;
   let zone = makeZone();
@@ -72,7 +84,15 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
     zone = makeZone();
     listener?.update(zoneUpdate());
     const mine = assignment?.areas.find((x) => x.area === cfg.area);
-    log.info("assignment applied", { source, master: assignment?.master ?? "-", epoch: assignment?.epoch ?? 0, seq: assignment?.seq ?? 0, area: cfg.area, cluster: mine?.cluster ?? "-", servers: mine?.servers.join(",") ?? "-" });
+    log.info("assignment applied", {
+      source,
+      master: assignment?.master ?? "-",
+      epoch: assignment?.epoch ?? 0,
+      seq: assignment?.seq ?? 0,
+      area: cfg.area,
+      cluster: mine?.cluster ?? "-",
+      servers: mine?.servers.join(",") ?? "-",
+    });
   });
   init.records?.onChange(() => {
     serial = Math.max(serial + 1, Math.floor(clock() / 1000));
@@ -89,7 +109,9 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
   const stopTicks = c.timers.every(site.roundIntervalMs, () => served.refresh());
 
   const update = init.records && receiveUpdates({ site, cfg, records: init.records, origin: c.view.self, clock, log });
-  const ready = c.listen ? c.listen({ site, cfg, zone: () => zone, zoneUpdate, stats, location: init.location, update, log }).then((l) => void (listener = l)) : Promise.resolve();
+  const ready = c.listen
+    ? c.listen({ site, cfg, zone: () => zone, zoneUpdate, stats, location: init.location, update, log }).then((l) => void (listener = l))
+    : Promise.resolve();
   return {
     served: () => served.current(),
     stats,

@@ -65,7 +65,10 @@ export function startReporter(init: ReporterInit, c: ReporterComponents): Report
       const col = c.collector.collect(clock());
       if (!(col instanceof Promise)) return publish(col);
       busy = true;
-      void col.then(publish).catch(failedUnexpectedly).finally(() => (busy = false));
+      void col
+        .then(publish)
+        .catch(failedUnexpectedly)
+        .finally(() => (busy = false));
     } catch (err) {
       failedUnexpectedly(err);
     }

@@ -102,12 +102,27 @@ function localDecision(site: Site, s: SiteSnapshot): Assignment {
     margin: site.balanceMargin,
     cooling: new Set(site.areas.map((a) => a.name)), // no balancing without a master
   });
-  return { master: s.self, epoch: 0, seq: 0, atMs: s.atMs, areas: d.areas.map((a) => ({ ...a, detail: `decided here, no master heard for ${site.maxStalenessMs} ms: ${a.detail}` })) };
+  return {
+    master: s.self,
+    epoch: 0,
+    seq: 0,
+    atMs: s.atMs,
+    areas: d.areas.map((a) => ({ ...a, detail: `decided here, no master heard for ${site.maxStalenessMs} ms: ${a.detail}` })),
+  };
 }
 
 function sameAnswers(a: Assignment | undefined, b: Assignment | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.areas.length === b.areas.length && a.areas.every((x, i) => x.area === b.areas[i]?.area && x.cluster === b.areas[i]?.cluster && x.servers.join() === b.areas[i]?.servers.join() && sharesText(x) === sharesText(b.areas[i]));
+  return (
+    a.areas.length === b.areas.length &&
+    a.areas.every(
+      (x, i) =>
+        x.area === b.areas[i]?.area &&
+        x.cluster === b.areas[i]?.cluster &&
+        x.servers.join() === b.areas[i]?.servers.join() &&
+        sharesText(x) === sharesText(b.areas[i]),
+    )
+  );
 }
 
 const sharesText = (x: AreaAssignment | undefined) => (x?.spill ?? []).map((s) => `${s.to}:${s.fraction}:${s.servers.join()}`).join(" ");

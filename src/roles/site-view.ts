@@ -13,7 +13,19 @@ import { verifyPeer, type PeerSigner } from "../net/peer-keys.ts";
 import { markStale, newestRelease } from "../assign/stale.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
-import type { AreaName, Assignment, DrainEntry, DynamicRrset, Grant, PeerIdText, Revocation, ServerName, ServerView, Site, SiteRelease } from "../core/types.ts";
+import type {
+  AreaName,
+  Assignment,
+  DrainEntry,
+  DynamicRrset,
+  Grant,
+  PeerIdText,
+  Revocation,
+  ServerName,
+  ServerView,
+  Site,
+  SiteRelease,
+} from "../core/types.ts";
 import type { Bus, Verdict } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
 import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
@@ -134,7 +146,8 @@ export class SiteView {
     const own = withPresented(this.authority, bus.self, init.grants ?? [], this.startedMs);
     this.authority = own.authority;
     for (const why of own.rejected) log.warn("this node's own grant does not hold: other nodes will refuse what it claims", { reason: why });
-    for (const g of own.authority.grants.get(bus.self) ?? []) log.info("granted", { grant: g.id, roles: describeRoles(g.roles), until: new Date(g.expiresAtMs).toISOString() });
+    for (const g of own.authority.grants.get(bus.self) ?? [])
+      log.info("granted", { grant: g.id, roles: describeRoles(g.roles), until: new Date(g.expiresAtMs).toISOString() });
     bus.onPeer((e) => {
       log.debug(e.connected ? "peer connected" : "peer disconnected", { peer: e.peer, node: this.members.get(e.peer)?.node ?? "?" });
       if (!e.connected) {
@@ -172,7 +185,13 @@ export class SiteView {
   private claimRefused(msg: Message, from: PeerIdText): string | undefined {
     const now = this.c.clock();
     const claim: Claim | undefined =
-      msg.type === "assignment" ? { kind: "assignment", master: msg.assignment.master } : msg.type === "report" ? { kind: "report", server: msg.report.server } : msg.type === "records" ? { kind: "records" } : undefined;
+      msg.type === "assignment"
+        ? { kind: "assignment", master: msg.assignment.master }
+        : msg.type === "report"
+          ? { kind: "report", server: msg.report.server }
+          : msg.type === "records"
+            ? { kind: "records" }
+            : undefined;
     if (claim) return refusal(this.authority, from, claim, now);
     if (msg.type === "heartbeat") {
       if (Math.abs(now - msg.atMs) > HEARTBEAT_SKEW_MS) return "heartbeat-stale";
@@ -230,10 +249,16 @@ export class SiteView {
       // Only a granted controller's epoch can be adopted: anyone else's could push the next master's far up.
       if (!refusal(this.authority, from, { kind: "epoch" }, now)) this.noteEpoch(msg.epoch);
       if (msg.site === this.init.digest) this.mergeDrains(msg.drains.filter((e) => this.drainHolds(e)));
-      if (msg.release !== undefined && msg.site === this.init.digest && !refusal(this.authority, from, { kind: "release" }, now)) this.releases = new Map(this.releases).set(from, msg.release);
+      if (msg.release !== undefined && msg.site === this.init.digest && !refusal(this.authority, from, { kind: "release" }, now))
+        this.releases = new Map(this.releases).set(from, msg.release);
       // Most heartbeats only say "still here": listeners hear of new, revived or changed
       // members at once, and of everything else at our own heartbeat tick.
-      const news = !before || !isLive(before, now, this.liveness) || !isLive(before, now, this.candidateLiveness) || before.priority !== hb.priority || before.site !== msg.site;
+      const news =
+        !before ||
+        !isLive(before, now, this.liveness) ||
+        !isLive(before, now, this.candidateLiveness) ||
+        before.priority !== hb.priority ||
+        before.site !== msg.site;
       if (news) this.changed(now);
       return;
     }
@@ -339,7 +364,11 @@ export class SiteView {
       // Judged on first use only: most readers want the master alone.
       get servers() {
         servers ??= markStale(
-          serverViews(site.servers, reports, drains, live, nowMs, { loadTerms: site.loadTerms, deadAfterMs: site.deadAfterMs, tempfailReuseMs: site.tempfailReuseMs }),
+          serverViews(site.servers, reports, drains, live, nowMs, {
+            loadTerms: site.loadTerms,
+            deadAfterMs: site.deadAfterMs,
+            tempfailReuseMs: site.tempfailReuseMs,
+          }),
           (s) => reports.get(s)?.report.release,
           current,
           nowMs,
@@ -405,7 +434,8 @@ export class SiteView {
     const next = nextFollowed(cur, master ? this.assignmentsBy.get(master) : undefined, nowMs, FRESH_ROUNDS * this.init.site.roundIntervalMs);
     if (!next || next === cur) return;
     this.clusterChangedAtMs = withClusterChanges(this.clusterChangedAtMs, cur?.assignment, next.assignment, next.receivedAtMs);
-    if (cur?.assignment.master !== next.assignment.master) this.c.log.info("following the master's assignments", { master: next.assignment.master, epoch: next.assignment.epoch, seq: next.assignment.seq });
+    if (cur?.assignment.master !== next.assignment.master)
+      this.c.log.info("following the master's assignments", { master: next.assignment.master, epoch: next.assignment.epoch, seq: next.assignment.seq });
     this.followed = next;
     for (const l of this.followListeners) l();
   }

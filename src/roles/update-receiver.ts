@@ -9,7 +9,14 @@ import { updateHandler } from "../dns/update-handler.ts";
 import { loadTsigKey } from "../dns/key-file.ts";
 import type { UpdatedRecords } from "./updated-records.ts";
 
-export function receiveUpdates(init: { site: Site; cfg: NameserverConfig; records: UpdatedRecords; origin: string; clock: Clock; log: Logger }): ((query: Uint8Array) => Promise<Uint8Array>) | undefined {
+export function receiveUpdates(init: {
+  site: Site;
+  cfg: NameserverConfig;
+  records: UpdatedRecords;
+  origin: string;
+  clock: Clock;
+  log: Logger;
+}): ((query: Uint8Array) => Promise<Uint8Array>) | undefined {
   const { site, cfg, log } = init;
   if (!cfg.updateAllow) return undefined;
   const keys = new Map(

@@ -43,7 +43,10 @@ export function demandStepOutcome(site: Site, opts: SimOptions & { demandAt: Non
 
 /** One line per rule for the closing note. */
 export function describeOutcome(label: string, o: StepOutcome, threshold: number): string {
-  const below = o.roundsToBelow === undefined ? `some cluster still at or above ${threshold} at the end` : `every cluster below ${threshold} after ${o.roundsToBelow} round(s)`;
+  const below =
+    o.roundsToBelow === undefined
+      ? `some cluster still at or above ${threshold} at the end`
+      : `every cluster below ${threshold} after ${o.roundsToBelow} round(s)`;
   const final = [...o.final].map(([c, l]) => `${c} ${l.toFixed(2)}`).join(", ");
   return `${label}: ${below}; peak load ${o.peak.toFixed(2)}; final ${final}; ${o.changesPerRound.toFixed(3)} changes (moves and spill steps) per round`;
 }

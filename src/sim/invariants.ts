@@ -33,10 +33,21 @@ export function checkAnswers(round: number, atMs: number, ns: NameserverCheck): 
   for (const [area, servers] of ns.answers) {
     if (ns.steadilyFunctioning.size === 0) continue;
     if (!servers.some((s) => ns.functioningOrRecent.has(s))) {
-      out.push({ round, atMs, invariant: "availability", detail: `${ns.node} answers area ${area} with [${servers.join(" ")}]; none functions, while ${[...ns.steadilyFunctioning].join(" ")} have for the whole window` });
+      out.push({
+        round,
+        atMs,
+        invariant: "availability",
+        detail: `${ns.node} answers area ${area} with [${servers.join(" ")}]; none functions, while ${[...ns.steadilyFunctioning].join(" ")} have for the whole window`,
+      });
     }
     const dead = servers.filter((s) => ns.longDown.has(s));
-    if (dead.length) out.push({ round, atMs, invariant: "dead-server-answered", detail: `${ns.node} answers area ${area} with ${dead.join(" ")}, down longer than the detection window` });
+    if (dead.length)
+      out.push({
+        round,
+        atMs,
+        invariant: "dead-server-answered",
+        detail: `${ns.node} answers area ${area} with ${dead.join(" ")}, down longer than the detection window`,
+      });
   }
   return out;
 }
@@ -47,12 +58,25 @@ export function checkAnswers(round: number, atMs: number, ns: NameserverCheck): 
  * answered by that nameserver with its home cluster alone. A partition's heal must not carry
  * the other side's decisions (made without those servers in sight) into its answers.
  */
-export function checkHomeKept(round: number, atMs: number, node: string, answers: ReadonlyMap<AreaName, readonly ServerName[]>, healthyHome: ReadonlyMap<AreaName, readonly ServerName[]>, clusterOf: (s: ServerName) => AreaName | undefined): Violation[] {
+export function checkHomeKept(
+  round: number,
+  atMs: number,
+  node: string,
+  answers: ReadonlyMap<AreaName, readonly ServerName[]>,
+  healthyHome: ReadonlyMap<AreaName, readonly ServerName[]>,
+  clusterOf: (s: ServerName) => AreaName | undefined,
+): Violation[] {
   const out: Violation[] = [];
   for (const [area, healthy] of healthyHome) {
     if (healthy.length === 0) continue;
     const away = (answers.get(area) ?? []).filter((s) => clusterOf(s) !== area);
-    if (away.length) out.push({ round, atMs, invariant: "left-healthy-home", detail: `${node} answers area ${area} with ${away.join(" ")} of another cluster, while ${healthy.join(" ")} at home have been below threshold and in its sight for the whole window` });
+    if (away.length)
+      out.push({
+        round,
+        atMs,
+        invariant: "left-healthy-home",
+        detail: `${node} answers area ${area} with ${away.join(" ")} of another cluster, while ${healthy.join(" ")} at home have been below threshold and in its sight for the whole window`,
+      });
   }
   return out;
 }
@@ -68,7 +92,12 @@ export function checkOneMovePerCluster(round: number, prev: Assignment | undefin
   }
   return [...arrivals]
     .filter(([, areas]) => areas.length > 1)
-    .map(([c, areas]) => ({ round, atMs: next.atMs, invariant: "one-move-per-cluster" as const, detail: `master ${next.master} balanced ${areas.join(", ")} onto ${c} in one round` }));
+    .map(([c, areas]) => ({
+      round,
+      atMs: next.atMs,
+      invariant: "one-move-per-cluster" as const,
+      detail: `master ${next.master} balanced ${areas.join(", ")} onto ${c} in one round`,
+    }));
 }
 
 /**
@@ -89,7 +118,10 @@ export function checkSpillSteps(round: number, prev: Assignment | undefined, nex
       if (Math.abs(delta) > step + 1e-9) bad(`${a.area} → ${s.to} went from ${p?.fraction ?? 0} to ${s.fraction} in one round (step ${step})`);
       if (!p || Math.abs(delta) < 1e-9) continue;
       const wait = settleMs * (p.rising === delta > 0 ? 1 : REVERSE_AFTER_SETTLES);
-      if (next.atMs - p.stepAtMs < wait) bad(`${a.area} → ${s.to} stepped ${delta > 0 ? "up" : "down"} ${next.atMs - p.stepAtMs} ms after stepping ${p.rising ? "up" : "down"} (needs ${wait} ms)`);
+      if (next.atMs - p.stepAtMs < wait)
+        bad(
+          `${a.area} → ${s.to} stepped ${delta > 0 ? "up" : "down"} ${next.atMs - p.stepAtMs} ms after stepping ${p.rising ? "up" : "down"} (needs ${wait} ms)`,
+        );
     }
   }
   return out;
@@ -107,11 +139,20 @@ export function checkPingPong(round: number, atMs: number, history: History, cal
   for (const [area, steps] of history) {
     const n = steps.length;
     if (n < 3) continue;
-    const [a, b, c] = [steps[n - 3], steps[n - 2], steps[n - 1]] as [{ round: number; cluster: AreaName }, { round: number; cluster: AreaName }, { round: number; cluster: AreaName }];
+    const [a, b, c] = [steps[n - 3], steps[n - 2], steps[n - 1]] as [
+      { round: number; cluster: AreaName },
+      { round: number; cluster: AreaName },
+      { round: number; cluster: AreaName },
+    ];
     if (c.round !== round || a.cluster !== c.cluster || b.cluster === c.cluster) continue;
     if (b.round <= calmSinceRound) continue;
     if (c.round - b.round < withinRounds) {
-      out.push({ round, atMs, invariant: "ping-pong", detail: `area ${area} went ${a.cluster} → ${b.cluster} (round ${b.round}) → ${c.cluster} (round ${c.round}) with the site calm` });
+      out.push({
+        round,
+        atMs,
+        invariant: "ping-pong",
+        detail: `area ${area} went ${a.cluster} → ${b.cluster} (round ${b.round}) → ${c.cluster} (round ${c.round}) with the site calm`,
+      });
     }
   }
   return out;

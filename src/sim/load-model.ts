@@ -12,7 +12,12 @@ export interface Answered {
   spill?: readonly { fraction: number; servers: readonly ServerName[] }[];
 }
 
-export function clusterLoads(site: Site, demand: Demand, capacity: ReadonlyMap<AreaName, number>, answered: ReadonlyMap<AreaName, Answered>): Map<ServerName, number> {
+export function clusterLoads(
+  site: Site,
+  demand: Demand,
+  capacity: ReadonlyMap<AreaName, number>,
+  answered: ReadonlyMap<AreaName, Answered>,
+): Map<ServerName, number> {
   const load = new Map<ServerName, number>(site.servers.map((s) => [s.name, 0]));
   const spread = (servers: readonly ServerName[], amount: number) => {
     for (const s of servers) load.set(s, (load.get(s) ?? 0) + amount / servers.length);

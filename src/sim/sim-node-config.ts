@@ -13,13 +13,28 @@ export type SimNodeRoles = { name: string; area: AreaName; priority: number } | 
 
 export function simNodeConfig(site: Site, n: SimNodeRoles): NodeConfig {
   const f = new Fields("(simulator)");
-  const config: NodeConfig = { file: "(simulator)", node: { name: n.name, stateDir: "", listen: [], bootstrap: [], operatorKeys: [] }, site, grants: [], locations: { entries: [] }, notify: validateNotify(f, {}, site.deadAfterMs), learn: validateLearn(f, {}), spread: validateSpread(f, {}) };
+  const config: NodeConfig = {
+    file: "(simulator)",
+    node: { name: n.name, stateDir: "", listen: [], bootstrap: [], operatorKeys: [] },
+    site,
+    grants: [],
+    locations: { entries: [] },
+    notify: validateNotify(f, {}, site.deadAfterMs),
+    learn: validateLearn(f, {}),
+    spread: validateSpread(f, {}),
+  };
   if ("area" in n) {
     config.controller = { priority: n.priority };
     config.nameserver = { area: n.area, listen: [], ...nameserverDns(f, {}) };
   } else {
     // The simulated collector stands in for the source; one probe decides, as the thesis' reporter did.
-    config.reporter = { server: n.server, source: { kind: "tcp", address: { host: "127.0.0.1", port: 0 } }, timeoutMs: site.reportIntervalMs, fallCount: 1, riseCount: 1 };
+    config.reporter = {
+      server: n.server,
+      source: { kind: "tcp", address: { host: "127.0.0.1", port: 0 } },
+      timeoutMs: site.reportIntervalMs,
+      fallCount: 1,
+      riseCount: 1,
+    };
   }
   return config;
 }

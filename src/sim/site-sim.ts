@@ -96,8 +96,21 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     bootedAtMs.set(n.name, sched.nowMs);
     const incarnation = ++n.incarnation;
     const alive = () => n.up && n.incarnation === incarnation;
-    const config = simNodeConfig(site, n.kind === "area" ? { name: n.name, area: n.area as AreaName, priority: 10 * (areas.indexOf(n.area as AreaName) + 1) } : { name: n.name, server: n.server as ServerName });
-    n.node = assembleNode(config, { bus: net.attach(n.name), store: n.store, clock: sched.clock, timers: sched.timers(alive), log: silent, collector: { collect: () => collectionOf(n.server as ServerName) }, onDecision: (a) => checkDecision(a) });
+    const config = simNodeConfig(
+      site,
+      n.kind === "area"
+        ? { name: n.name, area: n.area as AreaName, priority: 10 * (areas.indexOf(n.area as AreaName) + 1) }
+        : { name: n.name, server: n.server as ServerName },
+    );
+    n.node = assembleNode(config, {
+      bus: net.attach(n.name),
+      store: n.store,
+      clock: sched.clock,
+      timers: sched.timers(alive),
+      log: silent,
+      collector: { collect: () => collectionOf(n.server as ServerName) },
+      onDecision: (a) => checkDecision(a),
+    });
   };
   const crash = (n: SimNode) => {
     n.up = false; // its timers stop with it
@@ -134,7 +147,11 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     const t = truth.get(server);
     if (!t?.web) return simulatedCollection({ state: "down", error: "connection refused" }, site.reportIntervalMs);
     const load = Math.min(1, loads().get(server) ?? 0);
-    return simulatedCollection({ state: "up", stats: { hits: sched.nowMs, busyWorkers: Math.round(load * MAX_WORKERS), maxWorkers: MAX_WORKERS } }, site.reportIntervalMs, t.bypass ? "swap-out activity" : undefined);
+    return simulatedCollection(
+      { state: "up", stats: { hits: sched.nowMs, busyWorkers: Math.round(load * MAX_WORKERS), maxWorkers: MAX_WORKERS } },
+      site.reportIntervalMs,
+      t.bypass ? "swap-out activity" : undefined,
+    );
   };
 
   // ---- faults ----
@@ -181,7 +198,16 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
       const before = new Map(pairs.map(([a, b]) => [`${a}/${b}`, together(a, b)]));
       net.partition((name) => split.get(name) ?? 0);
       for (const [a, b] of pairs) if (before.get(`${a}/${b}`) !== together(a, b)) pairChangedAtMs.set(`${a}/${b}`, sched.nowMs);
-      note(partitioned ? `partition {${nodes.filter((x) => split.get(x.name) === 1).map((x) => x.name).join(" ")}}` : "partition healed", allServers, true);
+      note(
+        partitioned
+          ? `partition {${nodes
+              .filter((x) => split.get(x.name) === 1)
+              .map((x) => x.name)
+              .join(" ")}}`
+          : "partition healed",
+        allServers,
+        true,
+      );
     } else if (kind === "demand") {
       const a = pick(r, areas);
       demand.set(a, Math.round(between(r, 0.1, 1.6) * 100) / 100);
@@ -229,7 +255,9 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
   for (round = 1; round <= opts.rounds; round++) {
     events = [];
     if (opts.faults && round > 5 && faultRandom() < 0.15) inject(faultRandom);
-    if (round === opts.demandAt?.round) for (const [a, d] of Object.entries(opts.demandAt.demand)) if (d !== undefined) (demand.set(a as AreaName, d), note(`demand of ${a} now ${d}`, [], false));
+    if (round === opts.demandAt?.round)
+      for (const [a, d] of Object.entries(opts.demandAt.demand))
+        if (d !== undefined) (demand.set(a as AreaName, d), note(`demand of ${a} now ${d}`, [], false));
     sched.runUntil(round * site.roundIntervalMs);
     const now = sched.nowMs;
     for (const [x, load] of loads()) if (!(load < BELOW)) notBelowAtMs.set(x, now);
@@ -237,7 +265,9 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     for (const n of areaNodes) {
       const served = n.up && n.node?.nameserver?.served();
       if (!served) continue;
-      const answers = new Map(areas.map((a) => [a, served.assignment?.areas.find((x) => x.area === a)?.servers ?? site.servers.filter((s) => s.area === a).map((s) => s.name)]));
+      const answers = new Map(
+        areas.map((a) => [a, served.assignment?.areas.find((x) => x.area === a)?.servers ?? site.servers.filter((s) => s.area === a).map((s) => s.name)]),
+      );
       const shares = (a: AreaName) => served.assignment?.areas.find((x) => x.area === a)?.spill ?? [];
       for (const a of areas) for (const s of shares(a)) answers.set(spillKey(a, s.to), s.servers);
       const own: Answered = { servers: answers.get(n.area as AreaName) ?? [], spill: shares(n.area as AreaName) };
@@ -245,7 +275,8 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
       const hist = seenByClients.get(n.area as AreaName) ?? [];
       if (hist.at(-1)?.key !== key) hist.push({ atMs: now, answer: own, key });
       seenByClients.set(n.area as AreaName, hist.slice(-50));
-      if (now - (bootedAtMs.get(n.name) ?? 0) >= W) violations.push(...checkHomeKept(round, now, n.name, answers, healthyHomeFor(n, now), (x) => clusterOf.get(x)));
+      if (now - (bootedAtMs.get(n.name) ?? 0) >= W)
+        violations.push(...checkHomeKept(round, now, n.name, answers, healthyHomeFor(n, now), (x) => clusterOf.get(x)));
       const side = net.sideOf(n.name);
       const sideHasController = areaNodes.some((x) => x.up && net.sideOf(x.name) === side);
       if (!sideHasController || now - topologyChangedAtMs < W) continue;
@@ -266,10 +297,36 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     if (process.env.WALRUS_SIM_DEBUG) {
       for (const n of areaNodes) {
         const v = n.up && n.node?.view.snapshot(now);
-        if (v) console.log("  ", n.name, "side", net.sideOf(n.name), "master", masterName(v), "followed", v.followed?.assignment.master, v.followed?.assignment.seq, "src", n.node?.nameserver?.served().source, v.servers.map((x) => `${x.name}:${x.state}`).join(" "));
+        if (v)
+          console.log(
+            "  ",
+            n.name,
+            "side",
+            net.sideOf(n.name),
+            "master",
+            masterName(v),
+            "followed",
+            v.followed?.assignment.master,
+            v.followed?.assignment.seq,
+            "src",
+            n.node?.nameserver?.served().source,
+            v.servers.map((x) => `${x.name}:${x.state}`).join(" "),
+          );
       }
     }
-    opts.onRound?.({ round, atMs: now, master: observer && masterName(observer), areas: (followed?.areas ?? []).map((a) => ({ area: a.area, cluster: a.cluster, reason: a.reason, spill: (a.spill ?? []).map((s) => ({ to: s.to, fraction: s.fraction })) })), events, loads: meanLoads(site, loads()) });
+    opts.onRound?.({
+      round,
+      atMs: now,
+      master: observer && masterName(observer),
+      areas: (followed?.areas ?? []).map((a) => ({
+        area: a.area,
+        cluster: a.cluster,
+        reason: a.reason,
+        spill: (a.spill ?? []).map((s) => ({ to: s.to, fraction: s.fraction })),
+      })),
+      events,
+      loads: meanLoads(site, loads()),
+    });
   }
   return { seed: opts.seed, rounds: opts.rounds, violations, events: eventCount, moves, messages: { delivered: net.delivered, lost: net.lost } };
 }

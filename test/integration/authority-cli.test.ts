@@ -39,15 +39,31 @@ describe.skipIf(!READY)("walrus keygen --operator, id, grant, revoke", () => {
     const again = await walrus(["keygen", "--operator", "--out", key]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toContain("never overwritten");
-    writeFileSync(config, [
-      "[node]", 'name = "east"', `state_dir = "${join(dir, "state")}"`, `listen = ["/ip4/127.0.0.1/tcp/${PORTS}"]`,
-      `operator_keys = ["${r.stdout.trim()}"]`, `grants_file = "${join(dir, "east.grants")}"`,
-      "[controller]", "priority = 10",
-      "[nameserver]", 'area = "east"', `listen = ["127.0.0.1:${PORTS + 1}"]`,
-      "[site]", 'zone = "example.test"', 'names = ["www"]', `secret_file = "${join(dir, "site.secret")}"`,
-      "[site.areas.east]", 'nameserver_addresses = ["127.0.0.1"]',
-      "[site.servers.web-1]", 'area = "east"', 'addresses = ["192.0.2.1"]',
-    ].join("\n"));
+    writeFileSync(
+      config,
+      [
+        "[node]",
+        'name = "east"',
+        `state_dir = "${join(dir, "state")}"`,
+        `listen = ["/ip4/127.0.0.1/tcp/${PORTS}"]`,
+        `operator_keys = ["${r.stdout.trim()}"]`,
+        `grants_file = "${join(dir, "east.grants")}"`,
+        "[controller]",
+        "priority = 10",
+        "[nameserver]",
+        'area = "east"',
+        `listen = ["127.0.0.1:${PORTS + 1}"]`,
+        "[site]",
+        'zone = "example.test"',
+        'names = ["www"]',
+        `secret_file = "${join(dir, "site.secret")}"`,
+        "[site.areas.east]",
+        'nameserver_addresses = ["127.0.0.1"]',
+        "[site.servers.web-1]",
+        'area = "east"',
+        'addresses = ["192.0.2.1"]',
+      ].join("\n"),
+    );
   });
 
   test("id prints the node's peer id before it has a grant; grant signs exactly the roles asked", async () => {
@@ -68,10 +84,19 @@ describe.skipIf(!READY)("walrus keygen --operator, id, grant, revoke", () => {
 
   test("the running node presents its grant; a revocation with another key is refused; the operator's takes effect and survives a restart", async () => {
     node = startProc("east", [WALRUS, "node", "--config", config]);
-    await until("east granted and master", async () => {
-      const s = await status();
-      return s.authority.mode === "grants" && s.master?.self === true && (s.members.find((m) => m.node === "east")?.granted ?? "").includes("controller at priority 10");
-    }, 20_000, 200);
+    await until(
+      "east granted and master",
+      async () => {
+        const s = await status();
+        return (
+          s.authority.mode === "grants" &&
+          s.master?.self === true &&
+          (s.members.find((m) => m.node === "east")?.granted ?? "").includes("controller at priority 10")
+        );
+      },
+      20_000,
+      200,
+    );
     const otherKey = join(dir, "other.key");
     await walrus(["keygen", "--operator", "--out", otherKey]);
     const forged = await walrus(["revoke", "--key", otherKey, "--grant", grantId, "--config", config]);
@@ -79,10 +104,15 @@ describe.skipIf(!READY)("walrus keygen --operator, id, grant, revoke", () => {
     expect(forged.stderr).toContain("revocation-unknown-key");
     const r = await walrus(["revoke", "--key", key, "--grant", grantId, "--reason", "host retired", "--config", config]);
     expect(r.code).toBe(0);
-    await until("the grant revoked and no longer counted", async () => {
-      const s = await status();
-      return s.authority.revoked.includes(grantId) && s.members.find((m) => m.node === "east")?.granted === "nothing" && s.master === null;
-    }, 10_000, 200);
+    await until(
+      "the grant revoked and no longer counted",
+      async () => {
+        const s = await status();
+        return s.authority.revoked.includes(grantId) && s.members.find((m) => m.node === "east")?.granted === "nothing" && s.master === null;
+      },
+      10_000,
+      200,
+    );
     await node.kill("SIGTERM");
     node = startProc("east", [WALRUS, "node", "--config", config]);
     await until("still revoked after a restart", async () => (await status()).authority.revoked.includes(grantId), 20_000, 200);

@@ -16,16 +16,25 @@ const READY = needs("authority", { root: true, tools: ["ip", "nft", "dig"], file
 const AREAS = ["east", "west", "north"];
 let s: LabSite;
 
-const home = (area: string) => s.site.servers.filter((x) => x.area === area).map((x) => x.host).sort();
+const home = (area: string) =>
+  s.site.servers
+    .filter((x) => x.area === area)
+    .map((x) => x.host)
+    .sort();
 
 describe.skipIf(!READY)("a member without grants", () => {
   beforeAll(async () => {
     s = await startLabSite({ prefix: "wauth", subnet: "10.212.0" });
     try {
-      await until("east master everywhere, every area home", async () => {
-        for (const a of AREAS) if ((await s.status(a)).master?.node !== "east" || (await s.answer(a)).join() !== home(a).join()) return false;
-        return true;
-      }, 60_000, 250);
+      await until(
+        "east master everywhere, every area home",
+        async () => {
+          for (const a of AREAS) if ((await s.status(a)).master?.node !== "east" || (await s.answer(a)).join() !== home(a).join()) return false;
+          return true;
+        },
+        60_000,
+        250,
+      );
     } catch (err) {
       throw new Error(`${(err as Error).message}\neast's log:\n${s.procs.get("east")?.output().slice(-3000)}`);
     }
@@ -40,7 +49,13 @@ describe.skipIf(!READY)("a member without grants", () => {
     const master = west.master?.peer ?? "";
     const now = Date.now();
     const everyServer = s.site.servers.map((x) => x.name);
-    const toOne = (epoch: number, seq: number) => ({ master, epoch, seq, atMs: now, areas: AREAS.map((area) => ({ area, cluster: "west", servers: ["web-west-1"], reason: "home", detail: "" })) });
+    const toOne = (epoch: number, seq: number) => ({
+      master,
+      epoch,
+      seq,
+      atMs: now,
+      areas: AREAS.map((area) => ({ area, cluster: "west", servers: ["web-west-1"], reason: "home", detail: "" })),
+    });
     const drains = everyServer.map((server) => ({ server, drained: true, reason: "forged", atMs: now + 60_000, by: "east" }));
     const messages = [
       { type: "heartbeat", site: digest, node: "rogue", roles: ["controller", "nameserver", "reporter"], priority: 0, epoch: 1_000_000_000, drains, atMs: now },
@@ -54,14 +69,17 @@ describe.skipIf(!READY)("a member without grants", () => {
     const host = s.site.servers.find((x) => x.name === "web-west-1");
     if (!host) throw new Error("no web-west-1");
     const plan = join(s.site.dir, "rogue.json");
-    writeFileSync(plan, JSON.stringify({
-      secretFile: join(s.site.dir, "site.secret"),
-      listen: [`/ip4/${host.host}/tcp/${host.p2pPort + 100}`],
-      bootstrap: s.site.areas.map((a) => `/ip4/${a.host}/tcp/${a.p2pPort}`),
-      messages,
-      everyMs: 250,
-      count: 24,
-    }));
+    writeFileSync(
+      plan,
+      JSON.stringify({
+        secretFile: join(s.site.dir, "site.secret"),
+        listen: [`/ip4/${host.host}/tcp/${host.p2pPort + 100}`],
+        bootstrap: s.site.areas.map((a) => `/ip4/${a.host}/tcp/${a.p2pPort}`),
+        messages,
+        everyMs: 250,
+        count: 24,
+      }),
+    );
     const rogue = startProc("rogue", ["ip", "netns", "exec", s.lab.ns("web-west-1"), BUN, join(ROOT, "scripts/rogue.ts"), plan]);
     await rogue.waitFor(/peers [1-9]/, 30_000);
     // While it publishes (6 s) and for a while after: every area keeps its own cluster.
@@ -71,7 +89,9 @@ describe.skipIf(!READY)("a member without grants", () => {
         const got = (await s.answer(a)).join();
         if (got !== home(a).join()) {
           const st = await s.status("west");
-          changed.push(`${a}: ${got} (west sees ${st.areas.map((x) => `${x.area}→${x.cluster} ${x.reason}: ${x.detail}`).join("; ")}; servers ${st.servers.map((v) => `${v.name} ${v.state} ${v.reason}`).join(", ")})`);
+          changed.push(
+            `${a}: ${got} (west sees ${st.areas.map((x) => `${x.area}→${x.cluster} ${x.reason}: ${x.detail}`).join("; ")}; servers ${st.servers.map((v) => `${v.name} ${v.state} ${v.reason}`).join(", ")})`,
+          );
         }
       }
     }
@@ -80,7 +100,8 @@ describe.skipIf(!READY)("a member without grants", () => {
 
     const after = await s.status("west");
     const rejected = after.gossip.rejected;
-    for (const reason of ["assignment-master-not-sender", "report-not-granted", "drain-unsigned", "priority-not-granted"]) expect(rejected[reason] ?? 0).toBeGreaterThan(0);
+    for (const reason of ["assignment-master-not-sender", "report-not-granted", "drain-unsigned", "priority-not-granted"])
+      expect(rejected[reason] ?? 0).toBeGreaterThan(0);
     expect(after.master?.node).toBe("east");
     expect(after.assignment?.epoch ?? 0).toBeLessThan(1000);
     expect(after.members.find((m) => m.node === "rogue")?.priority ?? null).toBeNull();
@@ -88,10 +109,15 @@ describe.skipIf(!READY)("a member without grants", () => {
     expect(after.servers.find((v) => v.name === "web-east-1")?.state).toBe("up");
     // And the epoch a new master claims is not pushed up by the rogue's heartbeat.
     await s.procs.get("east")?.kill("SIGKILL");
-    await until("west is master with its own assignment", async () => {
-      const w = await s.status("west");
-      return w.master?.node === "west" && w.assignment?.master === w.peer;
-    }, 20_000, 250);
+    await until(
+      "west is master with its own assignment",
+      async () => {
+        const w = await s.status("west");
+        return w.master?.node === "west" && w.assignment?.master === w.peer;
+      },
+      20_000,
+      250,
+    );
     expect((await s.status("west")).assignment?.epoch ?? 0).toBeLessThan(1000);
   });
 });

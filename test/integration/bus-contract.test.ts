@@ -32,7 +32,14 @@ const harnesses: { name: string; pair(): Promise<Pair> }[] = [
     async pair() {
       const secret = new TextEncoder().encode("bus-contract-secret-0123456789abcdef");
       const start = async (bootstrap: string[]) =>
-        startLibp2pBus({ identityKey: newIdentityKey(), siteSecret: secret, listen: ["/ip4/127.0.0.1/tcp/0"], bootstrap, accept: () => "accept", onError: () => {} });
+        startLibp2pBus({
+          identityKey: newIdentityKey(),
+          siteSecret: secret,
+          listen: ["/ip4/127.0.0.1/tcp/0"],
+          bootstrap,
+          accept: () => "accept",
+          onError: () => {},
+        });
       const a = await start([]);
       const b = await start([a.listenAddresses()[0] as string]);
       return { a, b, advance: () => Bun.sleep(50) };
@@ -85,7 +92,9 @@ for (const h of harnesses) {
       const data = new Uint8Array([1, 2, 3, 250]);
       p.a.publish("reports", data);
       // Own messages come back at once: gossipsub never returns them, so the bus does.
-      expect(atA.messages.map((m) => ({ topic: m.topic, from: m.from as PeerIdText, data: [...m.data] }))).toEqual([{ topic: "reports", from: p.a.self, data: [1, 2, 3, 250] }]);
+      expect(atA.messages.map((m) => ({ topic: m.topic, from: m.from as PeerIdText, data: [...m.data] }))).toEqual([
+        { topic: "reports", from: p.a.self, data: [1, 2, 3, 250] },
+      ]);
       // A mesh forms some time after connecting: publish again until one arrives.
       await until(p, "b hearing a", () => {
         if (atB.messages.length === 0) p.a.publish("reports", data);

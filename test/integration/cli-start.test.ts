@@ -21,13 +21,27 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "walrus-start-"));
   writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
   config = join(dir, "node.toml");
-  writeFileSync(config, [
-    "[node]", 'name = "east"', `state_dir = "${join(dir, "state")}"`, 'listen = ["/ip4/127.0.0.1/tcp/0"]',
-    "[nameserver]", 'area = "east"', 'listen = ["127.0.0.1:0"]',
-    "[site]", 'zone = "example.test"', 'names = ["www"]', `secret_file = "${join(dir, "site.secret")}"`,
-    "[site.areas.east]", 'nameserver_addresses = ["127.0.0.1"]',
-    "[site.servers.web-1]", 'area = "east"', 'addresses = ["192.0.2.1"]',
-  ].join("\n"));
+  writeFileSync(
+    config,
+    [
+      "[node]",
+      'name = "east"',
+      `state_dir = "${join(dir, "state")}"`,
+      'listen = ["/ip4/127.0.0.1/tcp/0"]',
+      "[nameserver]",
+      'area = "east"',
+      'listen = ["127.0.0.1:0"]',
+      "[site]",
+      'zone = "example.test"',
+      'names = ["www"]',
+      `secret_file = "${join(dir, "site.secret")}"`,
+      "[site.areas.east]",
+      'nameserver_addresses = ["127.0.0.1"]',
+      "[site.servers.web-1]",
+      'area = "east"',
+      'addresses = ["192.0.2.1"]',
+    ].join("\n"),
+  );
   node = startProc("walrus", [WALRUS, "node", "--config", config]);
   await node.waitFor(/answering DNS/);
 });

@@ -39,7 +39,11 @@ async function startDemoWeb(name: string): Promise<DemoWeb> {
 
 /** A collector of this machine's /proc (or a fixture) and an Apache-style status page. */
 const collectorFor = (statusUrl: string, timeoutMs: number, procRoot?: string, cgroupDir?: string) =>
-  createCollector({ source: apacheSource({ statusUrl, timeoutMs }), ...(procRoot !== undefined && { procRoot }), ...(cgroupDir !== undefined && { cgroupDir }) });
+  createCollector({
+    source: apacheSource({ statusUrl, timeoutMs }),
+    ...(procRoot !== undefined && { procRoot }),
+    ...(cgroupDir !== undefined && { cgroupDir }),
+  });
 
 const post = (url: string) => fetch(url, { method: "POST" }).then((r) => r.text());
 

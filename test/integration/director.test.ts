@@ -46,7 +46,9 @@ describe.skipIf(!READY)("director", () => {
       ms[server] = performance.now() - killedAt;
     }
     await until("unbound to follow", () => viaUnbound(west), 10_000, 100);
-    console.log(`director: web server killed → out of the answers of BIND after ${ms.bind?.toFixed(0)} ms, Knot ${ms.knot?.toFixed(0)} ms, PowerDNS ${ms.pdns?.toFixed(0)} ms, unbound (TTL 1 s) ${(performance.now() - killedAt).toFixed(0)} ms`);
+    console.log(
+      `director: web server killed → out of the answers of BIND after ${ms.bind?.toFixed(0)} ms, Knot ${ms.knot?.toFixed(0)} ms, PowerDNS ${ms.pdns?.toFixed(0)} ms, unbound (TTL 1 s) ${(performance.now() - killedAt).toFixed(0)} ms`,
+    );
     // Failover budget: fall_count (2) reports of 1 s, plus a round and one update.
     expect(ms.bind).toBeLessThan(6_000);
     d.startWeb("east");
@@ -57,13 +59,23 @@ describe.skipIf(!READY)("director", () => {
     await proc("knot").kill();
     await proc("web-west").kill("SIGKILL");
     await until("BIND to point west at east's server", () => d.holds("bind", "west", [d.addr("web-east")]), 15_000, 100);
-    await until("east's status to show knot failing", async () => (await d.status("east")).director?.find((b) => b.name === "knot")?.state === "failing", 10_000, 200);
+    await until(
+      "east's status to show knot failing",
+      async () => (await d.status("east")).director?.find((b) => b.name === "knot")?.state === "failing",
+      10_000,
+      200,
+    );
     d.startKnot();
     await until("Knot to catch up", () => d.holds("knot", "west", [d.addr("web-east")]), 45_000, 200);
     await proc("east").kill();
     d.startNode("east");
     await proc("east").waitFor(/taking over as master/, 20_000);
-    await until("the restarted director to be in sync with every backend", async () => (await d.status("east")).director?.filter((b) => b.state === "in-sync").length === 3, 15_000, 200);
+    await until(
+      "the restarted director to be in sync with every backend",
+      async () => (await d.status("east")).director?.filter((b) => b.state === "in-sync").length === 3,
+      15_000,
+      200,
+    );
     // The backends were read back and found right: not one update went out.
     expect(proc("east").output()).not.toContain("backend updated");
   }, 90_000);
@@ -79,8 +91,17 @@ describe.skipIf(!READY)("director", () => {
     expect(metrics.stdout).toContain('walrus_director_updates_total{backend="knot"} 0');
     expect(metrics.stdout).toMatch(/walrus_director_failures_total\{backend="bind-wrong-key"\} [1-9]/);
     // However often it fails, a human hears of it once (per master: this is east's reign).
-    await until("the wrong key to have failed three times", async () => ((await d.status("east")).director?.find((b) => b.name === "bind-wrong-key")?.failures ?? 0) >= 3, 15_000, 200);
-    expect(proc("east").output().match(/"event":"director-failing","server":"bind-wrong-key"/g)?.length).toBe(1);
+    await until(
+      "the wrong key to have failed three times",
+      async () => ((await d.status("east")).director?.find((b) => b.name === "bind-wrong-key")?.failures ?? 0) >= 3,
+      15_000,
+      200,
+    );
+    expect(
+      proc("east")
+        .output()
+        .match(/"event":"director-failing","server":"bind-wrong-key"/g)?.length,
+    ).toBe(1);
     expect(readFileSync(join(d.dir, "notices"), "utf8")).toContain("director-failing bind-wrong-key");
   });
 });

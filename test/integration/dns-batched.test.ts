@@ -29,16 +29,34 @@ const NAMES = ["www.example.test", "example.test", "ns-east.example.test", "nope
 
 function siteToml(dir: string, port: number, extra: string[] = []): string {
   return [
-    "[node]", 'name = "east"', `state_dir = "${join(dir, "state")}"`, 'listen = ["/ip4/127.0.0.1/tcp/0"]',
-    "[nameserver]", 'area = "east"', `listen = ["${HOST}:${port}"]`, "workers = 1", ...extra,
-    "[site]", 'zone = "example.test"', 'names = ["www"]', `secret_file = "${join(dir, "site.secret")}"`,
-    "[site.areas.east]", 'nameserver = "ns-east"', 'nameserver_addresses = ["127.0.0.1"]',
+    "[node]",
+    'name = "east"',
+    `state_dir = "${join(dir, "state")}"`,
+    'listen = ["/ip4/127.0.0.1/tcp/0"]',
+    "[nameserver]",
+    'area = "east"',
+    `listen = ["${HOST}:${port}"]`,
+    "workers = 1",
+    ...extra,
+    "[site]",
+    'zone = "example.test"',
+    'names = ["www"]',
+    `secret_file = "${join(dir, "site.secret")}"`,
+    "[site.areas.east]",
+    'nameserver = "ns-east"',
+    'nameserver_addresses = ["127.0.0.1"]',
     ...Array.from({ length: 40 }, (_, i) => [`[site.servers.web-${i}]`, 'area = "east"', `addresses = ["10.0.1.${i + 1}"]`]).flat(),
   ].join("\n");
 }
 
 function query(id: number, name = "www.example.test", edns = true): Buffer {
-  return encode({ type: "query", id, flags: 0, questions: [{ type: "A", name }], additionals: edns ? [{ type: "OPT", name: ".", udpPayloadSize: 1232 } as never] : [] });
+  return encode({
+    type: "query",
+    id,
+    flags: 0,
+    questions: [{ type: "A", name }],
+    additionals: edns ? [{ type: "OPT", name: ".", udpPayloadSize: 1232 } as never] : [],
+  });
 }
 
 /** Sends one query every `everyMs` until stopped; keeps the arrival time of every reply. */
@@ -56,9 +74,21 @@ function steadyClient(port: number, everyMs = 2) {
 async function startWorker(dir: string, port: number, udpIo: string, ready: { path?: string }[]): Promise<Subprocess> {
   const v = validate(parse(siteToml(dir, port, [`udp_io = "${udpIo}"`])) as Record<string, unknown>, "node.toml", dir);
   if (!v.ok || !v.config.nameserver) throw new Error(JSON.stringify(v));
-  const worker = spawn([WALRUS, "dns-worker"], { stdin: "ignore", stdout: "inherit", stderr: "inherit", serialization: "json", ipc: (m: { type: string; path?: string }) => void (m.type === "ready" && ready.push(m)) });
+  const worker = spawn([WALRUS, "dns-worker"], {
+    stdin: "ignore",
+    stdout: "inherit",
+    stderr: "inherit",
+    serialization: "json",
+    ipc: (m: { type: string; path?: string }) => void (m.type === "ready" && ready.push(m)),
+  });
   const c = v.config.nameserver;
-  const serve: ServeOptions = { area: c.area, listen: c.listen, udpSize: c.udpSize, rateLimit: { perSecond: c.rateLimit, ipv4Prefix: c.rateLimitIpv4Prefix, ipv6Prefix: c.rateLimitIpv6Prefix }, udpIo: c.udpIo };
+  const serve: ServeOptions = {
+    area: c.area,
+    listen: c.listen,
+    udpSize: c.udpSize,
+    rateLimit: { perSecond: c.rateLimit, ipv4Prefix: c.rateLimitIpv4Prefix, ipv6Prefix: c.rateLimitIpv6Prefix },
+    udpIo: c.udpIo,
+  };
   worker.send({ type: "init", site: v.config.site, serve, shared: false });
   worker.send({ type: "zone", update: { serversByArea: [["east", ["web-1"]]], serial: 1 } });
   await until("the worker is ready", () => ready.length > 0, 10_000, 20);
@@ -82,7 +112,7 @@ describe.skipIf(!BINARY)("a batched dns-worker of the compiled binary", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  test("it serves on the batched path; told udp_io = \"portable\", on the portable one", async () => {
+  test('it serves on the batched path; told udp_io = "portable", on the portable one', async () => {
     expect(ready[0]?.path).toBe("batched");
     const told: { path?: string }[] = [];
     const portable = await startWorker(dir, PORTS + 1, "portable", told);
@@ -158,7 +188,10 @@ describe.skipIf(!BINARY)("a batched dns-worker of the compiled binary", () => {
     const sent = performance.now();
     worker.kill("SIGTERM");
     reference.kill("SIGTERM");
-    const [took, referenceTook] = await Promise.all([worker.exited.then(() => performance.now() - sent), reference.exited.then(() => performance.now() - sent)]);
+    const [took, referenceTook] = await Promise.all([
+      worker.exited.then(() => performance.now() - sent),
+      reference.exited.then(() => performance.now() - sent),
+    ]);
     probe.stop();
     expect(took - referenceTook).toBeLessThan(100);
     expect(took).toBeLessThan(1000);
@@ -183,7 +216,12 @@ describe.skipIf(!BINARY)("a node whose batched worker is killed", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const children = () => Bun.spawnSync(["ps", "--ppid", String(node.proc.pid), "-o", "pid="]).stdout.toString().split("\n").map((s) => Number(s.trim())).filter((n) => n > 0);
+  const children = () =>
+    Bun.spawnSync(["ps", "--ppid", String(node.proc.pid), "-o", "pid="])
+      .stdout.toString()
+      .split("\n")
+      .map((s) => Number(s.trim()))
+      .filter((n) => n > 0);
 
   test("kill -9 under load: UDP answers again within 1 s, the exit logged and the worker restarted", async () => {
     expect(node.output()).toContain('"udp_io":"batched"');
@@ -226,13 +264,13 @@ describe.skipIf(!BATCHED)("the batched loop's error branches, on a real socket",
       ...sys,
       recvmmsg(fd, vec, count, flags) {
         const e = faults.recv?.(recvCalls++);
-        if (e) return (errno = e), -1;
+        if (e) return ((errno = e), -1);
         errno = 0;
         return sys.recvmmsg(fd, vec, count, flags);
       },
       sendmmsg(fd, vec, count, flags, offset) {
         const f = faults.send?.(sendCalls++);
-        if (typeof f === "number") return (errno = f), -1;
+        if (typeof f === "number") return ((errno = f), -1);
         errno = 0;
         // A partial send: the kernel took only the first of several.
         return sys.sendmmsg(fd, vec, f === "short" ? 1 : count, flags, offset);
@@ -272,7 +310,10 @@ describe.skipIf(!BATCHED)("the batched loop's error branches, on a real socket",
 
   test("EINTR on receive and on send is retried; a partial sendmmsg sends the rest", async () => {
     const sys = libc as Syscalls;
-    const r = await run(faulty(sys, { recv: (n) => (n % 3 === 0 ? EINTR : undefined), send: (n) => (n % 4 === 0 ? EINTR : n % 4 === 1 ? "short" : undefined) }), 500);
+    const r = await run(
+      faulty(sys, { recv: (n) => (n % 3 === 0 ? EINTR : undefined), send: (n) => (n % 4 === 0 ? EINTR : n % 4 === 1 ? "short" : undefined) }),
+      500,
+    );
     expect(r.errors).toEqual([]);
     expect(r.got).toBe(500);
   });

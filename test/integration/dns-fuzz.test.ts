@@ -75,14 +75,30 @@ describe("fuzz: the real binary", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "wdns-fuzz-"));
     writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
-    writeFileSync(join(dir, "node.toml"), [
-      "[node]", 'name = "east"', `state_dir = "${join(dir, "state")}"`, `listen = ["/ip4/127.0.0.1/tcp/${PORTS + 1}"]`,
-      "[nameserver]", 'area = "east"', `listen = ["${HOST}:${port}"]`,
-      "[site]", 'zone = "example.test"', 'names = ["www"]', 'answer_scheme = "cname"', `secret_file = "${join(dir, "site.secret")}"`,
-      'records = [{ name = "@", type = "MX", data = "10 mail" }, { name = "mail", type = "A", data = "192.0.2.25" }]',
-      "[site.areas.east]", 'nameserver = "ns-east"', 'nameserver_addresses = ["127.0.0.1"]',
-      "[site.servers.web-1]", 'area = "east"', 'addresses = ["10.0.1.1", "2001:db8::1"]',
-    ].join("\n"));
+    writeFileSync(
+      join(dir, "node.toml"),
+      [
+        "[node]",
+        'name = "east"',
+        `state_dir = "${join(dir, "state")}"`,
+        `listen = ["/ip4/127.0.0.1/tcp/${PORTS + 1}"]`,
+        "[nameserver]",
+        'area = "east"',
+        `listen = ["${HOST}:${port}"]`,
+        "[site]",
+        'zone = "example.test"',
+        'names = ["www"]',
+        'answer_scheme = "cname"',
+        `secret_file = "${join(dir, "site.secret")}"`,
+        'records = [{ name = "@", type = "MX", data = "10 mail" }, { name = "mail", type = "A", data = "192.0.2.25" }]',
+        "[site.areas.east]",
+        'nameserver = "ns-east"',
+        'nameserver_addresses = ["127.0.0.1"]',
+        "[site.servers.web-1]",
+        'area = "east"',
+        'addresses = ["10.0.1.1", "2001:db8::1"]',
+      ].join("\n"),
+    );
     node = startProc("walrus", [WALRUS, "node", "--config", join(dir, "node.toml")]);
     await node.waitFor(/answering DNS/);
   });

@@ -66,7 +66,10 @@ describe.skipIf(!DIG)("dns limits", () => {
 
   test("AXFR over TCP to an allowed sender: SOA first and last, every record", async () => {
     const text = await dig(open.addresses[0]?.port ?? 0, "example.test", "AXFR");
-    const records = text.split("\n").filter((l) => l && !l.startsWith(";")).map((l) => l.split(/\s+/));
+    const records = text
+      .split("\n")
+      .filter((l) => l && !l.startsWith(";"))
+      .map((l) => l.split(/\s+/));
     expect(records[0]?.[3]).toBe("SOA");
     expect(records.at(-1)?.[3]).toBe("SOA");
     expect(records.filter((r) => r[0] === "www.example.test." && r[3] === "A").length).toBe(30);
@@ -97,7 +100,16 @@ describe.skipIf(!DIG)("dns limits", () => {
     try {
       for (let i = 0; i < 300; i++) {
         const got = new Promise<Buffer>((resolve) => sock.once("message", resolve));
-        sock.send(encode({ type: "query", id: i, questions: [{ name: "www.example.test", type: "A" }], additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232 } as never] }), open.addresses[0]?.port ?? 0, HOST);
+        sock.send(
+          encode({
+            type: "query",
+            id: i,
+            questions: [{ name: "www.example.test", type: "A" }],
+            additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232 } as never],
+          }),
+          open.addresses[0]?.port ?? 0,
+          HOST,
+        );
         const first = decode(await got).answers?.[0];
         const lead = first && "data" in first ? String(first.data) : "none";
         leads.set(lead, (leads.get(lead) ?? 0) + 1);
@@ -133,13 +145,31 @@ describe("walrus config check", () => {
     const dir = mkdtempSync(join(tmpdir(), "wdns-check-"));
     try {
       const crowd = Array.from({ length: 80 }, (_, i) => [`[site.servers.web-${i}]`, 'area = "west"', `addresses = ["10.2.0.${i + 1}"]`]).flat();
-      writeFileSync(join(dir, "node.toml"), [
-        "[node]", 'name = "east"', 'state_dir = "state"', `listen = ["/ip4/127.0.0.1/tcp/${PORTS + 2}"]`,
-        "[nameserver]", 'area = "east"', `listen = ["127.0.0.1:${PORTS + 3}"]`,
-        "[site]", 'zone = "example.test"', 'names = ["www"]', 'secret_file = "site.secret"', "max_answer_addresses = 200",
-        "[site.areas.east]", 'nameserver_addresses = ["127.0.0.1"]', "[site.areas.west]", 'nameserver_addresses = ["127.0.0.2"]',
-        "[site.servers.web-east]", 'area = "east"', 'addresses = ["10.1.0.1"]', ...crowd,
-      ].join("\n"));
+      writeFileSync(
+        join(dir, "node.toml"),
+        [
+          "[node]",
+          'name = "east"',
+          'state_dir = "state"',
+          `listen = ["/ip4/127.0.0.1/tcp/${PORTS + 2}"]`,
+          "[nameserver]",
+          'area = "east"',
+          `listen = ["127.0.0.1:${PORTS + 3}"]`,
+          "[site]",
+          'zone = "example.test"',
+          'names = ["www"]',
+          'secret_file = "site.secret"',
+          "max_answer_addresses = 200",
+          "[site.areas.east]",
+          'nameserver_addresses = ["127.0.0.1"]',
+          "[site.areas.west]",
+          'nameserver_addresses = ["127.0.0.2"]',
+          "[site.servers.web-east]",
+          'area = "east"',
+          'addresses = ["10.1.0.1"]',
+          ...crowd,
+        ].join("\n"),
+      );
       const r = Bun.spawnSync([WALRUS, "config", "check", "--config", join(dir, "node.toml")]);
       const out = r.stdout.toString();
       expect(r.exitCode).toBe(0);
@@ -153,7 +183,13 @@ describe("walrus config check", () => {
 
 describe.skipIf(!DIG)("both address families on one port", () => {
   test('"0.0.0.0" and "[::]" listen side by side; UDP and TCP answered on each', async () => {
-    const server = await startDnsServer({ listen: [{ host: "0.0.0.0", port: PORTS + 5 }, { host: "::", port: PORTS + 5 }], zone: () => fixtureZone() });
+    const server = await startDnsServer({
+      listen: [
+        { host: "0.0.0.0", port: PORTS + 5 },
+        { host: "::", port: PORTS + 5 },
+      ],
+      zone: () => fixtureZone(),
+    });
     try {
       for (const at of ["@127.0.0.1", "@::1"]) {
         for (const transport of ["+notcp", "+tcp"]) {
@@ -178,10 +214,11 @@ describe("abusive TCP clients", () => {
       const s = net.connect({ host: HOST, port: to.addresses[0]?.port ?? 0 }, () => resolve(s));
       s.once("error", reject);
     });
-  const closed = (s: net.Socket) => new Promise<number>((resolve) => {
-    const t0 = performance.now();
-    s.once("close", () => resolve(performance.now() - t0));
-  });
+  const closed = (s: net.Socket) =>
+    new Promise<number>((resolve) => {
+      const t0 = performance.now();
+      s.once("close", () => resolve(performance.now() - t0));
+    });
 
   test("a client that pipelines queries but never reads is cut off with a reset, whatever the kernel's buffer sizes", async () => {
     // A server of its own, its lifetime and idle limits far away: only the buffer cap may cut.
@@ -196,7 +233,11 @@ describe("abusive TCP clients", () => {
     // Bounded: at most 16 MiB of queries or 10 s, writing only as fast as the socket drains.
     const t0 = performance.now();
     for (let sent = 0; !s.destroyed && sent < 16 << 20 && performance.now() - t0 < 10_000; sent += chunk.byteLength) {
-      if (!s.write(chunk)) await new Promise((resolve) => { s.once("drain", resolve); setTimeout(resolve, 200); });
+      if (!s.write(chunk))
+        await new Promise((resolve) => {
+          s.once("drain", resolve);
+          setTimeout(resolve, 200);
+        });
     }
     expect(await gone).toBeLessThan(10_000);
     expect(await reset).toBe("ECONNRESET");
@@ -233,13 +274,26 @@ describe.skipIf(!WORKERS)("worker processes on one port", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "wdns-workers-"));
     writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
-    writeFileSync(join(dir, "node.toml"), [
-      "[node]", 'name = "east"', `state_dir = "${join(dir, "state")}"`, `listen = ["/ip4/127.0.0.1/tcp/${PORTS + 1}"]`,
-      "[nameserver]", 'area = "east"', `listen = ["${HOST}:${port}"]`, "workers = 2",
-      "[site]", 'zone = "example.test"', 'names = ["www"]', `secret_file = "${join(dir, "site.secret")}"`,
-      "[site.areas.east]", 'nameserver_addresses = ["127.0.0.1"]',
-      ...EAST_V4.flatMap((a, i) => [`[site.servers.web-${i}]`, 'area = "east"', `addresses = ["${a}"]`]),
-    ].join("\n"));
+    writeFileSync(
+      join(dir, "node.toml"),
+      [
+        "[node]",
+        'name = "east"',
+        `state_dir = "${join(dir, "state")}"`,
+        `listen = ["/ip4/127.0.0.1/tcp/${PORTS + 1}"]`,
+        "[nameserver]",
+        'area = "east"',
+        `listen = ["${HOST}:${port}"]`,
+        "workers = 2",
+        "[site]",
+        'zone = "example.test"',
+        'names = ["www"]',
+        `secret_file = "${join(dir, "site.secret")}"`,
+        "[site.areas.east]",
+        'nameserver_addresses = ["127.0.0.1"]',
+        ...EAST_V4.flatMap((a, i) => [`[site.servers.web-${i}]`, 'area = "east"', `addresses = ["${a}"]`]),
+      ].join("\n"),
+    );
     node = startProc("walrus", [WALRUS, "node", "--config", join(dir, "node.toml")]);
     await node.waitFor(/answering DNS.*"workers":2/);
   });
@@ -256,7 +310,11 @@ describe.skipIf(!WORKERS)("worker processes on one port", () => {
   });
 
   test("the workers go when the node stops", async () => {
-    const children = Bun.spawnSync(["ps", "--ppid", String(node.proc.pid), "-o", "pid="]).stdout.toString().split("\n").map((x) => x.trim()).filter(Boolean);
+    const children = Bun.spawnSync(["ps", "--ppid", String(node.proc.pid), "-o", "pid="])
+      .stdout.toString()
+      .split("\n")
+      .map((x) => x.trim())
+      .filter(Boolean);
     expect(children.length).toBe(2);
     await node.kill();
     const alive = () => children.filter((pid) => Bun.spawnSync(["kill", "-0", pid], { stderr: "ignore" }).exitCode === 0);

@@ -52,57 +52,68 @@ describe.skipIf(!READY)("real resolvers", () => {
     }
 
     const zoneFile = join(dir, "test.zone");
-    writeFileSync(zoneFile, [
-      "$ORIGIN test.",
-      "$TTL 60",
-      "@ SOA ns.test. hostmaster.test. 1 3600 600 86400 60",
-      "@ NS ns",
-      `ns A ${addr("parent")}`,
-      ...AREAS.flatMap((a) => [`demo NS ns-${a}.demo`, `ns-${a}.demo A ${addr(`ns-${a}`)}`]),
-      "",
-    ].join("\n"));
-    writeFileSync(join(dir, "knot.conf"), [
-      "server:",
-      `  listen: ${addr("parent")}@53`,
-      `  rundir: ${dir}`,
-      "log:",
-      "  - target: stderr",
-      "    any: info",
-      "database:",
-      `  storage: ${join(dir, "knot-db")}`,
-      "zone:",
-      "  - domain: test",
-      `    file: ${zoneFile}`,
-      `    storage: ${dir}`,
-      "",
-    ].join("\n"));
+    writeFileSync(
+      zoneFile,
+      [
+        "$ORIGIN test.",
+        "$TTL 60",
+        "@ SOA ns.test. hostmaster.test. 1 3600 600 86400 60",
+        "@ NS ns",
+        `ns A ${addr("parent")}`,
+        ...AREAS.flatMap((a) => [`demo NS ns-${a}.demo`, `ns-${a}.demo A ${addr(`ns-${a}`)}`]),
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(dir, "knot.conf"),
+      [
+        "server:",
+        `  listen: ${addr("parent")}@53`,
+        `  rundir: ${dir}`,
+        "log:",
+        "  - target: stderr",
+        "    any: info",
+        "database:",
+        `  storage: ${join(dir, "knot-db")}`,
+        "zone:",
+        "  - domain: test",
+        `    file: ${zoneFile}`,
+        `    storage: ${dir}`,
+        "",
+      ].join("\n"),
+    );
     procs.push(startProc("knot", inLab("parent", ["knotd", "-c", join(dir, "knot.conf")])));
 
-    writeFileSync(join(dir, "unbound.conf"), [
-      "server:",
-      `  interface: ${addr("unbound")}`,
-      "  access-control: 10.201.4.0/24 allow",
-      '  username: ""',
-      '  chroot: ""',
-      `  directory: "${dir}"`,
-      `  pidfile: "${join(dir, "unbound.pid")}"`,
-      `  logfile: "${join(dir, "unbound.log")}"`,
-      "  use-syslog: no",
-      "  verbosity: 1",
-      '  module-config: "iterator"',
-      '  local-zone: "test." nodefault',
-      "stub-zone:",
-      '  name: "test."',
-      `  stub-addr: ${addr("parent")}`,
-      "remote-control:",
-      "  control-enable: yes",
-      `  control-interface: "${join(dir, "unbound.ctl")}"`,
-      "  control-use-cert: no",
-      "",
-    ].join("\n"));
+    writeFileSync(
+      join(dir, "unbound.conf"),
+      [
+        "server:",
+        `  interface: ${addr("unbound")}`,
+        "  access-control: 10.201.4.0/24 allow",
+        '  username: ""',
+        '  chroot: ""',
+        `  directory: "${dir}"`,
+        `  pidfile: "${join(dir, "unbound.pid")}"`,
+        `  logfile: "${join(dir, "unbound.log")}"`,
+        "  use-syslog: no",
+        "  verbosity: 1",
+        '  module-config: "iterator"',
+        '  local-zone: "test." nodefault',
+        "stub-zone:",
+        '  name: "test."',
+        `  stub-addr: ${addr("parent")}`,
+        "remote-control:",
+        "  control-enable: yes",
+        `  control-interface: "${join(dir, "unbound.ctl")}"`,
+        "  control-use-cert: no",
+        "",
+      ].join("\n"),
+    );
     procs.push(startProc("unbound", inLab("unbound", ["unbound", "-d", "-c", join(dir, "unbound.conf")])));
 
-    writeFileSync(join(dir, "named.conf"), `${namedOptions({ dir, listen: addr("bind") })}logging {
+    writeFileSync(
+      join(dir, "named.conf"),
+      `${namedOptions({ dir, listen: addr("bind") })}logging {
   channel lame { file "${join(dir, "named-lame.log")}"; severity debug; print-category yes; };
   category lame-servers { lame; };
   category edns-disabled { lame; };
@@ -110,7 +121,8 @@ describe.skipIf(!READY)("real resolvers", () => {
   category default { main; };
 };
 zone "test" { type static-stub; server-addresses { ${addr("parent")}; }; };
-`);
+`,
+    );
     procs.push(startProc("named", inLab("bind", ["named", "-f", "-4", "-c", join(dir, "named.conf")])));
 
     await Promise.all(procs.filter((p) => p.name.startsWith("ns-")).map((p) => p.waitFor(/answering DNS/)));
@@ -125,7 +137,10 @@ zone "test" { type static-stub; server-addresses { ${addr("parent")}; }; };
 
   async function dig(resolver: string, ...args: string[]) {
     const r = await lab.run("client", ["dig", `@${lab.address(resolver)}`, "+time=3", "+tries=1", ...args]);
-    const answers = r.stdout.split("\n").filter((l) => l && !l.startsWith(";")).map((l) => l.split(/\s+/));
+    const answers = r.stdout
+      .split("\n")
+      .filter((l) => l && !l.startsWith(";"))
+      .map((l) => l.split(/\s+/));
     return { status: /status: (\w+)/.exec(r.stdout)?.[1] ?? "none", answers, text: r.stdout };
   }
 
@@ -153,7 +168,10 @@ zone "test" { type static-stub; server-addresses { ${addr("parent")}; }; };
       const mx = await dig(resolver, "demo.test", "MX");
       expect(mx.answers.filter((x) => x[3] === "MX").map((x) => x.slice(4).join(" "))).toEqual(["10 mail.demo.test."]);
       const blog = await dig(resolver, "blog.demo.test", "A");
-      expect(blog.answers.map((x) => [x[0], x[3], x[4]])).toEqual([["blog.demo.test.", "CNAME", "mail.demo.test."], ["mail.demo.test.", "A", "192.0.2.25"]]);
+      expect(blog.answers.map((x) => [x[0], x[3], x[4]])).toEqual([
+        ["blog.demo.test.", "CNAME", "mail.demo.test."],
+        ["mail.demo.test.", "A", "192.0.2.25"],
+      ]);
     });
 
     test(`${resolver}: NXDOMAIN, NODATA and the nameservers' addresses`, async () => {
@@ -162,12 +180,20 @@ zone "test" { type static-stub; server-addresses { ${addr("parent")}; }; };
       expect(nodata.status).toBe("NOERROR");
       expect(nodata.answers.filter((x) => x[3] === "MX")).toEqual([]);
       const ns = await dig(resolver, "demo.test", "NS");
-      expect(ns.answers.filter((x) => x[3] === "NS").map((x) => x[4]).sort()).toEqual(AREAS.map((a) => `ns-${a}.demo.test.`).sort());
+      expect(
+        ns.answers
+          .filter((x) => x[3] === "NS")
+          .map((x) => x[4])
+          .sort(),
+      ).toEqual(AREAS.map((a) => `ns-${a}.demo.test.`).sort());
     });
   }
 
   test("each nameserver warned at start that its cluster's answer exceeds one datagram", () => {
-    for (const a of AREAS) expect(procs.find((p) => p.name === `ns-${a}`)?.output()).toMatch(new RegExp(`does not fit one UDP datagram.*"cluster":"${a}","type":"A","addresses":${PER_AREA}`));
+    for (const a of AREAS)
+      expect(procs.find((p) => p.name === `ns-${a}`)?.output()).toMatch(
+        new RegExp(`does not fit one UDP datagram.*"cluster":"${a}","type":"A","addresses":${PER_AREA}`),
+      );
   });
 
   test("unbound marks no walrus nameserver lame", async () => {

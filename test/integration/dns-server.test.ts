@@ -39,7 +39,10 @@ function section(text: string, name: string): string[][] {
   const start = text.lastIndexOf(`;; ${name} SECTION:\n`);
   if (start < 0) return [];
   const body = text.slice(start).split("\n\n")[0] ?? "";
-  return body.split("\n").slice(1).map((line) => line.split(/\s+/));
+  return body
+    .split("\n")
+    .slice(1)
+    .map((line) => line.split(/\s+/));
 }
 
 const frame = (m: Uint8Array) => Buffer.concat([Buffer.from([m.byteLength >> 8, m.byteLength & 0xff]), m]);

@@ -16,7 +16,11 @@ import { needs } from "./needs.ts";
 
 /** Debian's python3-certbot-dns-rfc2136: certbot's --dns-rfc2136. */
 const CERTBOT_RFC2136 = "/usr/lib/python3/dist-packages/certbot_dns_rfc2136";
-const READY = needs("dns-update", { root: true, tools: ["nsupdate", "knsupdate", "dig", "tsig-keygen", "knotd", "pebble", "certbot", "openssl", "ip"], files: [WALRUS, CERTBOT_RFC2136] });
+const READY = needs("dns-update", {
+  root: true,
+  tools: ["nsupdate", "knsupdate", "dig", "tsig-keygen", "knotd", "pebble", "certbot", "openssl", "ip"],
+  files: [WALRUS, CERTBOT_RFC2136],
+});
 const AREAS = ["east", "west"] as const;
 const ACME = "_acme-challenge.demo.test";
 
@@ -26,7 +30,8 @@ describe.skipIf(!READY)("dns update", () => {
   let secret = "";
   const procs = new Map<string, Proc>();
   const addr = (h: string) => lab.address(h);
-  const startNode = (a: string) => procs.set(a, startProc(a, ["ip", "netns", "exec", lab.ns(`ns-${a}`), WALRUS, "node", "--config", join(dir, `${a}.toml`)])).get(a) as Proc;
+  const startNode = (a: string) =>
+    procs.set(a, startProc(a, ["ip", "netns", "exec", lab.ns(`ns-${a}`), WALRUS, "node", "--config", join(dir, `${a}.toml`)])).get(a) as Proc;
 
   /** Runs nsupdate (or knsupdate) over TCP against a nameserver; `key` "acme", "wrong" or none. */
   async function update(tool: "nsupdate" | "knsupdate", server: string, lines: string[], key?: string): Promise<string> {
@@ -38,9 +43,19 @@ describe.skipIf(!READY)("dns update", () => {
   async function txt(server: string, name = ACME): Promise<string[]> {
     const r = await lab.run("client", ["dig", `@${addr(server)}`, name, "TXT", "+short", "+time=2", "+tries=1"]);
     if (r.code !== 0) throw new Error(`dig @${server}: exit ${r.code}`);
-    return r.stdout.split("\n").filter((l) => l.trim()).map((l) => l.replace(/"/g, "")).sort();
+    return r.stdout
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => l.replace(/"/g, ""))
+      .sort();
   }
-  const everywhere = (want: string[]) => until(`every nameserver to serve ${JSON.stringify(want)}`, async () => (await Promise.all(AREAS.map((a) => txt(`ns-${a}`)))).every((t) => JSON.stringify(t) === JSON.stringify(want)), 10_000, 50);
+  const everywhere = (want: string[]) =>
+    until(
+      `every nameserver to serve ${JSON.stringify(want)}`,
+      async () => (await Promise.all(AREAS.map((a) => txt(`ns-${a}`)))).every((t) => JSON.stringify(t) === JSON.stringify(want)),
+      10_000,
+      50,
+    );
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "walrus-update-"));
@@ -52,28 +67,38 @@ describe.skipIf(!READY)("dns update", () => {
     for (const a of AREAS) {
       const host = `ns-${a}`;
       const peers = AREAS.filter((x) => x !== a).map((x) => `"/ip4/${addr(`ns-${x}`)}/tcp/7946"`);
-      writeFileSync(join(dir, `${a}.toml`), [
-        "[node]",
-        `name = "${a}"`,
-        `state_dir = "${join(dir, a)}"`,
-        `listen = ["/ip4/${addr(host)}/tcp/7946"]`,
-        `bootstrap = [${peers.join(", ")}]`,
-        "[nameserver]",
-        `area = "${a}"`,
-        `listen = ["${addr(host)}:53"]`,
-        `update_allow = [{ key_file = "${join(dir, "acme.key")}", names = ["_acme-challenge.*"], types = ["TXT"] }]`,
-        // east is the primary of a Knot secondary: it may transfer the zone and hears of changes.
-        ...(a === "east" ? [`transfer_allow = ["${addr("secondary")}"]`, `notify = ["${addr("secondary")}:53"]`] : []),
-        // west answers UDP from a worker process: updated records must reach it too (updates
-        // come over TCP, which the node keeps).
-        ...(a === "west" ? ["workers = 1"] : []),
-        "[site]",
-        'zone = "demo.test"',
-        'names = ["www"]',
-        "ttl_seconds = 5",
-        `secret_file = "${join(dir, "site.secret")}"`,
-        ...AREAS.flatMap((x) => [`[site.areas.${x}]`, `nameserver = "ns-${x}"`, `nameserver_addresses = ["${addr(`ns-${x}`)}"]`, `[site.servers.web-${x}]`, `area = "${x}"`, `addresses = ["192.0.2.${x === "east" ? 1 : 2}"]`]),
-      ].join("\n"));
+      writeFileSync(
+        join(dir, `${a}.toml`),
+        [
+          "[node]",
+          `name = "${a}"`,
+          `state_dir = "${join(dir, a)}"`,
+          `listen = ["/ip4/${addr(host)}/tcp/7946"]`,
+          `bootstrap = [${peers.join(", ")}]`,
+          "[nameserver]",
+          `area = "${a}"`,
+          `listen = ["${addr(host)}:53"]`,
+          `update_allow = [{ key_file = "${join(dir, "acme.key")}", names = ["_acme-challenge.*"], types = ["TXT"] }]`,
+          // east is the primary of a Knot secondary: it may transfer the zone and hears of changes.
+          ...(a === "east" ? [`transfer_allow = ["${addr("secondary")}"]`, `notify = ["${addr("secondary")}:53"]`] : []),
+          // west answers UDP from a worker process: updated records must reach it too (updates
+          // come over TCP, which the node keeps).
+          ...(a === "west" ? ["workers = 1"] : []),
+          "[site]",
+          'zone = "demo.test"',
+          'names = ["www"]',
+          "ttl_seconds = 5",
+          `secret_file = "${join(dir, "site.secret")}"`,
+          ...AREAS.flatMap((x) => [
+            `[site.areas.${x}]`,
+            `nameserver = "ns-${x}"`,
+            `nameserver_addresses = ["${addr(`ns-${x}`)}"]`,
+            `[site.servers.web-${x}]`,
+            `area = "${x}"`,
+            `addresses = ["192.0.2.${x === "east" ? 1 : 2}"]`,
+          ]),
+        ].join("\n"),
+      );
     }
     for (const a of AREAS) startNode(a);
     await Promise.all(AREAS.map((a) => procs.get(a)?.waitFor(/answering DNS/)));
@@ -94,7 +119,14 @@ describe.skipIf(!READY)("dns update", () => {
     procs.set("knot", startProc("knot", ["ip", "netns", "exec", lab.ns("secondary"), "knotd", "-c", join(dir, "knot.conf")]));
     // Gossip carries updates: wait until each node hears the other.
     for (const a of AREAS) {
-      await until(`${a} to hear the other nameserver`, async () => (JSON.parse((await walrus(["status", "--json", "--config", join(dir, `${a}.toml`)])).stdout) as StatusReport).members.filter((m) => m.live).length === 2, 30_000, 200);
+      await until(
+        `${a} to hear the other nameserver`,
+        async () =>
+          (JSON.parse((await walrus(["status", "--json", "--config", join(dir, `${a}.toml`)])).stdout) as StatusReport).members.filter((m) => m.live).length ===
+          2,
+        30_000,
+        200,
+      );
     }
   }, 60_000);
 
@@ -130,33 +162,119 @@ describe.skipIf(!READY)("dns update", () => {
     ["unsigned", [`update add ${ACME}. 60 TXT "x"`], undefined, "REFUSED"],
     ["signed with another secret", [`update add ${ACME}. 60 TXT "x"`], "wrong", "NOTAUTH"],
     ["a type outside the allowance", ["check-names no", `update add ${ACME}. 60 A 192.0.2.9`], "acme", "REFUSED"],
-    ["a name outside the allowance", ["update add mail.demo.test. 60 TXT \"x\""], "acme", "REFUSED"],
-    ["the balanced name", ["update add www.demo.test. 60 TXT \"x\""], "acme", "REFUSED"],
+    ["a name outside the allowance", ['update add mail.demo.test. 60 TXT "x"'], "acme", "REFUSED"],
+    ["the balanced name", ['update add www.demo.test. 60 TXT "x"'], "acme", "REFUSED"],
     ["a zone not ours", [`update add ${ACME}. 60 TXT "x"`.replace("demo.test", "other.test")], "acme", "NOT"],
-  ] as const)("%s is refused", async (_what, lines, key, rcode) => {
-    const out = await update("nsupdate", "ns-east", [...lines], key);
-    expect(out).not.toStartWith("exit 0");
-    expect(out).toContain(rcode);
-    expect(await txt("ns-east")).toEqual([]);
-  }, 30_000);
+  ] as const)(
+    "%s is refused",
+    async (_what, lines, key, rcode) => {
+      const out = await update("nsupdate", "ns-east", [...lines], key);
+      expect(out).not.toStartWith("exit 0");
+      expect(out).toContain(rcode);
+      expect(await txt("ns-east")).toEqual([]);
+    },
+    30_000,
+  );
 
   test("certbot gets a wildcard certificate from an ACME server (pebble) that validates DNS-01 against walrus", async () => {
     // pebble: a local ACME CA; its HTTPS certificate is made here, the client does not check it.
     const acme = addr("acme");
-    const gen = Bun.spawnSync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=pebble", "-addext", `subjectAltName=IP:${acme}`, "-keyout", join(dir, "pebble.key"), "-out", join(dir, "pebble.pem")], { stderr: "pipe" });
+    const gen = Bun.spawnSync(
+      [
+        "openssl",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=pebble",
+        "-addext",
+        `subjectAltName=IP:${acme}`,
+        "-keyout",
+        join(dir, "pebble.key"),
+        "-out",
+        join(dir, "pebble.pem"),
+      ],
+      { stderr: "pipe" },
+    );
     if (gen.exitCode !== 0) throw new Error(`openssl: ${gen.stderr.toString()}`);
-    writeFileSync(join(dir, "pebble.json"), JSON.stringify({ pebble: { listenAddress: `${acme}:14000`, managementListenAddress: `${acme}:15000`, certificate: join(dir, "pebble.pem"), privateKey: join(dir, "pebble.key"), httpPort: 5002, tlsPort: 5001, ocspResponderURL: "", externalAccountBindingRequired: false } }));
-    const pebble = startProc("pebble", ["ip", "netns", "exec", lab.ns("acme"), "env", "PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "pebble", "-config", join(dir, "pebble.json"), "-dnsserver", `${addr("ns-west")}:53`]);
+    writeFileSync(
+      join(dir, "pebble.json"),
+      JSON.stringify({
+        pebble: {
+          listenAddress: `${acme}:14000`,
+          managementListenAddress: `${acme}:15000`,
+          certificate: join(dir, "pebble.pem"),
+          privateKey: join(dir, "pebble.key"),
+          httpPort: 5002,
+          tlsPort: 5001,
+          ocspResponderURL: "",
+          externalAccountBindingRequired: false,
+        },
+      }),
+    );
+    const pebble = startProc("pebble", [
+      "ip",
+      "netns",
+      "exec",
+      lab.ns("acme"),
+      "env",
+      "PEBBLE_VA_NOSLEEP=1",
+      "PEBBLE_WFE_NONCEREJECT=0",
+      "pebble",
+      "-config",
+      join(dir, "pebble.json"),
+      "-dnsserver",
+      `${addr("ns-west")}:53`,
+    ]);
     procs.set("pebble", pebble);
     await pebble.waitFor(/Listening on/);
-    writeFileSync(join(dir, "rfc2136.ini"), [`dns_rfc2136_server = ${addr("ns-east")}`, "dns_rfc2136_port = 53", "dns_rfc2136_name = acme", `dns_rfc2136_secret = ${secret}`, "dns_rfc2136_algorithm = HMAC-SHA256", ""].join("\n"), { mode: 0o600 });
+    writeFileSync(
+      join(dir, "rfc2136.ini"),
+      [
+        `dns_rfc2136_server = ${addr("ns-east")}`,
+        "dns_rfc2136_port = 53",
+        "dns_rfc2136_name = acme",
+        `dns_rfc2136_secret = ${secret}`,
+        "dns_rfc2136_algorithm = HMAC-SHA256",
+        "",
+      ].join("\n"),
+      { mode: 0o600 },
+    );
     const certbot = join(dir, "certbot");
-    const r = await lab.run("client", [
-      "certbot", "certonly", "--non-interactive", "--agree-tos", "-m", "hostmaster@demo.test", "--server", `https://${acme}:14000/dir`, "--no-verify-ssl",
-      "--config-dir", certbot, "--work-dir", certbot, "--logs-dir", certbot,
-      "--dns-rfc2136", "--dns-rfc2136-credentials", join(dir, "rfc2136.ini"), "--dns-rfc2136-propagation-seconds", "1",
-      "-d", "demo.test", "-d", "*.demo.test",
-    ], { timeoutMs: 90_000 });
+    const r = await lab.run(
+      "client",
+      [
+        "certbot",
+        "certonly",
+        "--non-interactive",
+        "--agree-tos",
+        "-m",
+        "hostmaster@demo.test",
+        "--server",
+        `https://${acme}:14000/dir`,
+        "--no-verify-ssl",
+        "--config-dir",
+        certbot,
+        "--work-dir",
+        certbot,
+        "--logs-dir",
+        certbot,
+        "--dns-rfc2136",
+        "--dns-rfc2136-credentials",
+        join(dir, "rfc2136.ini"),
+        "--dns-rfc2136-propagation-seconds",
+        "1",
+        "-d",
+        "demo.test",
+        "-d",
+        "*.demo.test",
+      ],
+      { timeoutMs: 90_000 },
+    );
     if (r.code !== 0) throw new Error(`certbot failed (exit ${r.code}):\n${r.stdout}\n${r.stderr}\n${pebble.output().slice(-3000)}`);
     const cert = await lab.run("client", ["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", join(certbot, "live/demo.test/cert.pem")]);
     expect(cert.stdout).toContain("DNS:*.demo.test");
@@ -175,7 +293,12 @@ describe.skipIf(!READY)("dns update", () => {
     await procs.get("west")?.waitFor(/answering DNS/);
     expect(await txt("ns-west")).toEqual(["token-2"]); // its own saved copy, east being down
     startNode("east");
-    await until("west to catch up with token-3 from east", async () => JSON.stringify(await txt("ns-west")) === JSON.stringify(["token-2", "token-3"]), 20_000, 200);
+    await until(
+      "west to catch up with token-3 from east",
+      async () => JSON.stringify(await txt("ns-west")) === JSON.stringify(["token-2", "token-3"]),
+      20_000,
+      200,
+    );
     expect(await txt("ns-east")).toEqual(["token-2", "token-3"]);
   }, 60_000);
 });

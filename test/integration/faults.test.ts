@@ -12,7 +12,11 @@ setDefaultTimeout(90_000);
 let s: LabSite;
 const AREAS = ["east", "west", "north"];
 
-const home = (area: string) => s.site.servers.filter((x) => x.area === area).map((x) => x.host).sort();
+const home = (area: string) =>
+  s.site.servers
+    .filter((x) => x.area === area)
+    .map((x) => x.host)
+    .sort();
 const liveWeb = () => new Set(s.site.servers.filter((x) => s.procs.get(`web:${x.name}`)?.proc.exitCode === null).map((x) => x.host));
 
 /** Every named area's nameserver answers, and only with servers whose web server is running. */
@@ -37,7 +41,12 @@ beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error("the fault tests build network namespaces: run them as root (CI does)");
   if (!existsSync(WALRUS)) throw new Error(`${WALRUS} is missing: run \`npm run build\` first (npm test does)`);
   s = await startLabSite({ prefix: "wlead", subnet: "10.210.0" });
-  await until("east is master everywhere with an assignment", async () => (await oneMaster("east")) && (await s.status("north")).assignment !== null, 40_000, 250);
+  await until(
+    "east is master everywhere with an assignment",
+    async () => (await oneMaster("east")) && (await s.status("north")).assignment !== null,
+    40_000,
+    250,
+  );
   for (const a of AREAS) await until(`${a} answering home`, async () => (await s.answer(a)).join() === home(a).join(), 20_000, 250);
 }, 90_000);
 
@@ -79,17 +88,27 @@ describe("faults between hosts", () => {
       await until("a master on each side", async () => (await mastersOf(["east", "west", "north"])).join() === "east,west,west", 15_000, 200);
       await until("every area answers live servers on both sides", () => answersLive(AREAS), 15_000, 250);
       // once east's reports are older than dead_after_ms, the west side points no area there
-      await until("no area on the west side points at east's cluster", async () => (await s.status("north")).areas.every((a) => a.cluster !== "east"), 20_000, 250);
+      await until(
+        "no area on the west side points at east's cluster",
+        async () => (await s.status("north")).areas.every((a) => a.cluster !== "east"),
+        20_000,
+        250,
+      );
       expect(await answersLive(["west", "north"])).toBe(true);
     } finally {
       await s.heal();
     }
     const ms = await until("one master after the heal", () => oneMaster("east"), 20_000, 100);
     console.log(`partition healed: one master after ${ms.toFixed(0)} ms`);
-    await until("every area home again", async () => {
-      for (const a of AREAS) if ((await s.answer(a)).join() !== home(a).join()) return false;
-      return true;
-    }, 30_000, 250);
+    await until(
+      "every area home again",
+      async () => {
+        for (const a of AREAS) if ((await s.answer(a)).join() !== home(a).join()) return false;
+        return true;
+      },
+      30_000,
+      250,
+    );
   });
 
   // Issue 14: the cut area's own nameserver, stepping down at the heal, used to apply the other

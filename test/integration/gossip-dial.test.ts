@@ -17,7 +17,14 @@ const fillers: net.Socket[] = [];
 
 beforeAll(async () => {
   if (!READY) return;
-  hole = Bun.spawn(["python3", "-c", "import socket, sys, time\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen(0)\nprint(s.getsockname()[1], flush=True)\nsys.stdin.read()"], { stdin: "pipe", stdout: "pipe" });
+  hole = Bun.spawn(
+    [
+      "python3",
+      "-c",
+      "import socket, sys, time\ns = socket.socket()\ns.bind(('127.0.0.1', 0))\ns.listen(0)\nprint(s.getsockname()[1], flush=True)\nsys.stdin.read()",
+    ],
+    { stdin: "pipe", stdout: "pipe" },
+  );
   const first = await (hole.stdout as ReadableStream<Uint8Array>).getReader().read();
   holePort = Number(new TextDecoder().decode(first.value).trim());
   // Fill the accept queue (backlog 0 holds one), so later SYNs are dropped.
@@ -30,30 +37,34 @@ afterAll(() => {
   hole?.kill();
 });
 
-test.skipIf(!READY)("a dial that times out raises no uncaught exception and is reported as unreachable", async () => {
-  const uncaught: unknown[] = [];
-  const onUncaught = (err: unknown) => uncaught.push(err);
-  process.on("uncaughtException", onUncaught);
-  const unreachable: string[] = [];
-  const errors: string[] = [];
-  const bus = await startLibp2pBus({
-    identityKey: newIdentityKey(),
-    siteSecret: new Uint8Array(32).fill(7),
-    listen: ["/ip4/127.0.0.1/tcp/0"],
-    bootstrap: [`/ip4/127.0.0.1/tcp/${holePort}`],
-    accept: () => "accept",
-    onError: (what, err) => errors.push(`${what}: ${String(err)}`),
-    onUnreachable: (address) => unreachable.push(address),
-  });
-  try {
-    // Reported once the redial backoff is at its cap: four dial timeouts (3 s each), each of
-    // which used to leave an AbortError behind.
-    await until("a dial reported unreachable", () => unreachable.length >= 1, 30_000, 100);
-    await Bun.sleep(200); // an AbortError arrives on the next turns of the event loop
-    expect(uncaught.map(String)).toEqual([]);
-    expect(errors).toEqual([]);
-  } finally {
-    process.off("uncaughtException", onUncaught);
-    await bus.stop();
-  }
-}, 40_000);
+test.skipIf(!READY)(
+  "a dial that times out raises no uncaught exception and is reported as unreachable",
+  async () => {
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on("uncaughtException", onUncaught);
+    const unreachable: string[] = [];
+    const errors: string[] = [];
+    const bus = await startLibp2pBus({
+      identityKey: newIdentityKey(),
+      siteSecret: new Uint8Array(32).fill(7),
+      listen: ["/ip4/127.0.0.1/tcp/0"],
+      bootstrap: [`/ip4/127.0.0.1/tcp/${holePort}`],
+      accept: () => "accept",
+      onError: (what, err) => errors.push(`${what}: ${String(err)}`),
+      onUnreachable: (address) => unreachable.push(address),
+    });
+    try {
+      // Reported once the redial backoff is at its cap: four dial timeouts (3 s each), each of
+      // which used to leave an AbortError behind.
+      await until("a dial reported unreachable", () => unreachable.length >= 1, 30_000, 100);
+      await Bun.sleep(200); // an AbortError arrives on the next turns of the event loop
+      expect(uncaught.map(String)).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      process.off("uncaughtException", onUncaught);
+      await bus.stop();
+    }
+  },
+  40_000,
+);

@@ -24,7 +24,16 @@ const SWAPPED = 50;
  */
 const LEARN_DEADLINE_MS = 120_000;
 /** Fast for a test: each prefix re-measured every second, but never above one probe a second. */
-const LEARN = ["[learn]", "probes_per_second = 1", "interval_seconds = 1", "min_queries = 3", "min_samples = 3", "margin_ms = 5", "expiry_seconds = 600", "timeout_ms = 1000"];
+const LEARN = [
+  "[learn]",
+  "probes_per_second = 1",
+  "interval_seconds = 1",
+  "min_queries = 3",
+  "min_samples = 3",
+  "margin_ms = 5",
+  "expiry_seconds = 600",
+  "timeout_ms = 1000",
+];
 
 describe.skipIf(!READY)("the learned location map through real resolvers, areas at 5/40/80 ms", () => {
   let lab: LearnLab;
@@ -44,20 +53,29 @@ describe.skipIf(!READY)("the learned location map through real resolvers, areas 
     expect(unbound).toBeLessThan(0.9);
   }, 120_000);
 
-  test("after learning: at least 99 % of answers for each resolver's nearest area", async () => {
-    const waited = await until("both resolver prefixes learned on every nameserver", async () => (await learnedEverywhere(PREFIX_OF.unbound, "east")()) && (await learnedEverywhere(PREFIX_OF.bind, "north")()), LEARN_DEADLINE_MS, 500);
-    console.log(`learned on every nameserver ${(waited / 1000).toFixed(1)} s after the first lookups`);
-    for (const r of Object.keys(RESOLVERS) as Resolver[]) expect(await lab.lookups(r, AFTER, nearest(RTT_MS, r), "after")).toBeGreaterThanOrEqual(0.99);
-    const s = await lab.status("east");
-    const byArea = Object.values(s.locations.steering.byArea) as Record<string, number>[];
-    expect(byArea.reduce((n, c) => n + (c.learned ?? 0), 0)).toBeGreaterThan(0);
-    // As an operator reads it, and pins it.
-    const text = Bun.spawnSync([WALRUS, "status", "--config", lab.nodes.east]).stdout.toString();
-    expect(text).toMatch(/learned map: 2 entries .*probes sent \d+/);
-    const pinned = Bun.spawnSync([WALRUS, "locations", "--config", lab.nodes.west]).stdout.toString();
-    expect(pinned).toContain(`${PREFIX_OF.unbound} east  #`);
-    expect(pinned).toContain(`${PREFIX_OF.bind} north  #`);
-  }, LEARN_DEADLINE_MS + 60_000);
+  test(
+    "after learning: at least 99 % of answers for each resolver's nearest area",
+    async () => {
+      const waited = await until(
+        "both resolver prefixes learned on every nameserver",
+        async () => (await learnedEverywhere(PREFIX_OF.unbound, "east")()) && (await learnedEverywhere(PREFIX_OF.bind, "north")()),
+        LEARN_DEADLINE_MS,
+        500,
+      );
+      console.log(`learned on every nameserver ${(waited / 1000).toFixed(1)} s after the first lookups`);
+      for (const r of Object.keys(RESOLVERS) as Resolver[]) expect(await lab.lookups(r, AFTER, nearest(RTT_MS, r), "after")).toBeGreaterThanOrEqual(0.99);
+      const s = await lab.status("east");
+      const byArea = Object.values(s.locations.steering.byArea) as Record<string, number>[];
+      expect(byArea.reduce((n, c) => n + (c.learned ?? 0), 0)).toBeGreaterThan(0);
+      // As an operator reads it, and pins it.
+      const text = Bun.spawnSync([WALRUS, "status", "--config", lab.nodes.east]).stdout.toString();
+      expect(text).toMatch(/learned map: 2 entries .*probes sent \d+/);
+      const pinned = Bun.spawnSync([WALRUS, "locations", "--config", lab.nodes.west]).stdout.toString();
+      expect(pinned).toContain(`${PREFIX_OF.unbound} east  #`);
+      expect(pinned).toContain(`${PREFIX_OF.bind} north  #`);
+    },
+    LEARN_DEADLINE_MS + 60_000,
+  );
 
   test("at most one probe per second per area", async () => {
     const rates = await lab.probeRates(5000);
@@ -67,10 +85,19 @@ describe.skipIf(!READY)("the learned location map through real resolvers, areas 
     }
   }, 30_000);
 
-  test("a resolver whose nearest area changes is re-learned", async () => {
-    await lab.setDelays({ ...RTT_MS, unbound: { east: 80, west: 40, north: 5 } });
-    const waited = await until("unbound's prefix re-learned for north on every nameserver", learnedEverywhere(PREFIX_OF.unbound, "north"), LEARN_DEADLINE_MS, 500);
-    console.log(`re-learned on every nameserver ${(waited / 1000).toFixed(1)} s after the swap`);
-    expect(await lab.lookups("unbound", SWAPPED, "north", "swapped")).toBeGreaterThanOrEqual(0.99);
-  }, LEARN_DEADLINE_MS + 30_000);
+  test(
+    "a resolver whose nearest area changes is re-learned",
+    async () => {
+      await lab.setDelays({ ...RTT_MS, unbound: { east: 80, west: 40, north: 5 } });
+      const waited = await until(
+        "unbound's prefix re-learned for north on every nameserver",
+        learnedEverywhere(PREFIX_OF.unbound, "north"),
+        LEARN_DEADLINE_MS,
+        500,
+      );
+      console.log(`re-learned on every nameserver ${(waited / 1000).toFixed(1)} s after the swap`);
+      expect(await lab.lookups("unbound", SWAPPED, "north", "swapped")).toBeGreaterThanOrEqual(0.99);
+    },
+    LEARN_DEADLINE_MS + 30_000,
+  );
 });

@@ -77,7 +77,12 @@ beforeAll(async () => {
   for (const s of site.servers) procs.set(`web:${s.name}`, startWeb(s));
   await Promise.all([...procs.values()].map((p) => p.waitFor(/listening/)));
   for (const x of [...site.areas, ...site.servers]) procs.set(x.name, startNode(x.name, x.config));
-  await until("west following east's assignments", async () => (await status("west")).assignment !== null && (await status("west")).master?.node === "east", 30_000, 250);
+  await until(
+    "west following east's assignments",
+    async () => (await status("west")).assignment !== null && (await status("west")).master?.node === "east",
+    30_000,
+    250,
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -115,7 +120,11 @@ test("a PANIC and the area forced elsewhere reach every receiver once, with the 
   await until("the flaky receiver got the panic after a retry", () => flakyReceived.some((p) => p.event === "panic"), 10_000);
   expect(flakyRequests).toBeGreaterThan(flakyReceived.length);
   // The command ran with the notice in its environment.
-  await until("the command wrote the panic", () => existsSync(join(dir, "notices.txt")) && readFileSync(join(dir, "notices.txt"), "utf8").includes("panic web-west-1"), 5000);
+  await until(
+    "the command wrote the panic",
+    () => existsSync(join(dir, "notices.txt")) && readFileSync(join(dir, "notices.txt"), "utf8").includes("panic web-west-1"),
+    5000,
+  );
   // Deduplicated: the panic episode was told once by each master, however many rounds saw it.
   const perNode = new Map<string, number>();
   for (const p of notices("panic", (x) => x.server === "web-west-1")) perNode.set(p.node, (perNode.get(p.node) ?? 0) + 1);

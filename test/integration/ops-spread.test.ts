@@ -51,7 +51,17 @@ beforeAll(async () => {
   for (const a of site.areas) await until(`${a.name} following a master`, async () => (await status(a.name)).assignment !== null, 30_000, 250);
   // The NCSA case: nine of ten of east's requests reach web-east-1; west's two share evenly.
   // Bounded: 40 requests a second to loopback for at most 90 s, stopped when the tests end.
-  sent = sendMix([{ url: url("web-east-1"), weight: 9 }, { url: url("web-east-2"), weight: 1 }, { url: url("web-west-1"), weight: 1 }, { url: url("web-west-2"), weight: 1 }], 40, 90, traffic.signal);
+  sent = sendMix(
+    [
+      { url: url("web-east-1"), weight: 9 },
+      { url: url("web-east-2"), weight: 1 },
+      { url: url("web-west-1"), weight: 1 },
+      { url: url("web-west-2"), weight: 1 },
+    ],
+    40,
+    90,
+    traffic.signal,
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -68,10 +78,19 @@ test("a skewed request mix: shares, imbalance and the NCSA warning in status, st
   // (with both of east's rates known at that moment: on a loaded machine a reporter can be
   // late, and its rate is then unknown)
   const share = (r: StatusReport | undefined, n: string) => r?.spread?.servers.find((x) => x.name === n)?.clusterShare ?? null;
-  await until("the warning for east in walrus status --json", async () => {
-    s = await status("east");
-    return (s.spread?.warnings.some((w) => w.cluster === "east" && w.server === "web-east-1") ?? false) && share(s, "web-east-1") !== null && share(s, "web-east-2") !== null;
-  }, 60_000, 500);
+  await until(
+    "the warning for east in walrus status --json",
+    async () => {
+      s = await status("east");
+      return (
+        (s.spread?.warnings.some((w) => w.cluster === "east" && w.server === "web-east-1") ?? false) &&
+        share(s, "web-east-1") !== null &&
+        share(s, "web-east-2") !== null
+      );
+    },
+    60_000,
+    500,
+  );
   const spread = (s as StatusReport).spread;
   if (!spread) throw new Error("no spread in the status");
   const east = spread.clusters.find((c) => c.cluster === "east");
@@ -84,19 +103,34 @@ test("a skewed request mix: shares, imbalance and the NCSA warning in status, st
 
   // Every node sees it: the text of another node, and /metrics. On a loaded machine a reporter
   // may miss a heartbeat and its rate be unknown for a moment, so each is awaited.
-  await until("the warning and the rates in west's walrus status", async () => {
-    const text = (await walrus(["status", "--config", area("west").config])).stdout;
-    return /^web-east-1\s+east\s+UP\s+\S+\s+\d+\.\d\s+\d+ %/m.test(text) && /WARNING uneven spread: web-east-1 took \d+ % of cluster east's requests over the last 8 s \(an even split is 50 %\): usually long TTLs, resolvers that pin one address/.test(text);
-  }, 30_000, 500);
-  await until("the skew in east's /metrics", async () => {
-    const { samples } = parseMetrics(await (await fetch(`${opsUrls.get("east")}metrics`)).text());
-    return (
-      one(samples, "walrus_cluster_request_skewed", { cluster: "east" }) === 1 &&
-      one(samples, "walrus_cluster_request_skewed", { cluster: "west" }) === 0 &&
-      one(samples, "walrus_server_request_share_ratio", { server: "web-east-1", of: "cluster" }) > 0.75 &&
-      one(samples, "walrus_server_requests_per_second", { server: "web-east-1" }) > 5
-    );
-  }, 30_000, 500);
+  await until(
+    "the warning and the rates in west's walrus status",
+    async () => {
+      const text = (await walrus(["status", "--config", area("west").config])).stdout;
+      return (
+        /^web-east-1\s+east\s+UP\s+\S+\s+\d+\.\d\s+\d+ %/m.test(text) &&
+        /WARNING uneven spread: web-east-1 took \d+ % of cluster east's requests over the last 8 s \(an even split is 50 %\): usually long TTLs, resolvers that pin one address/.test(
+          text,
+        )
+      );
+    },
+    30_000,
+    500,
+  );
+  await until(
+    "the skew in east's /metrics",
+    async () => {
+      const { samples } = parseMetrics(await (await fetch(`${opsUrls.get("east")}metrics`)).text());
+      return (
+        one(samples, "walrus_cluster_request_skewed", { cluster: "east" }) === 1 &&
+        one(samples, "walrus_cluster_request_skewed", { cluster: "west" }) === 0 &&
+        one(samples, "walrus_server_request_share_ratio", { server: "web-east-1", of: "cluster" }) > 0.75 &&
+        one(samples, "walrus_server_requests_per_second", { server: "web-east-1" }) > 5
+      );
+    },
+    30_000,
+    500,
+  );
 }, 90_000);
 
 /** The last point the page drew on a server's line, and the sample of the node's history at that time. */
@@ -121,17 +155,32 @@ test("the page draws what status --json says, and a drain and an area's move cha
   await page.goto(opsUrls.get("west") as string);
   await page.locator('#spread-warnings p[data-cluster="east"]', { hasText: "web-east-1 took" }).waitFor({ timeout: 15_000 });
   // the busy server's line and share, against the node's own figures
-  await until("the page's share and rate of web-east-1 as status --json gives them (two readings a moment apart)", async () => {
-    const row = page.locator('#spread tr[data-server="web-east-1"]');
-    const [pageShare, pageRps] = [Number(await row.getAttribute("data-share")), Number(await row.getAttribute("data-rps"))];
-    const cli = (await status("west")).spread?.servers.find((x) => x.name === "web-east-1");
-    // means over 10 s read a moment apart on a loaded machine: close, not equal (the lines below are checked exactly)
-    return pageShare > 0.75 && cli?.rps != null && Math.abs(pageRps - cli.rps) < 0.5 * cli.rps && Math.abs(pageShare - (cli.clusterShare ?? 0)) < 0.2;
-  }, 30_000, 250);
-  await until("lines with a few points", async () => Number(await page.locator('#spread svg[data-server="web-east-1"][data-kind="rps"]').getAttribute("data-points")) >= 5, 30_000, 250);
+  await until(
+    "the page's share and rate of web-east-1 as status --json gives them (two readings a moment apart)",
+    async () => {
+      const row = page.locator('#spread tr[data-server="web-east-1"]');
+      const [pageShare, pageRps] = [Number(await row.getAttribute("data-share")), Number(await row.getAttribute("data-rps"))];
+      const cli = (await status("west")).spread?.servers.find((x) => x.name === "web-east-1");
+      // means over 10 s read a moment apart on a loaded machine: close, not equal (the lines below are checked exactly)
+      return pageShare > 0.75 && cli?.rps != null && Math.abs(pageRps - cli.rps) < 0.5 * cli.rps && Math.abs(pageShare - (cli.clusterShare ?? 0)) < 0.2;
+    },
+    30_000,
+    250,
+  );
+  await until(
+    "lines with a few points",
+    async () => Number(await page.locator('#spread svg[data-server="web-east-1"][data-kind="rps"]').getAttribute("data-points")) >= 5,
+    30_000,
+    250,
+  );
   await checkDrawnAgainstHistory(["web-east-1", "web-east-2"]);
   // east takes 10 of every 12 requests
-  await until("east's share of the site in the legend", async () => Number(await page.locator('#share-legend span[data-cluster="east"]').getAttribute("data-share")) > 0.6, 30_000, 250);
+  await until(
+    "east's share of the site in the legend",
+    async () => Number(await page.locator('#share-legend span[data-cluster="east"]').getAttribute("data-share")) > 0.6,
+    30_000,
+    250,
+  );
   expect(Number(await page.locator("#share-chart").getAttribute("data-samples"))).toBeGreaterThan(5);
   // Make web-east-1 busy: its load line crosses the threshold.
   await setBusy(server("web-east-1"), 14);
@@ -149,9 +198,16 @@ test("the page draws what status --json says, and a drain and an area's move cha
   const strip = await page.locator('#area-strips svg[data-area="west"] rect[data-cluster]').evaluateAll((rs) => rs.map((r) => r.getAttribute("data-cluster")));
   expect(strip.some((c, i) => c === "west" && strip[i + 1] === "east")).toBe(true);
   const move = (await status("west")).decisions.find((d) => d.area === "west" && d.from === "west" && d.to === "east");
-  const marks = await page.locator('#area-strips svg[data-area="west"] line.mark[data-to="east"]').evaluateAll((ls) => ls.map((l) => Number(l.getAttribute("data-at"))));
+  const marks = await page
+    .locator('#area-strips svg[data-area="west"] line.mark[data-to="east"]')
+    .evaluateAll((ls) => ls.map((l) => Number(l.getAttribute("data-at"))));
   expect(marks).toContain(move?.atMs as number);
-  await until("drained samples in the history", async () => ((await status("west", true)).history ?? []).some((h) => h.servers["web-west-1"]?.state === "drained"), 10_000, 250);
+  await until(
+    "drained samples in the history",
+    async () => ((await status("west", true)).history ?? []).some((h) => h.servers["web-west-1"]?.state === "drained"),
+    10_000,
+    250,
+  );
   await checkDrawnAgainstHistory(["web-west-1", "web-east-1"]);
 
   const shot = join(tmpdir(), "walrus-status-page-spread.png");

@@ -59,11 +59,16 @@ test("/metrics is Prometheus text with the site's figures under conventional nam
   };
   // The master is whichever node says so; on a loaded machine it may not be the first choice.
   let master = "";
-  await until("exactly one node reporting itself master", async () => {
-    const flags = await Promise.all(site.areas.map(async (a) => one((await scrape(a.name)).samples, "walrus_is_master")));
-    master = site.areas[flags.indexOf(1)]?.name ?? "";
-    return flags.filter((f) => f === 1).length === 1 && one((await scrape(master)).samples, "walrus_rounds_total") > 0;
-  }, 15_000, 250);
+  await until(
+    "exactly one node reporting itself master",
+    async () => {
+      const flags = await Promise.all(site.areas.map(async (a) => one((await scrape(a.name)).samples, "walrus_is_master")));
+      master = site.areas[flags.indexOf(1)]?.name ?? "";
+      return flags.filter((f) => f === 1).length === 1 && one((await scrape(master)).samples, "walrus_rounds_total") > 0;
+    },
+    15_000,
+    250,
+  );
   const { text, samples, types } = await scrape(master);
   for (const [name, type] of types) {
     if (type === "counter") expect(name).toEndWith("_total");
@@ -76,7 +81,8 @@ test("/metrics is Prometheus text with the site's figures under conventional nam
     expect(one(samples, "walrus_server_report_age_seconds", { server: s.name })).toBeLessThan(10);
     expect(one(samples, "walrus_server_drained", { server: s.name })).toBe(0);
   }
-  for (const a of site.areas) expect(samples.filter((x) => x.name === "walrus_area_assigned_cluster" && x.labels.area === a.name).map((x) => x.value)).toEqual([1]);
+  for (const a of site.areas)
+    expect(samples.filter((x) => x.name === "walrus_area_assigned_cluster" && x.labels.area === a.name).map((x) => x.value)).toEqual([1]);
   expect(one(samples, "walrus_server_load_threshold_ratio")).toBe(0.8);
   expect(one(samples, "walrus_master_epoch")).toBeGreaterThanOrEqual(1);
   expect(one(samples, "walrus_round_duration_seconds_count")).toBe(one(samples, "walrus_rounds_total"));
@@ -120,7 +126,12 @@ test("the status page shows the site live: a drain from the CLI appears without 
   // West's only server is out: the area is forced onto another cluster (later rounds keep it
   // there), and the decision log on the page says why it moved.
   await page.locator('#areas tr[data-area="west"]:not([data-cluster="west"])').waitFor({ timeout: 10_000 });
-  await page.locator("#decisions tbody tr").filter({ hasText: /west → (east|north)/ }).filter({ hasText: "forced by availability" }).first().waitFor({ timeout: 15_000 });
+  await page
+    .locator("#decisions tbody tr")
+    .filter({ hasText: /west → (east|north)/ })
+    .filter({ hasText: "forced by availability" })
+    .first()
+    .waitFor({ timeout: 15_000 });
   // The area row says why it is away from home, whether this round says forced or kept.
   await page.locator('#areas tr[data-area="west"] .why', { hasText: "forced by availability: west has no functioning server" }).waitFor({ timeout: 10_000 });
 

@@ -71,7 +71,9 @@ describe("walrus publish", () => {
     writeFileSync(join(docs, "index.html"), "release three\n");
     const third = await publish("third");
     expect(third.code).toBe(1);
-    expect(third.stdout).toMatch(new RegExp(`web3: FAILED after 1 attempt\\(s\\): ssh to ${r.lab.address("web3").replaceAll(".", "\\.")} failed.*refused; left as it was`));
+    expect(third.stdout).toMatch(
+      new RegExp(`web3: FAILED after 1 attempt\\(s\\): ssh to ${r.lab.address("web3").replaceAll(".", "\\.")} failed.*refused; left as it was`),
+    );
     expect(third.stdout).toContain("4 of 5 servers serve it; 1 stale");
     await expectServing(["web1", "web2", "web4", "web5"], third.id, "release three\n");
     await expectServing(["web3"], released[1] as string, "release two\n");

@@ -11,7 +11,11 @@ describe("runBypassCommand", () => {
   test.each<[string, string, string | undefined]>([
     ["exit 0 passes", "true", undefined],
     ["a non-zero exit names the status", "exit 3", "bypass_command exited with status 3"],
-    ["the last stderr line is the reason", "echo checking >&2; echo 'database unreachable' >&2; exit 1", "bypass_command exited with status 1: database unreachable"],
+    [
+      "the last stderr line is the reason",
+      "echo checking >&2; echo 'database unreachable' >&2; exit 1",
+      "bypass_command exited with status 1: database unreachable",
+    ],
     ["stdout is not the reason", "echo noise; exit 2", "bypass_command exited with status 2"],
     // Debian's /bin/sh is dash, which words it so.
     ["a missing program is the shell's 127", "no-such-walrus-check", "bypass_command exited with status 127: /bin/sh: 1: no-such-walrus-check: not found"],
@@ -37,7 +41,11 @@ describe("runBypassCommand", () => {
 test("through the collector and the rules: BYPASS with the command's reason, and back to OK", async () => {
   const up = { read: async () => ({ state: "up" as const }) };
   const flag = `/tmp/walrus-bypass-${process.pid}`;
-  const collector = createCollector({ source: up, procRoot: `${PROC_FIXTURES}/old-kernel`, bypass: { command: `test ! -e ${flag} || { echo "maintenance flag set" >&2; exit 1; }`, timeoutMs: 2000 } });
+  const collector = createCollector({
+    source: up,
+    procRoot: `${PROC_FIXTURES}/old-kernel`,
+    bypass: { command: `test ! -e ${flag} || { echo "maintenance flag set" >&2; exit 1; }`, timeoutMs: 2000 },
+  });
   let memory = initialVerdict();
   const probe = async (atMs: number) => {
     const v = judge(memory, await collector.collect(atMs), { fallCount: 2, riseCount: 3 });

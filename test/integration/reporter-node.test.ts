@@ -52,7 +52,9 @@ test("nginx stopped: PANIC within fall_count probes; back: OK after rise_count",
   // The death lands somewhere in an interval; fall_count probes later it is PANIC.
   expect(toPanicMs).toBeLessThan(FALL * INTERVAL_MS + TIMEOUT_MS + SLACK_MS);
 
-  const status = JSON.parse((await walrus(["status", "--json", "--config", node.config])).stdout) as { servers: { name: string; state: string; reason?: string }[] };
+  const status = JSON.parse((await walrus(["status", "--json", "--config", node.config])).stdout) as {
+    servers: { name: string; state: string; reason?: string }[];
+  };
   expect(status.servers.find((s) => s.name === SERVER)).toMatchObject({ state: "panic", reason: "web server down: connection refused" });
 
   const backAt = performance.now();
@@ -62,5 +64,7 @@ test("nginx stopped: PANIC within fall_count probes; back: OK after rise_count",
   // rise_count good probes, the first of them at most an interval after the return.
   expect(toOkMs).toBeGreaterThan((RISE - 1) * INTERVAL_MS - EARLY_MS);
   expect(toOkMs).toBeLessThan(RISE * INTERVAL_MS + SLACK_MS);
-  console.log(`reporter defaults (interval ${INTERVAL_MS} ms, fall ${FALL}, rise ${RISE}): nginx death → PANIC ${toPanicMs.toFixed(0)} ms; back → OK ${toOkMs.toFixed(0)} ms`);
+  console.log(
+    `reporter defaults (interval ${INTERVAL_MS} ms, fall ${FALL}, rise ${RISE}): nginx death → PANIC ${toPanicMs.toFixed(0)} ms; back → OK ${toOkMs.toFixed(0)} ms`,
+  );
 }, 60_000);

@@ -18,7 +18,11 @@ const name = "www.demo.test";
 
 const area = (n: string) => site.areas.find((a) => a.name === n) as SiteLayout["areas"][number];
 const server = (n: string) => site.servers.find((s) => s.name === n) as SiteLayout["servers"][number];
-const homeAddresses = (a: string) => site.servers.filter((s) => s.area === a).map((s) => s.host).sort();
+const homeAddresses = (a: string) =>
+  site.servers
+    .filter((s) => s.area === a)
+    .map((s) => s.host)
+    .sort();
 const answer = async (a: string) => (await digA(area(a).dnsPort, name)).sort();
 
 async function status(a: string): Promise<StatusReport> {
@@ -41,7 +45,8 @@ beforeAll(async () => {
   for (const a of site.areas) start(a.name, a.config);
   for (const s of site.servers) start(s.name, s.config);
   for (const a of site.areas) await until(`area ${a.name} applying a master's assignment`, async () => (await status(a.name)).assignment !== null, 30_000, 250);
-  for (const a of site.areas) await until(`area ${a.name} answering with its home cluster`, async () => (await answer(a.name)).join() === homeAddresses(a.name).join(), 30_000);
+  for (const a of site.areas)
+    await until(`area ${a.name} answering with its home cluster`, async () => (await answer(a.name)).join() === homeAddresses(a.name).join(), 30_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -53,10 +58,14 @@ afterAll(async () => {
 describe("a three-area site", () => {
   test("each area's nameserver answers with its own cluster, authoritatively", async () => {
     // A starved machine can blink a report past dead_after_ms: await the settled site, then look.
-    await until("every area answering its own cluster", async () => {
-      for (const a of site.areas) if ((await answer(a.name)).join() !== homeAddresses(a.name).join()) return false;
-      return true;
-    }, 20_000);
+    await until(
+      "every area answering its own cluster",
+      async () => {
+        for (const a of site.areas) if ((await answer(a.name)).join() !== homeAddresses(a.name).join()) return false;
+        return true;
+      },
+      20_000,
+    );
     const p = Bun.spawnSync(["dig", "@127.0.0.1", "-p", String(area("west").dnsPort), name, "A"]);
     const out = p.stdout.toString();
     expect(out).toMatch(/flags: qr aa rd;/);
@@ -65,12 +74,23 @@ describe("a three-area site", () => {
 
   test("status shows the master, every member and why each area points where it does", async () => {
     let s = await status("north");
-    await until("north to see east as master, every member live and every area home", async () => {
-      s = await status("north");
-      return s.master?.node === "east" && s.members.every((m) => m.live) && s.areas.every((a) => a.reason === "home") && s.servers.every((v) => v.state === "up");
-    }, 20_000);
+    await until(
+      "north to see east as master, every member live and every area home",
+      async () => {
+        s = await status("north");
+        return (
+          s.master?.node === "east" && s.members.every((m) => m.live) && s.areas.every((a) => a.reason === "home") && s.servers.every((v) => v.state === "up")
+        );
+      },
+      20_000,
+    );
     expect(s.master?.node).toBe("east"); // lowest priority number
-    expect(s.members.filter((m) => m.live).map((m) => m.node).sort()).toEqual([...site.areas.map((a) => a.name), ...site.servers.map((x) => x.name)].sort());
+    expect(
+      s.members
+        .filter((m) => m.live)
+        .map((m) => m.node)
+        .sort(),
+    ).toEqual([...site.areas.map((a) => a.name), ...site.servers.map((x) => x.name)].sort());
     expect(s.areas.map((a) => `${a.area}:${a.cluster}:${a.reason}`)).toEqual(site.areas.map((a) => `${a.name}:${a.name}:home`));
     expect(s.servers.every((v) => v.state === "up")).toBe(true);
     const text = await walrus(["status", "--config", area("north").config]);
@@ -110,13 +130,21 @@ describe("a three-area site", () => {
 
   test("when a whole cluster dies its area moves to a functioning cluster (Phase Three)", async () => {
     await procs.get("web:web-north-2")?.kill("SIGKILL");
-    await until("north answered by another cluster", async () => {
-      const got = await answer("north");
-      return got.length > 0 && got.every((ip) => !homeAddresses("north").includes(ip));
-    }, 8000);
+    await until(
+      "north answered by another cluster",
+      async () => {
+        const got = await answer("north");
+        return got.length > 0 && got.every((ip) => !homeAddresses("north").includes(ip));
+      },
+      8000,
+    );
     // Moved by availability (or kept there since); on a starved machine every report can age out
     // for a moment ("none-functioning"), so wait for the site's own view to settle.
-    await until("west to say north moved for availability", async () => /availability|kept/.test((await status("west")).areas.find((a) => a.area === "north")?.reason ?? ""), 10_000);
+    await until(
+      "west to say north moved for availability",
+      async () => /availability|kept/.test((await status("west")).areas.find((a) => a.area === "north")?.reason ?? ""),
+      10_000,
+    );
     // bring north's cluster back: the area returns home (Phase Two)
     for (const n of ["web-north-1", "web-north-2"]) {
       const p = startWeb(server(n));
@@ -130,10 +158,14 @@ describe("a three-area site", () => {
     const before = await status("west");
     await procs.get("east")?.kill("SIGKILL");
     await until("west is master", async () => (await status("west")).master?.node === "west", 5000);
-    await until("an assignment from the new master", async () => {
-      const s = await status("west");
-      return s.assignment !== null && s.assignment.master === s.peer && s.assignment.epoch > (before.assignment?.epoch ?? 0);
-    }, 5000);
+    await until(
+      "an assignment from the new master",
+      async () => {
+        const s = await status("west");
+        return s.assignment !== null && s.assignment.master === s.peer && s.assignment.epoch > (before.assignment?.epoch ?? 0);
+      },
+      5000,
+    );
     // the new master acts on changes: a drain still takes effect
     const w = server("web-west-2");
     await walrus(["drain", w.name, "--config", area("north").config]);

@@ -30,7 +30,12 @@ test("the same seed replays the same run", () => {
   const site = simSite({ east: 2, west: 2, north: 2 });
   const trace = (seed: number) => {
     const rounds: string[] = [];
-    const r = simulate(site, { seed, rounds: 150, faults: true, onRound: (x) => rounds.push(`${x.round} ${x.master} ${x.areas.map((a) => `${a.area}:${a.cluster}`).join(",")} ${x.events.join(";")}`) });
+    const r = simulate(site, {
+      seed,
+      rounds: 150,
+      faults: true,
+      onRound: (x) => rounds.push(`${x.round} ${x.master} ${x.areas.map((a) => `${a.area}:${a.cluster}`).join(",")} ${x.events.join(";")}`),
+    });
     return { rounds, r };
   };
   const [a, b] = [trace(42), trace(42)];
@@ -60,7 +65,12 @@ describe("calm balancing (§6.2)", () => {
 test("a calm site keeps every area home", () => {
   const site = simSite({ east: 2, west: 2, north: 2 });
   const last: string[] = [];
-  const r = simulate(site, { seed: 1, rounds: 60, faults: false, onRound: (x) => (last[0] = x.areas.map((a) => `${a.area}:${a.cluster}:${a.reason}`).join(" ")) });
+  const r = simulate(site, {
+    seed: 1,
+    rounds: 60,
+    faults: false,
+    onRound: (x) => (last[0] = x.areas.map((a) => `${a.area}:${a.cluster}:${a.reason}`).join(" ")),
+  });
   expect(r.moves).toBe(0);
   expect(last[0]).toBe("east:east:home west:west:home north:north:home");
 });

@@ -9,10 +9,16 @@ function run(demand: Record<string, number>, siteKeys: string, rounds = 160) {
   const site = simSite({ east: 2, west: 2, north: 2 }, `ttl_seconds = 5\n${siteKeys}`);
   let last: RoundSummary | undefined;
   let spilled = 0;
-  const r = simulate(site, { seed: 7, rounds, faults: false, demand, onRound: (x) => {
-    last = x;
-    spilled = Math.max(spilled, ...x.areas.map((a) => a.spill.reduce((n, s) => n + s.fraction, 0)));
-  } });
+  const r = simulate(site, {
+    seed: 7,
+    rounds,
+    faults: false,
+    demand,
+    onRound: (x) => {
+      last = x;
+      spilled = Math.max(spilled, ...x.areas.map((a) => a.spill.reduce((n, s) => n + s.fraction, 0)));
+    },
+  });
   const loads = [...(last?.loads ?? new Map()).values()];
   return { r, last: last as RoundSummary, loads, spilled };
 }
@@ -42,7 +48,14 @@ describe("graded shedding (issue 19)", () => {
   test("demand falls back: the shares come home", () => {
     const site = simSite({ east: 2, west: 2, north: 2 }, "ttl_seconds = 5");
     let shares: number[] = [];
-    const r = simulate(site, { seed: 3, rounds: 400, faults: false, demand: { east: 1.6, west: 0.2, north: 0.2 }, demandAt: { round: 150, demand: { east: 0.3 } }, onRound: (x) => shares.push(x.areas.reduce((n, a) => n + a.spill.reduce((m, s) => m + s.fraction, 0), 0)) });
+    const r = simulate(site, {
+      seed: 3,
+      rounds: 400,
+      faults: false,
+      demand: { east: 1.6, west: 0.2, north: 0.2 },
+      demandAt: { round: 150, demand: { east: 0.3 } },
+      onRound: (x) => shares.push(x.areas.reduce((n, a) => n + a.spill.reduce((m, s) => m + s.fraction, 0), 0)),
+    });
     expect(r.violations).toEqual([]);
     expect(Math.max(...shares.slice(0, 150))).toBeGreaterThan(0);
     expect(shares.at(-1)).toBe(0);

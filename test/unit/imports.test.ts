@@ -6,10 +6,33 @@ import { dirname, join, relative, resolve } from "node:path";
 
 const SRC = resolve(import.meta.dir, "../../src");
 /** Lowest first (README "Layout"); a file may import its own folder and those before it. */
-const ORDER = ["core", "net", "authority", "membership", "assign", "state", "geo", "dns", "report", "director", "replicate", "config", "roles", "ops", "control", "assembly", "sim", "node.ts", "commands", "main.ts"];
+const ORDER = [
+  "core",
+  "net",
+  "authority",
+  "membership",
+  "assign",
+  "state",
+  "geo",
+  "dns",
+  "report",
+  "director",
+  "replicate",
+  "config",
+  "roles",
+  "ops",
+  "control",
+  "assembly",
+  "sim",
+  "node.ts",
+  "commands",
+  "main.ts",
+];
 
 function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Relative imports and re-exports of one file, resolved to paths inside src/. */
@@ -64,7 +87,10 @@ test("the checker sees imports: the controller reads the site view", () => {
 test("a node is assembled in one place: only src/assembly starts the roles and ops", () => {
   const starters = ["roles/controller.ts", "roles/reporter.ts", "roles/nameserver.ts", "roles/site-view.ts", "ops/start-ops.ts"].map((f) => join(SRC, f));
   // Value imports only: reading a role's type is not starting it.
-  const valueImports = (file: string) => [...readFileSync(file, "utf8").matchAll(/^\s*import\s+(?!type\s)[^;]*?\sfrom\s+"(\.{1,2}\/[^"]+\.ts)"/gm)].map((m) => resolve(dirname(file), m[1] as string));
+  const valueImports = (file: string) =>
+    [...readFileSync(file, "utf8").matchAll(/^\s*import\s+(?!type\s)[^;]*?\sfrom\s+"(\.{1,2}\/[^"]+\.ts)"/gm)].map((m) =>
+      resolve(dirname(file), m[1] as string),
+    );
   const importers = [...graph.keys()].filter((file) => valueImports(file).some((t) => starters.includes(t))).map((file) => relative(SRC, file));
   expect(importers).toEqual(["assembly/assemble-node.ts"]);
 });

@@ -29,7 +29,11 @@ describe("withClusterChanges: a cluster changes when it gains or loses an area",
 
   test("earlier changes of other clusters are kept", () => {
     const earlier = new Map([[areaName("north"), 100]]);
-    expect(times(withClusterChanges(earlier, assignment("east:east west:west"), assignment("east:west west:west"), 500))).toEqual({ north: 100, east: 500, west: 500 });
+    expect(times(withClusterChanges(earlier, assignment("east:east west:west"), assignment("east:west west:west"), 500))).toEqual({
+      north: 100,
+      east: 500,
+      west: 500,
+    });
     expect(times(earlier)).toEqual({ north: 100 }); // the input is left as it was
   });
 });
@@ -46,5 +50,7 @@ describe("coolingClusters: changed less than cooldown ago", () => {
     [4999, ["west"]],
     [5000, []],
   ];
-  for (const [now, expected] of rows) test(`at ${now} ms with a 3000 ms cooldown: ${expected.join(", ") || "none"}`, () => expect([...coolingClusters(changed, now, 3000)].map(String).sort()).toEqual(expected));
+  for (const [now, expected] of rows)
+    test(`at ${now} ms with a 3000 ms cooldown: ${expected.join(", ") || "none"}`, () =>
+      expect([...coolingClusters(changed, now, 3000)].map(String).sort()).toEqual(expected));
 });

@@ -8,7 +8,6 @@ const B = areaName("b");
 const C = areaName("c");
 const AREAS = [A, B, C];
 
-
 const input = (spec: string, previous: Record<string, string> = {}, over: Partial<DecideInput> = {}): DecideInput => ({
   areas: AREAS,
   servers: servers(spec),

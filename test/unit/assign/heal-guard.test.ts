@@ -29,8 +29,20 @@ describe("guardAssignment: a new master's assignment after a heal", () => {
     ["a healthy home here stays home while the reign is young", ownSide, localHome, 0, "east:east west:west north:north"],
     ["… up to just before holdMs", ownSide, localHome, HOLD - 1, "east:east west:west north:north"],
     ["past holdMs the master's word holds", ownSide, localHome, HOLD, "east:east west:west north:west"],
-    ["an area that was not home before the switch follows the master", assignment("north", "east:east:home", "west:west:home", "north:east:balance"), localHome, 0, "east:east west:west north:west"],
-    ["a home this node does not see below threshold follows the master", ownSide, () => assignment("north", "east:east:home", "west:west:home", "north:east:availability"), 0, "east:east west:west north:west"],
+    [
+      "an area that was not home before the switch follows the master",
+      assignment("north", "east:east:home", "west:west:home", "north:east:balance"),
+      localHome,
+      0,
+      "east:east west:west north:west",
+    ],
+    [
+      "a home this node does not see below threshold follows the master",
+      ownSide,
+      () => assignment("north", "east:east:home", "west:west:home", "north:east:availability"),
+      0,
+      "east:east west:west north:west",
+    ],
     ["nothing answered before (a fresh start) follows the master", undefined, localHome, 0, "east:east west:west north:west"],
   ] as [string, Assignment | undefined, () => Assignment, number, string][])("%s", (_what, before, local, ageMs, expected) => {
     expect(clusters(guardAssignment(merged, { sinceMs: 1000, before }, local, 1000 + ageMs, HOLD))).toBe(expected);
@@ -47,7 +59,10 @@ describe("guardAssignment: a new master's assignment after a heal", () => {
     const full = localHome();
     full.areas[2] = { ...full.areas[2]!, servers: [serverName("north-1"), serverName("north-2")] };
     partial.areas[2] = { ...partial.areas[2]!, servers: [serverName("north-2")] };
-    expect(guardAssignment(partial, { sinceMs: 0, before: ownSide }, () => full, 0, HOLD).areas[2]?.servers).toEqual([serverName("north-1"), serverName("north-2")]);
+    expect(guardAssignment(partial, { sinceMs: 0, before: ownSide }, () => full, 0, HOLD).areas[2]?.servers).toEqual([
+      serverName("north-1"),
+      serverName("north-2"),
+    ]);
     expect(guardAssignment(partial, { sinceMs: 0, before: ownSide }, () => full, HOLD, HOLD).areas[2]?.servers).toEqual([serverName("north-2")]);
   });
   test("an assignment that moves nothing away is returned as it is", () => {

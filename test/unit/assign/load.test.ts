@@ -88,7 +88,11 @@ describe("the README's table of examples", () => {
     ["nginx: 1000 active of 1024", { host: host(), web: web(1000, 1024) }, 0.98],
     ["8 runnable on 2 cores", { host: host({ runnable: 8 }) }, 2],
     ["1 GiB available of 4 GiB", { host: host({ memFreeBytes: GiB }) }, 0.75],
-    ["container: 512 MiB memory.max, 448 MiB charged of which 160 MiB inactive cache", { host: host({ memTotalBytes: 512 * MiB, memFreeBytes: 224 * MiB }) }, 0.56],
+    [
+      "container: 512 MiB memory.max, 448 MiB charged of which 160 MiB inactive cache",
+      { host: host({ memTotalBytes: 512 * MiB, memFreeBytes: 224 * MiB }) },
+      0.56,
+    ],
     ["http or tcp probe: only host terms, CPU 50 % busy", { host: host({ cpuIdle: 0.5 }) }, 0.5],
   ];
   test.each(rows)("%s", (_row, inputs, load) => {
@@ -97,6 +101,7 @@ describe("the README's table of examples", () => {
 
   test("every row is in the README", async () => {
     const readme = await Bun.file(`${import.meta.dir}/../../../README.md`).text();
-    for (const [row] of rows) expect(readme).toContain(`| ${row.replace("capacity = 1024", "`capacity = 1024`").replace("512 MiB memory.max", "512 MiB `memory.max`")} |`);
+    for (const [row] of rows)
+      expect(readme).toContain(`| ${row.replace("capacity = 1024", "`capacity = 1024`").replace("512 MiB memory.max", "512 MiB `memory.max`")} |`);
   });
 });

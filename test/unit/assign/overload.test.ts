@@ -27,7 +27,13 @@ describe("a load oscillating across the threshold", () => {
   const east = areaName("east");
   const servers: ServerSpec[] = ["web-1", "web-2"].map((n, i) => ({ name: serverName(n), area: east, addresses: [`192.0.2.${i + 1}`] }));
   const peer = peerIdText("12D3KooWReporter");
-  const report = (server: ServerName, seq: number, busy: number): Report => ({ server, seq, atMs: seq * 1000, status: "ok", web: { hits: 0, busyWorkers: busy, maxWorkers: 100 } });
+  const report = (server: ServerName, seq: number, busy: number): Report => ({
+    server,
+    seq,
+    atMs: seq * 1000,
+    status: "ok",
+    web: { hits: 0, busyWorkers: busy, maxWorkers: 100 },
+  });
 
   /** Answer changes over 20 reports of web-1 at 76 %, 84 %, 76 %, …, web-2 steady at 30 %. */
   function answerChanges(loadHysteresis: number): number {

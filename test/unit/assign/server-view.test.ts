@@ -82,7 +82,11 @@ describe("serverViews: one state per server", () => {
     ["the newest OK report's load counts", { sent: [ok(0, 4), ok(1000, 12)], now: 1500 }, { state: "up", load: 0.75, overloaded: false }],
 
     ["drained beats an up report", { sent: [ok(0)], now: 500, drain: drain(true) }, { state: "drained", reason: "disk swap" }],
-    ["drained beats a dead reporter and a panic", { sent: [{ at: 0, status: "panic" }], now: 99_999, drain: drain(true), reporterLive: false }, { state: "drained", reason: "disk swap" }],
+    [
+      "drained beats a dead reporter and a panic",
+      { sent: [{ at: 0, status: "panic" }], now: 99_999, drain: drain(true), reporterLive: false },
+      { state: "drained", reason: "disk swap" },
+    ],
     ["drained with no report yet", { sent: [], now: 0, drain: drain(true) }, { state: "drained", reason: "disk swap" }],
     ["a drain without reason says who did it", { sent: [ok(0)], now: 500, drain: drain(true, "") }, { state: "drained", reason: "drained by operator" }],
     ["an undrain entry changes nothing", { sent: [ok(0)], now: 500, drain: drain(false) }, { state: "up", load: 0.25, overloaded: false }],
@@ -90,22 +94,50 @@ describe("serverViews: one state per server", () => {
     ["no report yet: unknown", { sent: [], now: 5000 }, { state: "unknown", reason: "no report yet" }],
     ["report exactly deadAfterMs old: still up", { sent: [ok(1000)], now: 4000 }, { state: "up", load: 0.25, overloaded: false }],
     ["report older than deadAfterMs: dead", { sent: [ok(1000)], now: 4001 }, { state: "dead", reason: "no report for 3001 ms" }],
-    ["reporter's peer not live: dead even with a fresh report", { sent: [ok(1000)], now: 1000, reporterLive: false }, { state: "dead", reason: "its reporter's node left" }],
+    [
+      "reporter's peer not live: dead even with a fresh report",
+      { sent: [ok(1000)], now: 1000, reporterLive: false },
+      { state: "dead", reason: "its reporter's node left" },
+    ],
 
-    ["panic passes through with its reason", { sent: [ok(0), { at: 1000, status: "panic", reason: "apache down" }], now: 1000 }, { state: "panic", reason: "apache down" }],
+    [
+      "panic passes through with its reason",
+      { sent: [ok(0), { at: 1000, status: "panic", reason: "apache down" }], now: 1000 },
+      { state: "panic", reason: "apache down" },
+    ],
     ["panic without a reason says panic", { sent: [{ at: 0, status: "panic" }], now: 0 }, { state: "panic", reason: "panic" }],
-    ["bypass passes through with its reason", { sent: [ok(0), { at: 1000, status: "bypass", reason: "reporter disabled" }], now: 1000 }, { state: "bypass", reason: "reporter disabled" }],
+    [
+      "bypass passes through with its reason",
+      { sent: [ok(0), { at: 1000, status: "bypass", reason: "reporter disabled" }], now: 1000 },
+      { state: "bypass", reason: "reporter disabled" },
+    ],
     ["bypass without a reason says bypass", { sent: [{ at: 0, status: "bypass" }], now: 0 }, { state: "bypass", reason: "bypass" }],
 
-    ["tempfail reuses the last OK load while fresh", { sent: [ok(0, 8), { at: 1000, status: "tempfail", reason: "status page slow" }], now: 1000 }, { state: "tempfail", load: 0.5, overloaded: false, reason: "status page slow" }],
-    ["tempfail: last OK exactly tempfailReuseMs old is still reused", { sent: [ok(0, 8), { at: 2500, status: "tempfail" }], now: 3000 }, { state: "tempfail", load: 0.5, overloaded: false, reason: "tempfail" }],
+    [
+      "tempfail reuses the last OK load while fresh",
+      { sent: [ok(0, 8), { at: 1000, status: "tempfail", reason: "status page slow" }], now: 1000 },
+      { state: "tempfail", load: 0.5, overloaded: false, reason: "status page slow" },
+    ],
+    [
+      "tempfail: last OK exactly tempfailReuseMs old is still reused",
+      { sent: [ok(0, 8), { at: 2500, status: "tempfail" }], now: 3000 },
+      { state: "tempfail", load: 0.5, overloaded: false, reason: "tempfail" },
+    ],
     [
       "tempfail: last OK older than tempfailReuseMs gives no load",
       { sent: [ok(0, 8), { at: 2000, status: "tempfail" }, { at: 3001, status: "tempfail", reason: "status page slow" }], now: 3001 },
       { state: "tempfail", reason: "status page slow; no recent figures to reuse" },
     ],
-    ["tempfail with no OK report ever gives no load", { sent: [{ at: 0, status: "tempfail" }], now: 0 }, { state: "tempfail", reason: "tempfail; no recent figures to reuse" }],
-    ["an OK report after tempfail brings the new load", { sent: [ok(0, 8), { at: 1000, status: "tempfail" }, ok(2000, 2)], now: 2000 }, { state: "up", load: 0.125, overloaded: false }],
+    [
+      "tempfail with no OK report ever gives no load",
+      { sent: [{ at: 0, status: "tempfail" }], now: 0 },
+      { state: "tempfail", reason: "tempfail; no recent figures to reuse" },
+    ],
+    [
+      "an OK report after tempfail brings the new load",
+      { sent: [ok(0, 8), { at: 1000, status: "tempfail" }, ok(2000, 2)], now: 2000 },
+      { state: "up", load: 0.125, overloaded: false },
+    ],
   ];
 
   test.each(cases)("%s", (_what, c, expected) => {
@@ -116,7 +148,10 @@ describe("serverViews: one state per server", () => {
     const web2 = serverName("web-2");
     const servers: ServerSpec[] = [SERVERS[0] as ServerSpec, { name: web2, area: areaName("west"), addresses: ["192.0.2.2"] }];
     const rec = recordOf([ok(0)]) as ReportRecord;
-    const records = new Map<ServerName, ReportRecord>([[WEB1, rec], [serverName("web-9"), rec]]);
+    const records = new Map<ServerName, ReportRecord>([
+      [WEB1, rec],
+      [serverName("web-9"), rec],
+    ]);
     const views = serverViews(servers, records, new Map(), () => true, 0, RULES);
     expect(views.map((v) => [v.name as string, v.cluster as string, v.state])).toEqual([
       ["web-1", "east", "up"],
@@ -128,8 +163,23 @@ describe("serverViews: one state per server", () => {
 describe("recordReport", () => {
   test.each([
     ["an OK report sets lastGood to its load and the receive time", [{ at: 100, status: "ok", workers: [1, 4] }], { load: 0.25, atMs: 100 }],
-    ["a non-OK report keeps the previous lastGood", [{ at: 100, status: "ok", workers: [1, 4] }, { at: 200, status: "tempfail" }, { at: 300, status: "panic" }], { load: 0.25, atMs: 100 }],
-    ["an OK report without figures records an unknown load", [{ at: 100, status: "ok", workers: [1, 4] }, { at: 200, status: "ok" }], { load: undefined, atMs: 200 }],
+    [
+      "a non-OK report keeps the previous lastGood",
+      [
+        { at: 100, status: "ok", workers: [1, 4] },
+        { at: 200, status: "tempfail" },
+        { at: 300, status: "panic" },
+      ],
+      { load: 0.25, atMs: 100 },
+    ],
+    [
+      "an OK report without figures records an unknown load",
+      [
+        { at: 100, status: "ok", workers: [1, 4] },
+        { at: 200, status: "ok" },
+      ],
+      { load: undefined, atMs: 200 },
+    ],
     ["no OK report: no lastGood", [{ at: 100, status: "tempfail" }], undefined],
   ] as [string, Sent[], ReportRecord["lastGood"]][])("%s", (_what, sent, lastGood) => {
     const rec = recordOf(sent);
@@ -166,7 +216,11 @@ describe("isFunctioning / isBelowThreshold (threshold 0.8)", () => {
 
 describe("serverViews: site.tempfail_reuse_ms apart from dead_after_ms", () => {
   // Reports keep arriving (not dead); only the age of the last OK figures decides reuse.
-  const sent: Sent[] = [{ at: 0, status: "ok", workers: [8, 16] }, { at: 1000, status: "tempfail", reason: "starting" }, { at: 2000, status: "tempfail", reason: "starting" }];
+  const sent: Sent[] = [
+    { at: 0, status: "ok", workers: [8, 16] },
+    { at: 1000, status: "tempfail", reason: "starting" },
+    { at: 2000, status: "tempfail", reason: "starting" },
+  ];
   const stateAt = (tempfailReuseMs: number) => {
     const rec = recordOf(sent);
     const records = new Map<ServerName, ReportRecord>(rec ? [[WEB1, rec]] : []);

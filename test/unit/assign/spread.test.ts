@@ -4,7 +4,6 @@ import { spreadTargets } from "../../../src/assign/spread.ts";
 import { areaName } from "../../../src/core/types.ts";
 import { servers } from "./server-spec.ts";
 
-
 describe("Phase Three spreads a dead cluster's areas by spare capacity", () => {
   const cases: { name: string; areas: string; servers: string; orphans: string; expect: string }[] = [
     {

@@ -27,7 +27,11 @@ const answer = (v: ServerView[]): string[] => serversToAnswer(clusterFigures([ea
 const view = (name: string, load: number): ServerView => ({ name: serverName(name), cluster: east, state: "up", load });
 
 describe("markStale and the answer", () => {
-  const releases = new Map([["a", CURRENT.id], ["b", CURRENT.previous], ["c", "1111000000000000"]]);
+  const releases = new Map([
+    ["a", CURRENT.id],
+    ["b", CURRENT.previous],
+    ["c", "1111000000000000"],
+  ]);
   const mark = (nowMs: number) => markStale([view("a", 0.5), view("b", 0.1), view("c", 0.2)], (s) => releases.get(s), CURRENT, nowMs, GRACE);
 
   test("within the grace only the server on an older release is stale, with a reason to read", () => {

@@ -14,7 +14,15 @@ const EAST = peerIdText("12D3KooWEast");
 const WEB = peerIdText("12D3KooWWeb");
 const ROGUE = peerIdText("12D3KooWRogue");
 
-const body = (over: Partial<GrantBody>): GrantBody => ({ id: "g-east", peer: EAST, node: "east", roles: {}, issuedAtMs: NOW - DAY, expiresAtMs: NOW + DAY, ...over });
+const body = (over: Partial<GrantBody>): GrantBody => ({
+  id: "g-east",
+  peer: EAST,
+  node: "east",
+  roles: {},
+  issuedAtMs: NOW - DAY,
+  expiresAtMs: NOW + DAY,
+  ...over,
+});
 const eastGrant = signGrant(body({ roles: { controller: { priority: 10 }, nameserver: { areas: [areaName("east")] }, drain: true } }), op);
 const webGrant = signGrant(body({ id: "g-web", peer: WEB, node: "web-east-1", roles: { reporter: { servers: [serverName("web-east-1")] } } }), op);
 

@@ -84,7 +84,13 @@ describe("validate: a minimal valid config", () => {
     if (!r.ok) throw new Error("rejected");
     const { config } = r;
     expect(config.file).toBe(FILE);
-    expect(config.node as unknown).toEqual({ name: "east-1", stateDir: "/etc/walrus/state", listen: ["/ip4/0.0.0.0/tcp/7946"], bootstrap: [], operatorKeys: [] });
+    expect(config.node as unknown).toEqual({
+      name: "east-1",
+      stateDir: "/etc/walrus/state",
+      listen: ["/ip4/0.0.0.0/tcp/7946"],
+      bootstrap: [],
+      operatorKeys: [],
+    });
     expect(config.site as unknown).toEqual({
       zone: "example.com",
       names: ["www.example.com", "shop.example.com"],
@@ -115,15 +121,40 @@ describe("validate: a minimal valid config", () => {
         { name: "web-west-1", area: "west", addresses: ["203.0.113.10"] },
       ],
     });
-    expect(config.reporter as unknown).toEqual({ server: "web-east-1", source: { kind: "apache", statusUrl: "http://127.0.0.1/server-status?auto" }, timeoutMs: 800, fallCount: 2, riseCount: 3 });
+    expect(config.reporter as unknown).toEqual({
+      server: "web-east-1",
+      source: { kind: "apache", statusUrl: "http://127.0.0.1/server-status?auto" },
+      timeoutMs: 800,
+      fallCount: 2,
+      riseCount: 3,
+    });
     expect(config.controller as unknown).toEqual({ priority: 100 });
     expect(config.nameserver as unknown).toEqual({
       area: "east",
       listen: [{ host: "0.0.0.0", port: 53 }],
-      ...{ udpSize: 1232, tcpMaxConnections: 256, tcpIdleMs: 10_000, transferAllow: [], rateLimit: 0, rateLimitIpv4Prefix: 24, rateLimitIpv6Prefix: 56, workers: 0, udpIo: "auto" },
+      ...{
+        udpSize: 1232,
+        tcpMaxConnections: 256,
+        tcpIdleMs: 10_000,
+        transferAllow: [],
+        rateLimit: 0,
+        rateLimitIpv4Prefix: 24,
+        rateLimitIpv6Prefix: 56,
+        workers: 0,
+        udpIo: "auto",
+      },
     });
     expect(config.notify).toEqual({ webhooks: [], deadForMs: 60_000, staleForMs: 300_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 4 });
-    expect(config.learn).toEqual({ enabled: true, probesPerSecond: 1, intervalMs: 60_000, minQueries: 20, minSamples: 2, marginMs: 5, expiryMs: 3_600_000, timeoutMs: 2000 });
+    expect(config.learn).toEqual({
+      enabled: true,
+      probesPerSecond: 1,
+      intervalMs: 60_000,
+      minQueries: 20,
+      minSamples: 2,
+      marginMs: 5,
+      expiryMs: 3_600_000,
+      timeoutMs: 2000,
+    });
   });
 
   test.each([
@@ -140,7 +171,9 @@ describe("validate: a minimal valid config", () => {
   });
 
   test("[replicator]: defaults, and each server reached at its first address unless [replicator.hosts] says", () => {
-    const r = run(`${BASE}\n[replicator]\nroot = "/srv/www/site/"\nidentity_file = "keys/id_ed25519"\n[replicator.hosts]\nweb-west-1 = "web-west-1.internal"\n`);
+    const r = run(
+      `${BASE}\n[replicator]\nroot = "/srv/www/site/"\nidentity_file = "keys/id_ed25519"\n[replicator.hosts]\nweb-west-1 = "web-west-1.internal"\n`,
+    );
     expect(r.ok && r.config.replicator).toEqual({
       root: "/srv/www/site",
       user: "walrus",
@@ -149,7 +182,10 @@ describe("validate: a minimal valid config", () => {
       timeoutMs: 600_000,
       attempts: 3,
       identityFile: "/etc/walrus/keys/id_ed25519",
-      hosts: new Map([["web-east-1", "198.51.100.10"], ["web-west-1", "web-west-1.internal"]]) as never,
+      hosts: new Map([
+        ["web-east-1", "198.51.100.10"],
+        ["web-west-1", "web-west-1.internal"],
+      ]) as never,
     });
   });
 });
@@ -167,7 +203,12 @@ describe("validate: rejected inputs", () => {
     ["missing [node].name", drop('name = "east-1"\n'), "node.name", "a name of lower-case letters"],
     ["name with upper case and underscore", swap('name = "east-1"', 'name = "East_1"'), "node.name", "a name of lower-case letters"],
     ["name ending in a hyphen", swap('name = "east-1"', 'name = "east-"'), "node.name", "inner hyphens"],
-    ["node listen is host:port, not a multiaddr", swap('listen = ["/ip4/0.0.0.0/tcp/7946"]', 'listen = ["0.0.0.0:7946"]'), "node.listen[0]", "a libp2p TCP address"],
+    [
+      "node listen is host:port, not a multiaddr",
+      swap('listen = ["/ip4/0.0.0.0/tcp/7946"]', 'listen = ["0.0.0.0:7946"]'),
+      "node.listen[0]",
+      "a libp2p TCP address",
+    ],
     ["node listen empty", swap('listen = ["/ip4/0.0.0.0/tcp/7946"]', "listen = []"), "node.listen", "a list of libp2p addresses"],
     ["ttl_seconds negative", add("[site]", "ttl_seconds = -1"), "site.ttl_seconds", "an integer from 0 to 3600 seconds"],
     ["ttl_seconds too large", add("[site]", "ttl_seconds = 3601"), "site.ttl_seconds", "an integer from 0 to 3600 seconds"],
@@ -175,8 +216,18 @@ describe("validate: rejected inputs", () => {
     ["load_threshold 0", add("[site]", "load_threshold = 0"), "site.load_threshold", "a number from 0.01 to 10"],
     ["load_terms with an unknown term", add("[site]", 'load_terms = ["workers", "disk"]'), "site.load_terms[1]", "one of workers, cpu, runqueue, memory"],
     ["load_terms empty", add("[site]", "load_terms = []"), "site.load_terms", "at least one"],
-    ["area without nameserver_addresses", drop('nameserver_addresses = ["203.0.113.53"]\n'), "site.areas.west.nameserver_addresses", "a list of strings (at least one)"],
-    ["nameserver address is a host name, not an IP", swap('["198.51.100.53"]', '["ns.example.net"]'), "site.areas.east.nameserver_addresses[0]", "an IPv4 or IPv6 address"],
+    [
+      "area without nameserver_addresses",
+      drop('nameserver_addresses = ["203.0.113.53"]\n'),
+      "site.areas.west.nameserver_addresses",
+      "a list of strings (at least one)",
+    ],
+    [
+      "nameserver address is a host name, not an IP",
+      swap('["198.51.100.53"]', '["ns.example.net"]'),
+      "site.areas.east.nameserver_addresses[0]",
+      "an IPv4 or IPv6 address",
+    ],
     ["server address is not an IP", swap('["203.0.113.10"]', '["203.0.113.300"]'), "site.servers.web-west-1.addresses[0]", "an IPv4 or IPv6 address"],
     [
       "server with an unknown area",
@@ -184,31 +235,116 @@ describe("validate: rejected inputs", () => {
       "site.servers.web-north-1.area",
       "one of the areas east, west",
     ],
-    ["area with no server", (t) => `${t}\n[site.areas.north]\nnameserver_addresses = ["192.0.2.53"]\n`, "site.servers", 'at least one server whose area is "north"'],
-    ["reporter.server not in site.servers", swap('server = "web-east-1"', 'server = "web-east-9"'), "reporter.server", "one of the servers in [site.servers]: web-east-1, web-west-1"],
-    ["reporter status_url not http", swap('status_url = "http://127.0.0.1/server-status?auto"', 'status_url = "127.0.0.1/server-status"'), "reporter.status_url", "an http:// or https:// URL"],
-    ["nameserver.area unknown", swap(NAMESERVER, '[nameserver]\narea = "north"\nlisten = ["0.0.0.0:53"]\n'), "nameserver.area", "one of the areas in [site.areas]: east, west"],
+    [
+      "area with no server",
+      (t) => `${t}\n[site.areas.north]\nnameserver_addresses = ["192.0.2.53"]\n`,
+      "site.servers",
+      'at least one server whose area is "north"',
+    ],
+    [
+      "reporter.server not in site.servers",
+      swap('server = "web-east-1"', 'server = "web-east-9"'),
+      "reporter.server",
+      "one of the servers in [site.servers]: web-east-1, web-west-1",
+    ],
+    [
+      "reporter status_url not http",
+      swap('status_url = "http://127.0.0.1/server-status?auto"', 'status_url = "127.0.0.1/server-status"'),
+      "reporter.status_url",
+      "an http:// or https:// URL",
+    ],
+    [
+      "nameserver.area unknown",
+      swap(NAMESERVER, '[nameserver]\narea = "north"\nlisten = ["0.0.0.0:53"]\n'),
+      "nameserver.area",
+      "one of the areas in [site.areas]: east, west",
+    ],
     ["nameserver.listen with a host name", swap('listen = ["0.0.0.0:53"]', 'listen = ["localhost:53"]'), "nameserver.listen[0]", "an address and port"],
     ["nameserver.listen with port 99999", swap('listen = ["0.0.0.0:53"]', 'listen = ["1.2.3.4:99999"]'), "nameserver.listen[0]", "an address and port"],
     ["nameserver.listen without a port", swap('listen = ["0.0.0.0:53"]', 'listen = ["0.0.0.0"]'), "nameserver.listen[0]", "an address and port"],
-    ["no role tables at all", all(drop(REPORTER), drop(CONTROLLER), drop(NAMESERVER)), "(roles)", "at least one of the tables [reporter], [controller], [nameserver], [replicator]"],
+    [
+      "no role tables at all",
+      all(drop(REPORTER), drop(CONTROLLER), drop(NAMESERVER)),
+      "(roles)",
+      "at least one of the tables [reporter], [controller], [nameserver], [replicator]",
+    ],
     ["dead_after_ms below 2 × the default heartbeat", add("[site]", "dead_after_ms = 999"), "site.dead_after_ms", "at least twice heartbeat_interval_ms"],
-    ["dead_after_ms below 2 × a set heartbeat", add("[site]", "heartbeat_interval_ms = 2000\ndead_after_ms = 3999"), "site.dead_after_ms", "an integer from 4000 to 3600000 ms"],
-    ["update_allow with an unknown type", add("[nameserver]", 'update_allow = [{ key_file = "acme.key", names = ["_acme-challenge.*"], types = ["NS"] }]'), "nameserver.update_allow[0].types[0]", "one of TXT, A, AAAA"],
-    ["update_allow with a bad name pattern", add("[nameserver]", 'update_allow = [{ key_file = "acme.key", names = ["a..b"] }]'), "nameserver.update_allow[0].names[0]", '"X.*" for X'],
-    ["update_allow without a key file", add("[nameserver]", 'update_allow = [{ names = ["_acme-challenge.*"] }]'), "nameserver.update_allow[0].key_file", "a path to a TSIG key file"],
+    [
+      "dead_after_ms below 2 × a set heartbeat",
+      add("[site]", "heartbeat_interval_ms = 2000\ndead_after_ms = 3999"),
+      "site.dead_after_ms",
+      "an integer from 4000 to 3600000 ms",
+    ],
+    [
+      "update_allow with an unknown type",
+      add("[nameserver]", 'update_allow = [{ key_file = "acme.key", names = ["_acme-challenge.*"], types = ["NS"] }]'),
+      "nameserver.update_allow[0].types[0]",
+      "one of TXT, A, AAAA",
+    ],
+    [
+      "update_allow with a bad name pattern",
+      add("[nameserver]", 'update_allow = [{ key_file = "acme.key", names = ["a..b"] }]'),
+      "nameserver.update_allow[0].names[0]",
+      '"X.*" for X',
+    ],
+    [
+      "update_allow without a key file",
+      add("[nameserver]", 'update_allow = [{ names = ["_acme-challenge.*"] }]'),
+      "nameserver.update_allow[0].key_file",
+      "a path to a TSIG key file",
+    ],
     ["director without backends", (t) => `${t}\n[director]\n`, "director.backends", "at least one [[director.backends]]"],
-    ["director backend server without a port", (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53"\nkey_file = "k.key"\n`, "director.backends[0].server", "an address and port"],
-    ["director backend area with the area-zones layout", (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\narea = "east"\n`, "director.backends[0].area", "every backend holds every area's zone"],
-    ["director views backend without an area", (t) => `${t}\n[director]\nlayout = "views"\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\n`, "director.backends[0].area", 'with layout "views"'],
-    ["director views backend with an unknown area", (t) => `${t}\n[director]\nlayout = "views"\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\narea = "north"\n`, "director.backends[0].area", "one of the areas east, west"],
-    ["director without a controller", all(drop(CONTROLLER), (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\n`), "director", "only the master sends"],
+    [
+      "director backend server without a port",
+      (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53"\nkey_file = "k.key"\n`,
+      "director.backends[0].server",
+      "an address and port",
+    ],
+    [
+      "director backend area with the area-zones layout",
+      (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\narea = "east"\n`,
+      "director.backends[0].area",
+      "every backend holds every area's zone",
+    ],
+    [
+      "director views backend without an area",
+      (t) => `${t}\n[director]\nlayout = "views"\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\n`,
+      "director.backends[0].area",
+      'with layout "views"',
+    ],
+    [
+      "director views backend with an unknown area",
+      (t) => `${t}\n[director]\nlayout = "views"\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\narea = "north"\n`,
+      "director.backends[0].area",
+      "one of the areas east, west",
+    ],
+    [
+      "director without a controller",
+      all(drop(CONTROLLER), (t) => `${t}\n[[director.backends]]\nname = "bind"\nserver = "192.0.2.53:53"\nkey_file = "k.key"\n`),
+      "director",
+      "only the master sends",
+    ],
     ["replicator without root", (t) => `${t}\n[replicator]\nuser = "deploy"\n`, "replicator.root", "an absolute directory path on the web servers"],
     ["replicator root relative", (t) => `${t}\n[replicator]\nroot = "srv/www"\n`, "replicator.root", "an absolute directory below /"],
     ["replicator root with a space", (t) => `${t}\n[replicator]\nroot = "/srv/my site"\n`, "replicator.root", "letters, digits and . _ / + - only"],
-    ["replicator keeping one release", (t) => `${t}\n[replicator]\nroot = "/srv/www"\nkeep_releases = 1\n`, "replicator.keep_releases", "at least one to roll back to"],
-    ["replicator host for an unknown server", (t) => `${t}\n[replicator]\nroot = "/srv/www"\n[replicator.hosts]\nweb-east-9 = "10.0.0.1"\n`, "replicator.hosts.web-east-9", "one of the servers in [site.servers]"],
-    ["replicator host with a shell character", (t) => `${t}\n[replicator]\nroot = "/srv/www"\n[replicator.hosts]\nweb-east-1 = "a;b"\n`, "replicator.hosts.web-east-1", "a host name or address"],
+    [
+      "replicator keeping one release",
+      (t) => `${t}\n[replicator]\nroot = "/srv/www"\nkeep_releases = 1\n`,
+      "replicator.keep_releases",
+      "at least one to roll back to",
+    ],
+    [
+      "replicator host for an unknown server",
+      (t) => `${t}\n[replicator]\nroot = "/srv/www"\n[replicator.hosts]\nweb-east-9 = "10.0.0.1"\n`,
+      "replicator.hosts.web-east-9",
+      "one of the servers in [site.servers]",
+    ],
+    [
+      "replicator host with a shell character",
+      (t) => `${t}\n[replicator]\nroot = "/srv/www"\n[replicator.hosts]\nweb-east-1 = "a;b"\n`,
+      "replicator.hosts.web-east-1",
+      "a host name or address",
+    ],
     ["notify.webhook not a URL", (t) => `${t}\n[notify]\nwebhook = "hooks.example.com"\n`, "notify.webhook", "an http:// or https:// URL"],
     ["learn.enabled as a string", (t) => `${t}\n[learn]\nenabled = "no"\n`, "learn.enabled", "true or false"],
     ["learn.probes_per_second 0", (t) => `${t}\n[learn]\nprobes_per_second = 0\n`, "learn.probes_per_second", "a number from 0.01 to 100 probes per second"],
@@ -228,7 +364,9 @@ describe("validate: rejected inputs", () => {
   });
 
   test("a [director] table is parsed once: layout, limits and each backend with its key file resolved", () => {
-    const r2 = run(`${BASE}\n[director]\nlayout = "views"\nmin_interval_ms = 50\n[[director.backends]]\nname = "bind-east"\nserver = "[2001:db8::53]:5353"\nkey_file = "director.key"\narea = "east"\n`);
+    const r2 = run(
+      `${BASE}\n[director]\nlayout = "views"\nmin_interval_ms = 50\n[[director.backends]]\nname = "bind-east"\nserver = "[2001:db8::53]:5353"\nkey_file = "director.key"\narea = "east"\n`,
+    );
     expect((r2.ok ? r2.config.director : r2.errors.map(formatConfigError)) as unknown).toEqual({
       layout: "views",
       timeoutMs: 2000,

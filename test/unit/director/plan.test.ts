@@ -9,7 +9,10 @@ const site = fixtureSite();
 const want = (name: string, type: "A" | "AAAA", values: string[], zone = "area-east.example.test"): DirectedRrset => ({ zone, name, type, ttl: 30, values });
 
 describe("desired records", () => {
-  const byArea = new Map([[EAST, [serverName("west-1")]], [WEST, [serverName("west-1")]]]);
+  const byArea = new Map([
+    [EAST, [serverName("west-1")]],
+    [WEST, [serverName("west-1")]],
+  ]);
 
   test("area-zones: each area's own name in its own zone, A and AAAA, from the assigned servers", () => {
     const r = desiredRrsets(site, "area-zones", [EAST, WEST], byArea);
@@ -48,7 +51,10 @@ describe("planUpdates", () => {
     expect(u?.zone).toBe("area-east.example.test");
     const rr = (data: string) => ({ name, type: "A" as const, ttl: 30, data });
     expect(u?.prerequisites).toEqual([{ kind: "equals", records: [rr("10.0.0.1"), rr("10.0.0.2")] }]);
-    expect(u?.changes).toEqual([{ kind: "add", rr: rr("10.0.0.3") }, { kind: "delete", rr: rr("10.0.0.2") }]);
+    expect(u?.changes).toEqual([
+      { kind: "add", rr: rr("10.0.0.3") },
+      { kind: "delete", rr: rr("10.0.0.2") },
+    ]);
   });
 
   test("an RRset the backend lacks is created only if it is still absent", () => {

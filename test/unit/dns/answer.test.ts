@@ -171,7 +171,10 @@ describe("answerQuery: rotation", () => {
   };
 
   test("each of N addresses leads equally often over 3×N responses", () => {
-    for (const [zone, n] of [[fixtureZone(), 2], [crowdedZone(30), 30]] as const) {
+    for (const [zone, n] of [
+      [fixtureZone(), 2],
+      [crowdedZone(30), 30],
+    ] as const) {
       const counts = leaders(zone, 3 * n, TCP);
       expect(counts.size).toBe(n);
       expect([...counts.values()].every((c) => c === 3)).toBe(true);
@@ -260,7 +263,7 @@ describe("answerQuery: size limits", () => {
     expect(out.byteLength).toBeLessThanOrEqual(512);
     expect(p.flag_tc).toBe(false);
     expect(p.answers?.length).toBe(14);
-    expect((p.additionals?.length ?? 0)).toBeLessThan(14);
+    expect(p.additionals?.length ?? 0).toBeLessThan(14);
     expect(ask({ name: "example.test", type: "NS" }, zone, TCP).additionals?.length).toBe(14);
   });
 });
@@ -292,7 +295,15 @@ describe("answerQuery: malformed and unsupported", () => {
     { what: "trailing bytes after the message", bytes: () => Buffer.concat([good(), Buffer.from([1, 2, 3])]) },
     {
       what: "two questions",
-      bytes: () => encode({ type: "query", id: 0x1234, questions: [{ name: "www.example.test", type: "A" }, { name: "example.test", type: "NS" }] }),
+      bytes: () =>
+        encode({
+          type: "query",
+          id: 0x1234,
+          questions: [
+            { name: "www.example.test", type: "A" },
+            { name: "example.test", type: "NS" },
+          ],
+        }),
     },
     { what: "no question", bytes: () => encode({ type: "query", id: 0x1234, questions: [] }) },
     {

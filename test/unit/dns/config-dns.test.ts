@@ -35,7 +35,9 @@ const run = (site: string, nameserver?: string) => validate(parse(config(site, n
 
 describe("DNS keys accepted", () => {
   test('wildcards (RFC 4592): "*.shop" is under shop.<zone> in names and records alike', () => {
-    const text = config('records = [{ name = "*.mail", type = "MX", data = "10 mx" }, { name = "*.lists.example.com", type = "A", data = "198.51.100.25" }]').replace('names = ["www"]', 'names = ["www", "*.w", "*"]');
+    const text = config(
+      'records = [{ name = "*.mail", type = "MX", data = "10 mx" }, { name = "*.lists.example.com", type = "A", data = "198.51.100.25" }]',
+    ).replace('names = ["www"]', 'names = ["www", "*.w", "*"]');
     const r = validate(parse(text) as Record<string, unknown>, "node.toml", "/etc/walrus");
     if (!r.ok) throw new Error(r.errors.map(formatConfigError).join("\n"));
     expect(r.config.site.names).toEqual(["www.example.com", "*.w.example.com", "*.example.com"]);
@@ -65,9 +67,20 @@ records = [
   });
 
   test("nameserver limits", () => {
-    const r = run("", 'udp_size = 1400\ntransfer_allow = ["192.0.2.0/24", "2001:db8::1"]\nrate_limit = 50\nworkers = 2\nudp_io = "portable"\ntcp_max_connections = 10\ntcp_idle_ms = 2000');
+    const r = run(
+      "",
+      'udp_size = 1400\ntransfer_allow = ["192.0.2.0/24", "2001:db8::1"]\nrate_limit = 50\nworkers = 2\nudp_io = "portable"\ntcp_max_connections = 10\ntcp_idle_ms = 2000',
+    );
     if (!r.ok) throw new Error(r.errors.map(formatConfigError).join("\n"));
-    expect(r.config.nameserver).toMatchObject({ udpSize: 1400, transferAllow: [parseAllowed("192.0.2.0/24"), parseAllowed("2001:db8::1")], rateLimit: 50, workers: 2, udpIo: "portable", tcpMaxConnections: 10, tcpIdleMs: 2000 });
+    expect(r.config.nameserver).toMatchObject({
+      udpSize: 1400,
+      transferAllow: [parseAllowed("192.0.2.0/24"), parseAllowed("2001:db8::1")],
+      rateLimit: 50,
+      workers: 2,
+      udpIo: "portable",
+      tcpMaxConnections: 10,
+      tcpIdleMs: 2000,
+    });
   });
 
   test("a site without the keys keeps exactly its old form (and digest)", () => {
@@ -86,9 +99,21 @@ describe("DNS keys rejected", () => {
     ["unknown type", 'records = [{ name = "x", type = "HINFO", data = "a b" }]', "", "site.records[0].type", "one of A, AAAA, CNAME, MX, TXT, SRV"],
     ["A with a v6 address", 'records = [{ name = "x", type = "A", data = "2001:db8::1" }]', "", "site.records[0].data", "an IPv4 address"],
     ["MX without preference", 'records = [{ name = "@", type = "MX", data = "mail" }]', "", "site.records[0].data", "a preference and a host"],
-    ["outside the zone", 'records = [{ name = "mail.example.net", type = "A", data = "192.0.2.1" }]', "", "site.records[0].name", "inside the zone example.com"],
+    [
+      "outside the zone",
+      'records = [{ name = "mail.example.net", type = "A", data = "192.0.2.1" }]',
+      "",
+      "site.records[0].name",
+      "inside the zone example.com",
+    ],
     ["at a balanced name", 'records = [{ name = "www", type = "TXT", data = "x" }]', "", "site.records[0].name", "other than the balanced names"],
-    ["CNAME beside other data", 'records = [{ name = "x", type = "CNAME", data = "y" }, { name = "x", type = "TXT", data = "t" }]', "", "site.records", "a CNAME alone"],
+    [
+      "CNAME beside other data",
+      'records = [{ name = "x", type = "CNAME", data = "y" }, { name = "x", type = "TXT", data = "t" }]',
+      "",
+      "site.records",
+      "a CNAME alone",
+    ],
     ["CNAME at the apex", 'records = [{ name = "@", type = "CNAME", data = "y" }]', "", "site.records", "never at the zone apex"],
     ["unknown key in a record", 'records = [{ name = "x", type = "A", data = "192.0.2.1", ttl = 5 }]', "", "site.records[0].ttl", "(unknown key)"],
     ["udp_size below 512", "", "udp_size = 100", "nameserver.udp_size", "from 512 to 4096"],

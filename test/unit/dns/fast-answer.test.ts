@@ -13,7 +13,15 @@ import { SteeringCounts } from "../../../src/geo/steering-counts.ts";
 import { seededRandom } from "../../../src/sim/prng.ts";
 import { crowdedZone, EAST, fixtureSite, fixtureZone, NORTH, WEST } from "./site-fixture.ts";
 
-const NAMES = ["www.example.test", "WwW.ExAmple.TEST", "example.test", "www.area-east.example.test", "www.area-west.example.test", "nope.example.test", "other.test"];
+const NAMES = [
+  "www.example.test",
+  "WwW.ExAmple.TEST",
+  "example.test",
+  "www.area-east.example.test",
+  "www.area-west.example.test",
+  "nope.example.test",
+  "other.test",
+];
 const ZONES: [string, Zone][] = [
   ["addresses", fixtureZone()],
   ["cname", fixtureZone({ site: fixtureSite({ answerScheme: "cname" }) })],
@@ -21,7 +29,8 @@ const ZONES: [string, Zone][] = [
 ];
 const MAP_TEXT = "198.51.100.0/24 west\n203.0.113.0/24 north\n2001:db8:100::/40 north\n";
 const SOURCES = ["198.51.100.7", "192.0.2.1", "203.0.113.9", "2001:db8:100::5", "::1"];
-const chooser = () => locationChooser(new LocationMap(parseMapText(MAP_TEXT, new Set([EAST, WEST, NORTH]), "map").entries), EAST, new SteeringCounts([EAST, WEST, NORTH]));
+const chooser = () =>
+  locationChooser(new LocationMap(parseMapText(MAP_TEXT, new Set([EAST, WEST, NORTH]), "map").entries), EAST, new SteeringCounts([EAST, WEST, NORTH]));
 
 /** A query built by hand: name (case kept), type, flags, and optionally OPT with options. */
 function query(rand: () => number, name: string, type: number, opt?: { size: number; doBit: boolean; options: [number, number[]][] }): Uint8Array {
@@ -45,7 +54,10 @@ const ECS_OPTIONS: [number, number[]][][] = [
   [[8, [0, 1, 0, 0]]], // source prefix 0
   [[8, [0, 1, 24, 0, 198, 51]]], // malformed: too few address bytes
   [[10, [1, 2, 3, 4, 5, 6, 7, 8]]], // a cookie, not echoed
-  [[8, [0, 1, 24, 0, 198, 51, 100]], [8, [0, 1, 24, 0, 198, 51, 100]]], // ECS twice: FORMERR
+  [
+    [8, [0, 1, 24, 0, 198, 51, 100]],
+    [8, [0, 1, 24, 0, 198, 51, 100]],
+  ], // ECS twice: FORMERR
 ];
 
 /** Compares fastAnswer with reply() for each query; returns how many the fast path took. */
@@ -85,7 +97,8 @@ describe("fastAnswer gives reply()'s bytes", () => {
       for (const name of NAMES) {
         for (const type of [1, 28, 5, 2, 6, 15, 16, 255, 252]) {
           queries.push(query(rand, name, type));
-          for (const size of [0, 512, 1232, 4096]) for (const options of ECS_OPTIONS) queries.push(query(rand, name, type, { size, doBit: rand() < 0.5, options }));
+          for (const size of [0, 512, 1232, 4096])
+            for (const options of ECS_OPTIONS) queries.push(query(rand, name, type, { size, doBit: rand() < 0.5, options }));
         }
       }
       const plain = compare(zone, queries, false);

@@ -8,7 +8,12 @@ import { buildUpdate, updateOutcome } from "../../../src/dns/update-message.ts";
 const key: TsigKey = { name: "walrus", secret: new Uint8Array(Buffer.from("6YleVpayPdsIn+VdN7n19v7uAIRMMAxYGsXaeb9oz6U=", "base64")) };
 const keys = new Map([[key.name, key]]);
 const NOW = 1_800_000_000;
-const update = buildUpdate(0x1234, "area-east.example.test", [{ kind: "absent", name: "www.area-east.example.test", type: "A" }], [{ kind: "add", rr: { name: "www.area-east.example.test", type: "A", ttl: 20, data: "192.0.2.1" } }]);
+const update = buildUpdate(
+  0x1234,
+  "area-east.example.test",
+  [{ kind: "absent", name: "www.area-east.example.test", type: "A" }],
+  [{ kind: "add", rr: { name: "www.area-east.example.test", type: "A", ttl: 20, data: "192.0.2.1" } }],
+);
 
 describe("tsig", () => {
   test("a signed message verifies, and verifying gives back the message as it was", () => {
@@ -42,10 +47,15 @@ describe("tsig", () => {
 
   test("key files as tsig-keygen and keymgr -t write them", () => {
     const bind = parseKeyFile('key "walrus." {\n\talgorithm hmac-sha256;\n\tsecret "6YleVpayPdsIn+VdN7n19v7uAIRMMAxYGsXaeb9oz6U=";\n};\n');
-    const knot = parseKeyFile("# hmac-sha256:walrus:6YleVpayPdsIn+VdN7n19v7uAIRMMAxYGsXaeb9oz6U=\nkey:\n  - id: walrus\n    algorithm: hmac-sha256\n    secret: 6YleVpayPdsIn+VdN7n19v7uAIRMMAxYGsXaeb9oz6U=\n");
+    const knot = parseKeyFile(
+      "# hmac-sha256:walrus:6YleVpayPdsIn+VdN7n19v7uAIRMMAxYGsXaeb9oz6U=\nkey:\n  - id: walrus\n    algorithm: hmac-sha256\n    secret: 6YleVpayPdsIn+VdN7n19v7uAIRMMAxYGsXaeb9oz6U=\n",
+    );
     expect(bind).toEqual({ ok: true, key });
     expect(knot).toEqual({ ok: true, key });
-    expect(parseKeyFile('key "k" { algorithm hmac-md5; secret "6YleVpayPdsIn+VdN7n19v7uAIRMMAxYGsXaeb9oz6U="; };')).toMatchObject({ ok: false, expected: expect.stringContaining("hmac-md5 is not supported") });
+    expect(parseKeyFile('key "k" { algorithm hmac-md5; secret "6YleVpayPdsIn+VdN7n19v7uAIRMMAxYGsXaeb9oz6U="; };')).toMatchObject({
+      ok: false,
+      expected: expect.stringContaining("hmac-md5 is not supported"),
+    });
     expect(parseKeyFile("secret")).toMatchObject({ ok: false });
   });
 });

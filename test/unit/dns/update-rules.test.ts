@@ -26,7 +26,10 @@ const run = (pre: Prerequisite[], changes: Change[], zone = APEX) => {
 
 describe("update rules", () => {
   test("an add joins the RRset and sets its TTL; the change carries time and origin", () => {
-    expect(run([], [{ kind: "add", rr: { ...txt("new"), ttl: 30 } }])).toEqual({ rcode: "NOERROR", changed: [{ name: ACME, type: "TXT", ttl: 30, values: ["old", "new"], atMs: 1000, origin: "me" }] });
+    expect(run([], [{ kind: "add", rr: { ...txt("new"), ttl: 30 } }])).toEqual({
+      rcode: "NOERROR",
+      changed: [{ name: ACME, type: "TXT", ttl: 30, values: ["old", "new"], atMs: 1000, origin: "me" }],
+    });
   });
 
   test("deleting one record, and the whole RRset", () => {
@@ -65,7 +68,11 @@ describe("update rules", () => {
   });
 
   test.each([
-    ["_acme-challenge.*", ["_acme-challenge.example.test", "_acme-challenge.www.example.test"], ["example.test", "x_acme-challenge.example.test", "_acme-challenge.example.test.evil"]],
+    [
+      "_acme-challenge.*",
+      ["_acme-challenge.example.test", "_acme-challenge.www.example.test"],
+      ["example.test", "x_acme-challenge.example.test", "_acme-challenge.example.test.evil"],
+    ],
     ["*.dyn", ["a.dyn.example.test", "a.b.dyn.example.test"], ["dyn.example.test"]],
     ["host", ["host.example.test"], ["a.host.example.test"]],
   ])("name pattern %s", (pattern, yes, no) => {

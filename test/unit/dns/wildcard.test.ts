@@ -26,7 +26,14 @@ function ask(name: string, type: RecordType = "A", ctx: AnswerContext = UDP) {
 
 describe("wildcards (RFC 4592)", () => {
   test.each([
-    ["a name under the wildcard's parent gets its records, owned by the name asked", "a.shop.example.test", "A", "NOERROR", ["a.shop.example.test A 192.0.2.80"], []],
+    [
+      "a name under the wildcard's parent gets its records, owned by the name asked",
+      "a.shop.example.test",
+      "A",
+      "NOERROR",
+      ["a.shop.example.test A 192.0.2.80"],
+      [],
+    ],
     ["deeper names too, while their closest encloser is shop", "x.y.shop.example.test", "A", "NOERROR", ["x.y.shop.example.test A 192.0.2.80"], []],
     ["a type the wildcard lacks: NODATA with the SOA", "a.shop.example.test", "AAAA", "NOERROR", [], ["SOA"]],
     ["the wildcard's parent is an empty non-terminal: NODATA, never synthesised", "shop.example.test", "A", "NOERROR", [], ["SOA"]],
@@ -53,11 +60,25 @@ describe("wildcards (RFC 4592)", () => {
   test("a balanced wildcard's answer carries the steered ECS options, not the unsteered ones", () => {
     const steered = [{ code: 8, data: new Uint8Array([0, 1, 24, 24, 192, 0, 2]) }];
     const unsteered = [{ code: 8, data: new Uint8Array([0, 1, 24, 0, 192, 0, 2]) }];
-    const q = encode({ type: "query", id: 6, questions: [{ name: "x.w.example.test", type: "A" }], additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, flags: 0, options: [] } as never] });
+    const q = encode({
+      type: "query",
+      id: 6,
+      questions: [{ name: "x.w.example.test", type: "A" }],
+      additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, flags: 0, options: [] } as never],
+    });
     const r = reply(q, zone, { ...UDP, chooseArea: () => ({ area: WEST, options: steered, unsteeredOptions: unsteered }) });
     const opt = decode(Buffer.from(r?.bytes ?? [])).additionals?.find((a) => a.type === "OPT") as { options?: { data: Buffer }[] } | undefined;
     expect([...(opt?.options?.[0]?.data ?? [])]).toEqual([...steered[0]!.data]);
-    const nx = reply(encode({ type: "query", id: 7, questions: [{ name: "x.nope.example.test", type: "A" }], additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, flags: 0, options: [] } as never] }), zone, { ...UDP, chooseArea: () => ({ area: WEST, options: steered, unsteeredOptions: unsteered }) });
+    const nx = reply(
+      encode({
+        type: "query",
+        id: 7,
+        questions: [{ name: "x.nope.example.test", type: "A" }],
+        additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, flags: 0, options: [] } as never],
+      }),
+      zone,
+      { ...UDP, chooseArea: () => ({ area: WEST, options: steered, unsteeredOptions: unsteered }) },
+    );
     const nxOpt = decode(Buffer.from(nx?.bytes ?? [])).additionals?.find((a) => a.type === "OPT") as { options?: { data: Buffer }[] } | undefined;
     expect([...(nxOpt?.options?.[0]?.data ?? [])]).toEqual([...unsteered[0]!.data]);
   });

@@ -10,7 +10,10 @@ const UDP: AnswerContext = { transport: "udp", rotation: 0 };
 const TCP: AnswerContext = { transport: "tcp", rotation: 0 };
 
 function query(name: string, type: RecordType | "AXFR" = "A", o: { edns?: boolean; options?: { code: number; data: Buffer }[] } = {}): Buffer {
-  const opt = (o.edns || o.options) ? ({ type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, options: o.options ?? [] } as unknown as OptAnswer) : undefined;
+  const opt =
+    o.edns || o.options
+      ? ({ type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, options: o.options ?? [] } as unknown as OptAnswer)
+      : undefined;
   return encode({ type: "query", id: 99, questions: [{ name, type: type as RecordType }], additionals: opt ? [opt] : [] });
 }
 
@@ -186,7 +189,10 @@ describe("the area chosen per query", () => {
       const opt = p.additionals?.find((a): a is OptAnswer => a.type === "OPT");
       expect(opt?.options?.[0]).toMatchObject({ code: 8, scopePrefixLength: 16, sourcePrefixLength: 24 });
     }
-    expect(seen).toEqual([["198.51.100.7", [[8, ecs]]], ["198.51.100.7", [[8, ecs]]]]);
+    expect(seen).toEqual([
+      ["198.51.100.7", [[8, ecs]]],
+      ["198.51.100.7", [[8, ecs]]],
+    ]);
   });
   test("answers the area does not change carry the unsteered options (ECS scope 0)", () => {
     const steered = { code: 8, data: Buffer.from([0, 1, 24, 24, 192, 0, 2]) };
@@ -196,7 +202,9 @@ describe("the area chosen per query", () => {
       const p = decode(Buffer.from(reply(query(name, type, { edns: true }), zone, ctx)?.bytes ?? []));
       return (p.additionals?.find((a): a is OptAnswer => a.type === "OPT")?.options?.[0] as { scopePrefixLength?: number } | undefined)?.scopePrefixLength;
     };
-    expect([scopeOf("www.example.test", "A"), scopeOf("www.example.test", "MX"), scopeOf("example.test", "SOA"), scopeOf("nope.example.test", "A")]).toEqual([24, 24, 0, 0]);
+    expect([scopeOf("www.example.test", "A"), scopeOf("www.example.test", "MX"), scopeOf("example.test", "SOA"), scopeOf("nope.example.test", "A")]).toEqual([
+      24, 24, 0, 0,
+    ]);
   });
   test("no OPT in the query: no options in the reply, the chosen area still answers", () => {
     const r = reply(query("www.example.test"), zone, { ...UDP, chooseArea: () => ({ area: NORTH, options: [{ code: 8, data: Buffer.alloc(4) }] }) });
@@ -219,7 +227,9 @@ describe("the area chosen per query", () => {
 
 describe("name compression in every reply (RFC 1035 §4.1.4)", () => {
   const many = Array.from({ length: 40 }, (_, i) => ({ name: "many.example.test", type: "A", ttlSeconds: 60, data: `10.7.0.${i + 1}` }));
-  const zone = fixtureZone({ site: fixtureSite({ records: [...many, { name: "mail.example.test", type: "MX", ttlSeconds: 60, data: "10 mx.example.test" }] }) });
+  const zone = fixtureZone({
+    site: fixtureSite({ records: [...many, { name: "mail.example.test", type: "MX", ttlSeconds: 60, data: "10 mx.example.test" }] }),
+  });
 
   test("a 40-address static record fits one 1232-byte datagram: owners are pointers to the question", () => {
     const q = query("many.example.test", "A", { edns: true });

@@ -29,7 +29,15 @@ function ecsOf(p: DecodedPacket): number[] | undefined {
   const o = (opt?.options ?? []).find((x) => x.code === 8);
   if (!o) return undefined;
   const raw = o as unknown as { family: number; sourcePrefixLength: number; scopePrefixLength: number; ip: string };
-  return [raw.family, raw.sourcePrefixLength, raw.scopePrefixLength, ...(raw.ip ?? "").split(/[.:]/).filter(Boolean).map((x) => (raw.family === 1 ? Number(x) : parseInt(x, 16)))];
+  return [
+    raw.family,
+    raw.sourcePrefixLength,
+    raw.scopePrefixLength,
+    ...(raw.ip ?? "")
+      .split(/[.:]/)
+      .filter(Boolean)
+      .map((x) => (raw.family === 1 ? Number(x) : parseInt(x, 16))),
+  ];
 }
 
 describe("replies steered by location", () => {
@@ -61,7 +69,11 @@ describe("replies steered by location", () => {
     expect(r.ecs?.slice(0, 3)).toEqual([2, 56, 40]);
   });
 
-  test.each([["example.test", "SOA"], ["example.test", "NS"], ["nope.example.test", "A"]] as const)("%s %s is not steered: ECS echoed with scope 0", (name, type) => {
+  test.each([
+    ["example.test", "SOA"],
+    ["example.test", "NS"],
+    ["nope.example.test", "A"],
+  ] as const)("%s %s is not steered: ECS echoed with scope 0", (name, type) => {
     const r = ask(name, type, "198.51.100.53", [0, 1, 24, 0, 203, 0, 113]);
     expect(r.ecs).toEqual([1, 24, 0, 203, 0, 113, 0]);
   });

@@ -26,7 +26,8 @@ function ask(zone: Zone, source: string, ecs?: number[], name = "www.example.tes
   const p = decode(Buffer.from(reply(query, zone, ctx)?.bytes ?? []));
   const a = (p.answers ?? []).flatMap((x) => (x.type === "A" ? [x.data as string] : []));
   const cluster = { "10.0.1": "east", "10.0.2": "west", "10.0.3": "north" }[a[0]?.split(".").slice(0, 3).join(".") ?? ""] ?? `?${a.join()}`;
-  const o = (p.additionals?.find((x): x is OptAnswer => x.type === "OPT")?.options ?? []).find((x) => x.code === 8) as unknown as { scopePrefixLength: number } | undefined;
+  const o = (p.additionals?.find((x): x is OptAnswer => x.type === "OPT")?.options ?? []).find((x) => x.code === 8) as unknown as
+    { scopePrefixLength: number } | undefined;
   return { cluster, scope: o?.scopePrefixLength };
 }
 
@@ -44,7 +45,10 @@ describe("spill shares on the answer path", () => {
   });
 
   test("two shares: each about its fraction, the rest at home", () => {
-    const zone = spilling([{ to: NORTH, fraction: 0.2, servers: NORTH_SERVERS }, { to: WEST, fraction: 0.3, servers: WEST_SERVERS }]);
+    const zone = spilling([
+      { to: NORTH, fraction: 0.2, servers: NORTH_SERVERS },
+      { to: WEST, fraction: 0.3, servers: WEST_SERVERS },
+    ]);
     expect(share(zone, "north")).toBeWithin(0.17, 0.23);
     expect(share(zone, "west")).toBeWithin(0.27, 0.33);
     expect(share(zone, "east")).toBeWithin(0.47, 0.53);

@@ -17,9 +17,16 @@ describe("the per-query hook", () => {
   test("no ECS in the query: no ECS in the reply", () => {
     const { choose, counts } = chooser();
     expect(choose({ options: [], source: "198.51.100.7" })).toEqual({ area: areaName("west"), clientHash: expect.any(Number) });
-    expect(choose({ options: [{ code: 10, data: new Uint8Array(8) }], source: "::ffff:203.0.113.9" })).toEqual({ area: areaName("north"), clientHash: expect.any(Number) });
+    expect(choose({ options: [{ code: 10, data: new Uint8Array(8) }], source: "::ffff:203.0.113.9" })).toEqual({
+      area: areaName("north"),
+      clientHash: expect.any(Number),
+    });
     expect(choose({ options: [], source: "192.0.2.1" })).toEqual({ area: areaName("east"), clientHash: expect.any(Number) });
-    expect(counts.snapshot().byArea).toEqual({ east: { ecs: 0, resolver: 0, learned: 0, fallback: 1 }, west: { ecs: 0, resolver: 1, learned: 0, fallback: 0 }, north: { ecs: 0, resolver: 1, learned: 0, fallback: 0 } });
+    expect(counts.snapshot().byArea).toEqual({
+      east: { ecs: 0, resolver: 0, learned: 0, fallback: 1 },
+      west: { ecs: 0, resolver: 1, learned: 0, fallback: 0 },
+      north: { ecs: 0, resolver: 1, learned: 0, fallback: 0 },
+    });
   });
 
   test("ECS echoed with family, source prefix and address unchanged; scope for steered answers, 0 for the rest", () => {

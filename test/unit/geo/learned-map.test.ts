@@ -96,7 +96,12 @@ describe("the learning rule", () => {
   });
 
   test("every node derives the same map from the same samples in any order", () => {
-    const samples = Array.from({ length: 3000 }, (_, i) => ({ prefix: `10.${i % 7}.${i % 50}.0/24`, area: [EAST, WEST, NORTH][i % 3] as AreaName, rttMs: 5 + ((i * 7919) % 97), atMs: 1000 }));
+    const samples = Array.from({ length: 3000 }, (_, i) => ({
+      prefix: `10.${i % 7}.${i % 50}.0/24`,
+      area: [EAST, WEST, NORTH][i % 3] as AreaName,
+      rttMs: 5 + ((i * 7919) % 97),
+      atMs: 1000,
+    }));
     const a = new LearnedTable(RULE);
     const b = new LearnedTable(RULE);
     for (const s of samples) a.add(s);
@@ -111,9 +116,14 @@ describe("the learning rule", () => {
     const seed = 18;
     const random = seededRandom(seed);
     const t = new LearnedTable(RULE);
-    const prefixes = Array.from({ length: 500 }, (_, i) => ({ prefix: `10.${18 + Math.floor(i / 250)}.${i % 250}.0/24`, base: { east: 5 + random() * 80, west: 5 + random() * 80, north: 5 + random() * 80 } as Record<string, number> }));
+    const prefixes = Array.from({ length: 500 }, (_, i) => ({
+      prefix: `10.${18 + Math.floor(i / 250)}.${i % 250}.0/24`,
+      base: { east: 5 + random() * 80, west: 5 + random() * 80, north: 5 + random() * 80 } as Record<string, number>,
+    }));
     for (let round = 0; round < 6; round++) {
-      for (const p of prefixes) for (const [area, ms] of Object.entries(p.base)) t.add({ prefix: p.prefix, area: areaName(area), rttMs: ms * (1 + 0.2 * random()), atMs: round * 1000 });
+      for (const p of prefixes)
+        for (const [area, ms] of Object.entries(p.base))
+          t.add({ prefix: p.prefix, area: areaName(area), rttMs: ms * (1 + 0.2 * random()), atMs: round * 1000 });
       t.decide(round * 1000);
     }
     let wrongBeyondMargin = 0;

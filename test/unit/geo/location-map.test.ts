@@ -129,10 +129,10 @@ describe("trie against a linear scan", () => {
     for (let i = 0; i < 3_000; i++) {
       const address = ((10 << 24) | (rand32() & 0xffffff)) >>> 0;
       let bestLength = 0;
-      for (const e of entries) if (e.length > bestLength && ((address & mask(e.length)) >>> 0) === e.n) bestLength = e.length;
+      for (const e of entries) if (e.length > bestLength && (address & mask(e.length)) >>> 0 === e.n) bestLength = e.length;
       const m = trie.lookup(bytes(address), 32);
       expect(m.matchedLength).toBe(bestLength);
-      if (m.value >= 0) expect(((address & mask(m.matchedLength)) >>> 0) === entries[m.value]?.n).toBe(true);
+      if (m.value >= 0) expect((address & mask(m.matchedLength)) >>> 0 === entries[m.value]?.n).toBe(true);
     }
   });
 });

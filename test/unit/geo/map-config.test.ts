@@ -13,7 +13,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function load(siteLines: string, mapText?: string) {
   if (mapText !== undefined) writeFileSync(join(dir, "map.txt"), mapText);
   const file = join(dir, "node.toml");
-  writeFileSync(file, `[node]
+  writeFileSync(
+    file,
+    `[node]
 name = "ns-east"
 state_dir = "state"
 listen = ["/ip4/127.0.0.1/tcp/50190"]
@@ -41,7 +43,8 @@ addresses = ["192.0.2.10"]
 [site.servers.web-west]
 area = "west"
 addresses = ["198.51.100.10"]
-`);
+`,
+  );
   return loadConfig(file);
 }
 
@@ -53,9 +56,17 @@ describe("location map config", () => {
   });
 
   test("entries in [site] and in a file join into one map", () => {
-    const r = load('location_map = ["10.0.0.0/8 east", "2001:db8::/32 west"]\nlocation_map_file = "map.txt"', "# comment\n10.1.0.0/16 west\n\n2001:db8:1::/48 east # inline comment\n");
+    const r = load(
+      'location_map = ["10.0.0.0/8 east", "2001:db8::/32 west"]\nlocation_map_file = "map.txt"',
+      "# comment\n10.1.0.0/16 west\n\n2001:db8:1::/48 east # inline comment\n",
+    );
     if (!r.ok) throw new Error(r.errors.map(formatConfigError).join("\n"));
-    expect(r.config.locations.entries.map((e) => `${e.key}: ${e.area}`)).toEqual(["site.location_map[0]: east", "site.location_map[1]: west", "line 2: west", "line 4: east"]);
+    expect(r.config.locations.entries.map((e) => `${e.key}: ${e.area}`)).toEqual([
+      "site.location_map[0]: east",
+      "site.location_map[1]: west",
+      "line 2: west",
+      "line 4: east",
+    ]);
     const map = new LocationMap(r.config.locations.entries);
     expect(map.size).toBe(4);
     expect(map.lookup(4, new Uint8Array([10, 1, 2, 3])).area as string).toBe("west");
@@ -63,13 +74,43 @@ describe("location map config", () => {
 
   // Each row: [site] lines, map file text, and the errors expected as "file: key = value: expected" fragments.
   const rejected: [string, string, string | undefined, string[]][] = [
-    ["a bad prefix in [site]", 'location_map = ["10.0.0.0/33 east"]', undefined, ['node.toml: site.location_map[0] = "10.0.0.0/33 east": expected a prefix length from 0 to 32']],
-    ["an unknown area in [site]", 'location_map = ["10.0.0.0/8 east", "10.1.0.0/16 south"]', undefined, ['site.location_map[1] = "10.1.0.0/16 south": expected an area of the site (east, west), not "south"']],
+    [
+      "a bad prefix in [site]",
+      'location_map = ["10.0.0.0/33 east"]',
+      undefined,
+      ['node.toml: site.location_map[0] = "10.0.0.0/33 east": expected a prefix length from 0 to 32'],
+    ],
+    [
+      "an unknown area in [site]",
+      'location_map = ["10.0.0.0/8 east", "10.1.0.0/16 south"]',
+      undefined,
+      ['site.location_map[1] = "10.1.0.0/16 south": expected an area of the site (east, west), not "south"'],
+    ],
     ["not a list", 'location_map = "10.0.0.0/8 east"', undefined, ['site.location_map = "10.0.0.0/8 east": expected a list of "CIDR AREA" strings']],
-    ["the same prefix for two areas", 'location_map = ["10.0.0.0/8 east", "10.0.0.0/8 west"]', undefined, ['site.location_map[1] = "10.0.0.0/8 west": expected one area per prefix (site.location_map[0] maps it to east)']],
-    ["host bits in the file, named by file and line", 'location_map_file = "map.txt"', "10.0.0.0/8 east\n10.1.2.3/16 west\n", ['map.txt: line 2 = "10.1.2.3/16 west": expected no address bits set after the first 16 (the network is 10.1.0.0/16)']],
-    ["every bad line at once", 'location_map_file = "map.txt"', "10.0.0.0/8 mars\nnonsense\n2001:db8::/32 west extra\n", ["map.txt: line 1 =", "map.txt: line 2 =", "map.txt: line 3 ="]],
-    ["a conflict between [site] and the file", 'location_map = ["10.0.0.0/8 east"]\nlocation_map_file = "map.txt"', "10.0.0.0/8 west\n", ['map.txt: line 1 = "10.0.0.0/8 west": expected one area per prefix (', "node.toml site.location_map[0] maps it to east)"]],
+    [
+      "the same prefix for two areas",
+      'location_map = ["10.0.0.0/8 east", "10.0.0.0/8 west"]',
+      undefined,
+      ['site.location_map[1] = "10.0.0.0/8 west": expected one area per prefix (site.location_map[0] maps it to east)'],
+    ],
+    [
+      "host bits in the file, named by file and line",
+      'location_map_file = "map.txt"',
+      "10.0.0.0/8 east\n10.1.2.3/16 west\n",
+      ['map.txt: line 2 = "10.1.2.3/16 west": expected no address bits set after the first 16 (the network is 10.1.0.0/16)'],
+    ],
+    [
+      "every bad line at once",
+      'location_map_file = "map.txt"',
+      "10.0.0.0/8 mars\nnonsense\n2001:db8::/32 west extra\n",
+      ["map.txt: line 1 =", "map.txt: line 2 =", "map.txt: line 3 ="],
+    ],
+    [
+      "a conflict between [site] and the file",
+      'location_map = ["10.0.0.0/8 east"]\nlocation_map_file = "map.txt"',
+      "10.0.0.0/8 west\n",
+      ['map.txt: line 1 = "10.0.0.0/8 west": expected one area per prefix (', "node.toml site.location_map[0] maps it to east)"],
+    ],
     ["a missing file", 'location_map_file = "absent.txt"', undefined, ["node.toml: site.location_map_file =", "absent.txt", "expected a readable file"]],
   ];
   test.each(rejected)("rejects %s", (_, site, mapText, fragments) => {

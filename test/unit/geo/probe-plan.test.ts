@@ -28,7 +28,7 @@ describe("the probe plan", () => {
       for (let i = 0; i < 200; i++) plan.note(target(i), 0);
       const perTenSeconds = new Map<number, number>();
       // Ticks a little early or late, as timers on a busy host are.
-      for (let t = 0; t <= 600_000; t += 900 + Math.floor(200 * ((t * 7) % 13) / 13)) {
+      for (let t = 0; t <= 600_000; t += 900 + Math.floor((200 * ((t * 7) % 13)) / 13)) {
         const n = plan.due(t).length;
         perTenSeconds.set(Math.floor(t / 10_000), (perTenSeconds.get(Math.floor(t / 10_000)) ?? 0) + n);
       }

@@ -24,7 +24,11 @@ const { entries } = parseMapText(
 );
 const MAP = new LocationMap(entries);
 
-const addr = (s: string): Address => parseAddress(s) ?? (() => { throw new Error(s); })();
+const addr = (s: string): Address =>
+  parseAddress(s) ??
+  (() => {
+    throw new Error(s);
+  })();
 
 function ecs(family: 1 | 2, source: number, ...address: number[]): ClientSubnet {
   const d = decodeEcs(new Uint8Array([0, family, source, 0, ...address]));
@@ -125,7 +129,11 @@ describe("steering counts", () => {
     run(undefined, "192.0.2.200");
     run(undefined, "2001:db9:1:2::1");
     const snap = counts.snapshot();
-    expect(snap.byArea).toEqual({ east: { ecs: 0, resolver: 0, learned: 0, fallback: 3 }, west: { ecs: 0, resolver: 1, learned: 0, fallback: 0 }, north: { ecs: 1, resolver: 0, learned: 0, fallback: 0 } });
+    expect(snap.byArea).toEqual({
+      east: { ecs: 0, resolver: 0, learned: 0, fallback: 3 },
+      west: { ecs: 0, resolver: 1, learned: 0, fallback: 0 },
+      north: { ecs: 1, resolver: 0, learned: 0, fallback: 0 },
+    });
     expect(snap.uncovered).toEqual([
       { prefix: "192.0.2.0/24", queries: 2, address: "192.0.2.200" },
       { prefix: "2001:db9:1::/48", queries: 1, address: "2001:db9:1:2::1" },
@@ -135,7 +143,7 @@ describe("steering counts", () => {
   test("uncovered prefixes stay bounded and a frequent one survives a flood of new ones", () => {
     const counts = new SteeringCounts([OWN]);
     for (let i = 0; i < 50; i++) counts.count(steer(MAP, undefined, addr("192.0.2.1"), OWN));
-    for (let i = 0; i < 5000; i++) counts.count(steer(MAP, undefined, addr(`172.${16 + (i >> 8) % 16}.${i & 255}.1`), OWN));
+    for (let i = 0; i < 5000; i++) counts.count(steer(MAP, undefined, addr(`172.${16 + ((i >> 8) % 16)}.${i & 255}.1`), OWN));
     const snap = counts.snapshot(1000);
     expect(snap.uncovered.length).toBeLessThanOrEqual(256);
     expect(snap.uncovered[0]).toEqual({ prefix: "192.0.2.0/24", queries: 50, address: "192.0.2.1" });

@@ -35,7 +35,16 @@ const member = (m: Members, peer: string): Member => {
 describe("withHeartbeat", () => {
   test("records what the heartbeat says and when it was heard", () => {
     const m = view([{ at: 1234, peer: "P", beat: { node: "east-1", roles: ["reporter", "controller"], priority: 7, epoch: 4 } }]);
-    expect(member(m, "P")).toEqual({ peer: peerIdText("P"), node: "east-1", roles: ["reporter", "controller"], priority: 7, site: SITE, epoch: 4, heartbeatAtMs: 0, lastHeardMs: 1234 });
+    expect(member(m, "P")).toEqual({
+      peer: peerIdText("P"),
+      node: "east-1",
+      roles: ["reporter", "controller"],
+      priority: 7,
+      site: SITE,
+      epoch: 4,
+      heartbeatAtMs: 0,
+      lastHeardMs: 1234,
+    });
   });
 
   test("a heartbeat without priority leaves the member without one", () => {
@@ -62,11 +71,55 @@ describe("isLive", () => {
     ["just heard", [{ at: 1000, peer: "P" }], 1000, true],
     ["heard exactly deadAfterMs ago", [{ at: 1000, peer: "P" }], 1000 + DEAD_AFTER_MS, true],
     ["heard 1 ms more than deadAfterMs ago", [{ at: 1000, peer: "P" }], 1001 + DEAD_AFTER_MS, false],
-    ["disconnected after its last heartbeat: dead at once", [{ at: 1000, peer: "P" }, { at: 1010, peer: "P", disconnect: true }], 1010, false],
-    ["disconnected in the same ms as its last heartbeat", [{ at: 1000, peer: "P" }, { at: 1000, peer: "P", disconnect: true }], 1000, false],
-    ["a heartbeat after the disconnect revives it", [{ at: 1000, peer: "P" }, { at: 1010, peer: "P", disconnect: true }, { at: 1500, peer: "P" }], 1500, true],
-    ["revived, then silent for too long", [{ at: 1000, peer: "P" }, { at: 1010, peer: "P", disconnect: true }, { at: 1500, peer: "P" }], 1501 + DEAD_AFTER_MS, false],
-    ["revived, then disconnected again", [{ at: 1000, peer: "P" }, { at: 1010, peer: "P", disconnect: true }, { at: 1500, peer: "P" }, { at: 1600, peer: "P", disconnect: true }], 1600, false],
+    [
+      "disconnected after its last heartbeat: dead at once",
+      [
+        { at: 1000, peer: "P" },
+        { at: 1010, peer: "P", disconnect: true },
+      ],
+      1010,
+      false,
+    ],
+    [
+      "disconnected in the same ms as its last heartbeat",
+      [
+        { at: 1000, peer: "P" },
+        { at: 1000, peer: "P", disconnect: true },
+      ],
+      1000,
+      false,
+    ],
+    [
+      "a heartbeat after the disconnect revives it",
+      [
+        { at: 1000, peer: "P" },
+        { at: 1010, peer: "P", disconnect: true },
+        { at: 1500, peer: "P" },
+      ],
+      1500,
+      true,
+    ],
+    [
+      "revived, then silent for too long",
+      [
+        { at: 1000, peer: "P" },
+        { at: 1010, peer: "P", disconnect: true },
+        { at: 1500, peer: "P" },
+      ],
+      1501 + DEAD_AFTER_MS,
+      false,
+    ],
+    [
+      "revived, then disconnected again",
+      [
+        { at: 1000, peer: "P" },
+        { at: 1010, peer: "P", disconnect: true },
+        { at: 1500, peer: "P" },
+        { at: 1600, peer: "P", disconnect: true },
+      ],
+      1600,
+      false,
+    ],
   ];
 
   test.each(cases.map(([what, events, now, live]) => [what, live, now, events] as const))("%s → live: %p", (_what, live, now, events) => {
@@ -75,9 +128,22 @@ describe("isLive", () => {
 
   test("with a grace, a disconnect kills only once nothing is heard for the grace", () => {
     const rules = { deadAfterMs: DEAD_AFTER_MS, graceMs: 750 };
-    const m = member(view([{ at: 1000, peer: "P" }, { at: 1100, peer: "P", disconnect: true }]), "P");
+    const m = member(
+      view([
+        { at: 1000, peer: "P" },
+        { at: 1100, peer: "P", disconnect: true },
+      ]),
+      "P",
+    );
     expect([1100, 1849, 1850].map((now) => isLive(m, now, rules))).toEqual([true, true, false]);
-    const revived = member(view([{ at: 1000, peer: "P" }, { at: 1100, peer: "P", disconnect: true }, { at: 1600, peer: "P" }]), "P");
+    const revived = member(
+      view([
+        { at: 1000, peer: "P" },
+        { at: 1100, peer: "P", disconnect: true },
+        { at: 1600, peer: "P" },
+      ]),
+      "P",
+    );
     expect(isLive(revived, 2500, rules)).toBe(true);
   });
 
@@ -104,7 +170,11 @@ describe("candidates and masterOf", () => {
     ["controller role but no priority: not a candidate", [beat("A", { priority: undefined }), beat("B", { priority: 9 })], ["B"]],
     ["a member not heard for too long is left out", [beat("A", { priority: 1 }, now - DEAD_AFTER_MS - 1), beat("B", { priority: 9 })], ["B"]],
     ["a disconnected member is left out", [beat("A", { priority: 1 }), { at: now, peer: "A", disconnect: true }, beat("B", { priority: 9 })], ["B"]],
-    ["a member's latest heartbeat counts, not its first", [beat("A", { priority: 1 }, now - 100), beat("B", { priority: 5 }), beat("A", { priority: 9 })], ["B", "A"]],
+    [
+      "a member's latest heartbeat counts, not its first",
+      [beat("A", { priority: 1 }, now - 100), beat("B", { priority: 5 }), beat("A", { priority: 9 })],
+      ["B", "A"],
+    ],
   ];
 
   test.each(cases)("%s", (_what, events, expected) => {
@@ -115,7 +185,9 @@ describe("candidates and masterOf", () => {
 
   test("every node with the same view picks the same master, whatever order it heard things in", () => {
     const events = [beat("C", { priority: 5 }), beat("A", { priority: 5 }), beat("B", { priority: 1, roles: ["reporter"] }), beat("D", { priority: 7 })];
-    const masters = new Set([events, [...events].reverse(), [events[2], events[0], events[3], events[1]] as Event[]].map((e) => masterOf(view(e), SITE, now, LIVE)));
+    const masters = new Set(
+      [events, [...events].reverse(), [events[2], events[0], events[3], events[1]] as Event[]].map((e) => masterOf(view(e), SITE, now, LIVE)),
+    );
     expect([...masters]).toEqual([peerIdText("A")]);
   });
 
@@ -132,7 +204,10 @@ describe("withoutLongDead", () => {
     ["heard exactly forgetAfterMs ago: kept", 100_000 - FORGET_AFTER_MS, true],
     ["heard longer ago: forgotten", 100_000 - FORGET_AFTER_MS - 1, false],
   ] as [string, number, boolean][])("%s", (_what, heardAt, kept) => {
-    const m = view([{ at: heardAt, peer: "OLD" }, { at: 100_000, peer: "NEW" }]);
+    const m = view([
+      { at: heardAt, peer: "OLD" },
+      { at: 100_000, peer: "NEW" },
+    ]);
     const out = withoutLongDead(m, 100_000, FORGET_AFTER_MS);
     expect(out.has(peerIdText("OLD"))).toBe(kept);
     expect(out.has(peerIdText("NEW"))).toBe(true);

@@ -56,7 +56,13 @@ const ASSIGNMENT: Message = {
     seq: 7,
     atMs: 1_700_000_001_000,
     areas: [
-      { area: areaName("east"), cluster: areaName("east"), servers: [serverName("web-east-1"), serverName("web-east-2")], reason: "home", detail: "web-east-1 at 0.31" },
+      {
+        area: areaName("east"),
+        cluster: areaName("east"),
+        servers: [serverName("web-east-1"), serverName("web-east-2")],
+        reason: "home",
+        detail: "web-east-1 at 0.31",
+      },
       { area: areaName("west"), cluster: areaName("east"), servers: [serverName("web-east-1")], reason: "availability", detail: "" },
       {
         area: areaName("north"),
@@ -64,7 +70,16 @@ const ASSIGNMENT: Message = {
         servers: [serverName("web-north-1")],
         reason: "kept",
         detail: "",
-        spill: [{ to: areaName("east"), servers: [serverName("web-east-1")], fraction: 0.3, stepAtMs: 1_700_000_000_000, rising: true, detail: "north load 0.93 ≥ 0.8, east 0.35" }],
+        spill: [
+          {
+            to: areaName("east"),
+            servers: [serverName("web-east-1")],
+            fraction: 0.3,
+            stepAtMs: 1_700_000_000_000,
+            rising: true,
+            detail: "north load 0.93 ≥ 0.8, east 0.35",
+          },
+        ],
       },
     ],
   },
@@ -128,7 +143,10 @@ describe("encode/decode round trip", () => {
   });
 
   test.each([
-    ["tempfail with a reason and no figures", { server: serverName("web-east-1"), seq: 0, atMs: 0, status: "tempfail" as const, reason: "status page timed out" }],
+    [
+      "tempfail with a reason and no figures",
+      { server: serverName("web-east-1"), seq: 0, atMs: 0, status: "tempfail" as const, reason: "status page timed out" },
+    ],
     ["panic", { server: serverName("web-east-1"), seq: 1, atMs: 5, status: "panic" as const, reason: "apache down" }],
     ["bypass", { server: serverName("web-east-1"), seq: 2, atMs: 5, status: "bypass" as const }],
   ])("a report (%s) round trips", (_what, report) => {
@@ -193,7 +211,13 @@ describe("decode rejects, with its reason", () => {
     [
       "more than LIMITS.serversPerArea servers in an area",
       "assignments",
-      json({ ...wire(ASSIGNMENT), assignment: { ...wire(ASSIGNMENT).assignment, areas: [{ ...wire(ASSIGNMENT).assignment.areas[0], servers: Array(LIMITS.serversPerArea + 1).fill("w") }] } }),
+      json({
+        ...wire(ASSIGNMENT),
+        assignment: {
+          ...wire(ASSIGNMENT).assignment,
+          areas: [{ ...wire(ASSIGNMENT).assignment.areas[0], servers: Array(LIMITS.serversPerArea + 1).fill("w") }],
+        },
+      }),
       "schema: areas[].servers",
     ],
     ["rtt on the reports topic", "reports", encode(RTT), "wrong-topic"],
@@ -201,15 +225,38 @@ describe("decode rejects, with its reason", () => {
     ["rtt address empty", "locations", withSample("address", ""), "schema: samples[].address"],
     ["rtt beyond LIMITS.rttMs", "locations", withSample("rttMs", LIMITS.rttMs + 1), "schema: samples[].rttMs"],
     ["negative rtt", "locations", withSample("rttMs", -1), "schema: samples[].rttMs"],
-    ["more than LIMITS.rttSamples samples", "locations", json({ ...wire(RTT), samples: Array(LIMITS.rttSamples + 1).fill(wire(RTT).samples[0]) }), "schema: samples"],
+    [
+      "more than LIMITS.rttSamples samples",
+      "locations",
+      json({ ...wire(RTT), samples: Array(LIMITS.rttSamples + 1).fill(wire(RTT).samples[0]) }),
+      "schema: samples",
+    ],
     ["spill fraction 0", "assignments", withSpill([{ ...SHARE, fraction: 0 }]), "schema: areas[].spill[].fraction"],
     ["spill fraction 1", "assignments", withSpill([{ ...SHARE, fraction: 1 }]), "schema: areas[].spill[].fraction"],
-    ["spill fractions adding up to 1", "assignments", withSpill([{ ...SHARE, fraction: 0.5 }, { ...SHARE, to: "west", fraction: 0.5 }]), "schema: areas[].spill: fractions add up to 1 or more"],
+    [
+      "spill fractions adding up to 1",
+      "assignments",
+      withSpill([
+        { ...SHARE, fraction: 0.5 },
+        { ...SHARE, to: "west", fraction: 0.5 },
+      ]),
+      "schema: areas[].spill: fractions add up to 1 or more",
+    ],
     ["spill direction not a boolean", "assignments", withSpill([{ ...SHARE, rising: "yes" }]), "schema: areas[].spill[].rising"],
     ["spill without servers", "assignments", withSpill([{ ...SHARE, servers: undefined }]), "schema: areas[].spill[].servers"],
     ["spill not a list", "assignments", withSpill({ to: "east" }), "schema: areas[].spill"],
-    ["more than LIMITS.sharesPerArea shares", "assignments", withSpill(Array(LIMITS.sharesPerArea + 1).fill({ ...SHARE, fraction: 0.01 })), "schema: areas[].spill"],
-    ["unknown assignment reason", "assignments", json({ ...wire(ASSIGNMENT), assignment: { ...wire(ASSIGNMENT).assignment, areas: [{ ...wire(ASSIGNMENT).assignment.areas[0], reason: "whim" }] } }), "schema: areas[].reason"],
+    [
+      "more than LIMITS.sharesPerArea shares",
+      "assignments",
+      withSpill(Array(LIMITS.sharesPerArea + 1).fill({ ...SHARE, fraction: 0.01 })),
+      "schema: areas[].spill",
+    ],
+    [
+      "unknown assignment reason",
+      "assignments",
+      json({ ...wire(ASSIGNMENT), assignment: { ...wire(ASSIGNMENT).assignment, areas: [{ ...wire(ASSIGNMENT).assignment.areas[0], reason: "whim" }] } }),
+      "schema: areas[].reason",
+    ],
   ];
 
   // Reordered so the test name can show the reason (bun stops formatting at the byte array).
@@ -218,18 +265,20 @@ describe("decode rejects, with its reason", () => {
   test.each(cases)("%s (on %s) → %s", (_what, topic, reason, data) => {
     expect(decode(topic, data)).toEqual({ ok: false, reason });
   });
-
 });
 
 describe("decode accepts what sits exactly at a limit", () => {
-
   test.each([
-    ["a message padded to exactly LIMITS.bytes", "commands" as Topic, (() => {
-      const b = encode(DRAIN);
-      const padded = new Uint8Array(LIMITS.bytes).fill(0x20);
-      padded.set(b);
-      return padded;
-    })()],
+    [
+      "a message padded to exactly LIMITS.bytes",
+      "commands" as Topic,
+      (() => {
+        const b = encode(DRAIN);
+        const padded = new Uint8Array(LIMITS.bytes).fill(0x20);
+        padded.set(b);
+        return padded;
+      })(),
+    ],
     ["a reason of exactly LIMITS.text characters", "reports" as Topic, withReport((r) => (r.reason = "x".repeat(LIMITS.text)))],
     ["exactly LIMITS.areas areas", "assignments" as Topic, nAreas(LIMITS.areas)],
     ["a zero atMs", "reports" as Topic, withReport((r) => (r.atMs = 0))],
@@ -307,7 +356,13 @@ describe("decode never throws", () => {
 });
 
 test("a report keeps the optional web figures (requests/s, nginx connection states)", () => {
-  const report = { server: serverName("web-1"), seq: 1, atMs: 1, status: "ok" as const, web: { hits: 9, busyWorkers: 3, maxWorkers: 64, requestsPerSecond: 12.5, reading: 1, writing: 2, waiting: 7 } };
+  const report = {
+    server: serverName("web-1"),
+    seq: 1,
+    atMs: 1,
+    status: "ok" as const,
+    web: { hits: 9, busyWorkers: 3, maxWorkers: 64, requestsPerSecond: 12.5, reading: 1, writing: 2, waiting: 7 },
+  };
   const d = decode("reports", encode({ type: "report", site: "s", report }));
   expect(d.ok && d.msg.type === "report" ? d.msg.report.web : undefined).toEqual(report.web);
 });

@@ -24,7 +24,14 @@ const run = (extra: string) => validate(parse(BASE + extra) as Record<string, un
 test("webhook and webhooks merge; metrics listen parses", () => {
   const r = run('[notify]\nwebhook = "https://a.example/x"\nwebhooks = ["http://b.example/y"]\ndead_for_ms = 5000\n[metrics]\nlisten = "[::1]:9464"\n');
   if (!r.ok) throw new Error(JSON.stringify(r.errors));
-  expect(r.config.notify).toEqual({ webhooks: ["https://a.example/x", "http://b.example/y"], deadForMs: 5000, staleForMs: 300_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 4 });
+  expect(r.config.notify).toEqual({
+    webhooks: ["https://a.example/x", "http://b.example/y"],
+    deadForMs: 5000,
+    staleForMs: 300_000,
+    repeatAfterMs: 600_000,
+    maxPerMinute: 20,
+    attempts: 4,
+  });
   expect(r.config.metrics).toEqual({ listen: { host: "::1", port: 9464 } });
 });
 

@@ -12,5 +12,5 @@ test.each([
 });
 
 test("an error without a known remedy gets no made-up hint", () => {
-  expect(hintFor("unknown server \"web-x\"; the site has web-east-1")).toBeUndefined();
+  expect(hintFor('unknown server "web-x"; the site has web-east-1')).toBeUndefined();
 });

@@ -2,13 +2,33 @@ import { expect, test } from "bun:test";
 import { downsample, History, type HistorySample, type ServerPoint } from "../../../src/ops/history.ts";
 
 const pt = (load: number | null, rps: number | null, state: ServerPoint["state"] = "up"): ServerPoint => ({ load, state, rps, inService: state === "up" });
-const sample = (atMs: number, a: ServerPoint, cluster = "east", qps: number | null = null): HistorySample => ({ atMs, servers: { a }, areas: { east: { cluster, qps } } });
+const sample = (atMs: number, a: ServerPoint, cluster = "east", qps: number | null = null): HistorySample => ({
+  atMs,
+  servers: { a },
+  areas: { east: { cluster, qps } },
+});
 
 test.each([
-  ["means of the known values; a reset (null rate) does not count as 0", [sample(0, pt(0.25, 10)), sample(1000, pt(0.5, null)), sample(2000, pt(0.75, 20))], { load: 0.5, rps: 15, state: "up", inService: true }],
-  ["a server without a counter stays unknown", [sample(0, pt(0.25, null)), sample(1000, pt(0.75, null))], { load: 0.5, rps: null, state: "up", inService: true }],
-  ["the worst state wins, so a short PANIC shows", [sample(0, pt(0.2, 5)), sample(1000, pt(null, null, "panic")), sample(2000, pt(0.2, 5))], { load: 0.2, rps: 5, state: "panic", inService: false }],
-  ["drained beats up, dead beats drained", [sample(0, pt(0.1, 0, "drained")), sample(1000, pt(null, null, "dead"))], { load: 0.1, rps: 0, state: "dead", inService: false }],
+  [
+    "means of the known values; a reset (null rate) does not count as 0",
+    [sample(0, pt(0.25, 10)), sample(1000, pt(0.5, null)), sample(2000, pt(0.75, 20))],
+    { load: 0.5, rps: 15, state: "up", inService: true },
+  ],
+  [
+    "a server without a counter stays unknown",
+    [sample(0, pt(0.25, null)), sample(1000, pt(0.75, null))],
+    { load: 0.5, rps: null, state: "up", inService: true },
+  ],
+  [
+    "the worst state wins, so a short PANIC shows",
+    [sample(0, pt(0.2, 5)), sample(1000, pt(null, null, "panic")), sample(2000, pt(0.2, 5))],
+    { load: 0.2, rps: 5, state: "panic", inService: false },
+  ],
+  [
+    "drained beats up, dead beats drained",
+    [sample(0, pt(0.1, 0, "drained")), sample(1000, pt(null, null, "dead"))],
+    { load: 0.1, rps: 0, state: "dead", inService: false },
+  ],
 ] as const)("downsampling a bucket: %s", (_name, samples, expected) => {
   const [one] = downsample(samples as unknown as HistorySample[], 60_000);
   expect(one?.atMs).toBe(samples[samples.length - 1]?.atMs as number);
@@ -16,7 +36,10 @@ test.each([
 });
 
 test("buckets align to multiples of the bucket; an area keeps its last cluster and mean queries", () => {
-  const out = downsample([sample(59_000, pt(0, 1), "east", 4), sample(60_000, pt(0, 1), "east", 2), sample(61_000, pt(0, 1), "west", null), sample(62_000, pt(0, 1), "west", 6)], 60_000);
+  const out = downsample(
+    [sample(59_000, pt(0, 1), "east", 4), sample(60_000, pt(0, 1), "east", 2), sample(61_000, pt(0, 1), "west", null), sample(62_000, pt(0, 1), "west", 6)],
+    60_000,
+  );
   expect(out.map((s) => [s.atMs, s.areas.east])).toEqual([
     [59_000, { cluster: "east", qps: 4 }],
     [62_000, { cluster: "west", qps: 4 }],

@@ -42,7 +42,13 @@ test("info lines with different fields are different events and all printed", ()
 
 test("secrets are never written: secret-named fields and credentials in URLs", () => {
   const c = capture();
-  c.log.error("cannot post", { secret: "s3cr3t", apiKey: "k", authorization: "Bearer t", url: "https://user:pw@hooks.example/x", error: new Error("fetch https://bob:hunter2@h/ failed") });
+  c.log.error("cannot post", {
+    secret: "s3cr3t",
+    apiKey: "k",
+    authorization: "Bearer t",
+    url: "https://user:pw@hooks.example/x",
+    error: new Error("fetch https://bob:hunter2@h/ failed"),
+  });
   const line = c.lines[0] ?? "";
   for (const leaked of ["s3cr3t", "Bearer t", "pw@", "hunter2", '"k"']) expect(line).not.toContain(leaked);
   expect(c.records()[0]).toMatchObject({ secret: "[redacted]", url: "https://[redacted]@hooks.example/x", error: "fetch https://[redacted]@h/ failed" });

@@ -17,17 +17,37 @@ afterAll(() => {
   for (const s of [ok, fail, hang]) s.stop(true);
 });
 
-const cfg = (webhooks: string[], extra: Partial<NotifyConfig> = {}): NotifyConfig => ({ webhooks, deadForMs: 60_000, staleForMs: 300_000, repeatAfterMs: 600_000, maxPerMinute: 20, attempts: 2, ...extra });
+const cfg = (webhooks: string[], extra: Partial<NotifyConfig> = {}): NotifyConfig => ({
+  webhooks,
+  deadForMs: 60_000,
+  staleForMs: 300_000,
+  repeatAfterMs: 600_000,
+  maxPerMinute: 20,
+  attempts: 2,
+  ...extra,
+});
 const logged: string[] = [];
 const log = createLogger({ json: true, write: (l) => logged.push(l) }, "notify");
 
 test("a hanging and a failing receiver cost the caller nothing; the healthy one gets the notice", async () => {
-  const n = createNotifier(cfg([`http://127.0.0.1:${hang.port}/h`, `http://127.0.0.1:${fail.port}/f`, `http://127.0.0.1:${ok.port}/secret-token-path`]), { zone: "demo.test", node: "east" }, log);
+  const n = createNotifier(
+    cfg([`http://127.0.0.1:${hang.port}/h`, `http://127.0.0.1:${fail.port}/f`, `http://127.0.0.1:${ok.port}/secret-token-path`]),
+    { zone: "demo.test", node: "east" },
+    log,
+  );
   const t0 = performance.now();
   n.notify({ event: "forced", area: "west", cluster: "east", reason: "west has no functioning server" });
   expect(performance.now() - t0).toBeLessThan(50);
   await until("the healthy receiver got it", () => got.length === 1, 5000, 20);
-  expect(got[0]).toMatchObject({ event: "forced", area: "west", cluster: "east", server: null, site: "demo.test", node: "east", text: "walrus demo.test: area west forced onto cluster east: west has no functioning server" });
+  expect(got[0]).toMatchObject({
+    event: "forced",
+    area: "west",
+    cluster: "east",
+    server: null,
+    site: "demo.test",
+    node: "east",
+    text: "walrus demo.test: area west forced onto cluster east: west has no functioning server",
+  });
   expect(hanging).toBe(1);
   // the failing one: retried once after 1 s, then given up (attempts = 2)
   await until("the failing receiver given up on", () => logged.some((l) => l.includes("giving up")), 5000, 50);

@@ -15,7 +15,12 @@ describe("NoticeGate", () => {
 
   test("at most max_per_minute leave in any minute; the rest are counted", () => {
     const g = new NoticeGate({ repeatAfterMs: 0, maxPerMinute: 2 });
-    expect([g.offer(panic("a"), 0), g.offer(panic("b"), 1), g.offer(panic("c"), 2), g.offer(panic("d"), 59_999)]).toEqual(["send", "send", "rate-limited", "rate-limited"]);
+    expect([g.offer(panic("a"), 0), g.offer(panic("b"), 1), g.offer(panic("c"), 2), g.offer(panic("d"), 59_999)]).toEqual([
+      "send",
+      "send",
+      "rate-limited",
+      "rate-limited",
+    ]);
     expect(g.suppressed).toBe(2);
     expect(g.offer(panic("c"), 60_000)).toBe("send");
   });
@@ -50,11 +55,16 @@ test("deadSince keeps the first moment a server was seen dead and forgets it whe
   const t1 = deadSince(new Map(), [s("a", "dead"), s("b", "up")], 1000);
   expect([...t1]).toEqual([[serverName("a"), 1000]]);
   const t2 = deadSince(t1, [s("a", "dead"), s("b", "dead")], 5000);
-  expect([...t2]).toEqual([[serverName("a"), 1000], [serverName("b"), 5000]]);
+  expect([...t2]).toEqual([
+    [serverName("a"), 1000],
+    [serverName("b"), 5000],
+  ]);
   expect([...deadSince(t2, [s("a", "up"), s("b", "dead")], 6000)]).toEqual([[serverName("b"), 5000]]);
 });
 
 test("notice text names the site, the subject and the reason", () => {
   expect(noticeText(panic("web-east-1"), "demo.test")).toBe("walrus demo.test: server web-east-1 (cluster east) PANIC: refused");
-  expect(noticeText({ event: "forced", area: "north", cluster: "east", reason: "north has no functioning server", atMs: 0 }, "demo.test")).toBe("walrus demo.test: area north forced onto cluster east: north has no functioning server");
+  expect(noticeText({ event: "forced", area: "north", cluster: "east", reason: "north has no functioning server", atMs: 0 }, "demo.test")).toBe(
+    "walrus demo.test: area north forced onto cluster east: north has no functioning server",
+  );
 });

@@ -4,7 +4,8 @@ import { serverName, type Report } from "../../../src/core/types.ts";
 import { queryRate, reportedRate, takeSample } from "../../../src/ops/sample.ts";
 
 const report = (web?: Report["web"]): Report => ({ server: serverName("s"), seq: 1, atMs: 0, status: web ? "ok" : "panic", web });
-const apache = (requestsPerSecond?: number) => report({ hits: 100, busyWorkers: 1, maxWorkers: 16, ...(requestsPerSecond === undefined ? {} : { requestsPerSecond }) });
+const apache = (requestsPerSecond?: number) =>
+  report({ hits: 100, busyWorkers: 1, maxWorkers: 16, ...(requestsPerSecond === undefined ? {} : { requestsPerSecond }) });
 
 test.each([
   ["an Apache or nginx counter", apache(12.5), "up", 12.5],
@@ -27,12 +28,27 @@ test.each([
 });
 
 test("a sample: drained servers are out of service with their state said; TEMPFAIL with fresh figures is in", () => {
-  const server = (name: string, state: StatusReport["servers"][number]["state"], load: number | null, drained = false) => ({ name, cluster: "east", state, measured: "ok", load, threshold: 0.8, drained, drainReason: "", reason: "", release: null, stale: false });
+  const server = (name: string, state: StatusReport["servers"][number]["state"], load: number | null, drained = false) => ({
+    name,
+    cluster: "east",
+    state,
+    measured: "ok",
+    load,
+    threshold: 0.8,
+    drained,
+    drainReason: "",
+    reason: "",
+    release: null,
+    stale: false,
+  });
   const status = {
     servers: [server("a", "up", 0.3), server("b", "drained", 0.1, true), server("c", "tempfail", 0.2), server("d", "tempfail", null)],
     areas: [{ area: "east", cluster: "west", servers: [], reason: "balance" as const, detail: "" }],
   };
-  const s = takeSample(5000, status, (n) => (n === "a" ? apache(7) : apache()), { prev: { atMs: 4000, byArea: { east: 1 } }, cur: { atMs: 5000, byArea: { east: 4 } } });
+  const s = takeSample(5000, status, (n) => (n === "a" ? apache(7) : apache()), {
+    prev: { atMs: 4000, byArea: { east: 1 } },
+    cur: { atMs: 5000, byArea: { east: 4 } },
+  });
   expect(s).toEqual({
     atMs: 5000,
     servers: {

@@ -18,11 +18,28 @@ test.each([
   ["a burst shorter than the window is averaged away", run(90, (t) => ({ "w-east-1": up(t > 80 ? 50 : 5), "w-east-2": up(5) })), []],
   ["too few requests to say anything", run(90, () => ({ "w-east-1": up((MIN_SKEW_REQUESTS - 1) / 60), "w-east-2": up(0) })), []],
   ["a server without a counter is not counted: one known server alone is no skew", run(90, () => ({ "w-east-1": up(9), "w-east-2": up(null) })), []],
-  ["a drained server (no requests, out of the answers) does not make its sibling skewed", run(90, () => ({ "w-east-1": up(9), "w-east-2": { ...up(0), state: "drained", inService: false } })), []],
-  ["counter resets (unknown readings) are skipped, not taken as 0", run(90, (t) => ({ "w-east-1": up(t % 10 === 0 ? null : 8), "w-east-2": up(2) })), [["east", "w-east-1", 0.8, 0.5]]],
-  ["three servers, one at 60 % (1.8× of a third)", run(90, () => ({ "w-east-1": up(6), "w-east-2": up(2), "w-east-3": up(2) })), [["east", "w-east-1", 0.6, 1 / 3]]],
+  [
+    "a drained server (no requests, out of the answers) does not make its sibling skewed",
+    run(90, () => ({ "w-east-1": up(9), "w-east-2": { ...up(0), state: "drained", inService: false } })),
+    [],
+  ],
+  [
+    "counter resets (unknown readings) are skipped, not taken as 0",
+    run(90, (t) => ({ "w-east-1": up(t % 10 === 0 ? null : 8), "w-east-2": up(2) })),
+    [["east", "w-east-1", 0.8, 0.5]],
+  ],
+  [
+    "three servers, one at 60 % (1.8× of a third)",
+    run(90, () => ({ "w-east-1": up(6), "w-east-2": up(2), "w-east-3": up(2) })),
+    [["east", "w-east-1", 0.6, 1 / 3]],
+  ],
 ] as const)("%s", (_name, samples, expected) => {
-  const got = skewWarnings(samples, 90_000, rules, clusterOf).map((w) => [w.cluster, w.server, Math.round(w.share * 1000) / 1000, Math.round(w.even * 1000) / 1000]);
+  const got = skewWarnings(samples, 90_000, rules, clusterOf).map((w) => [
+    w.cluster,
+    w.server,
+    Math.round(w.share * 1000) / 1000,
+    Math.round(w.even * 1000) / 1000,
+  ]);
   expect(got).toEqual(expected.map(([c, s, share, even]) => [c, s, Math.round(share * 1000) / 1000, Math.round(even * 1000) / 1000]) as unknown as typeof got);
 });
 

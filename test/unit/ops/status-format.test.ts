@@ -21,9 +21,36 @@ const report: StatusReport = {
   gossip: { peers: 2, accepted: {}, rejected: {} },
   locations: null,
   decisions: [
-    { atMs: Date.UTC(2026, 10, 22, 23, 0, 5), area: "north", from: "north", to: "east", reason: "balance", detail: "north load 0.95 → east load 0.30 (margin 0.2)", epoch: 2, seq: 39 },
-    { atMs: Date.UTC(2026, 10, 22, 23, 0, 1), area: "west", from: "west", to: "east", reason: "availability", detail: "west has no functioning server; east functions (load 0.06)", epoch: 2, seq: 35 },
-    { atMs: Date.UTC(2026, 10, 22, 22, 59, 0), area: "east", from: null, to: "east", reason: "home", detail: "home cluster has 1 server(s) below threshold 0.8", epoch: 2, seq: 1 },
+    {
+      atMs: Date.UTC(2026, 10, 22, 23, 0, 5),
+      area: "north",
+      from: "north",
+      to: "east",
+      reason: "balance",
+      detail: "north load 0.95 → east load 0.30 (margin 0.2)",
+      epoch: 2,
+      seq: 39,
+    },
+    {
+      atMs: Date.UTC(2026, 10, 22, 23, 0, 1),
+      area: "west",
+      from: "west",
+      to: "east",
+      reason: "availability",
+      detail: "west has no functioning server; east functions (load 0.06)",
+      epoch: 2,
+      seq: 35,
+    },
+    {
+      atMs: Date.UTC(2026, 10, 22, 22, 59, 0),
+      area: "east",
+      from: null,
+      to: "east",
+      reason: "home",
+      detail: "home cluster has 1 server(s) below threshold 0.8",
+      epoch: 2,
+      seq: 1,
+    },
   ],
 };
 
@@ -50,17 +77,33 @@ test("no decisions yet: no empty table", () => {
 });
 
 test("an area kept away from home says what moved it there", () => {
-  const kept = { area: "west", cluster: "east", servers: ["web-east-1"], reason: "kept" as const, detail: "east load 0.06; no cluster would be better by 0.2 with this area" };
+  const kept = {
+    area: "west",
+    cluster: "east",
+    servers: ["web-east-1"],
+    reason: "kept" as const,
+    detail: "east load 0.06; no cluster would be better by 0.2 with this area",
+  };
   expect(explain(kept, report.decisions)).toBe(
     "kept (no better cluster): east load 0.06; no cluster would be better by 0.2 with this area; there since 23:00:01, forced by availability: west has no functioning server; east functions (load 0.06)",
   );
   // at home, or with nothing in the log, the reason stands alone
-  expect(explain({ ...kept, cluster: "west" }, report.decisions)).toBe("kept (no better cluster): east load 0.06; no cluster would be better by 0.2 with this area");
+  expect(explain({ ...kept, cluster: "west" }, report.decisions)).toBe(
+    "kept (no better cluster): east load 0.06; no cluster would be better by 0.2 with this area",
+  );
   expect(explain(kept, [])).toBe("kept (no better cluster): east load 0.06; no cluster would be better by 0.2 with this area");
 });
 
 test("an area's spill shares are listed under the areas, with target, share and loads", () => {
-  const spilling = { ...report, areas: [{ ...(report.areas[0] as StatusReport["areas"][number]), spill: [{ to: "north", fraction: 0.3, text: "east 30 % → north: east load 0.93 ≥ 0.8, north 0.35" }] }] };
+  const spilling = {
+    ...report,
+    areas: [
+      {
+        ...(report.areas[0] as StatusReport["areas"][number]),
+        spill: [{ to: "north", fraction: 0.3, text: "east 30 % → north: east load 0.93 ≥ 0.8, north 0.35" }],
+      },
+    ],
+  };
   expect(formatStatus(spilling)).toContain("\nspill: east 30 % → north: east load 0.93 ≥ 0.8, north 0.35\n");
   expect(formatStatus(report)).not.toContain("spill:");
 });

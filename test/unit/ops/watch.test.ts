@@ -63,7 +63,9 @@ function startSite(repeatAfterMs = 600_000) {
   const sent: Sent[] = [];
   const up = new Map<string, boolean>();
   const nodes = new Map<string, AssembledNode>();
-  const reports = new Map(site.servers.map((s) => [s.name as string, { status: "ok" as Report["status"], publishing: true, release: undefined as string | undefined }]));
+  const reports = new Map(
+    site.servers.map((s) => [s.name as string, { status: "ok" as Report["status"], publishing: true, release: undefined as string | undefined }]),
+  );
   // What the replicator (on east) announces.
   const replicator: { release?: SiteRelease } = {};
 
@@ -72,20 +74,51 @@ function startSite(repeatAfterMs = 600_000) {
     up.set(name, true);
     const alive = () => up.get(name) === true;
     // The real notifier (gate included) with no webhook: what it sends shows in its log.
-    const log = createLogger({ json: true, level: "info", now: sched.clock, write: (line) => {
-      const r = JSON.parse(line) as Record<string, string | undefined>;
-      if (alive() && r.msg === "notice for a human") sent.push({ event: r.event as Notice["event"], server: r.server, cluster: r.cluster, area: r.area, reason: r.reason ?? "", by: name, atMs: sched.nowMs });
-    } });
-    const config = { ...simNodeConfig(site, roles), notify: { webhooks: [], deadForMs: DEAD_FOR_MS, staleForMs: STALE_FOR_MS, repeatAfterMs, maxPerMinute: 1000, attempts: 1 } };
+    const log = createLogger({
+      json: true,
+      level: "info",
+      now: sched.clock,
+      write: (line) => {
+        const r = JSON.parse(line) as Record<string, string | undefined>;
+        if (alive() && r.msg === "notice for a human")
+          sent.push({
+            event: r.event as Notice["event"],
+            server: r.server,
+            cluster: r.cluster,
+            area: r.area,
+            reason: r.reason ?? "",
+            by: name,
+            atMs: sched.nowMs,
+          });
+      },
+    });
+    const config = {
+      ...simNodeConfig(site, roles),
+      notify: { webhooks: [], deadForMs: DEAD_FOR_MS, staleForMs: STALE_FOR_MS, repeatAfterMs, maxPerMinute: 1000, attempts: 1 },
+    };
     // A reporter that stops publishing is one whose collection never finishes.
     const collect = (): Collection | Promise<Collection> => {
       const r = reports.get(name.replace("rep-", "")) as { status: Report["status"]; publishing: boolean; release?: string };
       if (!r.publishing) return new Promise(() => {});
-      const col = simulatedCollection(r.status === "ok" ? { state: "up", stats: { hits: sched.nowMs, busyWorkers: 2, maxWorkers: 16 } } : { state: "down", error: "connection refused" }, site.reportIntervalMs);
+      const col = simulatedCollection(
+        r.status === "ok" ? { state: "up", stats: { hits: sched.nowMs, busyWorkers: 2, maxWorkers: 16 } } : { state: "down", error: "connection refused" },
+        site.reportIntervalMs,
+      );
       return r.release === undefined ? col : { ...col, release: r.release };
     };
     const release = name === "east" ? { release: () => replicator.release } : {};
-    nodes.set(name, assembleNode(config, { bus: net.attach(name), store: new MemoryStore(), clock: sched.clock, timers: sched.timers(alive), log, collector: { collect }, ...release }));
+    nodes.set(
+      name,
+      assembleNode(config, {
+        bus: net.attach(name),
+        store: new MemoryStore(),
+        clock: sched.clock,
+        timers: sched.timers(alive),
+        log,
+        collector: { collect },
+        ...release,
+      }),
+    );
   };
   boot({ name: "east", area: areaName("east"), priority: 10 });
   boot({ name: "west", area: areaName("west"), priority: 20 });
@@ -106,7 +139,12 @@ test("the master announces itself once; a panic and the forced area are told onc
   (s.reports.get("web-west-1") as { status: Report["status"] }).status = "panic";
   s.run(30_000);
   // The watch alone sends notices: the panic goes out once.
-  expect(s.sent.slice(1).map((n) => `${n.by}: ${n.event} ${n.server ?? n.area}→${n.cluster}`).sort()).toEqual(["east: forced west→east", "east: panic web-west-1→west"]);
+  expect(
+    s.sent
+      .slice(1)
+      .map((n) => `${n.by}: ${n.event} ${n.server ?? n.area}→${n.cluster}`)
+      .sort(),
+  ).toEqual(["east: forced west→east", "east: panic web-west-1→west"]);
 
   // The watch itself offers each episode once, even with the notifier's dedup off.
   const raw = startSite(0);
@@ -142,7 +180,10 @@ test("when the master dies the next candidate announces itself, and only it noti
   s.run(30_000);
   s.crash("east");
   s.run(30_000);
-  expect(s.sent.map((n) => `${n.by}: ${n.event} ${n.reason}`)).toEqual(["east: master-change east is master now (was none)", "west: master-change west is master now (was east)"]);
+  expect(s.sent.map((n) => `${n.by}: ${n.event} ${n.reason}`)).toEqual([
+    "east: master-change east is master now (was none)",
+    "west: master-change west is master now (was east)",
+  ]);
   (s.reports.get("web-east-1") as { status: Report["status"] }).status = "panic";
   s.run(10_000);
   expect(s.sent.slice(2).every((n) => n.by === "west")).toBe(true);
@@ -156,7 +197,10 @@ test("a server left on the old release is answered through the grace, then left 
   for (const server of ["web-east-1", "web-east-2", "web-west-1"]) release(server, "r1");
   s.run(30_000);
   const east = () => (s.nodes.get("east") as AssembledNode).view.snapshot(s.sched.nowMs);
-  const answer = () => east().followed?.assignment.areas.find((a) => a.area === "east")?.servers.join(" ");
+  const answer = () =>
+    east()
+      .followed?.assignment.areas.find((a) => a.area === "east")
+      ?.servers.join(" ");
   expect(answer()).toBe("web-east-1 web-east-2");
 
   // Publish r2: web-east-1 misses it.

@@ -29,7 +29,10 @@ describe("release history", () => {
     expect(rollbackTarget(h, manifest(1).id.slice(0, 6))).toEqual({ ok: true, id: manifest(1).id });
     h = recordRollback(h, manifest(1).id, 10);
     expect(h.current).toBe(manifest(1).id);
-    expect(rollbackTarget(h)).toEqual({ ok: false, error: `no release before the current one to roll back to (kept: ${[1, 2, 3].map((i) => manifest(i).id).join(", ")})` });
+    expect(rollbackTarget(h)).toEqual({
+      ok: false,
+      error: `no release before the current one to roll back to (kept: ${[1, 2, 3].map((i) => manifest(i).id).join(", ")})`,
+    });
     expect(rollbackTarget(h, "abc")).toMatchObject({ ok: false, error: expect.stringContaining("release abc is not among the kept releases") });
   });
 
@@ -51,7 +54,10 @@ describe("the publish lock and the tree", () => {
     try {
       const first = takePublishLock(dir, "publish", 1);
       expect(first.ok).toBe(true);
-      expect(takePublishLock(dir, "rollback", 2)).toEqual({ ok: false, error: `another publish is running (pid ${process.pid}, started 1970-01-01T00:00:00.001Z); wait for it to finish` });
+      expect(takePublishLock(dir, "rollback", 2)).toEqual({
+        ok: false,
+        error: `another publish is running (pid ${process.pid}, started 1970-01-01T00:00:00.001Z); wait for it to finish`,
+      });
       if (first.ok) first.release();
       const dead = spawnSync(["true"]).pid;
       writeFileSync(join(dir, "publish.lock"), JSON.stringify({ pid: dead, what: "publish", atMs: 1 }));
@@ -91,4 +97,3 @@ describe("the publish lock and the tree", () => {
     }
   });
 });
-

@@ -74,7 +74,12 @@ describe("verifying a staged copy", () => {
 
   test("names a missing file, a cut-off file, an extra file and a wrong link", () => {
     const bad = rec("f", 4, "index.html") + rec("d", 4096, "css") + rec("l", 10, "home.html", "elsewhere") + rec("f", 1, "stray.tmp");
-    expect(compareListing(m, bad)).toEqual(["css/site.css: missing", "home.html: not a link to index.html", "index.html: 4 bytes, expected 10", "stray.tmp: not in the release"]);
+    expect(compareListing(m, bad)).toEqual([
+      "css/site.css: missing",
+      "home.html: not a link to index.html",
+      "index.html: 4 bytes, expected 10",
+      "stray.tmp: not in the release",
+    ]);
   });
 
   test("file names with spaces and newlines survive the listing", () => {

@@ -21,7 +21,8 @@ area = "east"
 addresses = ["198.51.100.10"]
 `;
 
-const run = (reporter: string) => validate(parse(`${SITE}\n[reporter]\nserver = "web-east-1"\n${reporter}\n`) as Record<string, unknown>, "node.toml", "/etc/walrus");
+const run = (reporter: string) =>
+  validate(parse(`${SITE}\n[reporter]\nserver = "web-east-1"\n${reporter}\n`) as Record<string, unknown>, "node.toml", "/etc/walrus");
 
 describe("[reporter] accepted", () => {
   // [what, table body, expected config.reporter fields]
@@ -41,7 +42,11 @@ describe("[reporter] accepted", () => {
       'source = "nginx"\nstatus_url = "http://127.0.0.1/nginx_status"\ncapacity = 4096',
       { source: { kind: "nginx", statusUrl: "http://127.0.0.1/nginx_status", capacity: 4096 } },
     ],
-    ["http probe: expect 200 by default", 'source = "http"\nurl = "http://127.0.0.1/health"', { source: { kind: "http", url: "http://127.0.0.1/health", expectStatus: 200 } }],
+    [
+      "http probe: expect 200 by default",
+      'source = "http"\nurl = "http://127.0.0.1/health"',
+      { source: { kind: "http", url: "http://127.0.0.1/health", expectStatus: 200 } },
+    ],
     [
       "http probe with status and body",
       'source = "http"\nurl = "https://127.0.0.1/"\nexpect_status = 204\nexpect_body = "ok"',
@@ -66,16 +71,41 @@ describe("[reporter] rejected", () => {
   const rows: [string, string, string, string][] = [
     ["unknown source", 'source = "lighttpd"', "reporter.source", 'one of "apache", "nginx", "http", "tcp"'],
     ["apache without status_url", 'source = "apache"', "reporter.status_url", "mod_status ?auto page"],
-    ["nginx without capacity", 'source = "nginx"\nstatus_url = "http://127.0.0.1/nginx_status"', "reporter.capacity", "an integer from 1 to 100000000 connections"],
+    [
+      "nginx without capacity",
+      'source = "nginx"\nstatus_url = "http://127.0.0.1/nginx_status"',
+      "reporter.capacity",
+      "an integer from 1 to 100000000 connections",
+    ],
     ["nginx capacity 0", 'source = "nginx"\nstatus_url = "http://127.0.0.1/n"\ncapacity = 0', "reporter.capacity", "an integer from 1"],
-    ["capacity with apache", 'status_url = "http://127.0.0.1/s?auto"\ncapacity = 10', "reporter.capacity", 'no capacity with source = "apache" (it belongs to source = "nginx")'],
-    ["status_url with tcp", 'source = "tcp"\naddress = "127.0.0.1:80"\nstatus_url = "http://x/"', "reporter.status_url", 'belongs to source = "apache" or source = "nginx"'],
+    [
+      "capacity with apache",
+      'status_url = "http://127.0.0.1/s?auto"\ncapacity = 10',
+      "reporter.capacity",
+      'no capacity with source = "apache" (it belongs to source = "nginx")',
+    ],
+    [
+      "status_url with tcp",
+      'source = "tcp"\naddress = "127.0.0.1:80"\nstatus_url = "http://x/"',
+      "reporter.status_url",
+      'belongs to source = "apache" or source = "nginx"',
+    ],
     ["http without url", 'source = "http"', "reporter.url", "an http:// or https:// URL to probe"],
-    ["http expect_status out of range", 'source = "http"\nurl = "http://127.0.0.1/"\nexpect_status = 99', "reporter.expect_status", "an integer from 100 to 599"],
+    [
+      "http expect_status out of range",
+      'source = "http"\nurl = "http://127.0.0.1/"\nexpect_status = 99',
+      "reporter.expect_status",
+      "an integer from 100 to 599",
+    ],
     ["http empty expect_body", 'source = "http"\nurl = "http://127.0.0.1/"\nexpect_body = ""', "reporter.expect_body", "text the body must contain"],
     ["tcp address without port", 'source = "tcp"\naddress = "127.0.0.1"', "reporter.address", 'an address and port such as "127.0.0.1:80"'],
     ["tcp address a host name", 'source = "tcp"\naddress = "localhost:80"', "reporter.address", "an address and port"],
-    ["bypass_command not a string", 'status_url = "http://127.0.0.1/s?auto"\nbypass_command = 1', "reporter.bypass_command", "a command line run with /bin/sh -c"],
+    [
+      "bypass_command not a string",
+      'status_url = "http://127.0.0.1/s?auto"\nbypass_command = 1',
+      "reporter.bypass_command",
+      "a command line run with /bin/sh -c",
+    ],
     ["rise_count 0", 'status_url = "http://127.0.0.1/s?auto"\nrise_count = 0', "reporter.rise_count", "an integer from 1 to 100"],
     ["unknown key", 'status_url = "http://127.0.0.1/s?auto"\nstatusurl = "x"', "reporter.statusurl", "(unknown key)"],
   ];
@@ -90,7 +120,15 @@ describe("[reporter] rejected", () => {
 });
 
 describe("[site] tempfail_reuse_ms", () => {
-  const site = (extra: string) => validate(parse(SITE.replace("[site]\n", `[site]\n${extra}\n`) + '\n[reporter]\nserver = "web-east-1"\nstatus_url = "http://127.0.0.1/s?auto"\n') as Record<string, unknown>, "node.toml", "/etc/walrus");
+  const site = (extra: string) =>
+    validate(
+      parse(SITE.replace("[site]\n", `[site]\n${extra}\n`) + '\n[reporter]\nserver = "web-east-1"\nstatus_url = "http://127.0.0.1/s?auto"\n') as Record<
+        string,
+        unknown
+      >,
+      "node.toml",
+      "/etc/walrus",
+    );
   test("defaults to dead_after_ms", () => {
     const r = site("dead_after_ms = 4000");
     expect(r.ok && r.config.site.tempfailReuseMs).toBe(4000);

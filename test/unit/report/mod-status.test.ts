@@ -6,11 +6,7 @@ const fixture = (name: string) => readFileSync(`${import.meta.dir}/../../fixture
 
 const page = (lines: string[]) => `${lines.join("\n")}\n`;
 const minimal = (over: Record<string, string> = {}) =>
-  page(
-    Object.entries({ "Total Accesses": "10", BusyWorkers: "2", IdleWorkers: "2", Scoreboard: "_WW_", ...over }).map(
-      ([k, v]) => `${k}: ${v}`,
-    ),
-  );
+  page(Object.entries({ "Total Accesses": "10", BusyWorkers: "2", IdleWorkers: "2", Scoreboard: "_WW_", ...over }).map(([k, v]) => `${k}: ${v}`));
 
 function errorOf(text: string): string {
   const r = parseModStatus(text);

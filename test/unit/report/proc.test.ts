@@ -1,14 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import {
-  hostStatsBetween,
-  pageSizeFromAuxv,
-  parseMeminfo,
-  parseProcSample,
-  parseStat,
-  parseVmstat,
-  type ProcSample,
-} from "../../../src/report/proc.ts";
+import { hostStatsBetween, pageSizeFromAuxv, parseMeminfo, parseProcSample, parseStat, parseVmstat, type ProcSample } from "../../../src/report/proc.ts";
 
 const FIXTURES = `${import.meta.dir}/../../fixtures/proc`;
 const read = (box: string, file: string) => readFileSync(`${FIXTURES}/${box}/${file}`, "utf8");

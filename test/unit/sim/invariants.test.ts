@@ -47,19 +47,65 @@ const assignment = (seq: number, areas: [string, string, AreaAssignment["reason"
 });
 
 describe("checkOneMovePerCluster", () => {
-  const prev = assignment(1, [["a", "a", "home"], ["b", "b", "home"], ["c", "c", "home"]]);
+  const prev = assignment(1, [
+    ["a", "a", "home"],
+    ["b", "b", "home"],
+    ["c", "c", "home"],
+  ]);
   test("one balance arrival per cluster passes", () => {
-    expect(checkOneMovePerCluster(2, prev, assignment(2, [["a", "c", "balance"], ["b", "b", "kept"], ["c", "c", "home"]]))).toEqual([]);
+    expect(
+      checkOneMovePerCluster(
+        2,
+        prev,
+        assignment(2, [
+          ["a", "c", "balance"],
+          ["b", "b", "kept"],
+          ["c", "c", "home"],
+        ]),
+      ),
+    ).toEqual([]);
   });
   test("two balance arrivals on one cluster in one round break it", () => {
-    const v = checkOneMovePerCluster(2, prev, assignment(2, [["a", "c", "balance"], ["b", "c", "balance"], ["c", "c", "home"]]));
+    const v = checkOneMovePerCluster(
+      2,
+      prev,
+      assignment(2, [
+        ["a", "c", "balance"],
+        ["b", "c", "balance"],
+        ["c", "c", "home"],
+      ]),
+    );
     expect(v.map((x) => x.invariant)).toEqual(["one-move-per-cluster"]);
   });
   test("availability moves are not limited", () => {
-    expect(checkOneMovePerCluster(2, prev, assignment(2, [["a", "c", "availability"], ["b", "c", "availability"], ["c", "c", "home"]]))).toEqual([]);
+    expect(
+      checkOneMovePerCluster(
+        2,
+        prev,
+        assignment(2, [
+          ["a", "c", "availability"],
+          ["b", "c", "availability"],
+          ["c", "c", "home"],
+        ]),
+      ),
+    ).toEqual([]);
   });
   test("assignments of another master are not compared", () => {
-    expect(checkOneMovePerCluster(2, prev, assignment(2, [["a", "c", "balance"], ["b", "c", "balance"], ["c", "c", "home"]], "other"))).toEqual([]);
+    expect(
+      checkOneMovePerCluster(
+        2,
+        prev,
+        assignment(
+          2,
+          [
+            ["a", "c", "balance"],
+            ["b", "c", "balance"],
+            ["c", "c", "home"],
+          ],
+          "other",
+        ),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -74,13 +120,43 @@ describe("checkPingPong", () => {
     return checkPingPong(last[0] as number, 0, h, calmSince, within);
   };
   test("going back within the window while calm is ping-pong", () => {
-    expect(run([[1, "a"], [10, "b"], [12, "a"]], 5, 3).map((v) => v.invariant)).toEqual(["ping-pong"]);
+    expect(
+      run(
+        [
+          [1, "a"],
+          [10, "b"],
+          [12, "a"],
+        ],
+        5,
+        3,
+      ).map((v) => v.invariant),
+    ).toEqual(["ping-pong"]);
   });
   test("going back after the window is not", () => {
-    expect(run([[1, "a"], [10, "b"], [13, "a"]], 5, 3)).toEqual([]);
+    expect(
+      run(
+        [
+          [1, "a"],
+          [10, "b"],
+          [13, "a"],
+        ],
+        5,
+        3,
+      ),
+    ).toEqual([]);
   });
   test("a move made before the last change in the site is a reaction, not ping-pong", () => {
-    expect(run([[1, "a"], [10, "b"], [12, "a"]], 11, 3)).toEqual([]);
+    expect(
+      run(
+        [
+          [1, "a"],
+          [10, "b"],
+          [12, "a"],
+        ],
+        11,
+        3,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -91,7 +167,16 @@ describe("checkSpillSteps", () => {
     epoch: 1,
     seq,
     atMs,
-    areas: [{ area: areaName("a"), cluster: areaName("a"), servers: [], reason: "kept", detail: "", ...(fraction === undefined ? {} : { spill: [{ to: areaName("b"), servers: [], fraction, stepAtMs, rising, detail: "" }] }) }],
+    areas: [
+      {
+        area: areaName("a"),
+        cluster: areaName("a"),
+        servers: [],
+        reason: "kept",
+        detail: "",
+        ...(fraction === undefined ? {} : { spill: [{ to: areaName("b"), servers: [], fraction, stepAtMs, rising, detail: "" }] }),
+      },
+    ],
   });
   test("one step after a settle time, and a reversal after three, pass", () => {
     expect(checkSpillSteps(2, withShare(1, 0, 0.1, 0, true), withShare(2, SETTLE, 0.2, SETTLE, true), SETTLE, 0.1)).toEqual([]);
@@ -99,11 +184,17 @@ describe("checkSpillSteps", () => {
     expect(checkSpillSteps(2, withShare(1, 0, undefined, 0, true), withShare(2, 5, 0.1, 5, true), SETTLE, 0.1)).toEqual([]);
   });
   test("a reversal sooner than three settle times is a flip", () => {
-    expect(checkSpillSteps(2, withShare(1, 0, 0.2, 0, true), withShare(2, SETTLE, 0.1, SETTLE, false), SETTLE, 0.1).map((v) => v.invariant)).toEqual(["spill-step"]);
+    expect(checkSpillSteps(2, withShare(1, 0, 0.2, 0, true), withShare(2, SETTLE, 0.1, SETTLE, false), SETTLE, 0.1).map((v) => v.invariant)).toEqual([
+      "spill-step",
+    ]);
   });
   test("two steps at once, or a step before the last one settled, break it", () => {
-    expect(checkSpillSteps(2, withShare(1, 0, 0.1, 0, true), withShare(2, SETTLE, 0.3, SETTLE, true), SETTLE, 0.1).map((v) => v.invariant)).toEqual(["spill-step"]);
-    expect(checkSpillSteps(2, withShare(1, 0, 0.1, 0, true), withShare(2, SETTLE - 1, 0.2, SETTLE - 1, true), SETTLE, 0.1).map((v) => v.invariant)).toEqual(["spill-step"]);
+    expect(checkSpillSteps(2, withShare(1, 0, 0.1, 0, true), withShare(2, SETTLE, 0.3, SETTLE, true), SETTLE, 0.1).map((v) => v.invariant)).toEqual([
+      "spill-step",
+    ]);
+    expect(checkSpillSteps(2, withShare(1, 0, 0.1, 0, true), withShare(2, SETTLE - 1, 0.2, SETTLE - 1, true), SETTLE, 0.1).map((v) => v.invariant)).toEqual([
+      "spill-step",
+    ]);
   });
   test("another master's assignment is not compared", () => {
     expect(checkSpillSteps(2, { ...withShare(1, 0, 0.1, 0, true), master: peerIdText("other") }, withShare(2, 1, 0.5, 1, true), SETTLE, 0.1)).toEqual([]);

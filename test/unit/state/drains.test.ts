@@ -25,8 +25,18 @@ describe("mergeDrains: which entry wins", () => {
     ["equal time: a drain beats an undrain already in the table", [entry("web-1", false, 100)], [entry("web-1", true, 100)], entry("web-1", true, 100)],
     ["equal time: an incoming undrain loses to a drain", [entry("web-1", true, 100)], [entry("web-1", false, 100)], entry("web-1", true, 100)],
     ["equal time and kind: the larger author wins", [entry("web-1", true, 100, "alice")], [entry("web-1", true, 100, "bob")], entry("web-1", true, 100, "bob")],
-    ["equal time and kind: the smaller author loses", [entry("web-1", true, 100, "bob")], [entry("web-1", true, 100, "alice")], entry("web-1", true, 100, "bob")],
-    ["newest of several incoming wins regardless of order", [], [entry("web-1", true, 300), entry("web-1", false, 500), entry("web-1", true, 400)], entry("web-1", false, 500)],
+    [
+      "equal time and kind: the smaller author loses",
+      [entry("web-1", true, 100, "bob")],
+      [entry("web-1", true, 100, "alice")],
+      entry("web-1", true, 100, "bob"),
+    ],
+    [
+      "newest of several incoming wins regardless of order",
+      [],
+      [entry("web-1", true, 300), entry("web-1", false, 500), entry("web-1", true, 400)],
+      entry("web-1", false, 500),
+    ],
     ["an unknown server is ignored", [], [entry("web-9", true, 100)], undefined],
   ];
 
