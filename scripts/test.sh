@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/ensure-tools.sh dig kdig nsupdate knsupdate unbound named tsig-keygen knotd pdns_server sqlite3 pebble certbot openssl ip nft chromium systemd-analyze apache2 nginx rsync sshd ssh curl python3 || exit 1
 npm run --silent build || exit 1
 node_modules/.bin/tsc --noEmit -p . || { echo "0 passed, 1 failed (typecheck)"; exit 1; }
+npm run --silent format:check >/dev/null || { echo "not formatted: run \`npm run format\` (Prettier)"; echo "0 passed, 1 failed (format)"; exit 1; }
 log=$(mktemp)
 WALRUS_TEST_STRICT=1 node_modules/.bin/bun test --timeout 60000 "$@" 2>&1 | tee "$log"
 code=${PIPESTATUS[0]}
