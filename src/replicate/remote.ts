@@ -129,6 +129,10 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
     const cmd = [
       "rsync",
       "-a",
+      // rsync's quick check (size and mtime) would otherwise compare whole seconds: a file
+      // rewritten at its old size within the same second would be hard-linked from the previous
+      // release and never sent. Nanosecond mtimes tell the two apart.
+      "--modify-window=-1",
       "--delete",
       "--stats",
       ...linkDests.map((r) => `--link-dest=${cfg.root}/releases/${r}`),

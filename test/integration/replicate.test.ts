@@ -5,7 +5,7 @@
 // nothing, one publish at a time, rollback.
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { until, WALRUS } from "../../scripts/lib/demo-site.ts";
 import { startReplicaLab, type ReplicaLab } from "../../scripts/lib/replica-lab.ts";
@@ -51,7 +51,13 @@ describe("walrus publish", () => {
     expect(first.code).toBe(0);
     await expectServing(r.webs, first.id, "release one\n");
 
-    writeFileSync(join(docs, "index.html"), "release two\n");
+    // Same size, and stamped within the same second as the first: rsync's whole-second quick
+    // check alone would take it for unchanged and link the old bytes in.
+    const index = join(docs, "index.html");
+    const firstMs = statSync(index).mtimeMs;
+    writeFileSync(index, "release two\n");
+    const sameSecondMs = Math.floor(firstMs / 1000) * 1000 + (firstMs % 1000 < 500 ? 900 : 100);
+    utimesSync(index, sameSecondMs / 1000, sameSecondMs / 1000);
     const second = await publish("second");
     expect(second.code).toBe(0);
     expect(second.id).not.toBe(first.id);
