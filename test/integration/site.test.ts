@@ -168,10 +168,21 @@ describe("a three-area site", () => {
     );
     // the new master acts on changes: a drain still takes effect
     const w = server("web-west-2");
-    await walrus(["drain", w.name, "--config", area("north").config]);
+    expect((await walrus(["drain", w.name, "--config", area("north").config])).stderr).toBe("");
     await until("web-west-2 drained by the new master", async () => (await answer("west")).join() === server("web-west-1").host, 15_000);
-    await walrus(["undrain", w.name, "--config", area("north").config]);
-    await until("web-west-2 back", async () => (await answer("west")).length === 2, 15_000);
+    const undrained = await walrus(["undrain", w.name, "--config", area("north").config]);
+    expect(undrained.stderr).toBe("");
+    await until("web-west-2 back", async () => (await answer("west")).length === 2, 15_000).catch(async (err) => {
+      const st = await status("west");
+      throw new Error(
+        `${(err as Error).message}; west sees master ${st.master?.node}, drained ${
+          st.servers
+            .filter((v) => v.drained)
+            .map((v) => v.name)
+            .join() || "none"
+        }, refused ${JSON.stringify(st.gossip.rejected)}; north's log:\n${procs.get("north")?.output().slice(-2000)}`,
+      );
+    });
   });
 
   test("a restarted node rejoins and, first in order again, takes the master role back", async () => {
