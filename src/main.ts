@@ -5,18 +5,15 @@
 import { randomBytes } from "node:crypto";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { issueGrant, issueRevocation, makeOperatorKey } from "./commands/authority.ts";
 import { runPublish, runReleases, runRollback } from "./commands/replicate.ts";
 import { hintFor } from "./commands/hints.ts";
 import { formatLearnedMap } from "./commands/locations-format.ts";
 import { formatStatus } from "./commands/status-format.ts";
 import { formatErrors, loadConfig } from "./config/load.ts";
 import type { NodeConfig } from "./config/types.ts";
+import type { StatusReport } from "./ops/status.ts";
 import { controlRequest } from "./control/client.ts";
 import { createLogger } from "./core/log.ts";
-import { peerIdOfKey } from "./net/peer-keys.ts";
-import { loadOrCreateIdentity } from "./state/identity.ts";
-import { StateDir } from "./state/store.ts";
 import pkg from "../package.json" with { type: "json" };
 
 const DEFAULT_CONFIG = process.env.WALRUS_CONFIG ?? "/etc/walrus/node.toml";
@@ -81,6 +78,13 @@ async function runNode(path: string): Promise<void> {
   process.on("SIGINT", () => void stop("SIGINT"));
 }
 
+/** The node's status report, through its control socket; exits with the reason when there is none. */
+async function nodeStatus(config: NodeConfig, history = false): Promise<StatusReport> {
+  const reply = await controlRequest(config.node.stateDir, { op: "status", ...(history ? { history } : {}) }).catch((e: Error) => fail(e.message));
+  if (!reply.ok || !reply.status) fail(reply.ok ? "empty status" : reply.error);
+  return reply.status;
+}
+
 async function drain(path: string, server: string, drained: boolean, reason: string): Promise<void> {
   const config = configOrExit(path);
   const reply = await controlRequest(config.node.stateDir, { op: "drain", server, drained, reason }).catch((e: Error) => fail(e.message));
@@ -122,9 +126,8 @@ await yargs(hideBin(process.argv))
       }),
     async (a) => {
       const config = configOrExit(a.config);
-      const reply = await controlRequest(config.node.stateDir, { op: "status", history: a.history }).catch((e: Error) => fail(e.message));
-      if (!reply.ok || !reply.status) fail(reply.ok ? "empty status" : reply.error);
-      process.stdout.write(`${a.json ? JSON.stringify(reply.status, null, 2) : formatStatus(reply.status)}\n`);
+      const status = await nodeStatus(config, a.history);
+      process.stdout.write(`${a.json ? JSON.stringify(status, null, 2) : formatStatus(status)}\n`);
     },
   )
   .command(
@@ -133,9 +136,7 @@ await yargs(hideBin(process.argv))
     (y) => y.option("config", configOption),
     async (a) => {
       const config = configOrExit(a.config);
-      const reply = await controlRequest(config.node.stateDir, { op: "status" }).catch((e: Error) => fail(e.message));
-      if (!reply.ok || !reply.status) fail(reply.ok ? "empty status" : reply.error);
-      const learned = reply.status.locations?.learned;
+      const learned = (await nodeStatus(config)).locations?.learned;
       if (!learned) fail("this node learns no locations: it is not a nameserver, or [learn] enabled = false");
       process.stdout.write(formatLearnedMap(learned, config.node.name));
     },
@@ -245,8 +246,9 @@ await yargs(hideBin(process.argv))
           describe: "make an Ed25519 operator key (kept off the site's hosts) and print its public key for [node] operator_keys",
         })
         .option("out", { type: "string", default: "operator.key", describe: "with --operator: where to write the private key (0600; never overwritten)" }),
-    (a) => {
+    async (a) => {
       if (!a.operator) return void process.stdout.write(`${randomBytes(32).toString("hex")}\n`);
+      const { makeOperatorKey } = await import("./commands/authority.ts");
       const pub = tryOr(() => makeOperatorKey(a.out));
       process.stderr.write(`operator key written to ${a.out}: keep it off the site's hosts. Put the public key in every node's [node] operator_keys:\n`);
       process.stdout.write(`${pub}\n`);
@@ -258,6 +260,11 @@ await yargs(hideBin(process.argv))
     (y) => y.option("config", configOption),
     async (a) => {
       const config = configOrExit(a.config, { readGrants: false });
+      const [{ peerIdOfKey }, { loadOrCreateIdentity }, { StateDir }] = await Promise.all([
+        import("./net/peer-keys.ts"),
+        import("./state/identity.ts"),
+        import("./state/store.ts"),
+      ]);
       process.stdout.write(`${peerIdOfKey(loadOrCreateIdentity(new StateDir(config.node.stateDir)))}\n`);
     },
   )
@@ -275,7 +282,8 @@ await yargs(hideBin(process.argv))
         .option("replicator", { type: "boolean", default: false, describe: "may publish releases" })
         .option("drain", { type: "boolean", default: false, describe: "may drain and undrain servers" })
         .option("days", { type: "number", default: 365, describe: "valid for this many days" }),
-    (a) => {
+    async (a) => {
+      const { issueGrant } = await import("./commands/authority.ts");
       const g = tryOr(() => issueGrant({ ...a, nameserver: a.nameserver.map(String), reporter: a.reporter.map(String) }, Date.now()));
       process.stderr.write(`${g.summary}\n`);
       process.stdout.write(`${g.line}\n`);
@@ -292,6 +300,7 @@ await yargs(hideBin(process.argv))
         .option("config", configOption),
     async (a) => {
       const config = configOrExit(a.config);
+      const { issueRevocation } = await import("./commands/authority.ts");
       const revocation = tryOr(() => issueRevocation(a.key, a.grant, a.reason, Date.now()));
       const reply = await controlRequest(config.node.stateDir, { op: "revoke", revocation }).catch((e: Error) => fail(e.message));
       if (!reply.ok) fail(reply.error);

@@ -17,8 +17,8 @@ import { planUpdates, rrsetKey } from "./plan.ts";
 import type { DirectedRrset } from "./records.ts";
 import { exchangeTcp } from "./transport.ts";
 
-const RETRY_BASE_MS = 500;
-const RETRY_MAX_MS = 30_000;
+/** A failed exchange is tried again after base × 2^attempt, at most max. */
+const RETRY = { baseMs: 500, maxMs: 30_000 } as const;
 /** What a backend holds is read again this often: one restored from an old zone file is put right. */
 const REREAD_MS = 60_000;
 
@@ -188,7 +188,7 @@ export function startBackend(init: BackendInit): Backend {
           st.failingSinceMs = clock();
           init.onFailing(err.message);
         }
-        schedule(Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt++));
+        schedule(Math.min(RETRY.maxMs, RETRY.baseMs * 2 ** attempt++));
       },
     );
   };

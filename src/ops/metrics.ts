@@ -222,40 +222,19 @@ export function createMetrics(src: MetricsSources): Metrics {
   );
 
   // ---- the learned location map (issue 18), nameservers with [learn] on ----
-  const learned = (pick: (l: LearnedStatus) => number) => (): [Record<string, string>, number][] => {
-    const l = status().locations?.learned;
-    return l ? [[{}, pick(l)]] : [];
-  };
-  gauge(
-    "walrus_learned_entries",
-    "Resolver prefixes in the learned location map.",
-    [],
-    learned((l) => l.entries.length),
-  );
-  gauge(
-    "walrus_learned_prefixes_measured",
-    "Resolver prefixes with round-trip samples, chosen or not.",
-    [],
-    learned((l) => l.measured),
-  );
-  mirror(
-    "walrus_learned_probes_sent_total",
-    "Round-trip probes this nameserver sent to resolvers.",
-    [],
-    learned((l) => l.probesSent),
-  );
-  mirror(
-    "walrus_learned_probes_lost_total",
-    "Round-trip probes that got no reply in time.",
-    [],
-    learned((l) => l.probesLost),
-  );
-  mirror(
-    "walrus_learned_samples_total",
-    "Round-trip samples heard from every area's nameserver, this one included.",
-    [],
-    learned((l) => l.samplesHeard),
-  );
+  const LEARNED: [typeof gauge, string, string, (l: LearnedStatus) => number][] = [
+    [gauge, "walrus_learned_entries", "Resolver prefixes in the learned location map.", (l) => l.entries.length],
+    [gauge, "walrus_learned_prefixes_measured", "Resolver prefixes with round-trip samples, chosen or not.", (l) => l.measured],
+    [mirror, "walrus_learned_probes_sent_total", "Round-trip probes this nameserver sent to resolvers.", (l) => l.probesSent],
+    [mirror, "walrus_learned_probes_lost_total", "Round-trip probes that got no reply in time.", (l) => l.probesLost],
+    [mirror, "walrus_learned_samples_total", "Round-trip samples heard from every area's nameserver, this one included.", (l) => l.samplesHeard],
+  ];
+  for (const [kind, name, help, pick] of LEARNED) {
+    kind(name, help, [], () => {
+      const l = status().locations?.learned;
+      return l ? [[{}, pick(l)]] : [];
+    });
+  }
 
   // ---- gossip ----
   gauge("walrus_gossip_peers", "Gossip peers connected now.", [], () => [[{}, status().gossip.peers]]);

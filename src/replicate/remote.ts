@@ -12,9 +12,8 @@ export type Step<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** rsync accepts at most 20 --link-dest directories. */
 const MAX_LINK_DESTS = 20;
-const CONNECT_TIMEOUT_S = 10;
-/** A shared connection left by a killed publish closes itself after this long. */
-const CONTROL_PERSIST_S = 120;
+/** ssh's connect limit, and how long a shared connection left by a killed publish lives on. */
+const SSH = { connectTimeoutS: 10, controlPersistS: 120 } as const;
 
 export interface Target {
   server: string;
@@ -31,7 +30,7 @@ function sshOptions(cfg: ReplicatorConfig, controlDir: string): string[] {
     "-o",
     "BatchMode=yes",
     "-o",
-    `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
+    `ConnectTimeout=${SSH.connectTimeoutS}`,
     "-o",
     "ServerAliveInterval=5",
     ...(cfg.identityFile ? ["-i", cfg.identityFile, "-o", "IdentitiesOnly=yes"] : []),
@@ -87,7 +86,7 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
   async function open(t: Target): Promise<Step<void>> {
     const log = join(controlDir, `ssh-${t.server}.log`);
     rmSync(log, { force: true });
-    const p = spawn(["ssh", ...sshOptions(cfg, controlDir), "-M", "-N", "-f", "-E", log, "-o", `ControlPersist=${CONTROL_PERSIST_S}`, login(cfg, t)], {
+    const p = spawn(["ssh", ...sshOptions(cfg, controlDir), "-M", "-N", "-f", "-E", log, "-o", `ControlPersist=${SSH.controlPersistS}`, login(cfg, t)], {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "ignore",
