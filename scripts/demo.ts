@@ -8,7 +8,7 @@ import { BUN, digA, ROOT, startNode, startWeb, type Proc, until, writeSite, WALR
 const { values } = parseArgs({ options: { dir: { type: "string", default: join(ROOT, ".demo") }, "base-port": { type: "string", default: "47100" } } });
 const dir = values.dir as string;
 rmSync(dir, { recursive: true, force: true });
-const site = writeSite({ dir, basePort: Number(values["base-port"]) });
+const site = writeSite({ dir, basePort: Number(values["base-port"]), grants: true });
 // Each area node serves /metrics and the live status page, and warns of an uneven spread of
 // requests after a minute (the default waits five).
 const opsAddress = (i: number) => `127.0.0.1:${Number(values["base-port"]) + 90 + i}`;

@@ -33,7 +33,8 @@ export interface SiteOptions {
   reportIntervalMs?: number;
   /** Where each node lives (a namespace's address); default: loopback. */
   addressOf?: (node: string) => string;
-  /** Run with an operator key and a grant per node, as a production site does (default true). */
+  /** Run with an operator key and a grant per node, as a production site does (the demo and the
+   * authority tests do; other test sites run open). */
   grants?: boolean;
 }
 
@@ -91,7 +92,7 @@ export function writeSite(o: SiteOptions): SiteLayout {
 
   // As an operator would: one operator key, each node's identity made before its first start
   // (`walrus id`), and a grant per node for exactly its roles (`walrus grant`).
-  const operator = o.grants === false ? undefined : newOperatorKey();
+  const operator = o.grants ? newOperatorKey() : undefined;
   if (operator) {
     layout.operatorKey = join(o.dir, "operator.key");
     writeFileSync(layout.operatorKey, operator.privateKeyPem, { mode: 0o600 });

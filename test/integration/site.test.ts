@@ -218,8 +218,19 @@ describe("a three-area site", () => {
 
   test("after a restart a nameserver serves its last applied assignment at once", async () => {
     const drained = server("web-east-1");
-    await walrus(["drain", drained.name, "--config", area("west").config]);
-    await until("web-east-1 out of east's answers", async () => (await answer("east")).join() === server("web-east-2").host, 15_000);
+    const d = await walrus(["drain", drained.name, "--config", area("west").config]);
+    expect(d.stderr).toBe("");
+    await until("web-east-1 out of east's answers", async () => (await answer("east")).join() === server("web-east-2").host, 15_000).catch(async (err) => {
+      const st = await status("east");
+      throw new Error(
+        `${(err as Error).message}; east sees master ${st.master?.node}, assignment ${JSON.stringify(st.assignment)}, drained ${
+          st.servers
+            .filter((v) => v.drained)
+            .map((v) => v.name)
+            .join() || "none"
+        }, refused ${JSON.stringify(st.gossip.rejected)}; east's log:\n${procs.get("east")?.output().slice(-2500)}`,
+      );
+    });
     // stop everything, then start the east node alone: no master, no reports, only its state
     await Promise.all([...procs.values()].map((p) => p.kill("SIGKILL")));
     const alone = start("east", area("east").config);
