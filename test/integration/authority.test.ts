@@ -49,12 +49,21 @@ describe.skipIf(!READY)("a member without grants", () => {
     const master = west.master?.peer ?? "";
     const now = Date.now();
     const everyServer = s.site.servers.map((x) => x.name);
+    // Every area pointed at the next area's cluster: adopted anywhere, it would answer addresses
+    // from outside the area's home cluster.
+    const foreign = (area: string) => AREAS[(AREAS.indexOf(area) + 1) % AREAS.length] as string;
     const toOne = (epoch: number, seq: number) => ({
       master,
       epoch,
       seq,
       atMs: now,
-      areas: AREAS.map((area) => ({ area, cluster: "west", servers: ["web-west-1"], reason: "home", detail: "" })),
+      areas: AREAS.map((area) => ({
+        area,
+        cluster: foreign(area),
+        servers: s.site.servers.filter((x) => x.area === foreign(area)).map((x) => x.name),
+        reason: "home",
+        detail: "",
+      })),
     });
     const drains = everyServer.map((server) => ({ server, drained: true, reason: "forged", atMs: now + 60_000, by: "east" }));
     const messages = [
@@ -82,12 +91,17 @@ describe.skipIf(!READY)("a member without grants", () => {
     );
     const rogue = startProc("rogue", ["ip", "netns", "exec", s.lab.ns("web-west-1"), BUN, join(ROOT, "scripts/rogue.ts"), plan]);
     await rogue.waitFor(/peers [1-9]/, 30_000);
-    // While it publishes (6 s) and for a while after: every area keeps its own cluster.
+    // While it publishes (6 s) and for a while after: every area answers only its own cluster.
+    // (On a machine running two suites a home server's report can be late for a moment, leaving
+    // part of the home cluster: counted, not a failure; an address from elsewhere is.)
     const changed: string[] = [];
+    let partial = 0;
     for (let i = 0; i < 40; i++) {
       for (const a of AREAS) {
-        const got = (await s.answer(a)).join();
-        if (got !== home(a).join()) {
+        const answered = await s.answer(a);
+        const got = answered.join();
+        if (got !== home(a).join() && answered.length > 0 && answered.every((ip) => home(a).includes(ip))) partial++;
+        else if (got !== home(a).join()) {
           const st = await s.status("west");
           changed.push(
             `${a}: ${got} (west sees ${st.areas.map((x) => `${x.area}→${x.cluster} ${x.reason}: ${x.detail}`).join("; ")}; servers ${st.servers.map((v) => `${v.name} ${v.state} ${v.reason}`).join(", ")})`,
@@ -96,6 +110,7 @@ describe.skipIf(!READY)("a member without grants", () => {
       }
     }
     await rogue.proc.exited;
+    console.log(`during the attack: ${partial} answers with part of the home cluster, ${changed.length} from elsewhere`);
     expect(changed).toEqual([]);
 
     const after = await s.status("west");
