@@ -8,7 +8,7 @@ import { BUN, digA, ROOT, startNode, startWeb, type Proc, until, writeSite, WALR
 const { values } = parseArgs({ options: { dir: { type: "string", default: join(ROOT, ".demo") }, "base-port": { type: "string", default: "47100" } } });
 const dir = values.dir as string;
 rmSync(dir, { recursive: true, force: true });
-const site = writeSite({ dir, basePort: Number(values["base-port"]), grants: true });
+const site = writeSite({ dir, basePort: Number(values["base-port"]) });
 // Each area node serves /metrics and the live status page, and warns of an uneven spread of
 // requests after a minute (the default waits five).
 const opsAddress = (i: number) => `127.0.0.1:${Number(values["base-port"]) + 90 + i}`;
@@ -75,10 +75,6 @@ ${site.servers
   .filter((s) => s.area === east?.name)
   .map((s) => `  curl -X POST 'http://${s.host}:${s.webPort}/demo/load?busy=15'`)
   .join("\n")}
-
-Every node runs only what the demo's operator key (${site.operatorKey}) granted it
-(\`walrus status\` shows each member's grant). Revoke the master's grant and watch west take over:
-  ${WALRUS} revoke --key ${site.operatorKey} --grant demo-east --config ${east?.config}
 
 Make the traffic uneven, as NCSA saw it (one server of a cluster gets most requests): real
 requests to loopback, nine to one within east, for five minutes. The status page shows each

@@ -33,8 +33,8 @@ export interface SiteOptions {
   reportIntervalMs?: number;
   /** Where each node lives (a namespace's address); default: loopback. */
   addressOf?: (node: string) => string;
-  /** Run with an operator key and a grant per node, as a production site does (the demo and the
-   * authority tests do; other test sites run open). */
+  /** Run with an operator key and a grant per node, as a production site does (the authority
+   * tests do; the demo and other test sites run open until grants survive restarts, see #12). */
   grants?: boolean;
 }
 
