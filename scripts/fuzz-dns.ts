@@ -3,12 +3,12 @@
 // every reply, and prints progress, the server's memory and any problem with the seed and packet
 // index that reproduce it. Exits 1 on any problem.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fuzzTcp, fuzzUdp } from "./fuzz-dns-cases.ts";
-import { startProc, WALRUS } from "./lib/demo-site.ts";
+import { startProc, WALRUS, writeSingleNameserver } from "./lib/demo-site.ts";
 
 const { values } = parseArgs({ options: { count: { type: "string", default: "10000000" }, seed: { type: "string" } } });
 const COUNT = Math.min(1e9, Math.max(1, Number(values.count)));
@@ -27,35 +27,17 @@ const NAMES = [
 ];
 
 const dir = mkdtempSync(join(tmpdir(), "wdns-fuzz-run-"));
-writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
-writeFileSync(
-  join(dir, "node.toml"),
-  [
-    "[node]",
-    'name = "east"',
-    `state_dir = "${join(dir, "state")}"`,
-    `listen = ["/ip4/127.0.0.1/tcp/${PORT + 1}"]`,
-    "[nameserver]",
-    'area = "east"',
-    `listen = ["${HOST}:${PORT}"]`,
-    "[site]",
-    'zone = "example.test"',
-    'names = ["www"]',
+const config = writeSingleNameserver({
+  dir,
+  p2pPort: PORT + 1,
+  dns: `${HOST}:${PORT}`,
+  site: [
     'answer_scheme = "cname"',
-    `secret_file = "${join(dir, "site.secret")}"`,
     'records = [{ name = "@", type = "MX", data = "10 mail" }, { name = "mail", type = "A", data = "192.0.2.25" }, { name = "@", type = "TXT", data = "fuzz" }]',
-    "[site.areas.east]",
-    'nameserver = "ns-east"',
-    'nameserver_addresses = ["127.0.0.1"]',
-    "[site.servers.web-1]",
-    'area = "east"',
-    'addresses = ["10.0.1.1", "2001:db8::1"]',
-    "[site.servers.web-2]",
-    'area = "east"',
-    'addresses = ["10.0.1.2"]',
-  ].join("\n"),
-);
-const node = startProc("walrus", [WALRUS, "node", "--config", join(dir, "node.toml")]);
+  ],
+  servers: [["10.0.1.1", "2001:db8::1"], ["10.0.1.2"]],
+});
+const node = startProc("walrus", [WALRUS, "node", "--config", config]);
 const rssMb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${node.proc.pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
 let code = 0;

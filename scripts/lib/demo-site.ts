@@ -260,3 +260,37 @@ export async function setBusy(s: SiteLayout["servers"][number], busy: number): P
   const r = await fetch(`http://${s.host}:${s.webPort}/demo/load?busy=${busy}`, { method: "POST" });
   if (!r.ok) throw new Error(`${s.name}: setting load answered ${r.status}`);
 }
+
+/**
+ * One area ("east") and its nameserver node on loopback, for tests and scripts that need a real
+ * `walrus node` answering DNS: writes the secret and node.toml into `dir`, returns the config path.
+ * `nameserver` and `site` are extra TOML lines for those tables (site lines before the areas).
+ */
+export function writeSingleNameserver(o: { dir: string; p2pPort: number; dns: string; nameserver?: string[]; site?: string[]; servers: string[][] }): string {
+  const secret = join(o.dir, "site.secret");
+  writeFileSync(secret, `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
+  const config = join(o.dir, "node.toml");
+  writeFileSync(
+    config,
+    [
+      "[node]",
+      'name = "east"',
+      `state_dir = "${join(o.dir, "state")}"`,
+      `listen = ["/ip4/127.0.0.1/tcp/${o.p2pPort}"]`,
+      "[nameserver]",
+      'area = "east"',
+      `listen = ["${o.dns}"]`,
+      ...(o.nameserver ?? []),
+      "[site]",
+      'zone = "example.test"',
+      'names = ["www"]',
+      `secret_file = "${secret}"`,
+      ...(o.site ?? []),
+      "[site.areas.east]",
+      'nameserver = "ns-east"',
+      'nameserver_addresses = ["127.0.0.1"]',
+      ...o.servers.flatMap((addresses, i) => [`[site.servers.web-${i + 1}]`, 'area = "east"', `addresses = [${addresses.map((a) => `"${a}"`).join(", ")}]`]),
+    ].join("\n"),
+  );
+  return config;
+}

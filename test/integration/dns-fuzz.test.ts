@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fuzzTcp, fuzzUdp } from "../../scripts/fuzz-dns-cases.ts";
-import { startProc, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
+import { startProc, WALRUS, writeSingleNameserver, type Proc } from "../../scripts/lib/demo-site.ts";
 import { queryA } from "../../scripts/lib/dns-query.ts";
 import { startDnsServer, type DnsServer } from "../../src/dns/server.ts";
 import { fixtureSite, fixtureZone } from "../unit/dns/site-fixture.ts";
@@ -74,32 +74,14 @@ describe("fuzz: the real binary", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "wdns-fuzz-"));
-    writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
-    writeFileSync(
-      join(dir, "node.toml"),
-      [
-        "[node]",
-        'name = "east"',
-        `state_dir = "${join(dir, "state")}"`,
-        `listen = ["/ip4/127.0.0.1/tcp/${PORTS + 1}"]`,
-        "[nameserver]",
-        'area = "east"',
-        `listen = ["${HOST}:${port}"]`,
-        "[site]",
-        'zone = "example.test"',
-        'names = ["www"]',
-        'answer_scheme = "cname"',
-        `secret_file = "${join(dir, "site.secret")}"`,
-        'records = [{ name = "@", type = "MX", data = "10 mail" }, { name = "mail", type = "A", data = "192.0.2.25" }]',
-        "[site.areas.east]",
-        'nameserver = "ns-east"',
-        'nameserver_addresses = ["127.0.0.1"]',
-        "[site.servers.web-1]",
-        'area = "east"',
-        'addresses = ["10.0.1.1", "2001:db8::1"]',
-      ].join("\n"),
-    );
-    node = startProc("walrus", [WALRUS, "node", "--config", join(dir, "node.toml")]);
+    const config = writeSingleNameserver({
+      dir,
+      p2pPort: PORTS + 1,
+      dns: `${HOST}:${port}`,
+      site: ['answer_scheme = "cname"', 'records = [{ name = "@", type = "MX", data = "10 mail" }, { name = "mail", type = "A", data = "192.0.2.25" }]'],
+      servers: [["10.0.1.1", "2001:db8::1"]],
+    });
+    node = startProc("walrus", [WALRUS, "node", "--config", config]);
     await node.waitFor(/answering DNS/);
   });
   afterAll(async () => {

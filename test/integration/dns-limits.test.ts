@@ -11,7 +11,7 @@ import { decode, encode } from "dns-packet";
 import { parseAllowed } from "../../src/dns/config.ts";
 import type { Prefix } from "../../src/geo/address.ts";
 import { LATENCY_BOUNDS_US, startDnsServer, type DnsServer } from "../../src/dns/server.ts";
-import { startProc, until, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
+import { startProc, until, WALRUS, writeSingleNameserver, type Proc } from "../../scripts/lib/demo-site.ts";
 import { crowdedZone, EAST_V4, fixtureZone } from "../unit/dns/site-fixture.ts";
 import { needs } from "./needs.ts";
 import { portBlock } from "../../scripts/lib/ports.ts";
@@ -273,28 +273,8 @@ describe.skipIf(!WORKERS)("worker processes on one port", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "wdns-workers-"));
-    writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
-    writeFileSync(
-      join(dir, "node.toml"),
-      [
-        "[node]",
-        'name = "east"',
-        `state_dir = "${join(dir, "state")}"`,
-        `listen = ["/ip4/127.0.0.1/tcp/${PORTS + 1}"]`,
-        "[nameserver]",
-        'area = "east"',
-        `listen = ["${HOST}:${port}"]`,
-        "workers = 2",
-        "[site]",
-        'zone = "example.test"',
-        'names = ["www"]',
-        `secret_file = "${join(dir, "site.secret")}"`,
-        "[site.areas.east]",
-        'nameserver_addresses = ["127.0.0.1"]',
-        ...EAST_V4.flatMap((a, i) => [`[site.servers.web-${i}]`, 'area = "east"', `addresses = ["${a}"]`]),
-      ].join("\n"),
-    );
-    node = startProc("walrus", [WALRUS, "node", "--config", join(dir, "node.toml")]);
+    const config = writeSingleNameserver({ dir, p2pPort: PORTS + 1, dns: `${HOST}:${port}`, nameserver: ["workers = 2"], servers: EAST_V4.map((a) => [a]) });
+    node = startProc("walrus", [WALRUS, "node", "--config", config]);
     await node.waitFor(/answering DNS.*"workers":2/);
   });
   afterAll(async () => {
