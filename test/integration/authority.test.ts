@@ -91,37 +91,53 @@ describe.skipIf(!READY)("a member without grants", () => {
     );
     const rogue = startProc("rogue", ["ip", "netns", "exec", s.lab.ns("web-west-1"), BUN, join(ROOT, "scripts/rogue.ts"), plan]);
     await rogue.waitFor(/peers [1-9]/, 30_000);
-    // While it publishes (6 s) and for a while after: every area answers only its own cluster.
-    // (On a machine running two suites a home server's report can be late for a moment, leaving
-    // part of the home cluster: counted, not a failure; an address from elsewhere is.)
-    const changed: string[] = [];
+    // While it publishes (6 s) and for a while after: no area ever serves the forged assignment.
+    // Each answer away from home is checked against the assignment its nameserver serves: a
+    // forged one shows as an epoch of a million or as one minute old. (On a busy machine a late
+    // heartbeat can make the real master move an area for a moment: printed, not a failure.)
+    const forged: string[] = [];
+    const moved: string[] = [];
     let partial = 0;
     for (let i = 0; i < 40; i++) {
       for (const a of AREAS) {
         const answered = await s.answer(a);
         const got = answered.join();
-        if (got !== home(a).join() && answered.length > 0 && answered.every((ip) => home(a).includes(ip))) partial++;
-        else if (got !== home(a).join()) {
-          const st = await s.status("west");
-          changed.push(
-            `${a}: ${got} (west sees ${st.areas.map((x) => `${x.area}→${x.cluster} ${x.reason}: ${x.detail}`).join("; ")}; servers ${st.servers.map((v) => `${v.name} ${v.state} ${v.reason}`).join(", ")})`,
-          );
+        if (got === home(a).join()) continue;
+        if (answered.length > 0 && answered.every((ip) => home(a).includes(ip))) {
+          partial++;
+          continue;
         }
+        const served = (await s.status(a)).assignment;
+        const line = `${a}: ${got} under ${served ? `master ${served.master} epoch ${served.epoch} seq ${served.seq}, ${served.ageMs} ms old` : "no assignment"}`;
+        if (served && (served.epoch >= 1000 || served.ageMs > 30_000)) forged.push(line);
+        else moved.push(line);
       }
     }
     await rogue.proc.exited;
-    console.log(`during the attack: ${partial} answers with part of the home cluster, ${changed.length} from elsewhere`);
-    expect(changed).toEqual([]);
+    console.log(
+      `during the attack: ${partial} answers with part of the home cluster, ${moved.length} moved by the real master${moved.length ? `: ${moved.join("; ")}` : ""}`,
+    );
+    expect(forged).toEqual([]);
 
-    const after = await s.status("west");
-    const rejected = after.gossip.rejected;
-    for (const reason of ["assignment-master-not-sender", "report-not-granted", "drain-unsigned", "priority-not-granted"])
-      expect(rejected[reason] ?? 0).toBeGreaterThan(0);
-    expect(after.master?.node).toBe("east");
+    // Every forgery refused and counted, and nothing of it in west's state.
+    let after = await s.status("west");
+    await until(
+      "west's refusals counted, east master, no drain, web-east-1 up",
+      async () => {
+        after = await s.status("west");
+        const rejected = after.gossip.rejected;
+        return (
+          ["assignment-master-not-sender", "report-not-granted", "drain-unsigned", "priority-not-granted"].every((r) => (rejected[r] ?? 0) > 0) &&
+          after.master?.node === "east" &&
+          after.servers.every((v) => !v.drained) &&
+          after.servers.find((v) => v.name === "web-east-1")?.state === "up"
+        );
+      },
+      20_000,
+      250,
+    );
     expect(after.assignment?.epoch ?? 0).toBeLessThan(1000);
     expect(after.members.find((m) => m.node === "rogue")?.priority ?? null).toBeNull();
-    expect(after.servers.filter((v) => v.drained).map((v) => v.name)).toEqual([]);
-    expect(after.servers.find((v) => v.name === "web-east-1")?.state).toBe("up");
     // And the epoch a new master claims is not pushed up by the rogue's heartbeat.
     await s.procs.get("east")?.kill("SIGKILL");
     await until(

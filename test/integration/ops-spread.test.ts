@@ -136,7 +136,9 @@ test("a skewed request mix: shares, imbalance and the NCSA warning in status, st
 /** The last point the page drew on a server's line, and the sample of the node's history at that time. */
 async function lastDrawn(kind: "load" | "rps", name: string): Promise<{ at: number; value: number }> {
   const svg = page.locator(`#spread svg[data-server="${name}"][data-kind="${kind}"]`);
-  return { at: Number(await svg.getAttribute("data-last-at")), value: Number(await svg.getAttribute("data-last")) };
+  // Both attributes in one read: the page redraws every second, and two reads could straddle a redraw.
+  const [at, value] = await svg.evaluate((e) => [e.getAttribute("data-last-at"), e.getAttribute("data-last")]);
+  return { at: Number(at), value: Number(value) };
 }
 
 async function checkDrawnAgainstHistory(names: string[]): Promise<void> {

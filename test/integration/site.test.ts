@@ -124,8 +124,8 @@ describe("a three-area site", () => {
     await procs.get(`web:${victim.name}`)?.kill("SIGKILL");
     const ms = await until("web-north-1 out of north's answers", async () => (await answer("north")).join() === server("web-north-2").host, 8000);
     expect(ms).toBeLessThan(8000);
-    const s = await status("east");
-    expect(s.servers.find((v) => v.name === victim.name)?.state).toBe("panic");
+    // east's own view: the PANIC report reaches it by gossip, perhaps a moment after the master acted
+    await until("east sees web-north-1 in PANIC", async () => (await status("east")).servers.find((v) => v.name === victim.name)?.state === "panic", 10_000);
   });
 
   test("when a whole cluster dies its area moves to a functioning cluster (Phase Three)", async () => {
@@ -189,7 +189,8 @@ describe("a three-area site", () => {
     const east = start("east", area("east").config);
     await east.waitFor(/answering DNS/);
     // A restarted candidate listens for dead_after_ms (5 s) before it stands, then settles.
-    await until("east is master again", async () => (await status("north")).master?.node === "east", 20_000);
+    // (the deadline is for a busy machine: a restart there takes seconds before the 5 s even start)
+    await until("east is master again", async () => (await status("north")).master?.node === "east", 40_000);
     await until("east answers with its home cluster", async () => (await answer("east")).join() === homeAddresses("east").join(), 15_000);
   });
 
