@@ -14,7 +14,8 @@ import { startLearning } from "./geo/learning.ts";
 import { startLibp2pBus } from "./net/libp2p-bus.ts";
 import { peerSigner } from "./net/peer-keys.ts";
 import { siteReleaseOf } from "./replicate/history.ts";
-import { releaseHistory } from "./replicate/publish.ts";
+import { releaseHistory, resync } from "./replicate/publish.ts";
+import { behindCurrent, startResync } from "./replicate/resync.ts";
 import { configuredCollector } from "./report/configured-collector.ts";
 import type { SiteView } from "./roles/site-view.ts";
 import { loadOrCreateIdentity } from "./state/identity.ts";
@@ -61,6 +62,24 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     node = assembled;
     stops.push(() => assembled.stop());
     await assembled.ready;
+    const replicator = config.replicator;
+    if (replicator && replicator.resyncMs > 0) {
+      const view = assembled.view;
+      const init = { cfg: replicator, stateDir: config.node.stateDir, clock, say: (line: string) => log.scope("replicator").info(line) };
+      const stopResync = startResync({
+        everyMs: replicator.resyncMs,
+        timers,
+        clock,
+        log: log.scope("replicator"),
+        behind: () => {
+          const snap = view.snapshot(clock());
+          const servers = snap.servers.map((v) => ({ name: v.name, state: v.state, release: snap.reports.get(v.name)?.report.release }));
+          return behindCurrent(servers, siteReleaseOf(releaseHistory(config.node.stateDir)));
+        },
+        resync: (servers) => resync(init, servers),
+      });
+      stops.push(stopResync);
+    }
     const control = await startControlServer(join(config.node.stateDir, SOCKET_FILE), (r) => assembled.control(r), log.scope("control"));
     stops.push(() => control.close());
   } catch (err) {

@@ -7,7 +7,7 @@ import type { Subprocess } from "bun";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { until, WALRUS } from "./demo-site.ts";
+import { startProc, until, WALRUS, type Proc } from "./demo-site.ts";
 import { createLab, type Lab, type RunResult } from "./netns.ts";
 
 export interface ReplicaLab {
@@ -28,6 +28,14 @@ export interface ReplicaLab {
   current(web: string): Promise<string>;
   /** Runs a shell command inside a web host's own file system view. */
   sh(web: string, script: string): Promise<RunResult>;
+  /**
+   * Starts `walrus node`: on the primary the replicator with a controller and east's nameserver
+   * (DNS on port 5300, resync every second, a grace of `graceMs` after a publish); on a web host
+   * a reporter (a TCP probe of nginx, the release read from <root>/current) in its own file
+   * system view. `nodeConfig` writes the config without starting it.
+   */
+  startNode(host: string, graceMs: number): Proc;
+  nodeConfig(host: string, graceMs: number): string;
   stop(): Promise<void>;
 }
 
@@ -138,27 +146,16 @@ http {
     throw err;
   }
 
-  const configs = new Map<number, string>();
-  const config = (attempts = 1) => {
-    const known = configs.get(attempts);
-    if (known) return known;
-    const file = join(dir, `primary-${attempts}.toml`);
-    writeFileSync(join(dir, "site.secret"), "replica-lab-secret-0123456789\n");
-    writeFileSync(
-      file,
-      `[node]
-name = "primary"
-state_dir = "${dir}/primary-state"
-listen = ["/ip4/127.0.0.1/tcp/0"]
-
-[site]
+  writeFileSync(join(dir, "site.secret"), "replica-lab-secret-0123456789\n");
+  const siteToml = (extra: string) => `[site]
 zone = "repl.test"
 names = ["www"]
 secret_file = "${dir}/site.secret"
+${extra}
 [site.areas.east]
 nameserver_addresses = ["${lab.address("primary")}"]
-${webs.map((w) => `[site.servers.${w}]\narea = "east"\naddresses = ["${lab.address(w)}"]\n`).join("")}
-[replicator]
+${webs.map((w) => `[site.servers.${w}]\narea = "east"\naddresses = ["${lab.address(w)}"]\n`).join("")}`;
+  const replicatorToml = (attempts: number, extra = "") => `[replicator]
 root = "${root}"
 user = "root"
 identity_file = "${dir}/id_ed25519"
@@ -166,9 +163,32 @@ known_hosts_file = "${dir}/known_hosts"
 keep_releases = 3
 timeout_ms = 120000
 attempts = ${attempts}
-`,
+${extra}`;
+
+  const configs = new Map<number, string>();
+  const config = (attempts = 1) => {
+    const known = configs.get(attempts);
+    if (known) return known;
+    const file = join(dir, `primary-${attempts}.toml`);
+    writeFileSync(
+      file,
+      `[node]\nname = "primary"\nstate_dir = "${dir}/primary-state"\nlisten = ["/ip4/127.0.0.1/tcp/0"]\n\n${siteToml("")}\n${replicatorToml(attempts)}`,
     );
     configs.set(attempts, file);
+    return file;
+  };
+
+  const nodeConfig = (host: string, graceMs: number) => {
+    const file = join(dir, `node-${host}.toml`);
+    const primary = lab.address("primary");
+    const ip = lab.address(host);
+    const node = `[node]\nname = "${host}"\nstate_dir = "${dir}/node-${host}"\nlisten = ["/ip4/${ip}/tcp/7801"]\n`;
+    const roles =
+      host === "primary"
+        ? `[controller]\npriority = 1\n[nameserver]\narea = "east"\nlisten = ["${primary}:5300"]\n${replicatorToml(1, "resync_ms = 1000\n")}`
+        : `bootstrap = ["/ip4/${primary}/tcp/7801"]\n[reporter]\nserver = "${host}"\nsource = "tcp"\naddress = "${ip}:80"\nrelease_root = "${root}"\n`;
+    const timers = `ttl_seconds = 1\nreport_interval_ms = 500\nround_interval_ms = 500\nheartbeat_interval_ms = 250\ncontent_grace_ms = ${graceMs}`;
+    writeFileSync(file, `${node}${roles}\n${siteToml(timers)}`);
     return file;
   };
 
@@ -190,6 +210,12 @@ attempts = ${attempts}
       return (await sh(web, `readlink ${root}/current || true`)).stdout.trim();
     },
     sh,
+    nodeConfig,
+    startNode(host, graceMs) {
+      const file = nodeConfig(host, graceMs);
+      const inHost = host === "primary" ? [] : ["nsenter", `--mount=/proc/${mounts.get(host)}/ns/mnt`];
+      return startProc(host, ["ip", "netns", "exec", lab.ns(host), ...inHost, WALRUS, "node", "--config", file]);
+    },
     async stop() {
       await lab.destroy();
       rmSync(dir, { recursive: true, force: true });

@@ -24,12 +24,14 @@ export interface ReplicatorConfig {
   timeoutMs: number;
   /** Tries per server and step before giving up on it, with doubling delays. */
   attempts: number;
+  /** How often the node checks for servers reporting another release than the current one (0: never). */
+  resyncMs: number;
   /** ssh host of each web server: [replicator.hosts], else the server's first address. */
   hosts: ReadonlyMap<ServerName, string>;
 }
 
 export function validateReplicator(f: Fields, t: Table, servers: readonly { name: ServerName; addresses: string[] }[], baseDir: string): ReplicatorConfig {
-  f.known(t, P, ["root", "user", "port", "identity_file", "known_hosts_file", "keep_releases", "timeout_ms", "attempts", "hosts"]);
+  f.known(t, P, ["root", "user", "port", "identity_file", "known_hosts_file", "keep_releases", "timeout_ms", "attempts", "resync_ms", "hosts"]);
   const path = (key: string, v: string) => {
     const abs = resolve(baseDir, v);
     if (!SAFE_PATH.test(abs)) f.fail(join(P, key), v, "a path of letters, digits and . _ / + - only");
@@ -51,6 +53,7 @@ export function validateReplicator(f: Fields, t: Table, servers: readonly { name
     }),
     timeoutMs: f.number(t, P, "timeout_ms", { default: 600_000, min: 1000, max: 86_400_000, integer: true, unit: "ms" }),
     attempts: f.number(t, P, "attempts", { default: 3, min: 1, max: 20, integer: true }),
+    resyncMs: f.number(t, P, "resync_ms", { default: 5000, min: 0, max: 3_600_000, integer: true, unit: "ms (0: no resync)" }),
     hosts: new Map(),
   };
   if (t.identity_file !== undefined) config.identityFile = path("identity_file", f.string(t, P, "identity_file"));

@@ -10,6 +10,8 @@ export interface ReleaseRecord {
   message: string;
   files: number;
   bytes: number;
+  /** The tree it was made of: a server that missed it is brought over from there (resync). */
+  dir?: string;
 }
 
 export interface ReleaseHistory {
@@ -25,8 +27,8 @@ export interface ReleaseHistory {
 export const EMPTY_HISTORY: ReleaseHistory = { releases: [] };
 
 /** A published release becomes current; publishing a tree already kept moves it to the front. */
-export function recordPublish(h: ReleaseHistory, m: Manifest, atMs: number, message: string, keep: number): ReleaseHistory {
-  const releases = [...h.releases.filter((r) => r.id !== m.id), { id: m.id, atMs, message, files: m.files, bytes: m.bytes }];
+export function recordPublish(h: ReleaseHistory, m: Manifest, atMs: number, message: string, keep: number, dir: string): ReleaseHistory {
+  const releases = [...h.releases.filter((r) => r.id !== m.id), { id: m.id, atMs, message, files: m.files, bytes: m.bytes, dir }];
   const switched = h.current !== m.id;
   return {
     releases: releases.slice(-keep),

@@ -31,6 +31,8 @@ export interface ReplicateResult {
   manifest?: Manifest;
   servers: ServerOutcome[];
   error?: string;
+  /** Not started: another publish, rollback or resync holds the lock. */
+  busy?: true;
 }
 
 export interface ReplicateInit {
@@ -98,7 +100,7 @@ async function locked(
 ): Promise<ReplicateResult> {
   const state = new StateDir(init.stateDir);
   const lock = takePublishLock(init.stateDir, what, init.clock());
-  if (!lock.ok) return { ok: false, servers: [], error: lock.error };
+  if (!lock.ok) return { ok: false, servers: [], error: lock.error, ...(lock.held && { busy: true as const }) };
   const run: Run = { ...init, remote: remoteFor(init.cfg, init.stateDir) };
   const targets = targetsOf(init.cfg);
   try {
@@ -109,30 +111,40 @@ async function locked(
   }
 }
 
+/** Stages `m` from `dir` on every target, then switches the ones that hold it whole. */
+async function pushRelease(run: Run, targets: Target[], dir: string, m: Manifest, keep: ReadonlySet<string>): Promise<ServerOutcome[]> {
+  // Phase one: every server stages and verifies. Phase two: the ones that hold it switch.
+  const staged = await Promise.all(targets.map((t) => stageOn(run, t, dir, m)));
+  return Promise.all(
+    targets.map(async (t, i): Promise<ServerOutcome> => {
+      const s = staged[i] as Awaited<ReturnType<typeof stageOn>>;
+      const out: ServerOutcome = { server: t.server, attempts: s.attempts, ...(s.before && { before: s.before, now: s.before }) };
+      if (!s.r.ok) return { ...out, error: s.r.error };
+      const { state: remoteState, sentBytes } = s.r.value;
+      const switched = await retried(run, t.server, "switch", () => run.remote.switchTo(t, m.id, toPrune(remoteState, keep, m.id)));
+      const done = { ...out, attempts: s.attempts + switched.attempts - 1, sentBytes };
+      return switched.ok ? { ...done, now: m.id } : { ...done, error: switched.error };
+    }),
+  );
+}
+
+/** The tree at `dir` as a release, its digests cached in the state directory for the next time. */
+function releaseOf(state: StateDir, dir: string): { ok: true; m: Manifest } | { ok: false; error: string } {
+  const cached = state.readJson(DIGESTS_FILE) as { dir?: string; digests?: DigestCache } | undefined;
+  const tree = readTree(dir, cached?.dir === dir && cached.digests ? cached.digests : {});
+  if (!tree.ok) return { ok: false, error: `cannot make a release of ${dir}:\n  ${tree.problems.join("\n  ")}` };
+  state.writeJson(DIGESTS_FILE, { dir, digests: tree.digests });
+  return { ok: true, m: makeManifest(tree.entries) };
+}
+
 export function publish(init: ReplicateInit, dir: string, message: string): Promise<ReplicateResult> {
   return locked(init, "publish", async (run, state, targets) => {
-    const cached = state.readJson(DIGESTS_FILE) as { dir?: string; digests?: DigestCache } | undefined;
-    const tree = readTree(dir, cached?.dir === dir && cached.digests ? cached.digests : {});
-    if (!tree.ok) return { ok: false, servers: [], error: `cannot make a release of ${dir}:\n  ${tree.problems.join("\n  ")}` };
-    state.writeJson(DIGESTS_FILE, { dir, digests: tree.digests });
-    const m = makeManifest(tree.entries);
-    const next = recordPublish(loadHistory(state), m, init.clock(), message, init.cfg.keepReleases);
-    const keep = new Set<string>(next.releases.map((r) => r.id));
+    const made = releaseOf(state, dir);
+    if (!made.ok) return { ok: false, servers: [], error: made.error };
+    const m = made.m;
+    const next = recordPublish(loadHistory(state), m, init.clock(), message, init.cfg.keepReleases, dir);
     init.say(`release ${m.id}: ${m.files} files, ${m.bytes} bytes`);
-
-    // Phase one: every server stages and verifies. Phase two: the ones that hold it switch.
-    const staged = await Promise.all(targets.map((t) => stageOn(run, t, dir, m)));
-    const servers = await Promise.all(
-      targets.map(async (t, i): Promise<ServerOutcome> => {
-        const s = staged[i] as Awaited<ReturnType<typeof stageOn>>;
-        const out: ServerOutcome = { server: t.server, attempts: s.attempts, ...(s.before && { before: s.before, now: s.before }) };
-        if (!s.r.ok) return { ...out, error: s.r.error };
-        const { state: remoteState, sentBytes } = s.r.value;
-        const switched = await retried(run, t.server, "switch", () => run.remote.switchTo(t, m.id, toPrune(remoteState, keep, m.id)));
-        const done = { ...out, attempts: s.attempts + switched.attempts - 1, sentBytes };
-        return switched.ok ? { ...done, now: m.id } : { ...done, error: switched.error };
-      }),
-    );
+    const servers = await pushRelease(run, targets, dir, m, new Set(next.releases.map((r) => r.id)));
     const live = servers.some((s) => s.now === m.id);
     // The release is the site's current one as soon as one server serves it: the rest are stale.
     if (live) state.writeJson(HISTORY_FILE, next);
@@ -143,6 +155,31 @@ export function publish(init: ReplicateInit, dir: string, message: string): Prom
       servers,
       ...(!live && { error: "no server took the release; every server keeps its previous one" }),
     };
+  });
+}
+
+/**
+ * Brings the named servers (a new one, one that missed a publish) onto the current release,
+ * from the tree it was published from, as long as that tree still is that release: the tree
+ * is the primary copy (thesis §4), and a tree changed since must be published, not copied.
+ */
+export function resync(init: ReplicateInit, servers: readonly string[]): Promise<ReplicateResult> {
+  return locked(init, "resync", async (run, state, targets) => {
+    const history = loadHistory(state);
+    const record = history.releases.find((r) => r.id === history.current);
+    if (!record?.dir) return { ok: false, servers: [], error: "no current release published from a tree on this host" };
+    const made = releaseOf(state, record.dir);
+    if (!made.ok) return { ok: false, servers: [], error: made.error };
+    if (made.m.id !== record.id)
+      return { ok: false, servers: [], error: `${record.dir} has changed since release ${record.id} was published from it: publish it again` };
+    const out = await pushRelease(
+      run,
+      targets.filter((t) => servers.includes(t.server)),
+      record.dir,
+      made.m,
+      new Set(history.releases.map((r) => r.id)),
+    );
+    return { ok: out.every((s) => !s.error), id: record.id, manifest: made.m, servers: out };
   });
 }
 

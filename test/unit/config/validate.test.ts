@@ -181,6 +181,7 @@ describe("validate: a minimal valid config", () => {
       keepReleases: 5,
       timeoutMs: 600_000,
       attempts: 3,
+      resyncMs: 5000,
       identityFile: "/etc/walrus/keys/id_ed25519",
       hosts: new Map([
         ["web-east-1", "198.51.100.10"],

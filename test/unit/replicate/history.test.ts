@@ -14,17 +14,17 @@ const manifest = (n: number) => makeManifest([{ kind: "file", path: `f${n}`, siz
 describe("release history", () => {
   test("keeps the newest releases, the published one current; republishing moves it to the front", () => {
     let h = EMPTY_HISTORY;
-    for (let i = 1; i <= 4; i++) h = recordPublish(h, manifest(i), i * 1000, `r${i}`, 3);
+    for (let i = 1; i <= 4; i++) h = recordPublish(h, manifest(i), i * 1000, `r${i}`, 3, "/srv/tree");
     expect(h.releases.map((r) => r.message)).toEqual(["r2", "r3", "r4"]);
     expect(h.current).toBe(manifest(4).id);
-    h = recordPublish(h, manifest(2), 5000, "r2 again", 3);
+    h = recordPublish(h, manifest(2), 5000, "r2 again", 3, "/srv/tree");
     expect(h.releases.map((r) => r.message)).toEqual(["r3", "r4", "r2 again"]);
     expect(h.sinceMs).toBe(5000);
   });
 
   test("rolls back to the release before the current one, or to the one named (by a prefix of 4+)", () => {
     let h = EMPTY_HISTORY;
-    for (let i = 1; i <= 3; i++) h = recordPublish(h, manifest(i), i, `r${i}`, 5);
+    for (let i = 1; i <= 3; i++) h = recordPublish(h, manifest(i), i, `r${i}`, 5, "/srv/tree");
     expect(rollbackTarget(h)).toEqual({ ok: true, id: manifest(2).id });
     expect(rollbackTarget(h, manifest(1).id.slice(0, 6))).toEqual({ ok: true, id: manifest(1).id });
     h = recordRollback(h, manifest(1).id, 10);
@@ -39,7 +39,7 @@ describe("release history", () => {
   test("a malformed record reads as no history", () => {
     expect(parseHistory(undefined)).toBe(EMPTY_HISTORY);
     expect(parseHistory({ releases: [{ id: 1 }] })).toBe(EMPTY_HISTORY);
-    const h = recordPublish(EMPTY_HISTORY, manifest(1), 1, "m", 2);
+    const h = recordPublish(EMPTY_HISTORY, manifest(1), 1, "m", 2, "/srv/tree");
     expect(parseHistory(JSON.parse(JSON.stringify(h)))).toEqual(h);
   });
 
@@ -56,6 +56,7 @@ describe("the publish lock and the tree", () => {
       expect(first.ok).toBe(true);
       expect(takePublishLock(dir, "rollback", 2)).toEqual({
         ok: false,
+        held: true,
         error: `another publish is running (pid ${process.pid}, started 1970-01-01T00:00:00.001Z); wait for it to finish`,
       });
       if (first.ok) first.release();
