@@ -2,6 +2,7 @@
 // The pinned versions (libp2p 2.9, gossipsub 14.1) are the last that work together; see README.
 import { gossipsub } from "@chainsafe/libp2p-gossipsub";
 import { noise } from "@chainsafe/libp2p-noise";
+import { asCrypto, defaultCrypto } from "@chainsafe/libp2p-noise/crypto";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { privateKeyFromProtobuf } from "@libp2p/crypto/keys";
 import { identify } from "@libp2p/identify";
@@ -24,6 +25,14 @@ const VALIDATOR_RESULT: Record<Verdict, TopicValidatorResult> = {
 };
 /** Gossip messages above this are dropped before decoding (reports and assignments are far smaller). */
 export const MAX_MESSAGE_BYTES = 256 * 1024;
+/** Noise seals frames of 1200 bytes and more with node:crypto's chacha20-poly1305, which Bun
+ * lacks ("Unknown cipher"): the connection died at the first larger gossip frame (a heartbeat
+ * carrying grants, a batch of messages after a restart). Its WebAssembly cipher seals every size. */
+const NOISE_CRYPTO = {
+  ...defaultCrypto,
+  chaCha20Poly1305Encrypt: asCrypto.chaCha20Poly1305Encrypt,
+  chaCha20Poly1305Decrypt: asCrypto.chaCha20Poly1305Decrypt,
+};
 /** A frozen peer keeps its sockets open: ping every second so it is dropped in ~1–2 s, not 10 s. */
 const PING_INTERVAL_MS = 1000;
 const PING_TIMEOUT = { minTimeout: 1000, maxTimeout: 2000 };
@@ -58,7 +67,7 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
     privateKey,
     addresses: { listen: init.listen },
     transports: [tcpWithoutSocketSignal()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [noise({ crypto: NOISE_CRYPTO })],
     streamMuxers: [yamux()],
     connectionProtector: preSharedKey({ psk: swarmKey(init.siteSecret) }),
     // libp2p refuses a host's sixth inbound connection within a second; on a shared host
