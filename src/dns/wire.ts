@@ -2,22 +2,7 @@
 // classes NONE and ANY with empty data, and the TSIG record. Pure; readers throw on bad input
 // and their callers turn that into a result.
 
-/** A name in canonical wire form: lower case, uncompressed. */
-export function nameToWire(name: string): Uint8Array {
-  const labels = name
-    .toLowerCase()
-    .replace(/\.$/, "")
-    .split(".")
-    .filter((l) => l.length > 0);
-  const parts: Uint8Array[] = [];
-  for (const l of labels) {
-    const bytes = new TextEncoder().encode(l);
-    if (bytes.byteLength > 63) throw new Error(`label longer than 63 bytes in ${name}`);
-    parts.push(new Uint8Array([bytes.byteLength]), bytes);
-  }
-  parts.push(new Uint8Array([0]));
-  return concat(parts);
-}
+export { nameToWire } from "../core/dns-name.ts";
 
 /** Reads a possibly compressed name; `next` is the offset after it where it starts. */
 export function readName(m: Uint8Array, start: number): { name: string; next: number } {

@@ -14,6 +14,7 @@ const ORDER = [
   "assign",
   "state",
   "geo",
+  "dnssec",
   "dns",
   "report",
   "director",
