@@ -68,7 +68,7 @@ export function labelCount(owner: Uint8Array): number {
 export function signRRset(rrset: readonly Answer[], key: ZoneKey, validity: Validity): Answer {
   const first = rrset[0];
   if (!first) throw new Error("an empty RRset cannot be signed");
-  const ttl = first.ttl ?? 0;
+  const ttl = (first as { ttl?: number }).ttl ?? 0;
   const records = rrset.map(canonicalRecord);
   const { owner, type, klass } = records[0]!;
   // RFC 4034 §6.3: sorted by RDATA as unsigned octet strings, duplicates dropped.

@@ -91,7 +91,7 @@ export function window(policy: SigningPolicy, now: number, id: string): { validi
 function contentId(rrset: readonly Answer[], key: ZoneKey): string {
   const records = rrset.map((rr) => {
     const c = canonicalRecord(rr);
-    return `${Buffer.from(c.owner).toString("hex")}/${c.type}/${rr.ttl ?? 0}/${Buffer.from(c.rdata).toString("hex")}`;
+    return `${Buffer.from(c.owner).toString("hex")}/${c.type}/${(rr as { ttl?: number }).ttl ?? 0}/${Buffer.from(c.rdata).toString("hex")}`;
   });
   return `${key.tag}:${Buffer.from(key.publicKey).toString("hex").slice(0, 16)}|${records.sort().join("|")}`;
 }

@@ -140,5 +140,5 @@ test("dnssec-verify accepts a zone signed by signRRset (canonical order, names, 
 /** A record in RFC 3597's generic form, which BIND reads for every type. */
 function generic(rr: Answer): string {
   const c = canonicalRecord(rr);
-  return `${rr.name}. ${rr.ttl} IN TYPE${c.type} \\# ${c.rdata.byteLength} ${Buffer.from(c.rdata).toString("hex")}`;
+  return `${rr.name}. ${(rr as { ttl?: number }).ttl} IN TYPE${c.type} \\# ${c.rdata.byteLength} ${Buffer.from(c.rdata).toString("hex")}`;
 }
