@@ -2,11 +2,12 @@
 import { createHash } from "node:crypto";
 import type { Site } from "../core/types.ts";
 
-/** The secret's path is left out: hosts may keep the same secret in different places. */
+/** The secret's and the keys' paths are left out: hosts may keep them in different places; whether the zone is signed is kept in. */
 export function siteDigest(site: Site): string {
-  const { secretFile: _path, ...rest } = site;
+  const { secretFile: _path, dnssecKeys, ...rest } = site;
   const canonical = {
     ...rest,
+    ...(dnssecKeys ? { dnssec: true } : {}),
     areas: [...rest.areas].sort((a, b) => a.name.localeCompare(b.name)),
     servers: [...rest.servers].sort((a, b) => a.name.localeCompare(b.name)),
   };

@@ -148,6 +148,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     "content_grace_ms",
     "hostmaster",
     "secret_file",
+    "dnssec_keys",
     "areas",
     "servers",
     ...SITE_DNS_KEYS,
@@ -211,6 +212,11 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     areas: [],
     servers: [],
   };
+  if (t.dnssec_keys !== undefined)
+    site.dnssecKeys = resolve(
+      baseDir,
+      f.string(t, p, "dnssec_keys", { expected: "a directory of the zone's DNSSEC keys (make one with `walrus dnssec keygen`)" }),
+    );
   Object.assign(site, siteDns(f, t, zone, names, site.ttlSeconds));
 
   const areasT = f.table(t, p, "areas", true) ?? {};

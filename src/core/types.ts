@@ -76,6 +76,8 @@ export interface Site {
   /** SOA contact, as a domain name (hostmaster.example.test). */
   hostmaster: string;
   secretFile: string;
+  /** Directory of the zone's DNSSEC keys (issue 21); absent: the zone is not signed. */
+  dnssecKeys?: string;
   /** Thesis §8.2: balanced names hold the addresses ("addresses", the default), or are a CNAME to
    * the area's own name `<name>.area-<area>.<zone>` that holds them ("cname"). */
   answerScheme?: "addresses" | "cname";

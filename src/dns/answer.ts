@@ -11,6 +11,8 @@ import { RRTYPE, type RRset } from "./rr.ts";
 import { answerKey } from "./spill-answer.ts";
 import type { Template } from "./templates.ts";
 import type { Zone } from "./zone.ts";
+import type { ZoneDnssec } from "./zone-core.ts";
+import { TYPE_NXNAME } from "../dnssec/nsec.ts";
 
 export type { RcodeName } from "./resolve.ts";
 export type { EdnsOption } from "./query.ts";
@@ -98,14 +100,17 @@ export function reply(query: Uint8Array, zone: Zone, ctx: AnswerContext): Reply 
   const unsteeredOptions = opt ? (choice.unsteeredOptions ?? choice.options ?? []) : [];
   const limit = ctx.transport === "tcp" ? TCP_LIMIT : opt ? Math.min(Math.max(opt.udpPayloadSize, UDP_PLAIN_LIMIT), echo.udpSize) : UDP_PLAIN_LIMIT;
 
-  const template = question.klass === CLASS_IN ? zone.templates.get(area)?.get(question.wire)?.get(question.type) : undefined;
+  // RFC 3225 §3: signatures only to a query with DO.
+  const dnssec = opt?.dnssecOk ? zone.dnssec : undefined;
+  const templates = dnssec && zone.signedTemplates ? zone.signedTemplates : zone.templates;
+  const template = question.klass === CLASS_IN ? templates.get(area)?.get(question.wire)?.get(question.type) : undefined;
   if (template) {
     const fast = fromTemplate(query, header, question, opt, template, ctx.rotation, steeredOptions, echo.udpSize, limit);
     if (fast) return fast;
   }
   if (question.type === RRTYPE.AXFR || question.type === RRTYPE.IXFR) return transfer(zone, header, ctx, echo, unsteeredOptions);
   const outcome = resolve(zone, nameOf(question.wire), question.type, question.klass, area);
-  return finish(header, outcome, { ...echo, options: outcome.steered ? steeredOptions : unsteeredOptions, limit, rotation: ctx.rotation });
+  return finish(header, outcome, { ...echo, options: outcome.steered ? steeredOptions : unsteeredOptions, limit, rotation: ctx.rotation, dnssec });
 }
 
 /** A SERVFAIL for a query we failed to answer, or null if even its header is unreadable. */
@@ -150,6 +155,8 @@ function fromTemplate(
     out.set(r, at);
     at += r.byteLength;
   }
+  out.set(t.tail, at);
+  at += t.tail.byteLength;
   if (opt) writeOpt(out, at, udpSize, 0, opt.dnssecOk, options);
   return { bytes: out, rcode: "NOERROR", qtype: question.type, truncated: false };
 }
@@ -185,15 +192,18 @@ interface Echo {
   options?: readonly EdnsOption[];
   limit?: number;
   rotation?: number;
+  /** Set for a query with DO to a signed zone: each RRset goes with its RRSIGs, denials with NSEC. */
+  dnssec?: ZoneDnssec;
 }
 
-function finish(
-  header: Header,
-  outcome: Outcome,
-  { question, opt, udpSize = UDP_EDNS_LIMIT, options = [], limit = UDP_PLAIN_LIMIT, rotation = 0 }: Echo = {},
-): Reply {
+function finish(header: Header, unsigned: Outcome, echo: Echo = {}): Reply {
+  const { question, opt, udpSize = UDP_EDNS_LIMIT, options = [], limit = UDP_PLAIN_LIMIT, rotation = 0, dnssec } = echo;
+  const outcome = dnssec ? signed(unsigned, dnssec, rotation) : unsigned;
+  // Signing on demand is capped: over the cap the answer cannot be signed.
+  if (!outcome) return finish(header, { rcode: "SERVFAIL" }, { ...echo, dnssec: undefined });
   const code = RCODE[outcome.rcode];
-  const answer = (outcome.answer ?? []).map((rrset) => rotate(rrset, rotation));
+  // Signed RRsets come rotated already, their RRSIGs last.
+  const answer = (outcome.answer ?? []).map((rrset) => (dnssec ? rrset : rotate(rrset, rotation)));
   const authority = outcome.authority ?? [];
   const additional = [...(outcome.additional ?? [])];
   const optBytes = opt ? optLength(options) : 0;
@@ -232,6 +242,30 @@ function finish(
   }
   if (opt) writeOpt(bytes, at, udpSize, code >> 4, opt.dnssecOk, options);
   return { bytes, rcode: outcome.rcode, qtype: question?.type, truncated };
+}
+
+/**
+ * The outcome with each RRset followed by its RRSIGs (one unit: truncation drops both), and a
+ * denial as compact denial (RFC 9824): NODATA with the signed NSEC at the name, NXDOMAIN turned
+ * into NODATA whose NSEC lists only NXNAME. Undefined when a signature was needed and capped.
+ */
+function signed(o: Outcome, d: ZoneDnssec, rotation: number): Outcome | undefined {
+  let capped = false;
+  const withSigs = (rrset: RRset): RRset => {
+    const sigs = d.rrsigs.get(rrset) ?? d.signOnline(rrset);
+    if (!sigs) capped = true;
+    return [...rotate(rrset, rotation), ...(sigs ?? [])];
+  };
+  const answer = (o.answer ?? []).map(withSigs);
+  let authority = (o.authority ?? []).map(withSigs);
+  if (o.denied) {
+    const nsec = d.denial(o.denied.owner, o.rcode === "NXDOMAIN" ? [TYPE_NXNAME] : o.denied.types);
+    if (!nsec) capped = true;
+    authority = [...authority, nsec ?? []];
+  }
+  const additional = (o.additional ?? []).map(withSigs);
+  if (capped) return undefined;
+  return { ...o, rcode: o.rcode === "NXDOMAIN" ? "NOERROR" : o.rcode, answer, authority, additional };
 }
 
 function rotate(rrset: RRset, rotation: number): RRset {

@@ -26,20 +26,21 @@ interface Entry {
   template: Template;
 }
 
+type AreaTemplates = Zone["templates"];
 /** Per area, the templates by a hash of the lower-cased wire name and the type (see hashName). */
 type Index = ReadonlyMap<string, ReadonlyMap<number, readonly Entry[]>>;
-const indexes = new WeakMap<Zone, Index>();
+const indexes = new WeakMap<AreaTemplates, Index>();
 
-let lastZone: Zone | undefined;
+let lastTemplates: AreaTemplates | undefined;
 let lastIndex: Index | undefined;
 
-/** Built once per zone (the zone changes only with the assignment); the last one is at hand. */
-function indexOf(zone: Zone): Index {
-  if (zone === lastZone) return lastIndex as Index;
-  const index = indexes.get(zone);
-  if (index) return remember(zone, index);
+/** Built once per zone (the zone changes only with the assignment), signed and unsigned apart; the last one is at hand. */
+function indexOf(all: AreaTemplates): Index {
+  if (all === lastTemplates) return lastIndex as Index;
+  const index = indexes.get(all);
+  if (index) return remember(all, index);
   const byArea = new Map<string, Map<number, Entry[]>>();
-  for (const [area, templates] of zone.templates) {
+  for (const [area, templates] of all) {
     const byHash = new Map<number, Entry[]>();
     for (const [key, byType] of templates) {
       const wire = Uint8Array.from(key, (c) => c.charCodeAt(0));
@@ -50,12 +51,12 @@ function indexOf(zone: Zone): Index {
     }
     byArea.set(area, byHash);
   }
-  indexes.set(zone, byArea);
-  return remember(zone, byArea);
+  indexes.set(all, byArea);
+  return remember(all, byArea);
 }
 
-function remember(zone: Zone, index: Index): Index {
-  lastZone = zone;
+function remember(all: AreaTemplates, index: Index): Index {
+  lastTemplates = all;
   lastIndex = index;
   return index;
 }
@@ -168,7 +169,9 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
   const choice = ctx.chooseArea?.(chooserInput);
   ctx.choice = choice;
   if (choice?.formerr) return -1;
-  const byHash = indexOf(zone).get(choice ? choice.area : zone.servedArea);
+  // A query with DO gets the signed answer when the zone is signed (RFC 3225 §3).
+  const templates = dnssecOk && zone.signedTemplates ? zone.signedTemplates : zone.templates;
+  const byHash = indexOf(templates).get(choice ? choice.area : zone.servedArea);
   const candidates = byHash?.get(hashName(query, HEADER_BYTES, nameEnd, type));
   let t: Template | undefined;
   for (const e of candidates ?? [])
@@ -212,6 +215,8 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
     out.set(r, at);
     at += r.byteLength;
   }
+  out.set(t.tail, at);
+  at += t.tail.byteLength;
   if (hasOpt) {
     // Our OPT (RFC 6891 §6.1.2): root owner, our UDP size, rcode 0, version 0, DO echoed.
     const rdlength = optBytes - OPT_FIXED_BYTES;

@@ -16,6 +16,8 @@ export interface Outcome {
   additional?: RRset[];
   /** The answer came from an area's own data: it holds only for the clients of that area. */
   steered?: boolean;
+  /** A negative answer's last name and the types it holds (none: it does not exist), for DNSSEC's denial. */
+  denied?: { owner: string; types: number[] };
 }
 
 const CLASS_IN = 1;
@@ -43,9 +45,9 @@ export function resolve(zone: ZoneCore, name: string, type: number, klass: numbe
       steered ||= wild.steered;
     }
     if (!node) {
-      if (zone.emptyNonTerminals.has(owner)) return nodata(zone, answer);
+      if (zone.emptyNonTerminals.has(owner)) return nodata(zone, answer, owner, []);
       // RFC 6604: the rcode tells about the last name of the chain.
-      return { rcode: "NXDOMAIN", aa: true, answer, authority: [zone.soa] };
+      return { rcode: "NXDOMAIN", aa: true, answer, authority: [zone.soa], denied: { owner, types: [] } };
     }
     // RFC 8482: ANY gets one RRset, not everything.
     const found = type === RRTYPE.ANY ? node.values().next().value : node.get(type);
@@ -55,7 +57,7 @@ export function resolve(zone: ZoneCore, name: string, type: number, klass: numbe
       return { rcode: "NOERROR", aa: true, answer, steered, additional: type === RRTYPE.NS && owner === zone.apex ? [...zone.glue] : [] };
     }
     const cname = node.get(RRTYPE.CNAME);
-    if (!cname?.[0]) return { ...nodata(zone, answer), steered };
+    if (!cname?.[0]) return { ...nodata(zone, answer, owner, [...node.keys()]), steered };
     answer.push(wild ? ownedBy(cname, owner) : cname);
     owner = String((cname[0] as { data: unknown }).data);
     // Out of the zone the resolver follows the chain itself.
@@ -65,6 +67,6 @@ export function resolve(zone: ZoneCore, name: string, type: number, klass: numbe
 }
 
 /** RFC 2308 §2.2: the name exists but not with this type; the SOA tells how long to cache that. */
-function nodata(zone: ZoneCore, answer: RRset[]): Outcome {
-  return { rcode: "NOERROR", aa: true, answer, authority: [zone.soa] };
+function nodata(zone: ZoneCore, answer: RRset[], owner: string, types: number[]): Outcome {
+  return { rcode: "NOERROR", aa: true, answer, authority: [zone.soa], denied: { owner, types } };
 }

@@ -1,12 +1,13 @@
 // Pre-encoded positive answers for the balanced names, rebuilt with the zone whenever the
 // assignment changes: the hot path copies the query's header and question, then these bytes,
-// rotating the last RRset's records, compressed exactly as the general path compresses them. Pure.
+// rotating the last RRset's records, compressed exactly as the general path compresses them; for a
+// signed zone a second set, each RRset followed by its RRSIGs, answers queries with DO. Pure.
 
 import type { Answer } from "dns-packet";
 import { encodeRecord, startCompression } from "./compress.ts";
 import type { AreaName } from "../core/types.ts";
 import { resolve } from "./resolve.ts";
-import { RRTYPE } from "./rr.ts";
+import { RRTYPE, type RRset } from "./rr.ts";
 import { concat } from "./wire.ts";
 import type { ZoneCore } from "./zone-core.ts";
 
@@ -15,7 +16,9 @@ export interface Template {
   head: Uint8Array;
   /** The final RRset's records, each encoded, rotated per reply. */
   records: readonly Uint8Array[];
-  /** Bytes of head and records together. */
+  /** After the records: the final RRset's RRSIGs, encoded (empty when unsigned). */
+  tail: Uint8Array;
+  /** Bytes of head, records and tail together. */
   bytes: number;
   /** ANCOUNT. */
   count: number;
@@ -27,7 +30,9 @@ export type Templates = ReadonlyMap<string, ReadonlyMap<number, Template>>;
 const QUESTION_TAIL_BYTES = 4;
 const CLASS_IN = 1;
 
-export function buildTemplates(zone: ZoneCore, area: AreaName): Templates {
+/** `signed`: with each RRset's RRSIGs (zone.dnssec must be set). */
+export function buildTemplates(zone: ZoneCore, area: AreaName, signed = false): Templates {
+  const sigs = (rrset: RRset): RRset => (signed ? (zone.dnssec?.rrsigs.get(rrset) ?? []) : []);
   const result = new Map<string, Map<number, Template>>();
   for (const name of zone.balanced.get(area)?.keys() ?? []) {
     const byType = new Map<number, Template>();
@@ -39,10 +44,13 @@ export function buildTemplates(zone: ZoneCore, area: AreaName): Templates {
       // name fills with the same length, so the pointers hold for every such query.
       const c = startCompression(questionOf(name));
       const encodeAt = (rr: Answer) => encodeRecord(rr, c);
-      const head = concat(o.answer.slice(0, -1).flat().map(encodeAt));
+      const before = o.answer.slice(0, -1).flatMap((rrset) => [...rrset, ...sigs(rrset)]);
+      const head = concat(before.map(encodeAt));
       const records = last.map(encodeAt);
-      const bytes = records.reduce((n, r) => n + r.byteLength, head.byteLength);
-      byType.set(type, { head, records, bytes, count: o.answer.slice(0, -1).flat().length + records.length });
+      const lastSigs = sigs(last);
+      const tail = concat(lastSigs.map(encodeAt));
+      const bytes = records.reduce((n, r) => n + r.byteLength, head.byteLength + tail.byteLength);
+      byType.set(type, { head, records, tail, bytes, count: before.length + records.length + lastSigs.length });
     }
     if (byType.size > 0) result.set(wireKey(name), byType);
   }

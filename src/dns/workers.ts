@@ -24,6 +24,7 @@ import { startDnsServer } from "./server.ts";
 import type { SpillRoute } from "./spill-answer.ts";
 import { selfTest, startBatchedUdp } from "./udp-batched-server.ts";
 import { buildZone, type Zone } from "./zone.ts";
+import { signingFor } from "./zone-keys.ts";
 
 /** What changes at run time: the zone is rebuilt from it. */
 export interface ZoneUpdate {
@@ -32,6 +33,8 @@ export interface ZoneUpdate {
   serial: number;
   /** Records set by RFC 2136 updates, beside the config's static ones. */
   records?: StaticRecordSpec[];
+  /** Unix seconds the zone is signed at (a signed site): the node and its workers sign alike. */
+  signedAt?: number;
 }
 
 export type UdpPath = "batched" | "portable";
@@ -49,7 +52,8 @@ export interface ServeOptions {
 /** The zone a nameserver of `area` answers from after `u`; the node and each worker build it alike. */
 export function zoneFor(site: Site, area: AreaName, u: ZoneUpdate): Zone {
   const withUpdated = u.records?.length ? { ...site, records: [...(site.records ?? []), ...u.records] } : site;
-  return buildZone({ site: withUpdated, servedArea: area, serversByArea: new Map(u.serversByArea), serial: u.serial, spills: new Map(u.spills) });
+  const dnssec = signingFor(site, u.signedAt ?? Math.floor(Date.now() / 1000));
+  return buildZone({ site: withUpdated, servedArea: area, serversByArea: new Map(u.serversByArea), serial: u.serial, spills: new Map(u.spills), dnssec });
 }
 
 /** `locations`: the location map's lines (issue 7), so a worker answers from the same map. */

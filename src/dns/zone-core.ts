@@ -19,6 +19,18 @@ export interface ZoneCore {
   emptyNonTerminals: ReadonlySet<string>;
   /** A/AAAA of the in-zone nameservers, the additional section of NS answers. */
   glue: readonly RRset[];
+  /** Present when the zone is signed (issue 21). */
+  dnssec?: ZoneDnssec;
+}
+
+/** What answering needs of a signed zone; zone-signing.ts makes it. */
+export interface ZoneDnssec {
+  /** The RRSIGs of each RRset the zone was built with, by the RRset itself. */
+  rrsigs: ReadonlyMap<RRset, RRset>;
+  /** RRSIGs for an RRset made while answering (a wildcard's expansion); undefined over the online signing cap. */
+  signOnline(rrset: RRset): RRset | undefined;
+  /** The signed compact-denial NSEC at `owner` listing `types` (RFC 9824); undefined over the online signing cap. */
+  denial(owner: string, types: readonly number[]): RRset | undefined;
 }
 
 export function isInZone(name: string, apex: string): boolean {

@@ -11,6 +11,7 @@ import { parseRecordData, type StaticType } from "./records.ts";
 import { spillKey, spillTable, type SpillRoute, type SpillTable } from "./spill-answer.ts";
 import { buildTemplates, type Templates } from "./templates.ts";
 import { isInZone, type ZoneCore } from "./zone-core.ts";
+import { dnskeyRRset, signZone, type DnssecInput } from "./zone-signing.ts";
 
 export { RRTYPE, type RRset, type ZoneNode } from "./rr.ts";
 
@@ -22,6 +23,8 @@ export interface Zone extends ZoneCore {
   templates: ReadonlyMap<AreaName, Templates>;
   /** Areas with spill shares: which answer key a client's hash picks (spill-answer.ts). */
   spills: ReadonlyMap<AreaName, SpillTable>;
+  /** For a signed zone, the templates with RRSIGs, for queries with DO. */
+  signedTemplates?: ReadonlyMap<AreaName, Templates>;
 }
 
 export interface ZoneInput {
@@ -34,9 +37,11 @@ export interface ZoneInput {
   serial: number;
   /** Per area, its spill shares: balanced names answered with another cluster's servers. */
   spills?: ReadonlyMap<AreaName, readonly SpillRoute[]>;
+  /** Keys and caches to sign the zone with (issue 21); absent: unsigned. */
+  dnssec?: DnssecInput;
 }
 
-export function buildZone({ site, servedArea, serversByArea, serial, spills = new Map() }: ZoneInput): Zone {
+export function buildZone({ site, servedArea, serversByArea, serial, spills = new Map(), dnssec }: ZoneInput): Zone {
   const { zone: apex, ttlSeconds: ttl } = site;
   const served = site.areas.find((a) => a.name === servedArea);
   if (!served) throw new Error(`area ${servedArea} is not in the site`);
@@ -90,6 +95,7 @@ export function buildZone({ site, servedArea, serversByArea, serial, spills = ne
     RRTYPE.NS,
     nsHosts.map((data) => ({ type: "NS", name: apex, ttl, data })),
   );
+  if (dnssec) put(nodes, apex, RRTYPE.DNSKEY, dnskeyRRset(apex, ttl, dnssec));
 
   // Only in-zone nameservers need (and may have) their addresses here.
   const inZone = site.areas.filter((a) => isInZone(a.nameserverHost, apex));
@@ -126,9 +132,15 @@ export function buildZone({ site, servedArea, serversByArea, serial, spills = ne
     balanced.set(key, answers);
   }
 
-  const base: ZoneCore = { apex, servedArea, soa, nodes, balanced, glue, emptyNonTerminals: emptyNonTerminals([...nodes.keys(), ...site.names], apex) };
-  const templates = new Map([...keyed.keys()].map((k) => [k, buildTemplates(base, k)] as const));
-  return { ...base, templates, spills: new Map([...spills].filter(([, r]) => r.length > 0).map(([area, r]) => [area, spillTable(area, r)])) };
+  const unsigned: ZoneCore = { apex, servedArea, soa, nodes, balanced, glue, emptyNonTerminals: emptyNonTerminals([...nodes.keys(), ...site.names], apex) };
+  const base: ZoneCore = dnssec ? { ...unsigned, dnssec: signZone(unsigned, dnssec) } : unsigned;
+  const templatesOf = (signed: boolean) => new Map([...keyed.keys()].map((k) => [k, buildTemplates(base, k, signed)] as const));
+  return {
+    ...base,
+    templates: templatesOf(false),
+    ...(dnssec ? { signedTemplates: templatesOf(true) } : {}),
+    spills: new Map([...spills].filter(([, r]) => r.length > 0).map(([area, r]) => [area, spillTable(area, r)])),
+  };
 }
 
 /** Thesis §8.2: the area's own name for a balanced name, e.g. www.area-east.example.com. */

@@ -10,6 +10,7 @@ import type { DnsListener, StartDnsListener } from "../dns/listener.ts";
 import { sendNotify } from "../dns/notify.ts";
 import { emptyStats, type DnsStats } from "../dns/server.ts";
 import { zoneFor, type ZoneUpdate } from "../dns/workers.ts";
+import { signingDue } from "../dns/zone-keys.ts";
 import type { Zone } from "../dns/zone.ts";
 import type { LocationSources } from "../geo/learning.ts";
 import type { StateStore } from "../state/store.ts";
@@ -20,6 +21,8 @@ import type { UpdatedRecords } from "./updated-records.ts";
 
 /** RFC 1996 §3.6 leaves the schedule open: five tries, two seconds apart. */
 const NOTIFY_RETRY = { attempts: 5, timeoutMs: 2000 };
+/** How often a signed zone's keys and signatures are checked: a key change shows within this. */
+const SIGNING_CHECK_MS = 1000;
 
 export interface NameserverInit {
   site: Site;
@@ -69,13 +72,18 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
     new Map(
       (a?.areas ?? []).filter((x) => x.spill).map((x) => [x.area, (x.spill ?? []).map((s) => ({ ...s, servers: s.servers.filter((n) => known.has(n)) }))]),
     );
+  let signedAt = 0;
   const zoneUpdate = (): ZoneUpdate => ({
     serversByArea: [...assigned(served.current().assignment)],
     spills: [...spills(served.current().assignment)],
     serial,
     ...(init.records ? { records: init.records.asRecords() } : {}),
+    ...(site.dnssecKeys ? { signedAt } : {}),
   });
-  const makeZone = (): Zone => zoneFor(site, cfg.area, zoneUpdate());
+  const makeZone = (): Zone => {
+    signedAt = Math.floor(clock() / 1000);
+    return zoneFor(site, cfg.area, zoneUpdate());
+  };
   let listener: DnsListener | undefined;
   let zone = makeZone();
   served.onChange(() => {
@@ -107,6 +115,19 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
   });
   // Staleness grows with time alone: look again every round.
   const stopTicks = c.timers.every(site.roundIntervalMs, () => served.refresh());
+  // A signed zone is built again when its keys change or a signature is due (issue 21).
+  const stopSigning = site.dnssecKeys
+    ? c.timers.every(SIGNING_CHECK_MS, () => {
+        if (!signingDue(site, Math.floor(clock() / 1000))) return;
+        try {
+          zone = makeZone();
+          listener?.update(zoneUpdate());
+          log.info("zone signed again", { signedAt });
+        } catch (err) {
+          log.error("zone not signed again, the previous one is served", { error: String(err) });
+        }
+      })
+    : () => {};
 
   const update = init.records && receiveUpdates({ site, cfg, records: init.records, origin: c.view.self, clock, log });
   const ready = c.listen
@@ -118,6 +139,7 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
     ready,
     async stop() {
       stopTicks();
+      stopSigning();
       await ready.catch(() => {});
       await listener?.stop();
     },

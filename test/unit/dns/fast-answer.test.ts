@@ -11,7 +11,7 @@ import { locationChooser } from "../../../src/geo/choose-area.ts";
 import { LocationMap, parseMapText } from "../../../src/geo/location-map.ts";
 import { SteeringCounts } from "../../../src/geo/steering-counts.ts";
 import { seededRandom } from "../../../src/sim/prng.ts";
-import { crowdedZone, EAST, fixtureSite, fixtureZone, NORTH, WEST } from "./site-fixture.ts";
+import { crowdedZone, EAST, fixtureSigning, fixtureSite, fixtureZone, NORTH, WEST } from "./site-fixture.ts";
 
 const NAMES = [
   "www.example.test",
@@ -26,6 +26,8 @@ const ZONES: [string, Zone][] = [
   ["addresses", fixtureZone()],
   ["cname", fixtureZone({ site: fixtureSite({ answerScheme: "cname" }) })],
   ["crowded (over 512 bytes)", crowdedZone(40)],
+  ["signed", fixtureZone({ dnssec: fixtureSigning() })],
+  ["signed cname", fixtureZone({ site: fixtureSite({ answerScheme: "cname" }), dnssec: fixtureSigning() })],
 ];
 const MAP_TEXT = "198.51.100.0/24 west\n203.0.113.0/24 north\n2001:db8:100::/40 north\n";
 const SOURCES = ["198.51.100.7", "192.0.2.1", "203.0.113.9", "2001:db8:100::5", "::1"];

@@ -2,6 +2,11 @@
 
 import { areaName, serverName, type AreaName, type ServerName, type ServerSpec, type Site } from "../../../src/core/types.ts";
 import { buildZone, type Zone, type ZoneInput } from "../../../src/dns/zone.ts";
+import type { DnssecInput } from "../../../src/dns/zone-signing.ts";
+import type { RRset } from "../../../src/dns/rr.ts";
+import { generateZoneKey } from "../../../src/dnssec/key.ts";
+import { onlineCache, type OnlineLimits } from "../../../src/dnssec/online.ts";
+import { signatureCache } from "../../../src/dnssec/signatures.ts";
 
 export const EAST = areaName("east");
 export const WEST = areaName("west");
@@ -67,4 +72,10 @@ export function crowdedZone(count = 30): Zone {
   const crowd = Array.from({ length: count }, (_, i) => server(`east-${i + 1}`, EAST, `10.1.${i >> 8}.${i & 255}`));
   const site = fixtureSite();
   return fixtureZone({ site: { ...site, servers: [...crowd, ...site.servers.filter((s) => s.area !== EAST)] } });
+}
+
+/** Signing for example.test with one fresh active key at `now` (Unix seconds). */
+export function fixtureSigning(now = 1_800_000_000, online?: OnlineLimits): DnssecInput {
+  const key = generateZoneKey("example.test", { created: now - 10, publish: now - 10, activate: now - 10 });
+  return { keys: [key], now, cache: signatureCache(), online: onlineCache<RRset>(online), clockMs: () => now * 1000 };
 }
