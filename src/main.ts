@@ -3,7 +3,7 @@
 // The node's modules (libp2p, the DNS server, metrics) load only for the commands that run
 // them: evaluating them is most of the binary's start, which `status` and `drain` need not pay.
 import { randomBytes } from "node:crypto";
-import yargs from "yargs";
+import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { runPublish, runReleases, runRollback } from "./commands/replicate.ts";
 import { hintFor } from "./commands/hints.ts";
@@ -180,6 +180,44 @@ await yargs(hideBin(process.argv))
       )
       .demandCommand(1, "say which config tool: check"),
   )
+  .command("dnssec", "the zone's DNSSEC keys ([site] dnssec_keys) and their rollover", (y) => {
+    const run = async (config: string, f: (m: typeof import("./commands/dnssec.ts"), site: NodeConfig["site"], now: number) => string[]) => {
+      const m = await import("./commands/dnssec.ts");
+      const site = configOrExit(config).site;
+      for (const line of tryOr(() => f(m, site, Math.floor(Date.now() / 1000)))) process.stdout.write(`${line}\n`);
+    };
+    const tagged = (z: Argv) =>
+      z.positional("tag", { type: "number", demandOption: true, describe: "the key's tag" }).option("config", configOption).option("force", {
+        type: "boolean",
+        default: false,
+        describe: "skip the RFC 7583 waiting check",
+      });
+    return y
+      .command(
+        "keygen",
+        "make the zone's signing key (ECDSA P-256, 0600) in the key directory; with --next, the successor for a rollover",
+        (z) => z.option("config", configOption).option("next", { type: "boolean", default: false, describe: "publish a successor without signing with it" }),
+        (a) => run(a.config, (m, site, now) => m.dnssecKeygen({ site, now, next: a.next })),
+      )
+      .command(
+        "ds",
+        "print the DS records for the parent zone (states on stderr)",
+        (z) => z.option("config", configOption),
+        (a) =>
+          run(a.config, (m, site, now) => {
+            const { ds, states } = m.dnssecDs({ site, now });
+            process.stderr.write(`${states.join("\n")}\n`);
+            return ds;
+          }),
+      )
+      .command("activate <tag>", "rollover: sign with this published key from now on (the old one keeps signing the DNSKEY RRset)", tagged, (a) =>
+        run(a.config, (m, site, now) => m.dnssecActivate({ site, now, tag: Number(a.tag), force: a.force })),
+      )
+      .command("retire <tag>", "rollover: take the old key out of the zone once the parent's DS is swapped", tagged, (a) =>
+        run(a.config, (m, site, now) => m.dnssecRetire({ site, now, tag: Number(a.tag), force: a.force })),
+      )
+      .demandCommand(1, "say which dnssec tool: keygen, ds, activate, retire");
+  })
   .command(
     "simulate",
     "try the site of a config on paper: the real decision logic over a simulated network, with faults",
