@@ -304,4 +304,51 @@ zone "test" { type static-stub; server-addresses { ${addr("parent")}; }; };
     }
     writeFileSync(join(dir, "mode"), "pass\n");
   });
+
+  test("a CSK rollover run with the walrus commands, both resolvers asked every 100 ms: no validation failure", async () => {
+    const failures: string[] = [];
+    let asked = 0;
+    let running = true;
+    const asking = (async () => {
+      while (running) {
+        const started = performance.now();
+        const replies = await Promise.all(RESOLVERS.map((r) => dig(r, "www.demo.test", "A")));
+        for (const [i, r] of replies.entries()) {
+          asked++;
+          if (r.status !== "NOERROR" || !r.ad) failures.push(`${new Date().toISOString()} ${RESOLVERS[i]}: ${r.status}, ad ${r.ad}`);
+        }
+        await Bun.sleep(Math.max(0, 100 - (performance.now() - started)));
+      }
+    })();
+    const cli = (...args: string[]) => walrus(["dnssec", ...args, "--config", config("east")]);
+    const dnskeys = async (a: string) =>
+      (await lab.run("client", ["kdig", `@${addr(`ns-${a}`)}`, "demo.test", "DNSKEY", "+short", "+time=1", "+retry=0"])).stdout
+        .trim()
+        .split("\n")
+        .filter(Boolean).length;
+    const oldTag = /DS (\d+) /.exec((await dsOf("east"))[0]!)![1]!;
+
+    // 1. Publish the successor; both nameservers pick it up from the key directory.
+    const made = await cli("keygen", "--next");
+    const newTag = /key (\d+)/.exec(made.stdout)![1]!;
+    await until("both nameservers to publish two DNSKEYs", async () => (await Promise.all(AREAS.map(dnskeys))).every((n) => n === 2));
+    // 2. Sign with it once its DNSKEY can be in every cache (RFC 7583 Ipub: the command refuses before).
+    expect((await cli("activate", newTag)).code).not.toBe(0);
+    await until("walrus dnssec activate to be allowed", async () => (await cli("activate", newTag)).code === 0, 30_000, 500);
+    // 3. The DS swap at the parent.
+    await writeParent([...(await dsOf("east")).filter((l) => l.includes(`DS ${newTag} `)), ...(await dsOf("evil"))], true);
+    await until("the parent to serve the new DS", async () => {
+      const r = await lab.run("client", ["kdig", `@${addr("parent")}`, "demo.test", "DS", "+short", "+time=1", "+retry=0"]);
+      return r.stdout.startsWith(`${newTag} `) && !r.stdout.includes(`${oldTag} `);
+    });
+    // 4. Retire the old key once its signatures cannot be cached any more (RFC 7583 Iret).
+    await until("walrus dnssec retire to be allowed", async () => (await cli("retire", oldTag)).code === 0, 30_000, 500);
+    await until("both nameservers to publish one DNSKEY", async () => (await Promise.all(AREAS.map(dnskeys))).every((n) => n === 1));
+    // Past every TTL (2 s) once more, then stop asking.
+    await Bun.sleep(3000);
+    running = false;
+    await asking;
+    expect(failures).toEqual([]);
+    expect(asked).toBeGreaterThan(100);
+  }, 90_000);
 });
