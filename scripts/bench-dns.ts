@@ -6,10 +6,14 @@
 // server does; each server's best of several saturating runs counts. Then a fixed-rate run of each for loss and latency (p50/p99 from dnsperf's
 // per-query report), and two batched workers sharing both cores with dnsperf.
 //
-//   bun scripts/bench-dns.ts [--seconds 5] [--rate 20000] [--rounds 3]
+// With --dnssec (issue 21) it compares signing instead: half the queries carry DO (two dnsperf
+// processes, one with -D), against a walrus worker serving the zone unsigned, the same worker
+// serving it signed (site.dnssec_keys), and Knot signing it itself (dnssec-signing: on).
+//
+//   bun scripts/bench-dns.ts [--seconds 5] [--rate 20000] [--rounds 3] [--dnssec]
 // Needs root only to install dnsperf/knot (scripts/ensure-tools.sh dnsperf knotd taskset).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -18,7 +22,12 @@ import { bigMap } from "./lib/big-map.ts";
 import { startProc, WALRUS, type Proc } from "./lib/demo-site.ts";
 
 const { values } = parseArgs({
-  options: { seconds: { type: "string", default: "5" }, rate: { type: "string", default: "20000" }, rounds: { type: "string", default: "3" } },
+  options: {
+    seconds: { type: "string", default: "5" },
+    rate: { type: "string", default: "20000" },
+    rounds: { type: "string", default: "3" },
+    dnssec: { type: "boolean", default: false },
+  },
 });
 const ROUNDS = Math.min(10, Math.max(1, Number(values.rounds)));
 const SECONDS = Math.min(60, Math.max(1, Number(values.seconds)));
@@ -40,13 +49,15 @@ const SERVERS = {
   portable: { name: "walrus worker, portable", port: 49402 },
   node: { name: "walrus node (no worker)", port: 49404 },
   two: { name: "walrus 2 batched workers", port: 49406 },
+  signed: { name: "walrus worker, signed", port: 49408 },
+  knotSigned: { name: "knot signed (1 udp worker)", port: 49412 },
 } satisfies Record<string, Server>;
 
 const dir = mkdtempSync(join(tmpdir(), "wdns-bench-"));
 const procs: Proc[] = [];
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 
-function walrusConfig(name: string, port: number, workers: number, udpIo: string, mapFile: string): string {
+function walrusConfig(name: string, port: number, workers: number, udpIo: string, mapFile: string, keysDir?: string): string {
   const file = join(dir, `${name}.toml`);
   writeFileSync(
     file,
@@ -66,6 +77,7 @@ function walrusConfig(name: string, port: number, workers: number, udpIo: string
       "ttl_seconds = 20",
       `secret_file = "${join(dir, "site.secret")}"`,
       `location_map_file = "${mapFile}"`,
+      ...(keysDir ? [`dnssec_keys = "${keysDir}"`] : []),
       ...AREAS.flatMap((a, i) => [`[site.areas.${a}]`, `nameserver = "ns-${a}"`, `nameserver_addresses = ["127.0.0.${i + 1}"]`]),
       ...AREAS.flatMap((a, i) => [1, 2, 3, 4].flatMap((k) => [`[site.servers.${a}-${k}]`, `area = "${a}"`, `addresses = ["192.0.${i}.${k}"]`])),
     ].join("\n"),
@@ -73,8 +85,9 @@ function walrusConfig(name: string, port: number, workers: number, udpIo: string
   return file;
 }
 
-function knotConfig(): string {
-  const zone = join(dir, "demo.test.zone");
+function knotConfig(signed = false): string {
+  const tag = signed ? "signed" : "plain";
+  const zone = join(dir, `demo.test.${tag}.zone`);
   writeFileSync(
     zone,
     [
@@ -87,13 +100,14 @@ function knotConfig(): string {
       "",
     ].join("\n"),
   );
-  const conf = join(dir, "knot.conf");
+  const conf = join(dir, `knot-${tag}.conf`);
+  mkdirSync(join(dir, `knot-db-${tag}`), { recursive: true });
   writeFileSync(
     conf,
     [
       "server:",
-      `  listen: ${HOST}@${SERVERS.knot.port}`,
-      `  rundir: ${dir}`,
+      `  listen: ${HOST}@${(signed ? SERVERS.knotSigned : SERVERS.knot).port}`,
+      `  rundir: ${join(dir, `knot-db-${tag}`)}`,
       "  udp-workers: 1",
       "  tcp-workers: 1",
       "  background-workers: 1",
@@ -101,11 +115,12 @@ function knotConfig(): string {
       "  - target: stderr",
       "    any: info",
       "database:",
-      `  storage: ${join(dir, "knot-db")}`,
+      `  storage: ${join(dir, `knot-db-${tag}`)}`,
       "zone:",
       "  - domain: demo.test",
       `    file: ${zone}`,
-      `    storage: ${dir}`,
+      `    storage: ${join(dir, `knot-db-${tag}`)}`,
+      ...(signed ? ["    dnssec-signing: on"] : []),
       "",
     ].join("\n"),
   );
@@ -141,7 +156,16 @@ interface PerfResult {
   p99Ms?: number;
 }
 
-async function dnsperf(s: Server, o: { rate?: number; cpus: string; verbose?: boolean }): Promise<PerfResult> {
+/** Half the queries with DO: two dnsperf processes side by side, one setting DO on all of its queries. */
+async function dnsperfHalfDo(s: Server): Promise<PerfResult> {
+  const pid = s.proc?.proc.pid ?? 0;
+  const before = cpuSeconds(pid);
+  const [a, b] = await Promise.all([dnsperf(s, { cpus: "1", clients: 8 }), dnsperf(s, { cpus: "1", clients: 8, dnssecOk: true })]);
+  const sum = (k: "sent" | "completed" | "lost" | "qps") => a[k] + b[k];
+  return { sent: sum("sent"), completed: sum("completed"), lost: sum("lost"), qps: sum("qps"), cpuSeconds: cpuSeconds(pid) - before };
+}
+
+async function dnsperf(s: Server, o: { rate?: number; cpus: string; verbose?: boolean; clients?: number; dnssecOk?: boolean }): Promise<PerfResult> {
   const data = join(dir, "queries.txt");
   writeFileSync(data, "www.demo.test A\n");
   const cmd = [
@@ -158,7 +182,7 @@ async function dnsperf(s: Server, o: { rate?: number; cpus: string; verbose?: bo
     "-l",
     String(SECONDS),
     "-c",
-    "16",
+    String(o.clients ?? 16),
     "-q",
     "500",
     "-t",
@@ -167,6 +191,7 @@ async function dnsperf(s: Server, o: { rate?: number; cpus: string; verbose?: bo
     `8:${ECS_HEX}`,
   ];
   if (o.rate) cmd.push("-Q", String(o.rate));
+  if (o.dnssecOk) cmd.push("-D");
   if (o.verbose) cmd.push("-v");
   const pid = s.proc?.proc.pid ?? 0;
   const before = cpuSeconds(pid);
@@ -265,8 +290,57 @@ async function main() {
   console.log(`load average after: ${load()}`);
 }
 
+/** --dnssec: signed vs unsigned walrus and Knot signing itself, half the queries with DO. */
+async function dnssecMain() {
+  writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
+  const mapFile = join(dir, "locations.txt");
+  const map = bigMap(AREAS);
+  writeFileSync(mapFile, [...map.lines, "127.0.0.0/8 west", ""].join("\n"));
+  const core0 = ["taskset", "-c", "0"];
+  const keys = join(dir, "keys");
+  const signedConfig = walrusConfig("signed", SERVERS.signed.port, 1, "batched", mapFile, keys);
+  const made = Bun.spawnSync([WALRUS, "dnssec", "keygen", "--config", signedConfig], { stderr: "pipe" });
+  if (made.exitCode !== 0) throw new Error(`walrus dnssec keygen: ${made.stderr.toString()}`);
+  const knot: Server = SERVERS.knotSigned;
+  const unsigned: Server = SERVERS.batched;
+  const signedWalrus: Server = SERVERS.signed;
+  const all = [knot, unsigned, signedWalrus];
+  knot.proc = startProc("knot-signed", [...core0, "knotd", "-c", knotConfig(true)]);
+  unsigned.proc = startProc("batched", [...core0, WALRUS, "node", "--config", walrusConfig("batched", SERVERS.batched.port, 1, "batched", mapFile)]);
+  signedWalrus.proc = startProc("signed", [...core0, WALRUS, "node", "--config", signedConfig]);
+  procs.push(...all.map((s) => s.proc!));
+  await Promise.all([
+    knot.proc.waitFor(/zone signed|signed, serial|loaded, serial/),
+    unsigned.proc.waitFor(/answering DNS/),
+    signedWalrus.proc.waitFor(/answering DNS/),
+  ]);
+  await Bun.sleep(1000); // Knot signs the zone in the background; walrus finishes start-up work
+  console.log(
+    `dnsperf ${SECONDS} s per run (best of ${ROUNDS}, taking turns), 2 × 8 clients, half the queries with DO, one A query with ECS; server on core 0, dnsperf on core 1\n`,
+  );
+  const best = new Map<Server, PerfResult>();
+  for (let round = 0; round < ROUNDS; round++)
+    for (const s of all) {
+      const r = await dnsperfHalfDo(s);
+      if (!best.has(s) || perCpu(r) > perCpu(best.get(s)!)) best.set(s, r);
+    }
+  const k = perCpu(best.get(knot)!);
+  console.log(
+    `${"half DO".padEnd(28)} ${"qps".padStart(9)} ${"cpu s".padStart(8)} ${"q/cpu-s".padStart(12)} ${"× knot signed".padStart(14)} ${"loss %".padStart(7)}`,
+  );
+  for (const s of all) {
+    const r = best.get(s)!;
+    console.log(
+      `${s.name.padEnd(28)} ${fmt(r.qps).padStart(9)} ${fmt(r.cpuSeconds, 2).padStart(8)} ${fmt(perCpu(r)).padStart(12)} ${fmt(perCpu(r) / k, 3).padStart(14)} ${fmt(lossPct(r), 3).padStart(7)}`,
+    );
+  }
+  const signed = perCpu(best.get(signedWalrus)!);
+  console.log(`\nsigned / unsigned walrus per CPU-second: ${fmt(signed / perCpu(best.get(unsigned)!), 3)}`);
+  console.log(`target signed walrus ≥ 1.0× knot signed per CPU-second (${fmt(signed / k, 3)}): ${signed >= k ? "met" : "NOT met"}`);
+}
+
 try {
-  await main();
+  await (values.dnssec ? dnssecMain() : main());
 } finally {
   await Promise.all(procs.map((p) => p.kill()));
 }

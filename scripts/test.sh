@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund || exit 1
-bash scripts/ensure-tools.sh dig kdig nsupdate knsupdate unbound named tsig-keygen knotd pdns_server sqlite3 pebble certbot openssl ip nft chromium systemd-analyze apache2 nginx rsync sshd ssh curl python3 || exit 1
+bash scripts/ensure-tools.sh dig kdig nsupdate knsupdate unbound named tsig-keygen knotd knotc delv dnssec-verify dnssec-dsfromkey pdns_server sqlite3 pebble certbot openssl ip nft chromium systemd-analyze apache2 nginx rsync sshd ssh curl python3 || exit 1
 npm run --silent build || exit 1
 node_modules/.bin/tsc --noEmit -p . || { echo "0 passed, 1 failed (typecheck)"; exit 1; }
 npm run --silent format:check >/dev/null || { echo "not formatted: run \`npm run format\` (Prettier)"; echo "0 passed, 1 failed (format)"; exit 1; }

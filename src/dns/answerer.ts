@@ -8,6 +8,7 @@ import { parseQuery, readHeader } from "./query.ts";
 import { rateLimiter, type RateLimiterOptions } from "./rate-limit.ts";
 import { RRTYPE } from "./rr.ts";
 import type { Zone } from "./zone.ts";
+import { signingCounts } from "./zone-keys.ts";
 
 /** Upper bounds (µs) of the answering-time histogram; the last count is for anything slower. */
 export const LATENCY_BOUNDS_US = [10, 25, 50, 100, 250, 1000, 10_000] as const;
@@ -35,6 +36,10 @@ export interface DnsStats {
   tcpRefused: number;
   /** DNS worker processes started again after they exited or went quiet. */
   workerRestarts: number;
+  /** DNSSEC signatures made (with the zone, and on demand for names that do not exist). */
+  dnssecSignatures: number;
+  /** Answers left unsigned (SERVFAIL) because signing on demand was over its rate cap. */
+  dnssecCapped: number;
 }
 
 export function emptyStats(): DnsStats {
@@ -50,6 +55,8 @@ export function emptyStats(): DnsStats {
     tcpConnections: 0,
     tcpRefused: 0,
     workerRestarts: 0,
+    dnssecSignatures: 0,
+    dnssecCapped: 0,
   };
 }
 
@@ -80,6 +87,15 @@ export function answerer(o: AnswererOptions, stats: DnsStats): Answerer {
   let sample = 0;
   const limiter = o.rateLimit && o.rateLimit.perSecond > 0 ? rateLimiter(o.rateLimit) : undefined;
   const fast: FastContext = { rotation: 0, udpSize: o.udpSize, chooseArea: o.chooseArea };
+
+  // Signing is counted by the process (zone-keys.ts); what it did since the last look is added here.
+  let signing = signingCounts();
+  const countSigning = () => {
+    const now = signingCounts();
+    stats.dnssecSignatures += now.signed + now.onlineSigned - signing.signed - signing.onlineSigned;
+    stats.dnssecCapped += now.onlineCapped - signing.onlineCapped;
+    signing = now;
+  };
 
   const timed = (count: number, us: number) => {
     let bucket = 0;
@@ -116,6 +132,7 @@ export function answerer(o: AnswererOptions, stats: DnsStats): Answerer {
       stats.qtypes[type] = (stats.qtypes[type] ?? 0) + 1;
     }
     if (r.truncated) stats.truncated++;
+    countSigning();
     if (started >= 0) timed(LATENCY_SAMPLE, (performance.now() - started) * 1000);
     return r;
   };

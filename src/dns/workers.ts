@@ -293,7 +293,7 @@ export function runDnsWorker(): void {
 
 /** Adds what a worker counted since its previous report. */
 function addDelta(into: DnsStats, now: DnsStats, before: DnsStats): void {
-  for (const k of ["queries", "truncated", "dropped", "rateLimited", "errors"] as const) into[k] += now[k] - before[k];
+  for (const k of ["queries", "truncated", "dropped", "rateLimited", "errors", "dnssecSignatures", "dnssecCapped"] as const) into[k] += now[k] - before[k];
   for (const k of ["responses", "qtypes"] as const) {
     for (const [name, n] of Object.entries(now[k])) into[k][name] = (into[k][name] ?? 0) + n - (before[k][name] ?? 0);
   }

@@ -162,6 +162,12 @@ export function createMetrics(src: MetricsSources): Metrics {
     mirror("walrus_dns_worker_restarts_total", "DNS worker processes started again after they exited or stopped sending their counters.", [], () => [
       [{}, dns.workerRestarts],
     ]);
+    mirror("walrus_dns_signatures_total", "DNSSEC signatures made: with the zone, and on demand for names that do not exist.", [], () => [
+      [{}, dns.dnssecSignatures],
+    ]);
+    mirror("walrus_dns_signing_capped_total", "Answers to DO queries left SERVFAIL because signing on demand was over its rate cap.", [], () => [
+      [{}, dns.dnssecCapped],
+    ]);
     mirror("walrus_dns_tcp_refused_total", "DNS TCP connections closed at once because the connection limit was reached.", [], () => [[{}, dns.tcpRefused]]);
     gauge("walrus_dns_tcp_connections", "DNS TCP connections open now.", [], () => [[{}, dns.tcpConnections]]);
     registry.registerMetric(
