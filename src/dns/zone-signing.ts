@@ -65,9 +65,8 @@ export function signZone(zone: ZoneCore, d: DnssecInput): ZoneDnssec {
   for (const name of zone.emptyNonTerminals) deny(name, []);
   d.cache.sweep();
 
-  const windowStart = d.now;
-  const online = (id: string, make: () => RRset) => d.online.get(`${active.map((k) => k.tag).join(",")}@${windowStart}|${id}`, d.clockMs(), make);
-  const signNow = (rrset: RRset) => active.map((k) => signRRset(rrset, k, window(DEFAULT_SIGNING, windowStart, "").validity));
+  const online = (id: string, make: () => RRset) => d.online.get(`${active.map((k) => k.tag).join(",")}@${d.now}|${id}`, d.clockMs(), make);
+  const signNow = (rrset: RRset) => active.map((k) => signRRset(rrset, k, window(DEFAULT_SIGNING, d.now, "").validity));
   return {
     rrsigs,
     signOnline: (rrset) => online(`${rrset[0]?.name}|${rrset.map((r) => JSON.stringify(r)).join()}`, () => signNow(rrset)),

@@ -10,7 +10,7 @@ import type { DnsListener, StartDnsListener } from "../dns/listener.ts";
 import { sendNotify } from "../dns/notify.ts";
 import { emptyStats, type DnsStats } from "../dns/server.ts";
 import { zoneFor, type ZoneUpdate } from "../dns/workers.ts";
-import { signingDue } from "../dns/zone-keys.ts";
+import { signingDue, signingProblem } from "../dns/zone-keys.ts";
 import type { Zone } from "../dns/zone.ts";
 import type { LocationSources } from "../geo/learning.ts";
 import type { StateStore } from "../state/store.ts";
@@ -119,13 +119,11 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
   const stopSigning = site.dnssecKeys
     ? c.timers.every(SIGNING_CHECK_MS, () => {
         if (!signingDue(site, Math.floor(clock() / 1000))) return;
-        try {
-          zone = makeZone();
-          listener?.update(zoneUpdate());
-          log.info("zone signed again", { signedAt });
-        } catch (err) {
-          log.error("zone not signed again, the previous one is served", { error: String(err) });
-        }
+        zone = makeZone();
+        listener?.update(zoneUpdate());
+        const problem = signingProblem();
+        if (problem) log.error("DNSSEC keys not taken: signing with the keys held before", { error: problem });
+        else log.info("zone signed again", { signedAt });
       })
     : () => {};
 
