@@ -6,6 +6,7 @@ import { parse } from "smol-toml";
 import { formatConfigError, type ConfigError } from "../../../src/core/fields.ts";
 import { loadConfig, readSecret } from "../../../src/config/load.ts";
 import { validate } from "../../../src/config/validate.ts";
+import { siteDigest } from "../../../src/config/digest.ts";
 
 // The minimal valid config, written as blocks so a row can swap or drop one of them.
 const NODE = `[node]
@@ -439,6 +440,19 @@ describe("loadConfig and readSecret (files)", () => {
       join(dir, "state"),
       join(dir, "site.secret"),
     ]);
+  });
+
+  test("site.dnssec_keys resolves like secret_file; whether the zone is signed is in the site digest, the path is not", () => {
+    const signed = (path: string) => BASE.replace('secret_file = "site.secret"', `secret_file = "site.secret"\ndnssec_keys = "${path}"`);
+    const a = loadConfig(write("a.toml", signed("keys")));
+    const b = loadConfig(write("b.toml", signed("/elsewhere/keys")));
+    const plain = loadConfig(write("plain.toml", BASE));
+    expect(a.ok && a.config.site.dnssecKeys).toBe(join(dir, "keys"));
+    if (!a.ok || !b.ok || !plain.ok) return;
+    expect(siteDigest(a.config.site)).toBe(siteDigest(b.config.site));
+    expect(siteDigest(a.config.site)).not.toBe(siteDigest(plain.config.site));
+    const bad = loadConfig(write("bad.toml", BASE.replace('secret_file = "site.secret"', 'secret_file = "site.secret"\ndnssec_keys = 5')));
+    expect(bad.ok ? [] : bad.errors.map(formatConfigError).join("\n")).toContain("site.dnssec_keys");
   });
 
   test.each([
