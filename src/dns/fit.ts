@@ -16,8 +16,14 @@ const HEADER_BYTES = 12;
 const OPT_BYTES = 11;
 /** A compressed owner (2), type, class, TTL, length (10). */
 const RR_FIXED_BYTES = 12;
+/** An RRSIG's data before the signer's name (RFC 4034 §3.1), and a P-256 signature (RFC 6605). */
+const RRSIG_FIXED_BYTES = 18;
+const SIGNATURE_BYTES = 64;
 
-/** The clusters whose answer to the longest balanced name, with every address (up to the cap), exceeds `udpSize`. */
+/**
+ * The clusters whose answer to the longest balanced name, with every address (up to the cap),
+ * exceeds `udpSize`; for a signed zone, with its RRSIGs, as validating resolvers ask (DO).
+ */
 export function oversizedClusters(site: Site, udpSize: number): Oversized[] {
   const cap = site.maxAnswerAddresses ?? DEFAULT_MAX_ANSWER_ADDRESSES;
   const result: Oversized[] = [];
@@ -34,7 +40,10 @@ export function oversizedClusters(site: Site, udpSize: number): Oversized[] {
           // The CNAME's target is compressed: its labels before the apex, then a pointer to the apex in the question.
           const target = areaOwnName(name, area.name, site.zone);
           const cname = site.answerScheme === "cname" ? RR_FIXED_BYTES + target.length - site.zone.length + 2 : 0;
-          return HEADER_BYTES + name.length + 2 + 4 + cname + n * (RR_FIXED_BYTES + rdata) + OPT_BYTES;
+          // The signer's name is never compressed (RFC 4034 §3.1.7).
+          const rrsig = site.dnssecKeys ? RR_FIXED_BYTES + RRSIG_FIXED_BYTES + site.zone.length + 2 + SIGNATURE_BYTES : 0;
+          const signatures = cname > 0 ? 2 * rrsig : rrsig;
+          return HEADER_BYTES + name.length + 2 + 4 + cname + n * (RR_FIXED_BYTES + rdata) + signatures + OPT_BYTES;
         }),
       );
       if (bytes > udpSize) result.push({ cluster: area.name, type, addresses: n, bytes });

@@ -4,7 +4,7 @@ import type { AreaName, ServerName } from "../../../src/core/types.ts";
 import { reply, type AnswerContext } from "../../../src/dns/answer.ts";
 import { oversizedClusters } from "../../../src/dns/fit.ts";
 import type { Zone } from "../../../src/dns/zone.ts";
-import { crowdedZone, EAST, EAST_V4, fixtureSite, fixtureZone, NORTH, server, WEST } from "./site-fixture.ts";
+import { crowdedZone, EAST, EAST_V4, fixtureSigning, fixtureSite, fixtureZone, NORTH, server, WEST } from "./site-fixture.ts";
 
 const UDP: AnswerContext = { transport: "udp", rotation: 0 };
 const TCP: AnswerContext = { transport: "tcp", rotation: 0 };
@@ -263,5 +263,24 @@ describe("does a cluster's answer fit one datagram", () => {
     const cnameSite = { ...site, answerScheme: "cname" as const };
     const viaCname = reply(query("www.example.test", "A", { edns: true }), fixtureZone({ site: cnameSite }), TCP);
     expect(oversizedClusters(cnameSite, 1232)[0]?.bytes).toBe(viaCname?.bytes.byteLength);
+  });
+
+  test("for a signed zone the size counts the RRSIGs a query with DO gets", () => {
+    const crowd = Array.from({ length: 70 }, (_, i) => server(`east-${i + 1}`, EAST, `10.1.0.${i + 1}`));
+    const site = fixtureSite({ maxAnswerAddresses: 100, servers: [...crowd, ...fixtureSite().servers.filter((s) => s.area !== EAST)] });
+    expect(oversizedClusters(site, 1232)).toEqual([]);
+    for (const signed of [
+      { ...site, dnssecKeys: "/keys" },
+      { ...site, dnssecKeys: "/keys", answerScheme: "cname" as const },
+    ]) {
+      const [over] = oversizedClusters(signed, 1232);
+      const withDo = encode({
+        type: "query",
+        id: 99,
+        questions: [{ name: "www.example.test", type: "A" }],
+        additionals: [{ type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0x8000, options: [] } as unknown as OptAnswer],
+      });
+      expect(over?.bytes).toBe(reply(withDo, fixtureZone({ site: signed, dnssec: fixtureSigning() }), TCP)?.bytes.byteLength);
+    }
   });
 });
