@@ -37,6 +37,8 @@ const AREAS = ["east", "west", "north"].map(areaName);
 /** family 1, /24, scope 0, 203.0.113: in the map (north). */
 const ECS_HEX = "00011800cb0071";
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+/** --dnssec: the rate of queries for names that do not exist, under the on-demand signing cap. */
+const NX_RATE = 1500;
 
 interface Server {
   name: string;
@@ -152,6 +154,7 @@ interface PerfResult {
   lost: number;
   qps: number;
   cpuSeconds: number;
+  servfail: number;
   p50Ms?: number;
   p99Ms?: number;
 }
@@ -162,12 +165,22 @@ async function dnsperfHalfDo(s: Server): Promise<PerfResult> {
   const before = cpuSeconds(pid);
   const [a, b] = await Promise.all([dnsperf(s, { cpus: "1", clients: 8 }), dnsperf(s, { cpus: "1", clients: 8, dnssecOk: true })]);
   const sum = (k: "sent" | "completed" | "lost" | "qps") => a[k] + b[k];
-  return { sent: sum("sent"), completed: sum("completed"), lost: sum("lost"), qps: sum("qps"), cpuSeconds: cpuSeconds(pid) - before };
+  return {
+    sent: sum("sent"),
+    completed: sum("completed"),
+    lost: sum("lost"),
+    qps: sum("qps"),
+    servfail: a.servfail + b.servfail,
+    cpuSeconds: cpuSeconds(pid) - before,
+  };
 }
 
-async function dnsperf(s: Server, o: { rate?: number; cpus: string; verbose?: boolean; clients?: number; dnssecOk?: boolean }): Promise<PerfResult> {
-  const data = join(dir, "queries.txt");
-  writeFileSync(data, "www.demo.test A\n");
+async function dnsperf(
+  s: Server,
+  o: { rate?: number; cpus: string; verbose?: boolean; clients?: number; dnssecOk?: boolean; data?: string },
+): Promise<PerfResult> {
+  const data = o.data ?? join(dir, "queries.txt");
+  if (!o.data) writeFileSync(data, "www.demo.test A\n");
   const cmd = [
     "taskset",
     "-c",
@@ -206,6 +219,7 @@ async function dnsperf(s: Server, o: { rate?: number; cpus: string; verbose?: bo
     lost: num(/Queries lost:\s+(\d+)/),
     qps: num(/Queries per second:\s+([\d.]+)/),
     cpuSeconds: cpu,
+    servfail: num(/SERVFAIL (\d+)/) || 0,
   };
   if (Number.isNaN(result.sent)) throw new Error(`dnsperf failed: ${err}${out.slice(-2000)}`);
   if (o.verbose) {
@@ -337,6 +351,18 @@ async function dnssecMain() {
   const signed = perCpu(best.get(signedWalrus)!);
   console.log(`\nsigned / unsigned walrus per CPU-second: ${fmt(signed / perCpu(best.get(unsigned)!), 3)}`);
   console.log(`target signed walrus ≥ 1.0× knot signed per CPU-second (${fmt(signed / k, 3)}): ${signed >= k ? "met" : "NOT met"}`);
+
+  // Names that do not exist are the one signing on the query path (compact denial): every query
+  // here asks a new one, with DO, below the per-process cap of 2,000 signatures a second.
+  const nxData = join(dir, "nx.txt");
+  writeFileSync(nxData, Array.from({ length: NX_RATE * SECONDS * 2 }, (_, i) => `nx-${i}-${crypto.randomUUID().slice(0, 8)}.demo.test A\n`).join(""));
+  console.log(`\nnames that do not exist, each asked once, all with DO, ${fmt(NX_RATE)} qps for ${SECONDS} s:`);
+  for (const s of all) {
+    const r = await dnsperf(s, { cpus: "1", rate: NX_RATE, dnssecOk: true, data: nxData });
+    console.log(
+      `${s.name.padEnd(28)} ${fmt((1e6 * r.cpuSeconds) / Math.max(r.completed, 1), 1).padStart(8)} µs CPU per answer, ${r.servfail} SERVFAIL, ${fmt(lossPct(r), 3)} % lost`,
+    );
+  }
 }
 
 try {
