@@ -4,11 +4,15 @@
 import { expect, test } from "bun:test";
 import { decode, type Answer } from "dns-packet";
 import { reply } from "../../../src/dns/answer.ts";
-import { fixtureSigning, fixtureZone } from "./site-fixture.ts";
+import { EAST, fixtureSigning, fixtureZone, NORTH, WEST } from "./site-fixture.ts";
+import { locationChooser } from "../../../src/geo/choose-area.ts";
+import { LocationMap, parseMapText } from "../../../src/geo/location-map.ts";
+import { SteeringCounts } from "../../../src/geo/steering-counts.ts";
 
-function query(name: string, type: number, doBit: boolean): Uint8Array {
+function query(name: string, type: number, doBit: boolean, option: number[] = []): Uint8Array {
   const qname = [...name.split(".").flatMap((l) => [l.length, ...Array.from(l, (c) => c.charCodeAt(0))]), 0];
-  return Uint8Array.from([0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, ...qname, type >> 8, type & 0xff, 0, 1, 0, 0, 41, 4, 208, 0, 0, doBit ? 0x80 : 0, 0, 0, 0]);
+  const opt = [0, 0, 41, 4, 208, 0, 0, doBit ? 0x80 : 0, 0, option.length >> 8, option.length & 0xff, ...option];
+  return Uint8Array.from([0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, ...qname, type >> 8, type & 0xff, 0, 1, ...opt]);
 }
 
 const rcodeOf = (p: object) => (p as { rcode?: string }).rcode;
@@ -55,4 +59,24 @@ test("names that do not exist are signed on demand up to the cap, then SERVFAIL;
   const zone = fixtureZone({ dnssec: fixtureSigning(1_800_000_000, { entries: 100, perSecond: 3 }) });
   const rcodes = ["a", "b", "c", "a", "d"].map((l) => rcodeOf(decode(Buffer.from(ask(zone, `${l}.example.test`, 1, true).bytes))));
   expect(rcodes).toEqual(["NOERROR", "NOERROR", "NOERROR", "NOERROR", "SERVFAIL"]);
+});
+
+test("an ECS-steered answer carries the signature made for that area's RRset", () => {
+  const zone = fixtureZone({ dnssec: fixtureSigning() });
+  const chooseArea = locationChooser(
+    new LocationMap(parseMapText("198.51.100.0/24 west\n", new Set([EAST, WEST, NORTH]), "map").entries),
+    EAST,
+    new SteeringCounts([EAST, WEST, NORTH]),
+  );
+  const ecs = [0, 8, 0, 7, 0, 1, 24, 0, 198, 51, 100];
+  const r = decode(Buffer.from(reply(query("www.example.test", 1, true, ecs), zone, { transport: "udp", rotation: 1, chooseArea })!.bytes));
+  const west = zone.balanced.get(WEST)!.get("www.example.test")!.get(1)!;
+  expect(
+    (r.answers ?? [])
+      .filter((a) => a.type === "A")
+      .map((a) => (a as { data: string }).data)
+      .sort(),
+  ).toEqual(west.map((a) => (a as { data: string }).data).sort());
+  const sig = (r.answers ?? []).find((a) => a.type === "RRSIG") as { data: { signature: Buffer } };
+  expect(Buffer.from(sig.data.signature)).toEqual(Buffer.from((zone.dnssec!.rrsigs.get(west)![0] as unknown as { data: Buffer }).data.subarray(-64)));
 });
