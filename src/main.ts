@@ -77,15 +77,23 @@ async function runNode(path: string): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // SIGHUP: read the node file again; apply what can change while running, name what cannot.
+  process.on("SIGHUP", () => {
+    const loaded = loadConfig(path);
+    if (!loaded.ok) return void log.error("SIGHUP: the node file has errors; nothing changed", { errors: formatErrors(loaded.errors) });
+    const r = node.reload(loaded.config);
+    log.info("SIGHUP: node file read again", { applied: r.applied.join(", ") || "nothing", needsRestart: r.needsRestart.join(", ") || "nothing" });
+  });
 }
 
-/** The node's status report, through its control socket; exits with the reason when there is none. */
+/** The site document the node runs, through its control socket; exits with the reason when there is none. */
 async function siteInForce(config: NodeConfig): Promise<SiteShown> {
   const reply = await controlRequest(config.node.stateDir, { op: "site-show" }).catch((e: Error) => fail(e.message));
   if (!reply.ok || !reply.site) fail(reply.ok ? "the node did not say which site document it runs" : reply.error);
   return reply.site;
 }
 
+/** The node's status report, through its control socket; exits with the reason when there is none. */
 async function nodeStatus(config: NodeConfig, history = false): Promise<StatusReport> {
   const reply = await controlRequest(config.node.stateDir, { op: "status", ...(history ? { history } : {}) }).catch((e: Error) => fail(e.message));
   if (!reply.ok || !reply.status) fail(reply.ok ? "empty status" : reply.error);

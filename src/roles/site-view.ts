@@ -122,6 +122,8 @@ export class SiteView {
   private readonly reportListeners: ((server: ServerName, changed: boolean) => void)[] = [];
   private readonly recordsListeners: ((rrsets: readonly DynamicRrset[]) => void)[] = [];
   private readonly followListeners: (() => void)[] = [];
+  /** This node's grants, presented in its heartbeats (replaced when the grants file is read again). */
+  private ownGrants: readonly Grant[];
   /** The site in force: the node's own, until a newer site document is adopted (adoptSite). */
   private site: Site;
   private serverNames: Set<string>;
@@ -137,6 +139,7 @@ export class SiteView {
   ) {
     const { bus, clock, log } = c;
     this.site = init.site;
+    this.ownGrants = init.grants ?? [];
     this.serverNames = new Set(init.site.servers.map((s) => s.name));
     this.liveness = livenessOf(init.site);
     this.candidateLiveness = { ...this.liveness, deadAfterMs: init.site.candidateDeadAfterMs };
@@ -347,7 +350,7 @@ export class SiteView {
     };
     if (this.init.mapVersion !== undefined) hb.mapVersion = this.init.mapVersion;
     if (this.c.sites) hb.siteVersion = this.c.sites.version;
-    if (this.init.grants?.length) hb.grants = [...this.init.grants];
+    if (this.ownGrants.length) hb.grants = [...this.ownGrants];
     if (this.authority.revoked.size) hb.revocations = [...this.authority.revoked.values()];
     const release = this.c.release?.();
     if (release) hb.release = release;
@@ -400,6 +403,14 @@ export class SiteView {
       authority: this.authority,
       isLive: live,
     };
+  }
+
+  /** The grants file was read again (SIGHUP): heartbeats present these from now on. */
+  setOwnGrants(grants: readonly Grant[]): void {
+    const own = withPresented(this.authority, this.self, grants, this.c.clock());
+    for (const why of own.rejected) this.c.log.warn("this node's own grant does not hold: other nodes will refuse what it claims", { reason: why });
+    this.authority = own.authority;
+    this.ownGrants = grants;
   }
 
   /** A newer site document was adopted: servers, timers and liveness follow it from now on. */

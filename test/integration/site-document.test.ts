@@ -178,4 +178,19 @@ describe("a site document pushed while the site runs", () => {
     expect(again.stderr).toContain("not above the node's 1");
     expect(await digA(area("west").dnsPort, "mail.demo.test")).toEqual(["198.51.100.25"]);
   });
+
+  test("SIGHUP reads the node file again: new grants are applied, a changed listen address is named as needing a restart", async () => {
+    const west = area("west");
+    const text = readFileSync(west.config, "utf8");
+    writeFileSync(
+      west.config,
+      text.replace(/^listen = \["\/ip4\/127\.0\.0\.1\/tcp\/(\d+)"\]/m, (_m, port) => `listen = ["/ip4/127.0.0.1/tcp/${Number(port) + 1000}"]`),
+    );
+    const grants = join(site.dir, "west.grants");
+    writeFileSync(grants, `# re-issued\n${readFileSync(grants, "utf8")}`);
+    procs.get("west")?.proc.kill("SIGHUP");
+    await procs.get("west")?.waitFor(/SIGHUP: node file read again.*"needsRestart":"node\.listen"/, 10_000);
+    expect(procs.get("west")?.proc.exitCode).toBeNull();
+    expect((await answer("west")).length).toBeGreaterThan(0);
+  });
 });
