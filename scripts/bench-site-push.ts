@@ -1,7 +1,7 @@
 // Time from `walrus site push` to every area answering the new site, over ten pushes, against
 // the way it was done before site documents, measured in the same run: edit every area node's
 // [site] and restart the three one after another. Each change adds a record (bench-N.demo.test);
-// "answering" is every area's nameserver giving that record to a real `dig`.
+// "answering" is every area's nameserver giving that record to a real `dig` (asked every 100 ms).
 //   bun scripts/bench-site-push.ts [--pushes 10]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -27,15 +27,17 @@ function nextSite(n: number): Record<string, unknown> {
   return { ...table, records };
 }
 
+/** Waits until every area's nameserver gives bench-N to `dig` (each area asked on its own). */
 const allAnswer = (n: number) =>
-  until(
-    `every area answering bench-${n}`,
-    async () => {
-      for (const a of site.areas) if ((await digA(a.dnsPort, `bench-${n}.${site.zone}`, ["+time=1", "+tries=1"])).join() !== `192.0.2.${n}`) return false;
-      return true;
-    },
-    60_000,
-    20,
+  Promise.all(
+    site.areas.map((a) =>
+      until(
+        `${a.name} answering bench-${n}`,
+        async () => (await digA(a.dnsPort, `bench-${n}.${site.zone}`, ["+time=1", "+tries=1"])).join() === `192.0.2.${n}`,
+        60_000,
+        100,
+      ),
+    ),
   );
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] as number;
