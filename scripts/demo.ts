@@ -8,6 +8,8 @@ import { BUN, digA, ROOT, startNode, startWeb, type Proc, until, writeSite, WALR
 const { values } = parseArgs({ options: { dir: { type: "string", default: join(ROOT, ".demo") }, "base-port": { type: "string", default: "47100" } } });
 const dir = values.dir as string;
 rmSync(dir, { recursive: true, force: true });
+// As an operator would: the demo makes its own operator key, and each node gets a grant for
+// exactly its roles (writeSite; the key's private half stays in the demo's directory).
 const site = writeSite({ dir, basePort: Number(values["base-port"]) });
 // Each area node serves /metrics and the live status page, and warns of an uneven spread of
 // requests after a minute (the default waits five).
@@ -63,6 +65,11 @@ See members, the master and where each area points, and why:
   ${WALRUS} status --config ${east?.config}
 or live in a browser (each area node; Prometheus metrics at /metrics):
 ${site.areas.map((a, i) => `  http://${opsAddress(i)}/    # ${a.name}`).join("\n")}
+
+Who may do what is granted by the demo's own operator key (${site.operatorKey}); each node's
+grant is in ${dir}/<node>.grants and \`walrus status\` shows it. Withdraw one (the node's
+reports are refused from then on, on every node):
+  ${WALRUS} revoke --key ${site.operatorKey} --grant demo-${first?.name} --reason "demo" --config ${east?.config}
 
 Drain a server (it leaves every answer within a round), then bring it back:
   ${WALRUS} drain ${first?.name} --config ${east?.config} --reason "maintenance"

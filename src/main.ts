@@ -13,6 +13,7 @@ import { formatErrors, loadConfig } from "./config/load.ts";
 import type { NodeConfig } from "./config/types.ts";
 import type { StatusReport } from "./ops/status.ts";
 import { controlRequest } from "./control/client.ts";
+import type { SiteShown } from "./control/protocol.ts";
 import { createLogger } from "./core/log.ts";
 import pkg from "../package.json" with { type: "json" };
 
@@ -76,6 +77,20 @@ async function runNode(path: string): Promise<void> {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // SIGHUP: read the node file again; apply what can change while running, name what cannot.
+  process.on("SIGHUP", () => {
+    const loaded = loadConfig(path);
+    if (!loaded.ok) return void log.error("SIGHUP: the node file has errors; nothing changed", { errors: formatErrors(loaded.errors) });
+    const r = node.reload(loaded.config);
+    log.info("SIGHUP: node file read again", { applied: r.applied.join(", ") || "nothing", needsRestart: r.needsRestart.join(", ") || "nothing" });
+  });
+}
+
+/** The site document the node runs, through its control socket; exits with the reason when there is none. */
+async function siteInForce(config: NodeConfig): Promise<SiteShown> {
+  const reply = await controlRequest(config.node.stateDir, { op: "site-show" }).catch((e: Error) => fail(e.message));
+  if (!reply.ok || !reply.site) fail(reply.ok ? "the node did not say which site document it runs" : reply.error);
+  return reply.site;
 }
 
 /** The node's status report, through its control socket; exits with the reason when there is none. */
@@ -344,6 +359,50 @@ await yargs(hideBin(process.argv))
       if (!reply.ok) fail(reply.error);
       process.stdout.write(`grant ${a.grant} revoked; every node refuses it from now on (see \`walrus status\`)\n`);
     },
+  )
+  .command("site", "the site document every node shares: push a new version, show the one in force, diff a file against it", (y) =>
+    y
+      .command(
+        "push <file>",
+        "sign FILE's [site] as the next version and hand it to the local node, which gossips it; every node adopts it without restarting",
+        (z) =>
+          z
+            .positional("file", { type: "string", demandOption: true, describe: "a TOML file with the whole [site] table" })
+            .option("key", operatorKeyOption)
+            .option("config", configOption),
+        async (a) => {
+          const config = configOrExit(a.config);
+          const { formatSite, signSiteFile } = await import("./commands/site-document.ts");
+          const running = await siteInForce(config);
+          const document = tryOr(() => signSiteFile(a.file, a.key, config, running));
+          const reply = await controlRequest(config.node.stateDir, { op: "site-push", document }).catch((e: Error) => fail(e.message));
+          if (!reply.ok) fail(reply.error);
+          process.stderr.write(formatSite({ ...document, key: document.key }).split("\n")[0] + "\n");
+          process.stdout.write(`site document version ${document.version} pushed; every node adopts it within a round (see \`walrus site show\`)\n`);
+        },
+      )
+      .command(
+        "show",
+        "print the site document in force on the local node (TOML), with its version and signer",
+        (z) => z.option("config", configOption),
+        async (a) => {
+          const { formatSite } = await import("./commands/site-document.ts");
+          process.stdout.write(formatSite(await siteInForce(configOrExit(a.config))));
+        },
+      )
+      .command(
+        "diff <file>",
+        "what FILE's [site] would change against the document in force: one line per value, - gone, + new",
+        (z) => z.positional("file", { type: "string", demandOption: true }).option("config", configOption),
+        async (a) => {
+          const { readSiteTable, siteDiff } = await import("./commands/site-document.ts");
+          const running = await siteInForce(configOrExit(a.config));
+          const table = tryOr(() => readSiteTable(a.file));
+          const lines = siteDiff({ ...running.site, version: undefined }, { ...table, version: undefined });
+          process.stdout.write(lines.length ? `${lines.join("\n")}\n` : `no change against version ${running.version}\n`);
+        },
+      )
+      .demandCommand(1, "say which: walrus site push FILE, walrus site show, walrus site diff FILE"),
   )
   .command(
     "version",

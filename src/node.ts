@@ -3,6 +3,7 @@
 import { join } from "node:path";
 import { assembleNode, stopAll, type AssembledNode } from "./assembly/assemble-node.ts";
 import { readSecret } from "./config/load.ts";
+import { reloadPlan, type Reload } from "./config/reload.ts";
 import type { NodeConfig } from "./config/types.ts";
 import { startControlServer } from "./control/server.ts";
 import { SOCKET_FILE } from "./control/protocol.ts";
@@ -23,6 +24,8 @@ import { StateDir } from "./state/store.ts";
 
 export interface RunningNode {
   view: SiteView;
+  /** The node file read again (SIGHUP): what was applied, and what needs a restart. */
+  reload(next: NodeConfig): Reload;
   stop(): Promise<void>;
 }
 
@@ -86,5 +89,16 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     await stopAll(stops);
     throw err;
   }
-  return { view: node.view, stop: () => stopAll(stops) };
+  const view = node.view;
+  let started = config;
+  return {
+    view,
+    reload(next) {
+      const plan = reloadPlan(started, next);
+      if (plan.applied.length) view.setOwnGrants(next.grants);
+      started = { ...started, grants: next.grants };
+      return plan;
+    },
+    stop: () => stopAll(stops),
+  };
 }

@@ -33,8 +33,8 @@ export interface SiteOptions {
   reportIntervalMs?: number;
   /** Where each node lives (a namespace's address); default: loopback. */
   addressOf?: (node: string) => string;
-  /** Run with an operator key and a grant per node, as a production site does (the authority
-   * tests do; the demo and other test sites run open until grants survive restarts, see #12). */
+  /** With an operator key and a grant per node, as a production site runs (the default); false:
+   * an open site, for a test about the open mode. */
   grants?: boolean;
 }
 
@@ -92,7 +92,7 @@ export function writeSite(o: SiteOptions): SiteLayout {
 
   // As an operator would: one operator key, each node's identity made before its first start
   // (`walrus id`), and a grant per node for exactly its roles (`walrus grant`).
-  const operator = o.grants ? newOperatorKey() : undefined;
+  const operator = o.grants === false ? undefined : newOperatorKey();
   if (operator) {
     layout.operatorKey = join(o.dir, "operator.key");
     writeFileSync(layout.operatorKey, operator.privateKeyPem, { mode: 0o600 });

@@ -27,12 +27,12 @@ export interface LabSite {
   stop(): Promise<void>;
 }
 
-export async function startLabSite(o: { prefix: string; subnet: string; grants?: boolean }): Promise<LabSite> {
+export async function startLabSite(o: { prefix: string; subnet: string }): Promise<LabSite> {
   const dir = mkdtempSync(join(tmpdir(), `walrus-${o.prefix}-`));
   const areas = ["east", "west", "north"];
   const servers = areas.flatMap((a) => [`web-${a}-1`, `web-${a}-2`]);
   const lab = await createLab({ prefix: o.prefix, subnet: o.subnet, hosts: ["client", ...areas, ...servers] });
-  const site = writeSite({ dir, basePort: 7900, areas, addressOf: (node) => lab.address(node), grants: o.grants });
+  const site = writeSite({ dir, basePort: 7900, areas, addressOf: (node) => lab.address(node) });
   const procs = new Map<string, Proc>();
   const inHost = (host: string, cmd: string[]) => ["ip", "netns", "exec", lab.ns(host), ...cmd];
   const nodeConfig = (name: string) => (site.areas.find((a) => a.name === name) ?? site.servers.find((s) => s.name === name))?.config as string;

@@ -22,6 +22,7 @@ import { startDirector } from "../director/director.ts";
 import { startController } from "../roles/controller.ts";
 import { startNameserver, type Nameserver } from "../roles/nameserver.ts";
 import { startReporter } from "../roles/reporter.ts";
+import { SiteDocs } from "../roles/site-docs.ts";
 import { SiteView } from "../roles/site-view.ts";
 import { startUpdatedRecords } from "../roles/updated-records.ts";
 import type { StateStore } from "../state/store.ts";
@@ -58,10 +59,18 @@ export interface AssembledNode {
   stop(): Promise<void>;
 }
 
-export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNode {
-  const { site } = config;
+export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): AssembledNode {
   const { bus, store, clock, timers, log } = parts;
-  const digest = siteDigest(site);
+  // The site in force: the node's own [site], or the newer signed document it saved.
+  const docs = new SiteDocs(fileConfig, {
+    store,
+    clock,
+    log: log.scope("site"),
+    publish: (document) => view.publish({ type: "site", site: digest, document }),
+  });
+  const config = docs.running;
+  const { site } = config;
+  const digest = siteDigest(site, config.node.operatorKeys);
   const roles = [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter(
     (r): r is "reporter" | "controller" | "nameserver" => !!r,
   );
@@ -79,7 +88,7 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
       operatorKeys: config.node.operatorKeys,
       grants: config.grants,
     },
-    { bus, store, clock, log: log.scope("membership"), ...(parts.release && { release: parts.release }), signer: parts.signer },
+    { bus, store, clock, log: log.scope("membership"), ...(parts.release && { release: parts.release }), signer: parts.signer, sites: docs },
   );
   bus.onMessage((m) => view.handle(m.topic, m.data, m.from));
   log.info("node started", {
@@ -87,6 +96,7 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
     peer: bus.self,
     roles: roles.join(","),
     site: site.zone,
+    siteVersion: site.version,
     digest,
     map: map.version,
     listen: bus.listenAddresses().join(" "),
@@ -125,27 +135,45 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
   if (nameserver) stops.push(() => nameserver.stop());
   // The Director's failures are told through ops, which starts after it (it reports on it).
   let ops: Ops | undefined;
-  const director =
-    config.director &&
-    startDirector({
-      site,
-      cfg: config.director,
-      isMaster: () => view.snapshot(clock()).master === view.self,
-      onFailing: (backend, reason) => ops?.notify({ event: "director-failing", server: backend, reason }),
-      clock,
-      timers,
-      log: log.scope("director"),
-    });
-  if (director) stops.push(() => director.stop());
-  const onDecision = (a: Assignment) => {
-    parts.onDecision?.(a);
-    director?.assign(a);
+  let director: ReturnType<typeof startDirector> | undefined;
+  // The roles that read the site as they start: started again with each newer site document.
+  const startSiteRoles = (cfg: NodeConfig): (() => unknown)[] => {
+    const roleStops: (() => unknown)[] = [];
+    director =
+      cfg.director &&
+      startDirector({
+        site: cfg.site,
+        cfg: cfg.director,
+        isMaster: () => view.snapshot(clock()).master === view.self,
+        onFailing: (backend, reason) => ops?.notify({ event: "director-failing", server: backend, reason }),
+        clock,
+        timers,
+        log: log.scope("director"),
+      });
+    const d = director;
+    if (d) roleStops.push(() => d.stop());
+    const onDecision = (a: Assignment) => {
+      parts.onDecision?.(a);
+      d?.assign(a);
+    };
+    if (cfg.controller) roleStops.push(startController({ site: cfg.site, digest, onDecision }, { view, clock, timers, log: log.scope("controller") }).stop);
+    if (cfg.reporter) {
+      if (!parts.collector) throw new Error("a reporter needs a collector");
+      roleStops.push(
+        startReporter({ site: cfg.site, digest, cfg: cfg.reporter }, { view, collector: parts.collector, clock, timers, log: log.scope("reporter") }).stop,
+      );
+    }
+    return roleStops;
   };
-  if (config.controller) stops.push(startController({ site, digest, onDecision }, { view, clock, timers, log: log.scope("controller") }).stop);
-  if (config.reporter) {
-    if (!parts.collector) throw new Error("a reporter needs a collector");
-    stops.push(startReporter({ site, digest, cfg: config.reporter }, { view, collector: parts.collector, clock, timers, log: log.scope("reporter") }).stop);
-  }
+  let siteRoles = startSiteRoles(config);
+  stops.push(() => stopAll(siteRoles));
+  docs.onAdopt((next) => {
+    view.adoptSite(next.site);
+    nameserver?.adoptSite(next.site);
+    void stopAll(siteRoles).then(() => {
+      siteRoles = startSiteRoles(next);
+    });
+  });
   const started = startOps({ config, digest, nameserver, director, map, steering, learning }, { view, bus, clock, timers, log });
   ops = started;
   stops.push(() => started.stop());
@@ -161,8 +189,14 @@ export function assembleNode(config: NodeConfig, parts: NodeParts): AssembledNod
         const refused = view.revoke(r.revocation);
         return refused ? { ok: false, error: `revocation refused: ${refused}` } : { ok: true };
       }
-      if (!site.servers.some((s) => s.name === r.server))
-        return { ok: false, error: `unknown server "${r.server}"; the site has ${site.servers.map((s) => s.name).join(", ")}` };
+      if (r.op === "site-show") return { ok: true, site: docs.show() };
+      if (r.op === "site-push") {
+        const refused = docs.offer(r.document, { publish: true });
+        return refused ? { ok: false, error: `site document refused: ${refused}` } : { ok: true, site: docs.show() };
+      }
+      const servers = docs.running.site.servers;
+      if (!servers.some((s) => s.name === r.server))
+        return { ok: false, error: `unknown server "${r.server}"; the site has ${servers.map((s) => s.name).join(", ")}` };
       view.drain(serverName(r.server), r.drained, r.reason, config.node.name);
       return { ok: true };
     },

@@ -1,15 +1,19 @@
-// A short digest of [site]: nodes announce it so one whose site differs is seen and left out.
+// A short digest that names the site: nodes announce it, and one whose digest differs is left out.
+// With operator keys the site is named by its zone and keys, not its contents: the contents
+// change by signed, versioned documents while nodes on two versions keep cooperating. An open
+// site has no documents, so there the contents are the name.
 import { createHash } from "node:crypto";
 import type { Site } from "../core/types.ts";
 
 /** The secret's and the keys' paths are left out: hosts may keep them in different places; whether the zone is signed is kept in. */
-export function siteDigest(site: Site): string {
-  const { secretFile: _path, dnssecKeys, ...rest } = site;
-  const canonical = {
+export function siteDigest(site: Site, operatorKeys: readonly string[]): string {
+  const hash = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 16);
+  if (operatorKeys.length) return hash({ zone: site.zone, operatorKeys: [...operatorKeys].sort() });
+  const { secretFile: _path, dnssecKeys, version: _version, ...rest } = site;
+  return hash({
     ...rest,
     ...(dnssecKeys ? { dnssec: true } : {}),
     areas: [...rest.areas].sort((a, b) => a.name.localeCompare(b.name)),
     servers: [...rest.servers].sort((a, b) => a.name.localeCompare(b.name)),
-  };
-  return createHash("sha256").update(JSON.stringify(canonical)).digest("hex").slice(0, 16);
+  });
 }

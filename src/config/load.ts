@@ -27,6 +27,27 @@ export function loadConfig(path: string, o: { readGrants?: boolean } = {}): Load
     const why = (err as Error).message.split("\n")[0] ?? "";
     return { ok: false, errors: [{ file, key: where, value: "(syntax)", expected: `valid TOML: ${why}` }] };
   }
+  return finish(raw, file, o);
+}
+
+/**
+ * This node's config with another [site] table (a site document's): the node's own file read
+ * again and validated whole with the document's table in place of its own (the secret's and the
+ * DNSSEC keys' paths stay the node's), so a document that does not fit this node (its area gone, say) is refused.
+ */
+export function configWithSite(config: NodeConfig, siteTable: Readonly<Record<string, unknown>>): Loaded {
+  let raw: Record<string, unknown>;
+  try {
+    raw = parse(readFileSync(config.file, "utf8")) as Record<string, unknown>;
+  } catch (err) {
+    return { ok: false, errors: [{ file: config.file, key: "(file)", value: config.file, expected: `a readable TOML file (${(err as Error).message})` }] };
+  }
+  const own = (raw.site ?? {}) as Record<string, unknown>;
+  const paths = { secret_file: own.secret_file, ...(own.dnssec_keys !== undefined && { dnssec_keys: own.dnssec_keys }) };
+  return finish({ ...raw, site: { ...siteTable, ...paths } }, config.file, {});
+}
+
+function finish(raw: Record<string, unknown>, file: string, o: { readGrants?: boolean }): Loaded {
   const v = validate(raw, file, dirname(file));
   if (!v.ok) return v;
   const areas = new Set<string>(v.config.site.areas.map((a) => a.name));

@@ -43,6 +43,8 @@ export interface SpreadConfig {
 
 export interface NodeConfig {
   file: string;
+  /** The [site] table as written (without secret_file): what a site document carries and `walrus site diff` compares. */
+  siteTable: Readonly<Record<string, unknown>>;
   node: {
     name: string;
     stateDir: string;

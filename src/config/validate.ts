@@ -61,8 +61,11 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   const servers = new Set(site.servers.map((s) => s.name as string));
 
   const notifyT = f.table(raw, "", "notify", false) ?? {};
+  // The shared part of [site]: what a site document carries (the paths stay each host's own).
+  const { secret_file: _secret, dnssec_keys: _keys, ...siteTable } = siteT;
   const config: NodeConfig = {
     file,
+    siteTable,
     node,
     site,
     locations,
@@ -149,6 +152,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
     "hostmaster",
     "secret_file",
     "dnssec_keys",
+    "version",
     "areas",
     "servers",
     ...SITE_DNS_KEYS,
@@ -209,6 +213,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
       expected: "a domain name (the SOA contact, with @ written as a dot)",
     }),
     secretFile: resolve(baseDir, f.string(t, p, "secret_file", { expected: "a path to the site's shared secret (make one with `walrus keygen`)" })),
+    version: f.number(t, p, "version", { default: 0, min: 0, max: Number.MAX_SAFE_INTEGER, integer: true, unit: "(the site document's version)" }),
     areas: [],
     servers: [],
   };

@@ -3,7 +3,7 @@
 import { chmodSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import type { Logger } from "../core/log.ts";
-import { decodeRevocation } from "../net/messages.ts";
+import { decodeRevocation, decodeSiteDocument } from "../net/messages.ts";
 import { MAX_REQUEST_BYTES, type Reply, type Request } from "./protocol.ts";
 
 export function startControlServer(path: string, handle: (r: Request) => Reply, log: Logger): Promise<{ close(): void }> {
@@ -46,6 +46,11 @@ function answer(line: string, handle: (r: Request) => Reply, log: Logger): Reply
     if (r.op === "revoke") {
       const d = decodeRevocation(r.revocation);
       return d.ok ? handle({ op: "revoke", revocation: d.value }) : { ok: false, error: `not a revocation (bad field: ${d.reason})` };
+    }
+    if (r.op === "site-show") return handle({ op: "site-show" });
+    if (r.op === "site-push") {
+      const d = decodeSiteDocument(r.document);
+      return d.ok ? handle({ op: "site-push", document: d.value }) : { ok: false, error: `not a site document (bad field: ${d.reason})` };
     }
     return { ok: false, error: "unknown request" };
   } catch (err) {

@@ -78,6 +78,8 @@ export interface Site {
   secretFile: string;
   /** Directory of the zone's DNSSEC keys (issue 21); absent: the zone is not signed. */
   dnssecKeys?: string;
+  /** The site document's version ([site] version; a pushed document's number). */
+  version: number;
   /** Thesis §8.2: balanced names hold the addresses ("addresses", the default), or are a CNAME to
    * the area's own name `<name>.area-<area>.<zone>` that holds them ("cname"). */
   answerScheme?: "addresses" | "cname";
@@ -282,4 +284,16 @@ export interface DynamicRrset {
   atMs: number;
   /** The node that accepted it: ties between equal times are broken by it. */
   origin: string;
+}
+
+/** The site's shared part: the [site] table as parsed (without the node-local secret_file) and its version. */
+export interface SiteDocumentBody {
+  version: number;
+  site: Readonly<Record<string, unknown>>;
+}
+
+/** A site document signed by the operator key (`walrus site push`). */
+export interface SiteDocument extends SiteDocumentBody {
+  key: OperatorKeyText;
+  sig: string;
 }

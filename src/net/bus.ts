@@ -2,7 +2,7 @@
 // anything else (tests, the simulator) can implement it in memory.
 import type { PeerIdText } from "../core/types.ts";
 
-export const TOPICS = ["reports", "heartbeats", "assignments", "commands", "locations"] as const;
+export const TOPICS = ["reports", "heartbeats", "assignments", "commands", "locations", "sites"] as const;
 export type Topic = (typeof TOPICS)[number];
 
 /**

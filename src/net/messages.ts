@@ -14,6 +14,7 @@ import {
   type Report,
   type ReportStatus,
   type Revocation,
+  type SiteDocument,
   type SiteRelease,
   type SpillShare,
   type WebStats,
@@ -59,6 +60,8 @@ export interface HeartbeatMsg {
   atMs: number;
   /** Version of the node's location map: a nameserver answering from another map is seen. */
   mapVersion?: string;
+  /** Version of the site document the node runs: a node behind is sent the newer one. */
+  siteVersion?: number;
   /** The node's own grants (what the operator allows it), checked by every receiver. */
   grants?: Grant[];
   /** Every revocation the node knows: a node that was down when one was issued learns it. */
@@ -85,6 +88,13 @@ export interface RevocationMsg {
   revocation: Revocation;
 }
 
+/** A site document signed by the operator key (`walrus site push`, or re-sent to a node behind). */
+export interface SiteMsg {
+  type: "site";
+  site: string;
+  document: SiteDocument;
+}
+
 /** Records accepted from RFC 2136 updates: every nameserver serves them and keeps the newest. */
 export interface RecordsMsg {
   type: "records";
@@ -103,7 +113,7 @@ export interface RttMsg {
   samples: { prefix: string; address: string; rttMs: number }[];
 }
 
-export type Message = ReportMsg | HeartbeatMsg | AssignmentMsg | DrainMsg | RevocationMsg | RecordsMsg | RttMsg;
+export type Message = ReportMsg | HeartbeatMsg | AssignmentMsg | DrainMsg | RevocationMsg | RecordsMsg | RttMsg | SiteMsg;
 
 const TOPIC_OF: Record<Message["type"], Topic> = {
   report: "reports",
@@ -113,6 +123,7 @@ const TOPIC_OF: Record<Message["type"], Topic> = {
   revocation: "commands",
   records: "commands",
   rtt: "locations",
+  site: "sites",
 };
 
 export function topicOf(m: Message): Topic {
@@ -165,6 +176,7 @@ function parseMessage(o: Record<string, unknown>): Message {
       };
       if (o.priority !== undefined) hb.priority = int(o.priority, "priority");
       if (o.mapVersion !== undefined) hb.mapVersion = str(o.mapVersion, "mapVersion");
+      if (o.siteVersion !== undefined) hb.siteVersion = int(o.siteVersion, "siteVersion");
       if (o.grants !== undefined) hb.grants = arr(o.grants, "grants", LIMITS.grants).map((g) => parseGrant(obj(g, "grants[]")));
       if (o.revocations !== undefined)
         hb.revocations = arr(o.revocations, "revocations", LIMITS.revocations).map((r) => parseRevocation(obj(r, "revocations[]")));
@@ -179,6 +191,8 @@ function parseMessage(o: Record<string, unknown>): Message {
       return { type: "revocation", site, revocation: parseRevocation(obj(o.revocation, "revocation")) };
     case "records":
       return { type: "records", site, rrsets: arr(o.rrsets, "rrsets", LIMITS.records).map((r) => parseRrset(obj(r, "rrsets[]"))) };
+    case "site":
+      return { type: "site", site, document: parseSiteDocument(obj(o.document, "document")) };
     case "rtt":
       return {
         type: "rtt",
@@ -339,6 +353,19 @@ function parseRevocation(o: Record<string, unknown>): Revocation {
     sig: str(o.sig, "revocation.sig"),
   };
 }
+
+/** The table's fields are the config validator's to judge, once the signature holds. */
+function parseSiteDocument(o: Record<string, unknown>): SiteDocument {
+  return {
+    version: int(o.version, "document.version"),
+    site: obj(o.site, "document.site"),
+    key: str(o.key, "document.key") as SiteDocument["key"],
+    sig: str(o.sig, "document.sig"),
+  };
+}
+
+/** A site document as `walrus site push` hands it to the node. */
+export const decodeSiteDocument = (raw: unknown) => decodeWith(raw, "document", parseSiteDocument);
 
 /** A grant as stored in a node's grants file: the same schema as on the wire. */
 export const decodeGrant = (raw: unknown) => decodeWith(raw, "grant", parseGrant);

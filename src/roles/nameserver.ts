@@ -45,6 +45,8 @@ export interface NameserverComponents {
 
 export interface Nameserver {
   served(): Served;
+  /** A newer site document: servers, names and records answered from it at the next query. */
+  adoptSite(site: Site): void;
   stats: DnsStats;
   /** Resolves once the listener (if any) answers. */
   ready: Promise<void>;
@@ -52,9 +54,10 @@ export interface Nameserver {
 }
 
 export function startNameserver(init: NameserverInit, c: NameserverComponents): Nameserver {
-  const { site, cfg } = init;
+  const { cfg } = init;
   const { clock, log } = c;
-  const known = new Set<string>(site.servers.map((s) => s.name));
+  let site = init.site;
+  let known = new Set<string>(site.servers.map((s) => s.name));
   const served = new ServedAssignment({ site, digest: init.digest, view: c.view, state: c.store, clock, log });
   const stats = emptyStats();
   let serial = Math.floor(clock() / 1000);
@@ -86,11 +89,14 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
   };
   let listener: DnsListener | undefined;
   let zone = makeZone();
-  served.onChange(() => {
+  const rebuild = () => {
     serial = Math.max(serial + 1, Math.floor(clock() / 1000));
-    const { assignment, source } = served.current();
     zone = makeZone();
     listener?.update(zoneUpdate());
+  };
+  served.onChange(() => {
+    rebuild();
+    const { assignment, source } = served.current();
     const mine = assignment?.areas.find((x) => x.area === cfg.area);
     log.info("assignment applied", {
       source,
@@ -133,6 +139,13 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
     : Promise.resolve();
   return {
     served: () => served.current(),
+    adoptSite(next) {
+      site = next;
+      known = new Set<string>(next.servers.map((s) => s.name));
+      if (cfg.workers > 0) log.warn("DNS workers keep the site they started with until the node restarts", { version: next.version });
+      served.adoptSite(next);
+      rebuild();
+    },
     stats,
     ready,
     async stop() {

@@ -33,8 +33,11 @@ export class ServedAssignment {
   private reign: (Reign & { key: string }) | undefined;
   private readonly listeners: (() => void)[] = [];
   private readonly startedMs: number;
+  /** The site in force (adoptSite replaces it). */
+  private site: Site;
 
   constructor(private readonly init: { site: Site; digest: string; view: SiteView; state: StateStore; clock: Clock; log: Logger }) {
+    this.site = init.site;
     this.startedMs = init.clock();
     const a = loadSaved(init.state, init.digest);
     if (a) {
@@ -54,8 +57,15 @@ export class ServedAssignment {
     this.listeners.push(l);
   }
 
+  /** A newer site document: decisions made here use its areas and limits from now on. */
+  adoptSite(site: Site): void {
+    this.site = site;
+    this.refresh();
+  }
+
   refresh(): void {
-    const { view, site, clock } = this.init;
+    const { view, clock } = this.init;
+    const site = this.site;
     const now = clock();
     const s = view.snapshot(now);
     const followed = s.followed ?? (this.saved ? { assignment: this.saved.assignment, receivedAtMs: this.saved.sinceMs } : undefined);
@@ -77,7 +87,7 @@ export class ServedAssignment {
 
   /** A new master's assignment, with this side's healthy homes kept for a while (assign/heal-guard.ts). */
   private guardHeal(a: Assignment, s: SiteSnapshot, now: number): Assignment {
-    const { site } = this.init;
+    const site = this.site;
     const key = `${a.master}/${a.epoch}`;
     if (this.reign?.key !== key) this.reign = { key, sinceMs: now, before: this.served.assignment };
     // Enough for the new master to hear our reports and let any cooldown on the way home pass.

@@ -31,6 +31,7 @@ import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net
 import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
 import { mergeDrains, type Drains } from "../state/drains.ts";
 import type { StateStore } from "../state/store.ts";
+import type { SiteDocs } from "./site-docs.ts";
 
 const DRAINS_FILE = "drains.json";
 const EPOCH_FILE = "epoch.json";
@@ -95,6 +96,8 @@ export interface SiteViewComponents {
   log: Logger;
   /** Signs the drains this node issues, so relays cannot alter them. */
   signer?: PeerSigner;
+  /** The site document in force: judges and adopts documents, hears the versions peers run. */
+  sites?: SiteDocs;
 }
 
 export class SiteView {
@@ -119,11 +122,15 @@ export class SiteView {
   private readonly reportListeners: ((server: ServerName, changed: boolean) => void)[] = [];
   private readonly recordsListeners: ((rrsets: readonly DynamicRrset[]) => void)[] = [];
   private readonly followListeners: (() => void)[] = [];
-  private readonly serverNames: Set<string>;
+  /** This node's grants, presented in its heartbeats (replaced when the grants file is read again). */
+  private ownGrants: readonly Grant[];
+  /** The site in force: the node's own, until a newer site document is adopted (adoptSite). */
+  private site: Site;
+  private serverNames: Set<string>;
   private lastMaster: PeerIdText | undefined;
-  private readonly liveness: Liveness;
+  private liveness: Liveness;
   /** Candidates are judged faster than other members: a frozen master must be replaced quickly. */
-  private readonly candidateLiveness: Liveness;
+  private candidateLiveness: Liveness;
   private readonly startedMs: number;
 
   constructor(
@@ -131,11 +138,12 @@ export class SiteView {
     private readonly c: SiteViewComponents,
   ) {
     const { bus, clock, log } = c;
+    this.site = init.site;
+    this.ownGrants = init.grants ?? [];
     this.serverNames = new Set(init.site.servers.map((s) => s.name));
-    this.startedMs = clock();
-    // A live member's next heartbeat (through any path) arrives within 1.5 intervals.
-    this.liveness = { deadAfterMs: init.site.deadAfterMs, graceMs: 1.5 * init.site.heartbeatIntervalMs };
+    this.liveness = livenessOf(init.site);
     this.candidateLiveness = { ...this.liveness, deadAfterMs: init.site.candidateDeadAfterMs };
+    this.startedMs = clock();
     const saved = c.store.readJson(DRAINS_FILE);
     if (Array.isArray(saved)) this.drains = mergeDrains(new Map(), saved as DrainEntry[], this.serverNames) ?? new Map();
     const epoch = c.store.readJson(EPOCH_FILE);
@@ -199,6 +207,7 @@ export class SiteView {
       if (before && msg.atMs <= before.heartbeatAtMs) return "heartbeat-replayed";
     }
     if (msg.type === "drain") return this.drainRefused(msg.drain);
+    if (msg.type === "site") return this.c.sites ? this.c.sites.judge(msg.document) : "site-documents-off";
     return undefined;
   }
 
@@ -249,6 +258,7 @@ export class SiteView {
       // Only a granted controller's epoch can be adopted: anyone else's could push the next master's far up.
       if (!refusal(this.authority, from, { kind: "epoch" }, now)) this.noteEpoch(msg.epoch);
       if (msg.site === this.init.digest) this.mergeDrains(msg.drains.filter((e) => this.drainHolds(e)));
+      if (msg.siteVersion !== undefined && msg.site === this.init.digest) this.c.sites?.heard(msg.siteVersion);
       if (msg.release !== undefined && msg.site === this.init.digest && !refusal(this.authority, from, { kind: "release" }, now))
         this.releases = new Map(this.releases).set(from, msg.release);
       // Most heartbeats only say "still here": listeners hear of new, revived or changed
@@ -272,7 +282,7 @@ export class SiteView {
         if (!this.serverNames.has(r.server)) return void this.count("rejected", "unknown-server");
         const prev = this.reports.get(r.server);
         if (prev && prev.from === from && r.seq <= prev.report.seq && r.atMs <= prev.report.atMs) return; // stale or duplicate
-        this.reports = new Map(this.reports).set(r.server, recordReport(prev, r, from, now, this.init.site));
+        this.reports = new Map(this.reports).set(r.server, recordReport(prev, r, from, now, this.site));
         const changed = prev?.report.status !== r.status;
         for (const l of this.reportListeners) l(r.server, changed);
         return;
@@ -295,6 +305,11 @@ export class SiteView {
       case "records":
         for (const l of this.recordsListeners) l(msg.rrsets);
         return;
+      case "site": {
+        const refused = this.c.sites?.offer(msg.document, { publish: false });
+        if (refused) this.count("rejected", refused);
+        return;
+      }
     }
   }
 
@@ -334,13 +349,14 @@ export class SiteView {
       atMs: now,
     };
     if (this.init.mapVersion !== undefined) hb.mapVersion = this.init.mapVersion;
-    if (this.init.grants?.length) hb.grants = [...this.init.grants];
+    if (this.c.sites) hb.siteVersion = this.c.sites.version;
+    if (this.ownGrants.length) hb.grants = [...this.ownGrants];
     if (this.authority.revoked.size) hb.revocations = [...this.authority.revoked.values()];
     const release = this.c.release?.();
     if (release) hb.release = release;
     // A candidate stands only once it has heard the site for a full dead_after_ms: before
     // that it knows too few reports, and its first rounds would move areas for no reason.
-    if (this.init.priority !== undefined && now - this.startedMs >= this.init.site.deadAfterMs) hb.priority = this.init.priority;
+    if (this.init.priority !== undefined && now - this.startedMs >= this.site.deadAfterMs) hb.priority = this.init.priority;
     this.publish(hb);
     this.members = withoutLongDead(this.members, now, FORGET_AFTER_MS);
     this.changed(now); // liveness changes with time alone
@@ -348,7 +364,7 @@ export class SiteView {
 
   /** The site as known at `nowMs`: read it, never keep it past the tick that took it. */
   snapshot(nowMs: number): SiteSnapshot {
-    const { site } = this.init;
+    const site = this.site;
     const self = this.self;
     const live = (peer: PeerIdText) => peer === self || isLiveAt(this.members.get(peer), nowMs, this.liveness);
     const reports = this.reports;
@@ -387,6 +403,23 @@ export class SiteView {
       authority: this.authority,
       isLive: live,
     };
+  }
+
+  /** The grants file was read again (SIGHUP): heartbeats present these from now on. */
+  setOwnGrants(grants: readonly Grant[]): void {
+    const own = withPresented(this.authority, this.self, grants, this.c.clock());
+    for (const why of own.rejected) this.c.log.warn("this node's own grant does not hold: other nodes will refuse what it claims", { reason: why });
+    this.authority = own.authority;
+    this.ownGrants = grants;
+  }
+
+  /** A newer site document was adopted: servers, timers and liveness follow it from now on. */
+  adoptSite(site: Site): void {
+    this.site = site;
+    this.serverNames = new Set(site.servers.map((s) => s.name));
+    this.liveness = livenessOf(site);
+    this.candidateLiveness = { ...this.liveness, deadAfterMs: site.candidateDeadAfterMs };
+    this.changed(this.c.clock());
   }
 
   /** Records an epoch this node starts as master with, durably, before any assignment uses it. */
@@ -431,7 +464,7 @@ export class SiteView {
   private follow(nowMs: number): void {
     const master = this.masterAt(nowMs);
     const cur = this.followed;
-    const next = nextFollowed(cur, master ? this.assignmentsBy.get(master) : undefined, nowMs, FRESH_ROUNDS * this.init.site.roundIntervalMs);
+    const next = nextFollowed(cur, master ? this.assignmentsBy.get(master) : undefined, nowMs, FRESH_ROUNDS * this.site.roundIntervalMs);
     if (!next || next === cur) return;
     this.clusterChangedAtMs = withClusterChanges(this.clusterChangedAtMs, cur?.assignment, next.assignment, next.receivedAtMs);
     if (cur?.assignment.master !== next.assignment.master)
@@ -474,6 +507,11 @@ export class SiteView {
 /** What a drain's issuer signs: the entry without its signature. */
 function drainBytes(e: DrainEntry): Uint8Array {
   return signedBytes("drain", { ...e, sig: undefined });
+}
+
+/** A live member's next heartbeat (through any path) arrives within 1.5 intervals. */
+function livenessOf(site: Site): Liveness {
+  return { deadAfterMs: site.deadAfterMs, graceMs: 1.5 * site.heartbeatIntervalMs };
 }
 
 function isLiveAt(m: Member | undefined, nowMs: number, rules: Liveness): boolean {

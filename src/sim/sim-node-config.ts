@@ -15,6 +15,7 @@ export function simNodeConfig(site: Site, n: SimNodeRoles): NodeConfig {
   const f = new Fields("(simulator)");
   const config: NodeConfig = {
     file: "(simulator)",
+    siteTable: {},
     node: { name: n.name, stateDir: "", listen: [], bootstrap: [], operatorKeys: [] },
     site,
     grants: [],

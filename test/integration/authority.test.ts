@@ -24,7 +24,7 @@ const home = (area: string) =>
 
 describe.skipIf(!READY)("a member without grants", () => {
   beforeAll(async () => {
-    s = await startLabSite({ prefix: "wauth", subnet: "10.212.0", grants: true });
+    s = await startLabSite({ prefix: "wauth", subnet: "10.212.0" });
     try {
       await until(
         "east master everywhere, every area home",

@@ -113,6 +113,7 @@ describe("validate: a minimal valid config", () => {
       contentGraceMs: 30_000,
       hostmaster: "hostmaster.example.com",
       secretFile: "/etc/walrus/site.secret",
+      version: 0,
       areas: [
         { name: "east", nameserverHost: "ns-east.example.com", nameserverAddresses: ["198.51.100.53"] },
         { name: "west", nameserverHost: "ns-west.example.com", nameserverAddresses: ["203.0.113.53"] },
@@ -442,15 +443,18 @@ describe("loadConfig and readSecret (files)", () => {
     ]);
   });
 
-  test("site.dnssec_keys resolves like secret_file; whether the zone is signed is in the site digest, the path is not", () => {
+  test("site.dnssec_keys resolves like secret_file; whether the zone is signed is in an open site's digest, the path is not", () => {
     const signed = (path: string) => BASE.replace('secret_file = "site.secret"', `secret_file = "site.secret"\ndnssec_keys = "${path}"`);
     const a = loadConfig(write("a.toml", signed("keys")));
     const b = loadConfig(write("b.toml", signed("/elsewhere/keys")));
     const plain = loadConfig(write("plain.toml", BASE));
     expect(a.ok && a.config.site.dnssecKeys).toBe(join(dir, "keys"));
     if (!a.ok || !b.ok || !plain.ok) return;
-    expect(siteDigest(a.config.site)).toBe(siteDigest(b.config.site));
-    expect(siteDigest(a.config.site)).not.toBe(siteDigest(plain.config.site));
+    expect(siteDigest(a.config.site, [])).toBe(siteDigest(b.config.site, []));
+    expect(siteDigest(a.config.site, [])).not.toBe(siteDigest(plain.config.site, []));
+    // with operator keys the site is named by zone and keys: its contents change by documents
+    expect(siteDigest(a.config.site, ["ed25519:k"])).toBe(siteDigest(plain.config.site, ["ed25519:k"]));
+    expect(a.config.siteTable.dnssec_keys).toBeUndefined();
     const bad = loadConfig(write("bad.toml", BASE.replace('secret_file = "site.secret"', 'secret_file = "site.secret"\ndnssec_keys = 5')));
     expect(bad.ok ? [] : bad.errors.map(formatConfigError).join("\n")).toContain("site.dnssec_keys");
   });

@@ -38,6 +38,7 @@ export function fixtureSite(overrides: Partial<Site> = {}): Site {
     contentGraceMs: 30_000,
     hostmaster: "hostmaster.example.test",
     secretFile: "/dev/null",
+    version: 0,
     areas: [
       { name: EAST, nameserverHost: "ns-east.example.test", nameserverAddresses: ["127.0.0.1"] },
       { name: WEST, nameserverHost: "ns-west.example.test", nameserverAddresses: ["127.0.0.2"] },
