@@ -132,12 +132,17 @@ describe.skipIf(!READY)("a member without grants", () => {
       async () => {
         after = await s.status("west");
         const rejected = after.gossip.rejected;
-        return (
-          ["assignment-master-not-sender", "report-not-granted", "drain-unsigned", "priority-not-granted"].every((r) => (rejected[r] ?? 0) > 0) &&
-          after.master?.node === "east" &&
-          after.servers.every((v) => !v.drained) &&
-          after.servers.find((v) => v.name === "web-east-1")?.state === "up"
+        const uncounted = ["assignment-master-not-sender", "report-not-granted", "drain-unsigned", "priority-not-granted"].filter(
+          (r) => !((rejected[r] ?? 0) > 0),
         );
+        const wrong = [
+          ...uncounted.map((r) => `${r} not counted (counted: ${JSON.stringify(rejected)})`),
+          ...(after.master?.node === "east" ? [] : [`master ${after.master?.node}`]),
+          ...after.servers.filter((v) => v.drained).map((v) => `${v.name} drained`),
+          ...after.servers.filter((v) => v.name === "web-east-1" && v.state !== "up").map((v) => `web-east-1 ${v.state} ${v.reason}`),
+        ];
+        if (wrong.length) throw new Error(wrong.join("; "));
+        return true;
       },
       20_000,
       250,
