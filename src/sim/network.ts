@@ -3,7 +3,7 @@
 // (which reorders), or duplicated, as the seeded faults say. Partitions, crashes and heals
 // raise the connection events libp2p would raise.
 import { peerIdText, type PeerIdText } from "../core/types.ts";
-import type { Bus, BusMessage, PeerEvent, Topic } from "../net/bus.ts";
+import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic } from "../net/bus.ts";
 import { between, type Random } from "./prng.ts";
 import type { Scheduler } from "./scheduler.ts";
 
@@ -18,6 +18,8 @@ interface Endpoint {
   peer: PeerIdText;
   up: boolean;
   side: number;
+  /** Topics the node reads; gossipsub sends it nothing else. */
+  reads: ReadonlySet<Topic>;
   messageHandlers: ((m: BusMessage) => void)[];
   peerHandlers: ((e: PeerEvent) => void)[];
 }
@@ -27,6 +29,8 @@ export class MemoryNetwork {
   faults: LinkFaults = { lossRate: 0, duplicateRate: 0, delayMinMs: 1, delayMaxMs: 5 };
   delivered = 0;
   lost = 0;
+  /** Copies delivered to each node (by name), by topic: the scale benchmark's message counts. */
+  readonly deliveredTo = new Map<string, Partial<Record<Topic, number>>>();
 
   constructor(
     private readonly sched: Scheduler,
@@ -34,10 +38,10 @@ export class MemoryNetwork {
   ) {}
 
   /** Brings a node (back) up with a fresh bus, as a restarted process would have. */
-  attach(name: string): Bus {
+  attach(name: string, reads: readonly Topic[] = TOPICS): Bus {
     const peer = peerIdText(`peer-${name}`);
     const old = this.endpoints.get(peer);
-    const ep: Endpoint = { peer, up: true, side: old?.side ?? 0, messageHandlers: [], peerHandlers: [] };
+    const ep: Endpoint = { peer, up: true, side: old?.side ?? 0, reads: new Set(reads), messageHandlers: [], peerHandlers: [] };
     this.endpoints.set(peer, ep);
     for (const other of this.reachable(ep)) {
       this.emitPeer(other, ep.peer, true);
@@ -89,6 +93,7 @@ export class MemoryNetwork {
     const msg: BusMessage = { topic, data, from: from.peer };
     for (const h of from.messageHandlers) h(msg); // own messages are delivered locally, as in libp2p-bus
     for (const to of this.reachable(from)) {
+      if (!to.reads.has(topic)) continue;
       const copies = this.random() < this.faults.duplicateRate ? 2 : 1;
       for (let i = 0; i < copies; i++) {
         if (this.random() < this.faults.lossRate) {
@@ -99,6 +104,10 @@ export class MemoryNetwork {
           // a partition or crash that began while the message was in flight drops it
           if (!to.up || !from.up || to.side !== from.side) return;
           this.delivered++;
+          const name = to.peer.slice("peer-".length);
+          const counts = this.deliveredTo.get(name) ?? {};
+          counts[topic] = (counts[topic] ?? 0) + 1;
+          this.deliveredTo.set(name, counts);
           for (const h of to.messageHandlers) h(msg);
         });
       }

@@ -4,6 +4,7 @@
 // replays the same run.
 import { assembleNode, type AssembledNode } from "../assembly/assemble-node.ts";
 import type { Logger } from "../core/log.ts";
+import type { Topic } from "../net/bus.ts";
 import type { AreaName, Assignment, ServerName, Site } from "../core/types.ts";
 import type { Collection } from "../report/collect.ts";
 import type { SiteSnapshot } from "../roles/site-view.ts";
@@ -49,7 +50,8 @@ export interface SimResult {
   violations: Violation[];
   events: number;
   moves: number;
-  messages: { delivered: number; lost: number };
+  /** `to`: copies delivered to each node, by topic. */
+  messages: { delivered: number; lost: number; to: ReadonlyMap<string, Partial<Record<Topic, number>>> };
 }
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, scope: () => silent };
@@ -328,5 +330,12 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
       loads: meanLoads(site, loads()),
     });
   }
-  return { seed: opts.seed, rounds: opts.rounds, violations, events: eventCount, moves, messages: { delivered: net.delivered, lost: net.lost } };
+  return {
+    seed: opts.seed,
+    rounds: opts.rounds,
+    violations,
+    events: eventCount,
+    moves,
+    messages: { delivered: net.delivered, lost: net.lost, to: net.deliveredTo },
+  };
 }

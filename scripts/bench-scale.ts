@@ -1,0 +1,220 @@
+// Scale benchmark: what the control plane costs each node, and how fast it fails over, as the
+// site grows. For each N: 3 area nodes (controller + nameserver) and N reporter nodes (TCP
+// probe) of the compiled binary on loopback. After a warm-up, over one window:
+//   - CPU per node, from /proc/<pid>/stat (utime + stime), as % of one core; RSS at its end;
+//   - gossip messages each node handled per second (walrus_gossip_messages_accepted_total);
+// then failover, polled over UDP every 50 ms:
+//   - a web server closed → until no area's answer holds it;
+//   - the master killed (SIGKILL) → until every surviving area node sees another master.
+// A bare compiled Bun binary (`setInterval(() => {}, 1000)`) is measured in the same window as
+// the floor for CPU and RSS. Then the simulator's message counts, extrapolated to 500 servers.
+//   bun scripts/bench-scale.ts [--n 10,25,48] [--quick] [--trials 10]
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { queryA } from "./lib/dns-query.ts";
+import { BUN, startNode, startProc, until, type Proc } from "./lib/demo-site.ts";
+import { portBlock } from "./lib/ports.ts";
+import { writeScaleSite, type ScaleSite } from "./lib/scale-site.ts";
+import { simulatedCosts } from "./lib/scale-sim.ts";
+
+const { values } = parseArgs({
+  options: { n: { type: "string", default: "10,25,48" }, quick: { type: "boolean", default: false }, trials: { type: "string" } },
+});
+const sizes = values.n.split(",").map(Number);
+const quick = values.quick;
+const WARMUP_MS = quick ? 8_000 : 20_000;
+const WINDOW_MS = quick ? 10_000 : 30_000;
+const trials = Number(values.trials ?? (quick ? 3 : 10));
+const POLL_MS = 50;
+const CLK_TCK = 100; // Linux USER_HZ
+const progress = (msg: string) => process.stderr.write(`${msg}\n`);
+
+interface Sample {
+  cpuTicks: number;
+  rssMb: number;
+}
+function sample(pid: number): Sample {
+  // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
+  return { cpuTicks: Number(f[11]) + Number(f[12]), rssMb: rssKb / 1024 };
+}
+
+async function handled(port: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(/^walrus_gossip_messages_accepted_total\{[^}]*\} (\S+)$/gm)) sum += Number(m[1]);
+  return sum;
+}
+
+interface StatusSeen {
+  peer: string;
+  master: { peer: string } | null;
+  assignment: object | null;
+}
+const statusJson = async (port: number) =>
+  (await (await fetch(`http://127.0.0.1:${port}/status.json`, { signal: AbortSignal.timeout(1000) })).json()) as StatusSeen;
+
+const quantiles = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+  return { p50: q(50), p99: q(99), max: s[s.length - 1] ?? NaN };
+};
+const ms = (x: number) => `${x.toFixed(0)}`;
+
+/** The floor: a compiled Bun binary doing nothing but keep a timer. */
+function buildIdle(dir: string): string {
+  const src = join(dir, "idle.ts");
+  writeFileSync(src, "setInterval(() => {}, 1000);\n");
+  const out = join(dir, "idle");
+  const b = Bun.spawnSync([BUN, "build", "--compile", src, "--outfile", out], { stdout: "ignore", stderr: "pipe" });
+  if (b.exitCode !== 0) throw new Error(`building the idle binary: ${b.stderr}`);
+  return out;
+}
+
+interface Row {
+  n: number;
+  areaCpu: number[];
+  reporterCpu: number[];
+  idleCpu: number;
+  areaRss: number[];
+  reporterRss: number[];
+  idleRss: number;
+  areaMsgs: number[];
+  reporterMsgs: number[];
+  webMs: number[];
+  masterMs: number[];
+}
+
+async function runSize(n: number, idleBin: string): Promise<Row> {
+  const dir = mkdtempSync(join(tmpdir(), `walrus-scale-${n}-`));
+  const site: ScaleSite = writeScaleSite(dir, n, await portBlock(), await portBlock());
+  const procs = new Map<string, Proc>();
+  const web = new Map<string, { stop(closeActive?: boolean): void }>();
+  const openWeb = (r: ScaleSite["reporters"][number]) =>
+    web.set(r.server, Bun.listen({ hostname: r.host, port: r.webPort, socket: { open: (s) => void s.end(), data() {} } }));
+  try {
+    for (const r of site.reporters) openWeb(r);
+    for (const a of site.areas) procs.set(a.name, startNode(a.name, a.config));
+    for (const r of site.reporters) procs.set(r.name, startNode(r.name, r.config));
+    procs.set("idle", startProc("idle", [idleBin]));
+    const zone = `www.${site.zone}`;
+    const answers = () => Promise.all(site.areas.map((a) => queryA(a.dnsPort, zone, 400).catch(() => ["(no answer)"])));
+    const inAnswers = async (host: string) => (await answers()).some((x) => x.includes(host));
+    await until(
+      "one master's assignment at every area node",
+      async () => {
+        const seen = await Promise.all(site.areas.map((a) => statusJson(a.metricsPort)));
+        return seen.every((x) => x.assignment && x.master?.peer === seen[0]?.master?.peer);
+      },
+      120_000,
+      500,
+    );
+    progress(`N=${n}: site up in ${dir}; warming up ${WARMUP_MS / 1000} s`);
+    await Bun.sleep(WARMUP_MS);
+
+    const nodes = [...site.areas, ...site.reporters];
+    const pidOf = (name: string) => (procs.get(name) as Proc).proc.pid;
+    const before = new Map([...procs.keys()].map((k) => [k, sample(pidOf(k))]));
+    const msgsBefore = await Promise.all(nodes.map((x) => handled(x.metricsPort)));
+    const t0 = performance.now();
+    await Bun.sleep(WINDOW_MS);
+    const msgsAfter = await Promise.all(nodes.map((x) => handled(x.metricsPort)));
+    const elapsedS = (performance.now() - t0) / 1000;
+    const after = new Map([...procs.keys()].map((k) => [k, sample(pidOf(k))]));
+    const cpu = (name: string) => (100 * ((after.get(name)?.cpuTicks ?? 0) - (before.get(name)?.cpuTicks ?? 0))) / CLK_TCK / elapsedS;
+    const rss = (name: string) => after.get(name)?.rssMb ?? 0;
+    const rate = (i: number) => ((msgsAfter[i] ?? 0) - (msgsBefore[i] ?? 0)) / elapsedS;
+    const row: Row = {
+      n,
+      areaCpu: site.areas.map((a) => cpu(a.name)),
+      reporterCpu: site.reporters.map((r) => cpu(r.name)),
+      idleCpu: cpu("idle"),
+      areaRss: site.areas.map((a) => rss(a.name)),
+      reporterRss: site.reporters.map((r) => rss(r.name)),
+      idleRss: rss("idle"),
+      areaMsgs: site.areas.map((_, i) => rate(i)),
+      reporterMsgs: site.reporters.map((_, i) => rate(site.areas.length + i)),
+      webMs: [],
+      masterMs: [],
+    };
+    progress(`N=${n}: calm window done; failover trials`);
+
+    for (let i = 0; i < trials; i++) {
+      const victim = site.reporters[(i * 7) % site.reporters.length] as ScaleSite["reporters"][number];
+      await until(`${victim.server} in an answer`, () => inAnswers(victim.host), 60_000, 200);
+      await Bun.sleep(Math.random() * 1000); // at a random phase of the report interval
+      const start = performance.now();
+      web.get(victim.server)?.stop(true);
+      await until(`${victim.server} out of every answer`, async () => !(await inAnswers(victim.host)), 15_000, POLL_MS);
+      row.webMs.push(performance.now() - start);
+      progress(`N=${n} web trial ${i + 1}/${trials}: ${ms(row.webMs.at(-1) ?? 0)} ms`);
+      openWeb(victim);
+    }
+
+    const [east, ...survivors] = site.areas as [ScaleSite["areas"][number], ...ScaleSite["areas"]];
+    for (let i = 0; i < trials; i++) {
+      const eastPeer = (await statusJson(east.metricsPort)).peer;
+      await until(
+        "east master everywhere",
+        async () => (await Promise.all(site.areas.map((a) => statusJson(a.metricsPort)))).every((s) => s.master?.peer === eastPeer && s.assignment),
+        60_000,
+        200,
+      );
+      await Bun.sleep(500 + Math.random() * 1000);
+      const start = performance.now();
+      await procs.get(east.name)?.kill("SIGKILL");
+      await until(
+        "every survivor sees another master",
+        async () => (await Promise.all(survivors.map((a) => statusJson(a.metricsPort)))).every((s) => s.master && s.master.peer !== eastPeer),
+        15_000,
+        POLL_MS,
+      );
+      row.masterMs.push(performance.now() - start);
+      progress(`N=${n} master trial ${i + 1}/${trials}: ${ms(row.masterMs.at(-1) ?? 0)} ms`);
+      procs.set(east.name, startNode(east.name, east.config));
+    }
+    return row;
+  } finally {
+    for (const l of web.values()) l.stop(true);
+    await Promise.all([...procs.values()].map((p) => p.kill("SIGKILL")));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+const max = (xs: number[]) => Math.max(...xs);
+const f1 = (x: number) => x.toFixed(1);
+const f2 = (x: number) => x.toFixed(2);
+
+const work = mkdtempSync(join(tmpdir(), "walrus-scale-"));
+try {
+  const idleBin = buildIdle(work);
+  const rows: Row[] = [];
+  for (const n of sizes) rows.push(await runSize(n, idleBin));
+  console.log(`\nbench-scale ${quick ? "(quick) " : ""}warm-up ${WARMUP_MS / 1000} s, window ${WINDOW_MS / 1000} s, ${trials} failover trials per N`);
+  console.log(
+    `machine: load average at the end ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")} on ${navigator.hardwareConcurrency} cores`,
+  );
+  console.log("CPU in % of one core (mean / max over nodes), RSS in MB (max), messages handled per node per second (mean)");
+  console.log(
+    "| N | area CPU | reporter CPU | idle Bun CPU | area RSS | reporter RSS | idle Bun RSS | area msg/s | reporter msg/s | web out p50/p99/max ms | master p50/p99/max ms |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const w = quantiles(r.webMs);
+    const m = quantiles(r.masterMs);
+    console.log(
+      `| ${r.n} | ${f2(mean(r.areaCpu))} / ${f2(max(r.areaCpu))} | ${f2(mean(r.reporterCpu))} / ${f2(max(r.reporterCpu))} | ${f2(r.idleCpu)} | ${f1(max(r.areaRss))} | ${f1(max(r.reporterRss))} | ${f1(r.idleRss)} | ${f1(mean(r.areaMsgs))} | ${f1(mean(r.reporterMsgs))} | ${ms(w.p50)}/${ms(w.p99)}/${ms(w.max)} | ${ms(m.p50)}/${ms(m.p99)}/${ms(m.max)} |`,
+    );
+  }
+  console.log("targets at N=48: reporter ≤ 0.5 %, area ≤ 2 %, RSS ≤ 100 MB, web out p99 ≤ 1200 ms, master p99 ≤ 1200 ms");
+  console.log(`\n${simulatedCosts()}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
