@@ -56,7 +56,7 @@ interface StatusSeen {
   assignment: object | null;
 }
 const statusJson = async (port: number) =>
-  (await (await fetch(`http://127.0.0.1:${port}/status.json`, { signal: AbortSignal.timeout(1000) })).json()) as StatusSeen;
+  (await (await fetch(`http://127.0.0.1:${port}/status.json`, { signal: AbortSignal.timeout(3000) })).json()) as StatusSeen;
 
 const quantiles = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -110,7 +110,7 @@ async function runSize(n: number, idleBin: string): Promise<Row> {
         const seen = await Promise.all(site.areas.map((a) => statusJson(a.metricsPort)));
         return seen.every((x) => x.assignment && x.master?.peer === seen[0]?.master?.peer);
       },
-      120_000,
+      300_000,
       500,
     );
     progress(`N=${n}: site up in ${dir}; warming up ${WARMUP_MS / 1000} s`);
@@ -157,10 +157,13 @@ async function runSize(n: number, idleBin: string): Promise<Row> {
 
     const [east, ...survivors] = site.areas as [ScaleSite["areas"][number], ...ScaleSite["areas"]];
     for (let i = 0; i < trials; i++) {
-      const eastPeer = (await statusJson(east.metricsPort)).peer;
+      let eastPeer = "";
       await until(
         "east master everywhere",
-        async () => (await Promise.all(site.areas.map((a) => statusJson(a.metricsPort)))).every((s) => s.master?.peer === eastPeer && s.assignment),
+        async () => {
+          eastPeer = (await statusJson(east.metricsPort)).peer;
+          return (await Promise.all(site.areas.map((a) => statusJson(a.metricsPort)))).every((s) => s.master?.peer === eastPeer && s.assignment);
+        },
         60_000,
         200,
       );

@@ -5,6 +5,7 @@
 //   PLAN: { secretFile, listen: [multiaddr], bootstrap: [multiaddr], messages: [Message], everyMs, count }
 import { readFileSync } from "node:fs";
 import { readSecret } from "../src/config/load.ts";
+import { TOPICS } from "../src/net/bus.ts";
 import { startLibp2pBus } from "../src/net/libp2p-bus.ts";
 import { encode, topicOf, type Message } from "../src/net/messages.ts";
 import { newIdentityKey } from "../src/net/peer-keys.ts";
@@ -24,6 +25,7 @@ const bus = await startLibp2pBus({
   siteSecret: secret.secret,
   listen: plan.listen,
   bootstrap: plan.bootstrap,
+  reads: TOPICS,
   accept: () => "accept",
   onError: () => {},
 });

@@ -1,7 +1,7 @@
 // A deployed node: assembles the enabled roles on real parts (libp2p, the state directory, real
 // timers, the real collector and DNS sockets), opens the control socket, and stops in reverse.
 import { join } from "node:path";
-import { assembleNode, stopAll, type AssembledNode } from "./assembly/assemble-node.ts";
+import { assembleNode, rolesOf, stopAll, type AssembledNode } from "./assembly/assemble-node.ts";
 import { readSecret } from "./config/load.ts";
 import { reloadPlan, type Reload } from "./config/reload.ts";
 import type { NodeConfig } from "./config/types.ts";
@@ -12,6 +12,7 @@ import type { Logger } from "./core/log.ts";
 import { realTimers, type Timers } from "./core/timers.ts";
 import { startDnsListener } from "./dns/listener.ts";
 import { startLearning } from "./geo/learning.ts";
+import { topicsRead } from "./net/bus.ts";
 import { startLibp2pBus } from "./net/libp2p-bus.ts";
 import { peerSigner } from "./net/peer-keys.ts";
 import { siteReleaseOf } from "./replicate/history.ts";
@@ -44,6 +45,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     siteSecret: secret.secret,
     listen: config.node.listen,
     bootstrap: config.node.bootstrap,
+    reads: topicsRead(rolesOf(config)),
     accept: (topic, data, from) => node?.view.accept(topic, data, from) ?? "ignore",
     onError: (what, err) => log.scope("gossip").warn(what, { error: String(err) }),
     onUnreachable: (address, err) => log.scope("gossip").info("peer unreachable", { address, error: String(err) }),

@@ -15,6 +15,7 @@ import type { StartLearning } from "../geo/learning.ts";
 import { LocationMap } from "../geo/location-map.ts";
 import { SteeringCounts } from "../geo/steering-counts.ts";
 import type { Bus } from "../net/bus.ts";
+import type { HeartbeatMsg } from "../net/messages.ts";
 import type { PeerSigner } from "../net/peer-keys.ts";
 import { startOps, type Ops } from "../ops/start-ops.ts";
 import type { Collector } from "../report/collect.ts";
@@ -71,9 +72,7 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   const config = docs.running;
   const { site } = config;
   const digest = siteDigest(site, config.node.operatorKeys);
-  const roles = [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter(
-    (r): r is "reporter" | "controller" | "nameserver" => !!r,
-  );
+  const roles = rolesOf(config);
   const map = new LocationMap(config.locations.entries);
   const steering = new SteeringCounts(site.areas.map((a) => a.name));
 
@@ -202,6 +201,13 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
     },
     stop: () => stopAll(stops),
   };
+}
+
+/** The roles a node announces in its heartbeats, from its config. */
+export function rolesOf(config: NodeConfig): HeartbeatMsg["roles"] {
+  return [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter(
+    (r): r is "reporter" | "controller" | "nameserver" => !!r,
+  );
 }
 
 /** Stopping is best effort: one part failing to close must not keep the others open. */

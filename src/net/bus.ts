@@ -6,6 +6,19 @@ export const TOPICS = ["reports", "heartbeats", "assignments", "commands", "loca
 export type Topic = (typeof TOPICS)[number];
 
 /**
+ * The topics a node reads. Controllers and nameservers read everything (reports, assignments,
+ * membership, drains, locations, site documents). A reporter-only node reads only the signed
+ * site documents (rare, and it must run the site in force); everything else it only publishes,
+ * and gossipsub sends a topic's messages to the peers reading it whether or not the publisher
+ * reads it too. Such a node is in no busy topic's mesh, so it relays none of that traffic;
+ * what it publishes reaches the readers it is connected to, which is why every node's
+ * bootstrap list names the area nodes.
+ */
+export function topicsRead(roles: readonly string[]): readonly Topic[] {
+  return roles.length === 1 && roles[0] === "reporter" ? ["sites"] : TOPICS;
+}
+
+/**
  * What the validator makes of a message: accepted (delivered and forwarded), ignored (dropped
  * quietly: stale, or refused on what this node knows now, which an honest forwarder may not have
  * known), or rejected (malformed or self-contradictory: gossipsub also marks down the peer that

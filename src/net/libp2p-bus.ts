@@ -48,6 +48,8 @@ export interface Libp2pBusInit {
   siteSecret: Uint8Array;
   listen: string[];
   bootstrap: string[];
+  /** What this node subscribes to (topicsRead in bus.ts); it may publish to any topic. */
+  reads: readonly Topic[];
   /** Accepts or rejects a message before gossipsub forwards it; a reject is counted by the caller. */
   accept: (topic: Topic, data: Uint8Array, from: PeerIdText) => Verdict;
   onError: (what: string, err: unknown) => void;
@@ -111,7 +113,7 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
     pubsub.topicValidators.set(name, (_forwarder: PeerId, msg: { type: string; data: Uint8Array; from?: PeerId }) =>
       msg.type === "signed" && msg.from ? VALIDATOR_RESULT[init.accept(topic, msg.data, peerIdText(msg.from.toString()))] : TopicValidatorResult.Reject,
     );
-    pubsub.subscribe(name);
+    if (init.reads.includes(topic)) pubsub.subscribe(name);
   }
   pubsub.addEventListener("message", (evt) => {
     const msg = evt.detail;

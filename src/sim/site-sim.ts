@@ -2,9 +2,9 @@
 // over an in-memory network on a manual clock, with simulated collectors, a load model and seeded
 // faults. After every round it checks the invariants (invariants.ts). The same seed always
 // replays the same run.
-import { assembleNode, type AssembledNode } from "../assembly/assemble-node.ts";
+import { assembleNode, rolesOf, type AssembledNode } from "../assembly/assemble-node.ts";
 import type { Logger } from "../core/log.ts";
-import type { Topic } from "../net/bus.ts";
+import { topicsRead, type Topic } from "../net/bus.ts";
 import type { AreaName, Assignment, ServerName, Site } from "../core/types.ts";
 import type { Collection } from "../report/collect.ts";
 import type { SiteSnapshot } from "../roles/site-view.ts";
@@ -105,7 +105,7 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
         : { name: n.name, server: n.server as ServerName },
     );
     n.node = assembleNode(config, {
-      bus: net.attach(n.name),
+      bus: net.attach(n.name, topicsRead(rolesOf(config))),
       store: n.store,
       clock: sched.clock,
       timers: sched.timers(alive),

@@ -3,7 +3,7 @@
 // Each harness says how time moves: real time sleeps, the manual clock runs its queue.
 import { afterAll, describe, expect, test } from "bun:test";
 import type { PeerIdText } from "../../src/core/types.ts";
-import type { Bus, BusMessage, PeerEvent } from "../../src/net/bus.ts";
+import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic } from "../../src/net/bus.ts";
 import { startLibp2pBus } from "../../src/net/libp2p-bus.ts";
 import { newIdentityKey } from "../../src/net/peer-keys.ts";
 import { MemoryNetwork } from "../../src/sim/network.ts";
@@ -26,31 +26,33 @@ function tap(bus: Bus) {
   return { messages, peers };
 }
 
-const harnesses: { name: string; pair(): Promise<Pair> }[] = [
+/** `aReads`: the topics peer a subscribes to (b reads every topic). */
+const harnesses: { name: string; pair(aReads?: readonly Topic[]): Promise<Pair> }[] = [
   {
     name: "libp2p",
-    async pair() {
+    async pair(aReads = TOPICS) {
       const secret = new TextEncoder().encode("bus-contract-secret-0123456789abcdef");
-      const start = async (bootstrap: string[]) =>
+      const start = async (bootstrap: string[], reads: readonly Topic[]) =>
         startLibp2pBus({
           identityKey: newIdentityKey(),
           siteSecret: secret,
           listen: ["/ip4/127.0.0.1/tcp/0"],
           bootstrap,
+          reads,
           accept: () => "accept",
           onError: () => {},
         });
-      const a = await start([]);
-      const b = await start([a.listenAddresses()[0] as string]);
+      const a = await start([], aReads);
+      const b = await start([a.listenAddresses()[0] as string], TOPICS);
       return { a, b, advance: () => Bun.sleep(50) };
     },
   },
   {
     name: "in-memory",
-    async pair() {
+    async pair(aReads = TOPICS) {
       const sched = new Scheduler();
       const net = new MemoryNetwork(sched, seededRandom(7));
-      return { a: net.attach("a"), b: net.attach("b"), advance: async () => sched.runUntil(sched.nowMs + 50) };
+      return { a: net.attach("a", aReads), b: net.attach("b"), advance: async () => sched.runUntil(sched.nowMs + 50) };
     },
   },
 ];
@@ -122,6 +124,25 @@ for (const h of harnesses) {
       expect(atB.peers.filter((e) => !e.connected)).toEqual([]);
       const got = atB.messages.find((m) => m.data.byteLength === 60_000) as BusMessage;
       expect(got.data.every((x) => x === 60_000 % 251)).toBe(true);
+    }, 60_000);
+
+    test("a peer that reads nothing still reaches a reader, and is sent nothing", async () => {
+      const p = await h.pair([]);
+      started.push(p.a, p.b);
+      const atA = tap(p.a);
+      const atB = tap(p.b);
+      const data = new Uint8Array([7]);
+      await until(p, "b hearing a", () => {
+        if (atB.messages.length === 0) p.a.publish("reports", data);
+        return atB.messages.some((m) => m.from === p.a.self);
+      });
+      // b publishes on every topic for a while: none of it may reach a.
+      for (let i = 0; i < 20; i++) {
+        for (const t of TOPICS) p.b.publish(t, data);
+        await p.advance();
+      }
+      expect(atA.messages.filter((m) => m.from !== p.a.self)).toEqual([]);
+      expect(atB.messages.filter((m) => m.from === p.b.self).length).toBe(20 * TOPICS.length);
     }, 60_000);
   });
 }

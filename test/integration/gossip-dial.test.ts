@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import net from "node:net";
 import { until } from "../../scripts/lib/demo-site.ts";
+import { TOPICS } from "../../src/net/bus.ts";
 import { startLibp2pBus } from "../../src/net/libp2p-bus.ts";
 import { newIdentityKey } from "../../src/net/peer-keys.ts";
 import { needs } from "./needs.ts";
@@ -50,6 +51,7 @@ test.skipIf(!READY)(
       siteSecret: new Uint8Array(32).fill(7),
       listen: ["/ip4/127.0.0.1/tcp/0"],
       bootstrap: [`/ip4/127.0.0.1/tcp/${holePort}`],
+      reads: TOPICS,
       accept: () => "accept",
       onError: (what, err) => errors.push(`${what}: ${String(err)}`),
       onUnreachable: (address) => unreachable.push(address),
