@@ -55,8 +55,11 @@ export interface HeartbeatMsg {
   priority?: number;
   /** Highest master epoch the node has seen (a new master starts above it). */
   epoch: number;
-  /** The node's whole drain table: merging it heals drains missed while offline. */
+  /** The node's whole drain table when due (state/drain-gossip.ts), else empty: merging it heals
+   * drains missed while offline. */
   drains: DrainEntry[];
+  /** Digest of the node's whole drain table: a receiver whose own differs sends its table next. */
+  drainsDigest?: string;
   atMs: number;
   /** Version of the node's location map: a nameserver answering from another map is seen. */
   mapVersion?: string;
@@ -177,6 +180,7 @@ function parseMessage(o: Record<string, unknown>): Message {
       if (o.priority !== undefined) hb.priority = int(o.priority, "priority");
       if (o.mapVersion !== undefined) hb.mapVersion = str(o.mapVersion, "mapVersion");
       if (o.siteVersion !== undefined) hb.siteVersion = int(o.siteVersion, "siteVersion");
+      if (o.drainsDigest !== undefined) hb.drainsDigest = str(o.drainsDigest, "drainsDigest");
       if (o.grants !== undefined) hb.grants = arr(o.grants, "grants", LIMITS.grants).map((g) => parseGrant(obj(g, "grants[]")));
       if (o.revocations !== undefined)
         hb.revocations = arr(o.revocations, "revocations", LIMITS.revocations).map((r) => parseRevocation(obj(r, "revocations[]")));

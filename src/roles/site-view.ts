@@ -29,6 +29,7 @@ import type {
 import type { Bus, Verdict } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
 import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
+import { DrainGossip } from "../state/drain-gossip.ts";
 import { mergeDrains, type Drains } from "../state/drains.ts";
 import type { StateStore } from "../state/store.ts";
 import type { SiteDocs } from "./site-docs.ts";
@@ -103,6 +104,7 @@ export interface SiteViewComponents {
 export class SiteView {
   private members: Members = new Map();
   private drains: Drains = new Map();
+  private readonly drainGossip = new DrainGossip();
   // Replaced, never changed in place, so a snapshot can share them.
   private reports: ReadonlyMap<ServerName, ReportRecord> = new Map();
   /** The newest assignment heard from each master, kept so a view change can apply it at once. */
@@ -162,7 +164,7 @@ export class SiteView {
         const now = clock();
         this.members = withDisconnect(this.members, e.peer, now);
         this.changed(now);
-      }
+      } else this.drainGossip.sendNext();
     });
   }
 
@@ -257,7 +259,10 @@ export class SiteView {
       if (msg.mapVersion !== undefined && this.mapVersions.get(from) !== msg.mapVersion) this.mapVersions = new Map(this.mapVersions).set(from, msg.mapVersion);
       // Only a granted controller's epoch can be adopted: anyone else's could push the next master's far up.
       if (!refusal(this.authority, from, { kind: "epoch" }, now)) this.noteEpoch(msg.epoch);
-      if (msg.site === this.init.digest) this.mergeDrains(msg.drains.filter((e) => this.drainHolds(e)));
+      if (msg.site === this.init.digest) {
+        this.mergeDrains(msg.drains.filter((e) => this.drainHolds(e)));
+        this.drainGossip.heard(msg.drainsDigest, this.drains);
+      }
       if (msg.siteVersion !== undefined && msg.site === this.init.digest) this.c.sites?.heard(msg.siteVersion);
       if (msg.release !== undefined && msg.site === this.init.digest && !refusal(this.authority, from, { kind: "release" }, now))
         this.releases = new Map(this.releases).set(from, msg.release);
@@ -345,7 +350,7 @@ export class SiteView {
       node: this.init.nodeName,
       roles: this.init.roles,
       epoch: this.epochSeen,
-      drains: [...this.drains.values()],
+      ...this.drainGossip.outgoing(this.drains),
       atMs: now,
     };
     if (this.init.mapVersion !== undefined) hb.mapVersion = this.init.mapVersion;
@@ -490,6 +495,7 @@ export class SiteView {
       if (next.get(e.server) === e) this.c.log.info(e.drained ? "server drained" : "server undrained", { server: e.server, reason: e.reason, by: e.by });
     }
     this.drains = next;
+    this.drainGossip.sendNext();
     this.c.store.writeJson(DRAINS_FILE, [...next.values()]);
     for (const l of this.reportListeners) l(entries[0]?.server as ServerName, true);
   }
