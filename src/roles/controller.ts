@@ -20,10 +20,15 @@ import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
 import type { AreaAssignment, AreaName, Assignment, Site } from "../core/types.ts";
+import { sameAnswers } from "./served-assignment.ts";
 import type { SiteSnapshot, SiteView } from "./site-view.ts";
 
 /** Coalesces report-triggered rounds that arrive together. */
 const EARLY_ROUND_DELAY_MS = 20;
+/** An assignment that answers as the last one did is published only every this many rounds:
+ * followers adopt another master's assignment only within 3 rounds of hearing it (FRESH_ROUNDS
+ * in site-view.ts), and a node that just joined learns the answers within 2 rounds. */
+const REFRESH_ROUNDS = 2;
 
 export interface ControllerInit {
   site: Site;
@@ -52,6 +57,7 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
   let seq = 0;
   let acting = false;
   let last: Assignment | undefined;
+  let unchangedRounds = 0;
   let cancelEarly: (() => void) | undefined;
 
   /** Each area now (where it points, its spill shares): the assignment in force here, else our own last one. */
@@ -96,7 +102,11 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
       if (was !== undefined && was !== a.cluster) log.info("area moved", { area: a.area, from: was, to: a.cluster, reason: a.reason, detail: a.detail });
       for (const step of spillChanges(beforeAreas.get(a.area), a)) log.info("spill step", { area: a.area, step });
     }
-    last = { master: s.self, epoch, seq: ++seq, atMs: now, areas: decision.areas };
+    const next: Assignment = { master: s.self, epoch, seq: seq + 1, atMs: now, areas: decision.areas };
+    if (last?.epoch === epoch && sameAnswers(last, next) && ++unchangedRounds < REFRESH_ROUNDS) return;
+    unchangedRounds = 0;
+    seq = next.seq;
+    last = next;
     view.publish({ type: "assignment", site: init.digest, assignment: last });
     init.onDecision?.(last);
   };

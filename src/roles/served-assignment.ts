@@ -121,7 +121,8 @@ function localDecision(site: Site, s: SiteSnapshot): Assignment {
   };
 }
 
-function sameAnswers(a: Assignment | undefined, b: Assignment | undefined): boolean {
+/** Whether two assignments answer alike: same clusters, servers and spill shares per area. */
+export function sameAnswers(a: Assignment | undefined, b: Assignment | undefined): boolean {
   if (!a || !b) return a === b;
   return (
     a.areas.length === b.areas.length &&
