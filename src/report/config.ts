@@ -22,6 +22,8 @@ export interface ReporterConfig {
   fallCount: number;
   /** Consecutive good probes before a PANIC clears. */
   riseCount: number;
+  /** After a failed probe, the next one comes this soon, until PANIC or a good probe. */
+  fastProbeMs: number;
   /** Run every collection; a non-zero exit or a timeout means BYPASS. */
   bypassCommand?: string;
   /** The replicator's root on this web server: the release served is reported from its `current` link. */
@@ -29,7 +31,7 @@ export interface ReporterConfig {
 }
 
 const P = "reporter";
-const COMMON = ["server", "source", "timeout_ms", "fall_count", "rise_count", "bypass_command", "release_root"];
+const COMMON = ["server", "source", "timeout_ms", "fall_count", "rise_count", "fast_probe_ms", "bypass_command", "release_root"];
 const SOURCE_KEYS = {
   apache: ["status_url", "max_workers"],
   nginx: ["status_url", "capacity"],
@@ -41,7 +43,7 @@ const KINDS = Object.keys(SOURCE_KEYS) as SourceKind[];
 const URL_PATTERN = /^https?:\/\/\S+$/;
 
 /** Defaults, and why: see README "Reports". */
-export const REPORTER_DEFAULTS = { fallCount: 2, riseCount: 3, timeoutMsMax: 800 } as const;
+export const REPORTER_DEFAULTS = { fallCount: 2, riseCount: 3, timeoutMsMax: 800, fastProbeMs: 100 } as const;
 
 export function validateReporter(f: Fields, t: Table, servers: ReadonlySet<string>, reportIntervalMs: number): ReporterConfig {
   const allKeys = [...new Set([...COMMON, ...KINDS.flatMap((k) => SOURCE_KEYS[k])])];
@@ -74,6 +76,14 @@ export function validateReporter(f: Fields, t: Table, servers: ReadonlySet<strin
     }),
     fallCount: f.number(t, P, "fall_count", { default: REPORTER_DEFAULTS.fallCount, min: 1, max: 100, integer: true }),
     riseCount: f.number(t, P, "rise_count", { default: REPORTER_DEFAULTS.riseCount, min: 1, max: 100, integer: true }),
+    // A confirming probe later than the next regular one would confirm nothing sooner.
+    fastProbeMs: f.number(t, P, "fast_probe_ms", {
+      default: Math.min(REPORTER_DEFAULTS.fastProbeMs, reportIntervalMs),
+      min: 10,
+      max: reportIntervalMs,
+      integer: true,
+      unit: "ms",
+    }),
   };
   if (t.bypass_command !== undefined) config.bypassCommand = f.string(t, P, "bypass_command", { expected: "a command line run with /bin/sh -c" });
   if (t.release_root !== undefined)

@@ -35,6 +35,7 @@ export function simNodeConfig(site: Site, n: SimNodeRoles): NodeConfig {
       timeoutMs: site.reportIntervalMs,
       fallCount: 1,
       riseCount: 1,
+      fastProbeMs: 100,
     };
   }
   return config;

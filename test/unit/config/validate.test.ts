@@ -129,6 +129,7 @@ describe("validate: a minimal valid config", () => {
       timeoutMs: 800,
       fallCount: 2,
       riseCount: 3,
+      fastProbeMs: 100,
     });
     expect(config.controller as unknown).toEqual({ priority: 100 });
     expect(config.nameserver as unknown).toEqual({
@@ -202,6 +203,7 @@ describe("validate: rejected inputs", () => {
     ["a grants file without operator keys", add("[node]", 'grants_file = "grants.jsonl"'), "node.grants_file", "without [node] operator_keys"],
     ["unknown key in [site]", add("[site]", "ttl_second = 5"), "site.ttl_second", "(unknown key)"],
     ["unknown key in [reporter]", add("[reporter]", "timeout = 500"), "reporter.timeout", "(unknown key)"],
+    ["a fast probe slower than the report interval", add("[reporter]", "fast_probe_ms = 5000"), "reporter.fast_probe_ms", "from 10 to 1000 ms"],
     ["unknown top-level table", (t) => `${t}\n[nameservers]\n`, "nameservers", "(unknown key)"],
     ["missing [node].name", drop('name = "east-1"\n'), "node.name", "a name of lower-case letters"],
     ["name with upper case and underscore", swap('name = "east-1"', 'name = "East_1"'), "node.name", "a name of lower-case letters"],
