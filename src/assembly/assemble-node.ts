@@ -87,7 +87,7 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
       operatorKeys: config.node.operatorKeys,
       grants: config.grants,
     },
-    { bus, store, clock, log: log.scope("membership"), ...(parts.release && { release: parts.release }), signer: parts.signer, sites: docs },
+    { bus, store, clock, timers, log: log.scope("membership"), ...(parts.release && { release: parts.release }), signer: parts.signer, sites: docs },
   );
   bus.onMessage((m) => view.handle(m.topic, m.data, m.from));
   log.info("node started", {

@@ -1,5 +1,6 @@
 // `walrus status` as text readable at a glance.
 import type { StatusReport } from "../ops/status.ts";
+import { describeUsage } from "../ops/process-usage.ts";
 import { formatLocationStatus } from "../geo/location-status.ts";
 import { formatSpread, requestCells } from "./spread-format.ts";
 
@@ -92,6 +93,7 @@ export function formatStatus(s: StatusReport): string {
     );
   const rejected = Object.entries(s.gossip.rejected);
   out.push(`gossip: ${s.gossip.peers} connected peers${rejected.length ? `; rejected ${rejected.map(([k, v]) => `${k} ${v}`).join(", ")}` : ""}`);
+  out.push(`this node: ${describeUsage(s.process)}`);
   if (s.locations) out.push("", ...formatLocationStatus(s.locations));
   if (s.director) {
     const ago = (ms: number | null) => (ms === null ? "-" : `${(ms / 1000).toFixed(1)} s`);

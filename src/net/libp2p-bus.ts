@@ -33,13 +33,46 @@ const NOISE_CRYPTO = {
   chaCha20Poly1305Encrypt: asCrypto.chaCha20Poly1305Encrypt,
   chaCha20Poly1305Decrypt: asCrypto.chaCha20Poly1305Decrypt,
 };
-/** A frozen peer keeps its sockets open: ping every second so it is dropped in ~1–2 s, not 10 s. */
-const PING_INTERVAL_MS = 1000;
+/** A frozen peer keeps its sockets open; pings close them within a few seconds. Liveness does not
+ * wait for that (a silent candidate is dead after candidate_dead_after_ms, 1.5 s), so a ping every
+ * 5 s is enough: each one is a new stream both ways, and an area node holds a connection to
+ * every node of the site. */
+const PING_INTERVAL_MS = 5000;
 const PING_TIMEOUT = { minTimeout: 1000, maxTimeout: 2000 };
 const DIAL_TIMEOUT_MS = 3000;
 const REDIAL_MIN_MS = 250;
 // Short cap: after a partition heals, the sides must find each other again within seconds.
 const REDIAL_MAX_MS = 2000;
+
+/**
+ * Gossipsub's parameters for sites of 3 to 500 nodes. Only controllers and nameservers read
+ * (bus.ts, topicsRead): a topic's mesh holds the site's area nodes, a few to a few dozen, and
+ * every reporter publishes straight to the readers it is connected to (fanout).
+ *   D 6, Dlo 4, Dhi 12 (gossipsub's own): up to 7 area nodes form a full mesh; a larger site's
+ *     mesh stays connected with each message sent ~6 times, not once per reader.
+ *   floodPublish (on): a node's own messages go to every reader it is connected to at once,
+ *     so a heartbeat or report never waits for a mesh hop.
+ *   heartbeatInterval 1 s: mesh upkeep and IHAVE gossip, not delivery; a mesh broken by a
+ *     partition is repaired within a second or two of the heal.
+ *   mcacheLength 5, mcacheGossip 3: five heartbeats (5 s) of messages kept for IWANT, three
+ *     of them announced; at 500 servers an area node holds about 5 × 1,500 messages.
+ *   seenTTL 30 s (gossipsub's default is 2 min): the duplicate filter holds 30 s of message ids.
+ *     A copy later than that is judged again and refused as stale (heartbeats by their stamp,
+ *     reports by seq, assignments by epoch and seq), so the longer window buys nothing and
+ *     costs 4× the memory.
+ *   fanoutTTL 60 s: a reporter keeps its fanout peers between reports.
+ */
+const GOSSIP_PARAMETERS = {
+  D: 6,
+  Dlo: 4,
+  Dhi: 12,
+  floodPublish: true,
+  heartbeatInterval: 1000,
+  mcacheLength: 5,
+  mcacheGossip: 3,
+  seenTTL: 30_000,
+  fanoutTTL: 60_000,
+};
 
 export interface Libp2pBusInit {
   /** Protobuf bytes of the node's private key (see identity.ts). */
@@ -87,7 +120,7 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
         globalSignaturePolicy: StrictSign,
         emitSelf: false,
         maxInboundDataLength: MAX_MESSAGE_BYTES,
-        heartbeatInterval: 700,
+        ...GOSSIP_PARAMETERS,
       }),
     },
   } as Parameters<typeof createLibp2p>[0])) as never;

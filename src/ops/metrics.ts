@@ -242,6 +242,10 @@ export function createMetrics(src: MetricsSources): Metrics {
     });
   }
 
+  // ---- this process (Prometheus' standard names) ----
+  gauge("process_resident_memory_bytes", "Resident memory of this node's process.", [], () => [[{}, status().process.rssBytes]]);
+  mirror("process_cpu_seconds_total", "CPU time (user and system) this node's process has used.", [], () => [[{}, status().process.cpuSeconds]]);
+
   // ---- gossip ----
   gauge("walrus_gossip_peers", "Gossip peers connected now.", [], () => [[{}, status().gossip.peers]]);
   mirror("walrus_gossip_messages_accepted_total", "Gossip messages accepted, by message type.", ["type"], () =>

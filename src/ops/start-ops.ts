@@ -17,6 +17,7 @@ import { startOpsHttp } from "./http.ts";
 import { createMetrics } from "./metrics.ts";
 import { createNotifier, type Notifier } from "./notifier.ts";
 import { startSpread } from "./spread.ts";
+import { processUsage } from "./process-usage.ts";
 import { buildStatus, type HistoryWanted, type StatusReport } from "./status.ts";
 import { startWatch } from "./watch.ts";
 
@@ -58,6 +59,7 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
       director: init.director,
       bus: c.bus,
       clock: c.clock,
+      usage: processUsage(),
       decisions: watch.decisions(),
       locations: { map: init.map, steering: nameserver && init.steering, learned: init.learning },
     });

@@ -7,6 +7,7 @@ import type { Clock } from "../core/clock.ts";
 import { describeShare } from "../assign/spill-text.ts";
 import type { Bus } from "../net/bus.ts";
 import type { DecisionEntry } from "./decision-log.ts";
+import type { ProcessUsage } from "./process-usage.ts";
 import type { AssignReason, ServerState } from "../core/types.ts";
 import type { Nameserver } from "../roles/nameserver.ts";
 import type { BackendStatus } from "../director/backend.ts";
@@ -67,6 +68,8 @@ export interface StatusReport {
   }[];
   dns: { queries: number; responses: Record<string, number> } | null;
   gossip: { peers: number; accepted: Record<string, number>; rejected: Record<string, number> };
+  /** This node's own memory and CPU time. */
+  process: ProcessUsage;
   /** Recent changes of where areas point, newest first (see ops/decision-log.ts). */
   decisions: DecisionEntry[];
   /** The location map: versions across nameservers and how queries were steered. */
@@ -87,6 +90,7 @@ export function buildStatus(s: {
   director?: Director;
   bus: Bus;
   clock: Clock;
+  usage: ProcessUsage;
   decisions?: DecisionEntry[];
   locations?: { map: LocationMap; steering?: SteeringCounts; learned?: Pick<Learning, "status"> };
 }): StatusReport {
@@ -164,6 +168,7 @@ export function buildStatus(s: {
     }),
     dns: s.nameserver ? { queries: s.nameserver.stats.queries, responses: s.nameserver.stats.responses } : null,
     gossip: { peers: s.bus.connectedPeers().length, accepted: view.counters.accepted, rejected: view.counters.rejected },
+    process: s.usage,
     decisions: s.decisions ?? [],
     locations: s.locations
       ? locationStatus(

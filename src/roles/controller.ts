@@ -78,7 +78,8 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
     }
     firstSinceMs ??= now;
     if (!acting) {
-      if (now - firstSinceMs < site.masterSettleMs) return;
+      const settleLeftMs = site.masterSettleMs - (now - firstSinceMs);
+      if (settleLeftMs > 0) return soon(settleLeftMs);
       acting = true;
       epoch = view.claimEpoch();
       seq = 0;
@@ -111,9 +112,10 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
     init.onDecision?.(last);
   };
 
-  const soon = () => {
+  /** One round soon; a round already due runs instead (it schedules another if it must wait). */
+  const soon = (delayMs = EARLY_ROUND_DELAY_MS) => {
     if (cancelEarly) return;
-    cancelEarly = timers.after(EARLY_ROUND_DELAY_MS, () => {
+    cancelEarly = timers.after(delayMs, () => {
       cancelEarly = undefined;
       round();
     });
@@ -126,15 +128,10 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
   view.onReport((_server, changed) => {
     if (changed && acting) soon();
   });
-  // A candidate first in its view waits out the settle time, then takes over.
-  const stopSettle = timers.every(Math.max(20, Math.floor(Math.min(site.masterSettleMs, site.heartbeatIntervalMs) / 2) || 20), () => {
-    if (!acting && isMaster()) round();
-  });
 
   return {
     stop() {
       stopRounds();
-      stopSettle();
       cancelEarly?.();
     },
   };

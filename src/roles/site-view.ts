@@ -13,6 +13,7 @@ import { verifyPeer, type PeerSigner } from "../net/peer-keys.ts";
 import { markStale, newestRelease } from "../assign/stale.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
+import type { Timers } from "../core/timers.ts";
 import type {
   AreaName,
   Assignment,
@@ -94,6 +95,8 @@ export interface SiteViewComponents {
   bus: Bus;
   store: StateStore;
   clock: Clock;
+  /** Looks again when a disconnected peer's grace ends, so its death is seen then, not at the next tick. */
+  timers: Timers;
   log: Logger;
   /** Signs the drains this node issues, so relays cannot alter them. */
   signer?: PeerSigner;
@@ -164,6 +167,7 @@ export class SiteView {
         const now = clock();
         this.members = withDisconnect(this.members, e.peer, now);
         this.changed(now);
+        c.timers.after(this.liveness.graceMs + 1, () => this.changed(clock()));
       } else this.drainGossip.sendNext();
     });
   }

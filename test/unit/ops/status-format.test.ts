@@ -19,6 +19,7 @@ const report: StatusReport = {
   servers: [],
   dns: null,
   gossip: { peers: 2, accepted: {}, rejected: {} },
+  process: { rssBytes: 84 * 2 ** 20, cpuSeconds: 12.3, uptimeSeconds: 3600 },
   locations: null,
   decisions: [
     {
@@ -70,6 +71,10 @@ test("recent decisions are listed newest first with time, move, reason and figur
     ["23:00:01", "west", "west → east", "forced by availability"],
     ["22:59:00", "east", "→ east", "home and healthy"],
   ]);
+});
+
+test("the node's own memory and CPU, with its mean share of a core", () => {
+  expect(formatStatus(report)).toContain("this node: RSS 84 MB, CPU 12.3 s in 3600 s (0.34 % of a core)");
 });
 
 test("no decisions yet: no empty table", () => {
