@@ -368,6 +368,11 @@ export class SiteView {
     if (this.init.priority !== undefined && now - this.startedMs >= this.site.deadAfterMs) hb.priority = this.init.priority;
     this.publish(hb);
     this.members = withoutLongDead(this.members, now, FORGET_AFTER_MS);
+    // What is kept per peer is forgotten with the member: nothing grows with peers that come and go.
+    const known = (peer: PeerIdText) => peer === this.self || this.members.has(peer);
+    this.mapVersions = onlyPeers(this.mapVersions, known);
+    this.releases = onlyPeers(this.releases, known);
+    for (const peer of this.assignmentsBy.keys()) if (!known(peer)) this.assignmentsBy.delete(peer);
     this.changed(now); // liveness changes with time alone
   }
 
@@ -522,6 +527,11 @@ function drainBytes(e: DrainEntry): Uint8Array {
 /** A live member's next heartbeat (through any path) arrives within 1.5 intervals. */
 function livenessOf(site: Site): Liveness {
   return { deadAfterMs: site.deadAfterMs, graceMs: 1.5 * site.heartbeatIntervalMs };
+}
+
+/** The same map when every peer is kept, else a copy without the others. */
+function onlyPeers<V>(m: ReadonlyMap<PeerIdText, V>, keep: (peer: PeerIdText) => boolean): ReadonlyMap<PeerIdText, V> {
+  return [...m.keys()].every(keep) ? m : new Map([...m].filter(([peer]) => keep(peer)));
 }
 
 function isLiveAt(m: Member | undefined, nowMs: number, rules: Liveness): boolean {
