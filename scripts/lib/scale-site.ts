@@ -43,9 +43,10 @@ export function writeScaleSite(dir: string, n: number, areaBase: number, reporte
     `zone = "${site.zone}"`,
     'names = ["www"]',
     "ttl_seconds = 5",
-    // All nodes share one host, whose figures say nothing of any one server; a TCP probe
-    // measures no workers, so no server is ever overloaded and the site stays calm.
-    'load_terms = ["workers"]',
+    // All nodes share one host, whose CPU figures say nothing of any one server and swing
+    // with whatever else runs; its memory figure is steady and low, so every server has a
+    // load below threshold and an area moved by a failure comes home again.
+    'load_terms = ["memory"]',
     `secret_file = "${secretFile}"`,
     "",
     ...areaNames.flatMap((a) => [`[site.areas.${a}]`, `nameserver = "ns-${a}"`, 'nameserver_addresses = ["127.0.0.1"]', ""]),
