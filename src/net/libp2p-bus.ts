@@ -45,8 +45,8 @@ const REDIAL_MIN_MS = 250;
 const REDIAL_MAX_MS = 2000;
 
 /**
- * Gossipsub's parameters for sites of 3 to 500 nodes. Only controllers and nameservers read
- * (bus.ts, topicsRead): a topic's mesh holds the site's area nodes, a few to a few dozen, and
+ * Gossipsub's parameters for sites of 3 to 500 nodes. Only controllers and nameservers read the
+ * busy topics (bus.ts, topicsRead): their mesh holds the site's area nodes, a few to a few dozen, and
  * every reporter publishes straight to the readers it is connected to (fanout).
  *   D 6, Dlo 4, Dhi 12 (gossipsub's own): up to 7 area nodes form a full mesh; a larger site's
  *     mesh stays connected with each message sent ~6 times, not once per reader.
