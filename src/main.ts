@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
-import { runPublish, runReleases, runRollback } from "./commands/replicate.ts";
 import { hintFor } from "./commands/hints.ts";
 import { formatLearnedMap } from "./commands/locations-format.ts";
 import { formatStatus } from "./commands/status-format.ts";
@@ -269,6 +268,7 @@ await yargs(hideBin(process.argv))
         .option("message", { alias: "m", type: "string", default: "", describe: "shown with the release" })
         .option("config", configOption),
     async (a) => {
+      const { runPublish } = await import("./commands/replicate.ts");
       process.exitCode = await runPublish(configOrExit(a.config), a.dir, a.message, (l) => process.stdout.write(`${l}\n`));
     },
   )
@@ -277,6 +277,7 @@ await yargs(hideBin(process.argv))
     "point every web server back at a kept release (default: the one before the current)",
     (y) => y.option("to", { type: "string", describe: "release id (or its first 4+ digits)" }).option("config", configOption),
     async (a) => {
+      const { runRollback } = await import("./commands/replicate.ts");
       process.exitCode = await runRollback(configOrExit(a.config), a.to, (l) => process.stdout.write(`${l}\n`));
     },
   )
@@ -284,7 +285,8 @@ await yargs(hideBin(process.argv))
     "releases",
     "list the kept releases, the current one starred ([replicator] host)",
     (y) => y.option("config", configOption),
-    (a) => {
+    async (a) => {
+      const { runReleases } = await import("./commands/replicate.ts");
       process.exitCode = runReleases(configOrExit(a.config), (l) => process.stdout.write(`${l}\n`));
     },
   )
