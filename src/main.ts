@@ -179,7 +179,7 @@ await yargs(hideBin(process.argv))
         (z) => z.option("config", configOption),
         async (a) => {
           const c = configOrExit(a.config);
-          const [{ UDP_EDNS_LIMIT }, { oversizedClusters }] = await Promise.all([import("./dns/answer.ts"), import("./dns/fit.ts")]);
+          const [{ UDP_EDNS_LIMIT }, { oversizedClusters }] = await Promise.all([import("./dns/limits.ts"), import("./dns/fit.ts")]);
           const roles = [c.reporter && "reporter", c.controller && "controller", c.nameserver && "nameserver", c.replicator && "replicator"]
             .filter(Boolean)
             .join(", ");

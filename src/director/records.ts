@@ -8,7 +8,8 @@
 
 import { isIP } from "node:net";
 import type { AreaName, ServerName, Site } from "../core/types.ts";
-import { areaAddresses, areaOwnName, DEFAULT_MAX_ANSWER_ADDRESSES } from "../dns/zone.ts";
+import { DEFAULT_MAX_ANSWER_ADDRESSES } from "../dns/limits.ts";
+import { areaAddresses, areaOwnName } from "../dns/zone.ts";
 
 export type DirectorLayout = "area-zones" | "views";
 

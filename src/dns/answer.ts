@@ -13,6 +13,7 @@ import type { Template } from "./templates.ts";
 import type { Zone } from "./zone.ts";
 import type { ZoneDnssec } from "./zone-core.ts";
 import { TYPE_NXNAME } from "../dnssec/nsec.ts";
+import { UDP_EDNS_LIMIT } from "./limits.ts";
 
 export type { RcodeName } from "./resolve.ts";
 export type { EdnsOption } from "./query.ts";
@@ -69,8 +70,6 @@ const OPT_FIXED_BYTES = 11;
 const CLASS_IN = 1;
 /** Plain DNS over UDP (RFC 1035 §4.2.1). */
 const UDP_PLAIN_LIMIT = 512;
-/** What we advertise and accept over UDP by default: the DNS flag day 2020 size, clear of IP fragmentation. */
-export const UDP_EDNS_LIMIT = 1232;
 const TCP_LIMIT = 65535;
 /** Bytes of records per zone-transfer message: each stays under 64 KiB with the header and question. */
 const AXFR_MESSAGE_BYTES = 60_000;

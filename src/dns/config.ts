@@ -5,10 +5,8 @@ import type { UpdateAllowConfig } from "./update-config.ts";
 import type { HostPort } from "../core/host-port.ts";
 import type { AreaName, StaticRecordSpec } from "../core/types.ts";
 import { parsePrefix, type Prefix } from "../geo/address.ts";
-import { UDP_EDNS_LIMIT } from "./answer.ts";
 import { parseRecordData, STATIC_TYPES, type StaticType } from "./records.ts";
-import { TCP_IDLE_MS_DEFAULT, TCP_MAX_CONNECTIONS_DEFAULT } from "./server.ts";
-import { DEFAULT_MAX_ANSWER_ADDRESSES } from "./zone.ts";
+import { DEFAULT_MAX_ANSWER_ADDRESSES, TCP_IDLE_MS_DEFAULT, TCP_MAX_CONNECTIONS_DEFAULT, UDP_EDNS_LIMIT } from "./limits.ts";
 import { join, type Fields, type Table } from "../core/fields.ts";
 import { qualify } from "../core/names.ts";
 

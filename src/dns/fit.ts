@@ -3,7 +3,8 @@
 
 import type { AreaName, Site } from "../core/types.ts";
 import { isIP } from "node:net";
-import { areaOwnName, DEFAULT_MAX_ANSWER_ADDRESSES } from "./zone.ts";
+import { DEFAULT_MAX_ANSWER_ADDRESSES } from "./limits.ts";
+import { areaOwnName } from "./zone.ts";
 
 export interface Oversized {
   cluster: AreaName;

@@ -4,7 +4,8 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import { parseAddress, truncate, type Prefix } from "../geo/address.ts";
-import { UDP_EDNS_LIMIT, type ChooseArea } from "./answer.ts";
+import type { ChooseArea } from "./answer.ts";
+import { TCP_IDLE_MS_DEFAULT, TCP_MAX_CONNECTIONS_DEFAULT, UDP_EDNS_LIMIT } from "./limits.ts";
 import { answerer, emptyStats, type DnsStats } from "./answerer.ts";
 import type { RateLimiterOptions } from "./rate-limit.ts";
 import { fixSendBuffer } from "./send-buffer.ts";
@@ -50,9 +51,6 @@ export interface DnsServer {
   close(): Promise<void>;
 }
 
-/** RFC 7766 §6.2.3 suggests "in the order of seconds"; ten covers a resolver's pipelined burst. */
-export const TCP_IDLE_MS_DEFAULT = 10_000;
-export const TCP_MAX_CONNECTIONS_DEFAULT = 256;
 /** A client that does not read its replies is cut off once this much waits for it. */
 const TCP_MAX_BUFFERED_BYTES = 256 * 1024;
 /** Kernel send buffer per TCP connection (doubled by the kernel): a whole AXFR chunk fits, and

@@ -12,11 +12,9 @@ import { spillKey, spillTable, type SpillRoute, type SpillTable } from "./spill-
 import { buildTemplates, type Templates } from "./templates.ts";
 import { isInZone, type ZoneCore } from "./zone-core.ts";
 import { dnskeyRRset, signZone, type DnssecInput } from "./zone-signing.ts";
+import { DEFAULT_MAX_ANSWER_ADDRESSES } from "./limits.ts";
 
 export { RRTYPE, type RRset, type ZoneNode } from "./rr.ts";
-
-/** The thesis' §8.2 figure is 20–30 servers; 32 A records (≈ 560 bytes) fit a 1232-byte datagram with room. */
-export const DEFAULT_MAX_ANSWER_ADDRESSES = 32;
 
 export interface Zone extends ZoneCore {
   /** Per area, the balanced names' positive answers pre-encoded for the hot path. */
