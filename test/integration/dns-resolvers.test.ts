@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startProc, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
 import { namedOptions } from "../../scripts/lib/named-conf.ts";
+import { unboundServerLines } from "../../scripts/lib/unbound-conf.ts";
 import { createLab, type Lab } from "../../scripts/lib/netns.ts";
 import { needs } from "./needs.ts";
 
@@ -87,16 +88,7 @@ describe.skipIf(!READY)("real resolvers", () => {
     writeFileSync(
       join(dir, "unbound.conf"),
       [
-        "server:",
-        `  interface: ${addr("unbound")}`,
-        "  access-control: 10.201.4.0/24 allow",
-        '  username: ""',
-        '  chroot: ""',
-        `  directory: "${dir}"`,
-        `  pidfile: "${join(dir, "unbound.pid")}"`,
-        `  logfile: "${join(dir, "unbound.log")}"`,
-        "  use-syslog: no",
-        "  verbosity: 1",
+        ...unboundServerLines({ dir, listen: addr("unbound"), allow: "10.201.4.0/24" }),
         '  module-config: "iterator"',
         '  local-zone: "test." nodefault',
         "stub-zone:",

@@ -13,6 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BUN, ROOT, startProc, until, walrus, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
 import { namedOptions } from "../../scripts/lib/named-conf.ts";
+import { unboundServerLines } from "../../scripts/lib/unbound-conf.ts";
 import { createLab, type Lab } from "../../scripts/lib/netns.ts";
 import { needs } from "./needs.ts";
 
@@ -180,16 +181,7 @@ describe.skipIf(!READY)("DNSSEC with validating resolvers", () => {
     writeFileSync(
       join(dir, "unbound.conf"),
       [
-        "server:",
-        `  interface: ${addr("unbound")}`,
-        "  access-control: 10.221.3.0/24 allow",
-        '  username: ""',
-        '  chroot: ""',
-        `  directory: "${dir}"`,
-        `  pidfile: "${join(dir, "unbound.pid")}"`,
-        `  logfile: "${join(dir, "unbound.log")}"`,
-        "  use-syslog: no",
-        "  verbosity: 1",
+        ...unboundServerLines({ dir, listen: addr("unbound"), allow: "10.221.3.0/24" }),
         "  val-log-level: 2",
         '  module-config: "validator iterator"',
         `  trust-anchor: "test. DNSKEY ${parentAnchor}"`,
