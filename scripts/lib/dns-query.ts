@@ -23,3 +23,13 @@ export function queryA(port: number, name: string, timeoutMs = 500, host = "127.
     sock.send(packet.encode({ type: "query", id, flags: 0, questions: [{ type: "A", name }] }), port, host);
   });
 }
+
+/** What a test reads from dig's default output: the rcode, the AD flag and the answer lines split into fields. */
+export function parseDig(stdout: string): { status: string; ad: boolean; answers: string[][]; text: string } {
+  const answers = stdout
+    .split("\n")
+    .filter((l) => l && !l.startsWith(";"))
+    .map((l) => l.split(/\s+/));
+  const flags = /;; flags: ([a-z ]+);/.exec(stdout)?.[1]?.split(" ") ?? [];
+  return { status: /status: (\w+)/.exec(stdout)?.[1] ?? "none", ad: flags.includes("ad"), answers, text: stdout };
+}

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { startProc, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
 import { namedOptions } from "../../scripts/lib/named-conf.ts";
 import { unboundServerLines } from "../../scripts/lib/unbound-conf.ts";
+import { parseDig } from "../../scripts/lib/dns-query.ts";
 import { createLab, type Lab } from "../../scripts/lib/netns.ts";
 import { needs } from "./needs.ts";
 
@@ -128,12 +129,7 @@ zone "test" { type static-stub; server-addresses { ${addr("parent")}; }; };
   });
 
   async function dig(resolver: string, ...args: string[]) {
-    const r = await lab.run("client", ["dig", `@${lab.address(resolver)}`, "+time=3", "+tries=1", ...args]);
-    const answers = r.stdout
-      .split("\n")
-      .filter((l) => l && !l.startsWith(";"))
-      .map((l) => l.split(/\s+/));
-    return { status: /status: (\w+)/.exec(r.stdout)?.[1] ?? "none", answers, text: r.stdout };
+    return parseDig((await lab.run("client", ["dig", `@${lab.address(resolver)}`, "+time=3", "+tries=1", ...args])).stdout);
   }
 
   /** Waits until the resolver is up and the parent serves the delegation: a bounded poll. */

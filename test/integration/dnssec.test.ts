@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { BUN, ROOT, startProc, until, walrus, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
 import { namedOptions } from "../../scripts/lib/named-conf.ts";
 import { unboundServerLines } from "../../scripts/lib/unbound-conf.ts";
+import { parseDig } from "../../scripts/lib/dns-query.ts";
 import { createLab, type Lab } from "../../scripts/lib/netns.ts";
 import { needs } from "./needs.ts";
 
@@ -217,13 +218,7 @@ zone "test" { type static-stub; server-addresses { ${addr("parent")}; }; };
   });
 
   async function dig(resolver: string, ...args: string[]) {
-    const r = await lab.run("client", ["dig", `@${addr(resolver)}`, "+time=3", "+tries=1", "+dnssec", ...args]);
-    const answers = r.stdout
-      .split("\n")
-      .filter((l) => l && !l.startsWith(";"))
-      .map((l) => l.split(/\s+/));
-    const flags = /;; flags: ([a-z ]+);/.exec(r.stdout)?.[1]?.split(" ") ?? [];
-    return { status: /status: (\w+)/.exec(r.stdout)?.[1] ?? "none", ad: flags.includes("ad"), answers, text: r.stdout };
+    return parseDig((await lab.run("client", ["dig", `@${addr(resolver)}`, "+time=3", "+tries=1", "+dnssec", ...args])).stdout);
   }
 
   const typed = (r: { answers: string[][] }, type: string) => r.answers.filter((x) => x[3] === type);
