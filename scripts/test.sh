@@ -13,6 +13,13 @@ WALRUS_TEST_STRICT=1 node_modules/.bin/bun test --timeout 60000 "$@" 2>&1 | tee 
 code=${PIPESTATUS[0]}
 passed=$(grep -Eo '^ *[0-9]+ pass$' "$log" | grep -Eo '[0-9]+' | tail -1)
 failed=$(grep -Eo '^ *[0-9]+ fail$' "$log" | grep -Eo '[0-9]+' | tail -1)
+# CI keeps only the end of the output: repeat each failure with what it printed (at most 60 lines).
+if [ "${failed:-0}" != 0 ]; then
+  echo "--- the failures again, each with its output ---"
+  awk '/^\(pass\)|^\(skip\)|^[^ ].*\.test\.ts:$/ { n = 0; next }
+       /^\(fail\)/ { print "=== " $0; s = n > 60 ? n - 60 : 0; for (i = s; i < n; i++) print buf[i]; n = 0; next }
+       { buf[n++] = $0 }' "$log"
+fi
 rm -f "$log"
 echo "${passed:-0} passed, ${failed:-0} failed"
 exit "$code"
