@@ -7,6 +7,7 @@
 
 import type { AreaChoice, ChooseArea, EdnsOption } from "./answer.ts";
 import { RRTYPE } from "./rr.ts";
+import { answerKey } from "./spill-answer.ts";
 import type { Template } from "./templates.ts";
 import type { Zone } from "./zone.ts";
 
@@ -171,7 +172,10 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
   if (choice?.formerr) return -1;
   // A query with DO gets the signed answer when the zone is signed (RFC 3225 §3).
   const templates = dnssecOk && zone.signedTemplates ? zone.signedTemplates : zone.templates;
-  const byHash = indexOf(templates).get(choice ? choice.area : zone.servedArea);
+  // An area with spill shares answers some clients from a share's key, as reply() does.
+  const area = choice ? choice.area : zone.servedArea;
+  const spill = zone.spills.get(area);
+  const byHash = indexOf(templates).get(answerKey(area, spill, choice?.clientHash));
   const candidates = byHash?.get(hashName(query, HEADER_BYTES, nameEnd, type));
   let t: Template | undefined;
   for (const e of candidates ?? [])
@@ -179,7 +183,7 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
   if (!t) return -1;
   ctx.qtype = type;
 
-  const steered = hasOpt && choice?.options ? choice.options : NO_OPTIONS;
+  const steered = (hasOpt && ((spill && choice?.spilledOptions) || choice?.options)) || NO_OPTIONS;
   let optBytes = 0;
   if (hasOpt) {
     optBytes = OPT_FIXED_BYTES;

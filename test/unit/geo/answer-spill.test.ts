@@ -1,10 +1,12 @@
 // Spill shares on the answer path (issue 19): a hash of the client's prefix picks the cluster,
-// the same way on every nameserver, and the ECS scope covers the hashed prefix.
+// the same way on every nameserver, and the ECS scope covers the hashed prefix; the UDP hot path
+// (fast-answer.ts) answers exactly as reply() does.
 
 import { describe, expect, test } from "bun:test";
 import { decode, encode, type OptAnswer } from "dns-packet";
 import { serverName } from "../../../src/core/types.ts";
 import { reply, type AnswerContext } from "../../../src/dns/answer.ts";
+import { fastAnswer } from "../../../src/dns/fast-answer.ts";
 import type { SpillRoute } from "../../../src/dns/spill-answer.ts";
 import type { Zone } from "../../../src/dns/zone.ts";
 import { locationChooser } from "../../../src/geo/choose-area.ts";
@@ -22,8 +24,14 @@ function ask(zone: Zone, source: string, ecs?: number[], name = "www.example.tes
   const options = ecs ? [{ code: 8, data: Buffer.from(ecs) }] : [];
   const opt = { type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options } as unknown as OptAnswer;
   const query = encode({ type: "query", id: 7, flags: 0, questions: [{ name, type: "A", class: "IN" }], additionals: [opt] });
-  const ctx: AnswerContext = { transport: "udp", rotation: 0, source, chooseArea: locationChooser(MAP, EAST, new SteeringCounts([EAST, WEST, NORTH])) };
-  const p = decode(Buffer.from(reply(query, zone, ctx)?.bytes ?? []));
+  const chooser = () => locationChooser(MAP, EAST, new SteeringCounts([EAST, WEST, NORTH]));
+  const ctx: AnswerContext = { transport: "udp", rotation: 0, source, chooseArea: chooser() };
+  const bytes = reply(query, zone, ctx)?.bytes ?? new Uint8Array(0);
+  // The UDP hot path must answer the same bytes: it takes every plain A query of a balanced name.
+  const out = new Uint8Array(1232);
+  const n = fastAnswer(query, query.byteLength, zone, { rotation: 0, udpSize: 1232, source, chooseArea: chooser() }, out);
+  if (name.startsWith("www.example")) expect(Buffer.from(out.subarray(0, n)).equals(Buffer.from(bytes))).toBe(true);
+  const p = decode(Buffer.from(bytes));
   const a = (p.answers ?? []).flatMap((x) => (x.type === "A" ? [x.data as string] : []));
   const cluster = { "10.0.1": "east", "10.0.2": "west", "10.0.3": "north" }[a[0]?.split(".").slice(0, 3).join(".") ?? ""] ?? `?${a.join()}`;
   const o = (p.additionals?.find((x): x is OptAnswer => x.type === "OPT")?.options ?? []).find((x) => x.code === 8) as unknown as
