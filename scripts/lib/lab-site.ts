@@ -1,7 +1,7 @@
 // The demo site spread over network namespaces: every area node, every web server (with its
 // reporter) and a client on a host of its own, so faults can be put between hosts with
 // nftables (partitions, loss) and with signals (kill -9, SIGSTOP). Needs root.
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StatusReport } from "../../src/ops/status.ts";
@@ -27,12 +27,14 @@ export interface LabSite {
   stop(): Promise<void>;
 }
 
-export async function startLabSite(o: { prefix: string; subnet: string }): Promise<LabSite> {
+/** `areaToml`: tables appended to every area node's config (such as `[learn]`). */
+export async function startLabSite(o: { prefix: string; subnet: string; grants?: boolean; areaToml?: string }): Promise<LabSite> {
   const dir = mkdtempSync(join(tmpdir(), `walrus-${o.prefix}-`));
   const areas = ["east", "west", "north"];
   const servers = areas.flatMap((a) => [`web-${a}-1`, `web-${a}-2`]);
   const lab = await createLab({ prefix: o.prefix, subnet: o.subnet, hosts: ["client", ...areas, ...servers] });
-  const site = writeSite({ dir, basePort: 7900, areas, addressOf: (node) => lab.address(node) });
+  const site = writeSite({ dir, basePort: 7900, areas, addressOf: (node) => lab.address(node), grants: o.grants });
+  if (o.areaToml) for (const a of site.areas) appendFileSync(a.config, `\n${o.areaToml}\n`);
   const procs = new Map<string, Proc>();
   const inHost = (host: string, cmd: string[]) => ["ip", "netns", "exec", lab.ns(host), ...cmd];
   const nodeConfig = (name: string) => (site.areas.find((a) => a.name === name) ?? site.servers.find((s) => s.name === name))?.config as string;
