@@ -9,7 +9,7 @@ import { nameOf, parseQuery, readHeader, type EdnsOption, type Header, type Opt,
 import { resolve, type Outcome, type RcodeName } from "./resolve.ts";
 import { RRTYPE, type RRset } from "./rr.ts";
 import { answerKey } from "./spill-answer.ts";
-import type { Template } from "./templates.ts";
+import { writeTemplate, type Template } from "./templates.ts";
 import type { Zone } from "./zone.ts";
 import type { ZoneDnssec } from "./zone-core.ts";
 import { TYPE_NXNAME } from "../dnssec/nsec.ts";
@@ -144,18 +144,7 @@ function fromTemplate(
   out[7] = t.count & 0xff;
   out[11] = opt ? 1 : 0;
   out.set(question.raw, HEADER_BYTES);
-  let at = HEADER_BYTES + question.raw.byteLength;
-  out.set(t.head, at);
-  at += t.head.byteLength;
-  const n = t.records.length;
-  const start = rotation % n;
-  for (let i = 0; i < n; i++) {
-    const r = t.records[(start + i) % n]!;
-    out.set(r, at);
-    at += r.byteLength;
-  }
-  out.set(t.tail, at);
-  at += t.tail.byteLength;
+  const at = writeTemplate(t, out, HEADER_BYTES + question.raw.byteLength, rotation);
   if (opt) writeOpt(out, at, udpSize, 0, opt.dnssecOk, options);
   return { bytes: out, rcode: "NOERROR", qtype: question.type, truncated: false };
 }

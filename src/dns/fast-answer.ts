@@ -8,7 +8,7 @@
 import type { AreaChoice, ChooseArea, EdnsOption } from "./answer.ts";
 import { RRTYPE } from "./rr.ts";
 import { answerKey } from "./spill-answer.ts";
-import type { Template } from "./templates.ts";
+import { writeTemplate, type Template } from "./templates.ts";
 import type { Zone } from "./zone.ts";
 
 const HEADER_BYTES = 12;
@@ -209,18 +209,7 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
   out[11] = hasOpt ? 1 : 0;
   // The question as sent, case and all: resolvers check the 0x20 pattern.
   for (let i = HEADER_BYTES; i < questionEnd; i++) out[i] = query[i]!;
-  at = questionEnd;
-  out.set(t.head, at);
-  at += t.head.byteLength;
-  const n = t.records.length;
-  const start = ctx.rotation % n;
-  for (let i = 0; i < n; i++) {
-    const r = t.records[(start + i) % n]!;
-    out.set(r, at);
-    at += r.byteLength;
-  }
-  out.set(t.tail, at);
-  at += t.tail.byteLength;
+  at = writeTemplate(t, out, questionEnd, ctx.rotation);
   if (hasOpt) {
     // Our OPT (RFC 6891 §6.1.2): root owner, our UDP size, rcode 0, version 0, DO echoed.
     const rdlength = optBytes - OPT_FIXED_BYTES;

@@ -24,6 +24,20 @@ export interface Template {
   count: number;
 }
 
+/** Writes a template's answer section at `at`, its records rotated by `rotation`; returns the end. Allocates nothing. */
+export function writeTemplate(t: Template, out: Uint8Array, at: number, rotation: number): number {
+  out.set(t.head, at);
+  at += t.head.byteLength;
+  const n = t.records.length;
+  for (let i = 0; i < n; i++) {
+    const r = t.records[(rotation + i) % n]!;
+    out.set(r, at);
+    at += r.byteLength;
+  }
+  out.set(t.tail, at);
+  return at + t.tail.byteLength;
+}
+
 /** By the owner name in wire form, lower-cased and read as latin1 (see wireKey), then by type. */
 export type Templates = ReadonlyMap<string, ReadonlyMap<number, Template>>;
 
