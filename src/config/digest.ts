@@ -9,9 +9,11 @@ import type { Site } from "../core/types.ts";
 export function siteDigest(site: Site, operatorKeys: readonly string[]): string {
   const hash = (v: unknown) => createHash("sha256").update(JSON.stringify(v)).digest("hex").slice(0, 16);
   if (operatorKeys.length) return hash({ zone: site.zone, operatorKeys: [...operatorKeys].sort() });
-  const { secretFile: _path, dnssecKeys, version: _version, ...rest } = site;
+  const { secretFile: _path, dnssecKeys, version: _version, records, ...rest } = site;
   return hash({
     ...rest,
+    // As written: the parsed form is this version's business, not the site's name.
+    ...(records ? { records: records.map(({ rdata: _parsed, ...written }) => written) } : {}),
     ...(dnssecKeys ? { dnssec: true } : {}),
     areas: [...rest.areas].sort((a, b) => a.name.localeCompare(b.name)),
     servers: [...rest.servers].sort((a, b) => a.name.localeCompare(b.name)),

@@ -31,13 +31,20 @@ export interface ServerSpec {
   addresses: string[];
 }
 
-/** One static record; `data` in presentation form, checked by src/dns/records.ts. */
+/** The record types a site may hold besides its balanced names ([[site.records]], RFC 2136 updates). */
+export const STATIC_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT", "SRV"] as const;
+export type StaticType = (typeof STATIC_TYPES)[number];
+
+/** One static record, parsed once where it entered (src/dns/records.ts). */
 export interface StaticRecordSpec {
   /** Fully qualified owner, lower case, no trailing dot. */
   name: string;
-  type: string;
+  type: StaticType;
   ttlSeconds: number;
+  /** Presentation form, as the operator wrote it: what the site's digest covers. */
   data: string;
+  /** `data` in dns-packet's form; left out of the site's digest. */
+  rdata: unknown;
 }
 
 /** The `[site]` table after validation: identical on every node (compared by digest). */

@@ -3,9 +3,9 @@
 
 import type { UpdateAllowConfig } from "./update-config.ts";
 import type { HostPort } from "../core/host-port.ts";
-import type { AreaName, StaticRecordSpec } from "../core/types.ts";
+import { STATIC_TYPES, type AreaName, type StaticRecordSpec, type StaticType } from "../core/types.ts";
 import { parsePrefix, type Prefix } from "../geo/address.ts";
-import { parseRecordData, STATIC_TYPES, type StaticType } from "./records.ts";
+import { parseRecordData } from "./records.ts";
 import { DEFAULT_MAX_ANSWER_ADDRESSES, TCP_IDLE_MS_DEFAULT, TCP_MAX_CONNECTIONS_DEFAULT, UDP_EDNS_LIMIT } from "./limits.ts";
 import { join, type Fields, type Table } from "../core/fields.ts";
 import { qualify } from "../core/names.ts";
@@ -119,7 +119,7 @@ export function siteDns(f: Fields, t: Table, zone: string, names: readonly strin
     if (!(STATIC_TYPES as readonly string[]).includes(type) || typeof v.data !== "string") continue;
     const parsed = parseRecordData(type as StaticType, data, zone);
     if (!parsed.ok) f.fail(`${rp}.data`, data, parsed.expected);
-    else records.push({ name, type, ttlSeconds, data });
+    else records.push({ name, type: type as StaticType, ttlSeconds, data, rdata: parsed.data });
   }
   // RFC 1034 §3.6.2: a CNAME owner has no other data; the apex always has SOA and NS.
   for (const r of records.filter((x) => x.type === "CNAME")) {

@@ -2,9 +2,7 @@
 // dns-packet's form. Pure; the config validator and the zone builder share this one parser.
 
 import { isIP } from "node:net";
-
-export const STATIC_TYPES = ["A", "AAAA", "CNAME", "MX", "TXT", "SRV"] as const;
-export type StaticType = (typeof STATIC_TYPES)[number];
+import type { StaticType } from "../core/types.ts";
 
 const HOST = /^(?=.{1,253}\.?$)([a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9_]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 const U16 = (s: string | undefined) => (s !== undefined && /^\d{1,5}$/.test(s) && Number(s) <= 65535 ? Number(s) : undefined);

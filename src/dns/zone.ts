@@ -7,7 +7,6 @@ import { isIP } from "node:net";
 import type { Answer } from "dns-packet";
 import type { AreaName, ServerName, Site } from "../core/types.ts";
 import { RRTYPE, type RRset } from "./rr.ts";
-import { parseRecordData, type StaticType } from "./records.ts";
 import { spillKey, spillTable, type SpillRoute, type SpillTable } from "./spill-answer.ts";
 import { buildTemplates, type Templates } from "./templates.ts";
 import { isInZone, type ZoneCore } from "./zone-core.ts";
@@ -104,11 +103,9 @@ export function buildZone({ site, servedArea, serversByArea, serial, spills = ne
   });
 
   for (const r of site.records ?? []) {
-    const parsed = parseRecordData(r.type as StaticType, r.data, apex);
-    if (!parsed.ok) throw new Error(`record ${r.name} ${r.type} ${r.data}: not ${parsed.expected}`);
-    const rrset = nodes.get(r.name)?.get(RRTYPE[r.type as StaticType]) ?? [];
-    nodes.get(r.name)?.delete(RRTYPE[r.type as StaticType]);
-    put(nodes, r.name, RRTYPE[r.type as StaticType], [...rrset, { type: r.type, name: r.name, ttl: r.ttlSeconds, data: parsed.data } as Answer]);
+    const rrset = nodes.get(r.name)?.get(RRTYPE[r.type]) ?? [];
+    nodes.get(r.name)?.delete(RRTYPE[r.type]);
+    put(nodes, r.name, RRTYPE[r.type], [...rrset, { type: r.type, name: r.name, ttl: r.ttlSeconds, data: r.rdata } as Answer]);
   }
 
   // Each area's answers, and each spill share's under its own key.

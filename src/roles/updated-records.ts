@@ -71,7 +71,10 @@ export function startUpdatedRecords(init: { digest: string; view: SiteView; stat
     // A value from gossip that is not valid data for its type is left out rather than break the zone.
     asRecords: () =>
       [...records.values()].flatMap((r) =>
-        r.values.filter((data) => parseRecordData(r.type, data, "").ok).map((data) => ({ name: r.name, type: r.type, ttlSeconds: r.ttl, data })),
+        r.values.flatMap((data) => {
+          const parsed = parseRecordData(r.type, data, "");
+          return parsed.ok ? [{ name: r.name, type: r.type, ttlSeconds: r.ttl, data, rdata: parsed.data }] : [];
+        }),
       ),
     onChange: (l) => void listeners.push(l),
     stop: stopRepublish,

@@ -436,6 +436,16 @@ describe("loadConfig and readSecret (files)", () => {
     expect(r.config.site.names).toEqual(["www.example.com"]);
   });
 
+  test("static records are parsed once, here; the parsed form is not part of the site's digest (nodes of other versions still agree)", () => {
+    const r = loadConfig(`${import.meta.dir}/../../../config.example.toml`);
+    if (!r.ok) throw new Error("config.example.toml is valid (test above)");
+    const records = r.config.site.records ?? [];
+    expect(records.map((x) => x.rdata)).toEqual([{ preference: 10, exchange: "mail.example.com" }, "198.51.100.25", [Buffer.from("v=spf1 mx -all")]]);
+    const other = { ...r.config.site, records: records.map((x) => ({ ...x, rdata: "parsed otherwise" })) };
+    expect(siteDigest(other, [])).toBe(siteDigest(r.config.site, []));
+    expect(siteDigest({ ...other, records: records.slice(1) }, [])).not.toBe(siteDigest(r.config.site, []));
+  });
+
   test("relative paths resolve against the config file's own directory", () => {
     const r = loadConfig(write("node.toml", BASE));
     expect(r.ok && [r.config.file, r.config.node.stateDir, r.config.site.secretFile]).toEqual([

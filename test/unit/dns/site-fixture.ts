@@ -1,6 +1,17 @@
 // A small site for the DNS tests: zone example.test, three areas with two servers each.
 
-import { areaName, serverName, type AreaName, type ServerName, type ServerSpec, type Site } from "../../../src/core/types.ts";
+import {
+  areaName,
+  serverName,
+  STATIC_TYPES,
+  type AreaName,
+  type ServerName,
+  type ServerSpec,
+  type Site,
+  type StaticRecordSpec,
+  type StaticType,
+} from "../../../src/core/types.ts";
+import { parseRecordData } from "../../../src/dns/records.ts";
 import { buildZone, type Zone, type ZoneInput } from "../../../src/dns/zone.ts";
 import type { DnssecInput } from "../../../src/dns/zone-signing.ts";
 import type { RRset } from "../../../src/dns/rr.ts";
@@ -16,7 +27,16 @@ export const NORTH = areaName("north");
 export const EAST_V4 = ["10.0.1.1", "10.0.1.2"];
 export const EAST_V6 = ["2001:db8::1:2"];
 
-export function fixtureSite(overrides: Partial<Site> = {}): Site {
+/** A static record as written in [[site.records]]: the fixture parses it, as the config validator does. */
+export interface WrittenRecord {
+  name: string;
+  type: string;
+  ttlSeconds: number;
+  data: string;
+}
+
+export function fixtureSite(overrides: Partial<Omit<Site, "records">> & { records?: WrittenRecord[] } = {}): Site {
+  const { records, ...rest } = overrides;
   return {
     zone: "example.test",
     names: ["www.example.test"],
@@ -52,8 +72,16 @@ export function fixtureSite(overrides: Partial<Site> = {}): Site {
       server("north-1", NORTH, "10.0.3.1"),
       server("north-2", NORTH, "10.0.3.2"),
     ],
-    ...overrides,
+    ...rest,
+    ...(records ? { records: records.map((r) => staticRecord(r, rest.zone ?? "example.test")) } : {}),
   };
+}
+
+function staticRecord(r: WrittenRecord, zone: string): StaticRecordSpec {
+  if (!(STATIC_TYPES as readonly string[]).includes(r.type)) throw new Error(`fixture record ${r.name}: no type ${r.type}`);
+  const parsed = parseRecordData(r.type as StaticType, r.data, zone);
+  if (!parsed.ok) throw new Error(`fixture record ${r.name} ${r.type}: not ${parsed.expected}`);
+  return { ...r, type: r.type as StaticType, rdata: parsed.data };
 }
 
 export function server(name: string, area: AreaName, ...addresses: string[]): ServerSpec {
