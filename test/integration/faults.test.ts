@@ -147,4 +147,24 @@ describe("faults between hosts", () => {
       await s.heal();
     }
   });
+
+  // Issue 14 (7): stopping must not wait for peers a partition cut off (libp2p closes politely).
+  // Last here: it leaves two nodes stopped.
+  test("SIGTERM with peers on both sides of a partition: an area node and a reporter each exit within 300 ms", async () => {
+    await s.partition(["east", "web-east-1", "web-east-2"]);
+    try {
+      await Bun.sleep(2000);
+      for (const name of ["west", "web-west-1"]) {
+        const p = s.procs.get(name);
+        const started = performance.now();
+        p?.proc.kill("SIGTERM");
+        await p?.proc.exited;
+        const ms = performance.now() - started;
+        console.log(`${name} stopped in ${ms.toFixed(0)} ms, cut off from east's side`);
+        expect({ name, exitCode: p?.proc.exitCode, within300ms: ms <= 300 }).toEqual({ name, exitCode: 0, within300ms: true });
+      }
+    } finally {
+      await s.heal();
+    }
+  });
 });
