@@ -304,8 +304,8 @@ async function main() {
   console.log(`load average after: ${load()}`);
   // A worker replaced during a run makes its CPU figures meaningless: say so, with the node's words.
   for (const key of ["batched", "portable", "node", "two"] as const) {
-    const lines = (SERVERS[key].proc?.output() ?? "").split("\n").filter((l) => /a dns worker exited|no dns worker is up/.test(l));
-    if (lines.length) console.log(`${SERVERS[key].name}: ${lines.length} worker event(s), first: ${lines[0]?.slice(0, 300)}`);
+    const lines = ((SERVERS[key] as Server).proc?.output() ?? "").split("\n").filter((l) => /a dns worker exited|no dns worker is up/.test(l));
+    if (lines.length) console.log(`${(SERVERS[key] as Server).name}: ${lines.length} worker event(s), first: ${lines[0]?.slice(0, 300)}`);
   }
 }
 
