@@ -17,7 +17,6 @@ import { startLibp2pBus } from "./net/libp2p-bus.ts";
 import { peerSigner } from "./net/peer-keys.ts";
 import { siteReleaseOf } from "./replicate/history.ts";
 import { releaseHistory, resync } from "./replicate/publish.ts";
-import { behindCurrent, startResync } from "./replicate/resync.ts";
 import { configuredCollector } from "./report/configured-collector.ts";
 import type { SiteView } from "./roles/site-view.ts";
 import { loadOrCreateIdentity } from "./state/identity.ts";
@@ -51,6 +50,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     onUnreachable: (address, err) => log.scope("gossip").info("peer unreachable", { address, error: String(err) }),
   });
   const stops: (() => unknown)[] = [() => bus.stop()];
+  const replicator = config.replicator;
   try {
     const assembled = assembleNode(config, {
       bus,
@@ -62,29 +62,14 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
       listen: startDnsListener,
       signer: peerSigner(identityKey),
       learn: startLearning,
-      ...(config.replicator && { release: () => siteReleaseOf(releaseHistory(config.node.stateDir)) }),
+      ...(replicator && {
+        release: () => siteReleaseOf(releaseHistory(config.node.stateDir)),
+        resync: (servers) => resync({ cfg: replicator, stateDir: config.node.stateDir, clock, say: (line) => log.scope("replicator").info(line) }, servers),
+      }),
     });
     node = assembled;
     stops.push(() => assembled.stop());
     await assembled.ready;
-    const replicator = config.replicator;
-    if (replicator && replicator.resyncMs > 0) {
-      const view = assembled.view;
-      const init = { cfg: replicator, stateDir: config.node.stateDir, clock, say: (line: string) => log.scope("replicator").info(line) };
-      const stopResync = startResync({
-        everyMs: replicator.resyncMs,
-        timers,
-        clock,
-        log: log.scope("replicator"),
-        behind: () => {
-          const snap = view.snapshot(clock());
-          const servers = snap.servers.map((v) => ({ name: v.name, state: v.state, release: snap.reports.get(v.name)?.report.release }));
-          return behindCurrent(servers, siteReleaseOf(releaseHistory(config.node.stateDir)));
-        },
-        resync: (servers) => resync(init, servers),
-      });
-      stops.push(stopResync);
-    }
     const control = await startControlServer(join(config.node.stateDir, SOCKET_FILE), (r) => assembled.control(r), log.scope("control"));
     stops.push(() => control.close());
   } catch (err) {

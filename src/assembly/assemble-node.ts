@@ -9,7 +9,7 @@ import type { Reply, Request } from "../control/protocol.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
-import { serverName, type Assignment } from "../core/types.ts";
+import { serverName, type Assignment, type ServerName } from "../core/types.ts";
 import type { StartDnsListener } from "../dns/listener.ts";
 import type { StartLearning } from "../geo/learning.ts";
 import { LocationMap } from "../geo/location-map.ts";
@@ -19,6 +19,8 @@ import type { HeartbeatMsg } from "../net/messages.ts";
 import type { PeerSigner } from "../net/peer-keys.ts";
 import { startOps, type Ops } from "../ops/start-ops.ts";
 import type { Collector } from "../report/collect.ts";
+import type { ReplicateResult } from "../replicate/publish.ts";
+import { behindCurrent, startResync, type Resync } from "../replicate/resync.ts";
 import { startDirector } from "../director/director.ts";
 import { startController } from "../roles/controller.ts";
 import { startNameserver, type Nameserver } from "../roles/nameserver.ts";
@@ -46,6 +48,8 @@ export interface NodeParts {
   onDecision?: (a: Assignment) => void;
   /** With [replicator]: the release every web server should serve (from the replicator's record). */
   release?: () => SiteRelease | undefined;
+  /** With [replicator]: pushes the current release to these servers (publish.ts); absent: no resync. */
+  resync?: (servers: readonly ServerName[]) => Promise<ReplicateResult>;
 }
 
 export interface AssembledNode {
@@ -173,7 +177,9 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
       siteRoles = startSiteRoles(next);
     });
   });
-  const started = startOps({ config, digest, nameserver, director, map, steering, learning }, { view, bus, clock, timers, log });
+  const resync = resyncOf(config, parts, view);
+  if (resync) stops.push(() => resync.stop());
+  const started = startOps({ config, digest, nameserver, director, map, steering, learning, resync }, { view, bus, clock, timers, log });
   ops = started;
   stops.push(() => started.stop());
 
@@ -219,4 +225,22 @@ export async function stopAll(stops: readonly (() => unknown)[]): Promise<void> 
       // already logged by the part, or nothing left to do
     }
   }
+}
+
+/** The replicator's resync: servers whose reports name another release are brought onto the current one. */
+function resyncOf(config: NodeConfig, parts: NodeParts, view: SiteView): Resync | undefined {
+  const { release, resync } = parts;
+  if (!config.replicator || config.replicator.resyncMs <= 0 || !release || !resync) return undefined;
+  return startResync({
+    everyMs: config.replicator.resyncMs,
+    timers: parts.timers,
+    clock: parts.clock,
+    log: parts.log.scope("replicator"),
+    behind: () => {
+      const snap = view.snapshot(parts.clock());
+      const servers = snap.servers.map((v) => ({ name: v.name, state: v.state, release: snap.reports.get(v.name)?.report.release }));
+      return behindCurrent(servers, release());
+    },
+    resync,
+  });
 }

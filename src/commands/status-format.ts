@@ -105,6 +105,15 @@ export function formatStatus(s: StatusReport): string {
       ),
     );
   }
+  if (s.resync?.length) {
+    out.push(
+      "",
+      table(
+        ["RESYNC FAILING", "TRIES", "NEXT TRY IN", "LAST ERROR"],
+        s.resync.map((f) => [f.server, String(f.failures), `${(f.retryInMs / 1000).toFixed(1)} s`, f.error]),
+      ),
+    );
+  }
   return out.join("\n");
 }
 

@@ -227,6 +227,14 @@ export function createMetrics(src: MetricsSources): Metrics {
     backends().map((b) => [{ backend: b.name }, b.conflicts]),
   );
 
+  // ---- the replicator's resync (its node only) ----
+  gauge(
+    "walrus_replicator_resync_failures",
+    "Failed tries in a row to bring a server onto the current release (see walrus status for the error); absent once it is there.",
+    ["server"],
+    () => (status().resync ?? []).map((f) => [{ server: f.server }, f.failures]),
+  );
+
   // ---- the learned location map (issue 18), nameservers with [learn] on ----
   const LEARNED: [typeof gauge, string, string, (l: LearnedStatus) => number][] = [
     [gauge, "walrus_learned_entries", "Resolver prefixes in the learned location map.", (l) => l.entries.length],

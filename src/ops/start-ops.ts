@@ -11,6 +11,7 @@ import type { Learning } from "../geo/learning.ts";
 import type { LocationMap } from "../geo/location-map.ts";
 import type { SteeringCounts } from "../geo/steering-counts.ts";
 import type { Bus } from "../net/bus.ts";
+import type { Resync } from "../replicate/resync.ts";
 import type { Nameserver } from "../roles/nameserver.ts";
 import type { SiteView } from "../roles/site-view.ts";
 import { startOpsHttp } from "./http.ts";
@@ -30,6 +31,8 @@ export interface OpsInit {
   steering: SteeringCounts;
   /** Present on a nameserver that learns where resolvers are. */
   learning?: Pick<Learning, "status">;
+  /** Present on the replicator's node while it resyncs servers. */
+  resync?: Pick<Resync, "failing">;
 }
 
 export interface OpsComponents {
@@ -57,6 +60,7 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
       view: c.view,
       nameserver,
       director: init.director,
+      resync: init.resync,
       bus: c.bus,
       clock: c.clock,
       usage: processUsage(),

@@ -1,5 +1,6 @@
 // The status report (what `walrus status`, the status page and /metrics show) and how it is
 // built; the control socket only carries it, commands/status-format.ts prints it.
+import type { Resync, ResyncFailure } from "../replicate/resync.ts";
 import { isOpen, permissions } from "../authority/authority.ts";
 import { describeRoles } from "../authority/grant.ts";
 import type { NodeConfig } from "../config/types.ts";
@@ -76,6 +77,8 @@ export interface StatusReport {
   locations: LocationStatus | null;
   /** [director] backends on this node: their state, last update and lag behind the assignment. */
   director?: BackendStatus[];
+  /** The replicator's node: servers its resync has not brought onto the current release yet, and why. */
+  resync?: ResyncFailure[];
   /** Each server's and cluster's requests per second and shares; the NCSA warning (spread.ts). */
   spread?: SpreadStatus;
   /** The node's recent history, oldest first, when asked for (history.ts). */
@@ -88,6 +91,7 @@ export function buildStatus(s: {
   view: SiteView;
   nameserver?: Nameserver;
   director?: Director;
+  resync?: Pick<Resync, "failing">;
   bus: Bus;
   clock: Clock;
   usage: ProcessUsage;
@@ -179,5 +183,6 @@ export function buildStatus(s: {
         )
       : null,
     ...(s.director ? { director: s.director.status() } : {}),
+    ...(s.resync ? { resync: s.resync.failing() } : {}),
   };
 }

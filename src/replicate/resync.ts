@@ -23,8 +23,8 @@ export function behindCurrent(servers: readonly ServerRelease[], current: SiteRe
   return servers.filter((s) => s.state !== "dead" && s.state !== "unknown" && s.release !== undefined && s.release !== current.id).map((s) => s.name);
 }
 
-/** Per server: failures in a row, and when the next try is due. */
-export type Backoff = ReadonlyMap<ServerName, { failures: number; nextAtMs: number }>;
+/** Per server: failures in a row, the last one's error, and when the next try is due. */
+export type Backoff = ReadonlyMap<ServerName, { failures: number; error: string; nextAtMs: number }>;
 
 export const dueNow = (behind: readonly ServerName[], backoff: Backoff, nowMs: number): ServerName[] =>
   behind.filter((s) => (backoff.get(s)?.nextAtMs ?? 0) <= nowMs);
@@ -37,7 +37,7 @@ export function afterTurn(backoff: Backoff, tried: readonly ServerName[], result
     if (outcome && !outcome.error) next.delete(s);
     else {
       const failures = (backoff.get(s)?.failures ?? 0) + 1;
-      next.set(s, { failures, nextAtMs: nowMs + retryDelayMs(failures) });
+      next.set(s, { failures, error: outcome?.error ?? result.error ?? "not tried", nextAtMs: nowMs + retryDelayMs(failures) });
     }
   }
   return next;
@@ -52,8 +52,22 @@ export interface ResyncInit {
   resync: (servers: readonly ServerName[]) => Promise<ReplicateResult>;
 }
 
-/** Starts the turns; returns the stop function (a turn under way finishes on its own). */
-export function startResync(init: ResyncInit): () => void {
+/** A server the resync has not brought over yet: what `walrus status` and /metrics show. */
+export interface ResyncFailure {
+  server: ServerName;
+  failures: number;
+  error: string;
+  retryInMs: number;
+}
+
+export interface Resync {
+  /** The servers behind whose last try failed, worst first. */
+  failing(): ResyncFailure[];
+  /** Stops the turns (a turn under way finishes on its own). */
+  stop(): void;
+}
+
+export function startResync(init: ResyncInit): Resync {
   let backoff: Backoff = new Map();
   let running = false;
   const turn = async () => {
@@ -78,5 +92,15 @@ export function startResync(init: ResyncInit): () => void {
       running = false;
     }
   };
-  return init.timers.every(init.everyMs, () => void turn());
+  const stop = init.timers.every(init.everyMs, () => void turn());
+  return {
+    failing: () => {
+      const behind = new Set(init.behind());
+      return [...backoff]
+        .filter(([server]) => behind.has(server))
+        .map(([server, b]) => ({ server, failures: b.failures, error: b.error, retryInMs: Math.max(0, b.nextAtMs - init.clock()) }))
+        .sort((a, b) => b.failures - a.failures || a.server.localeCompare(b.server));
+    },
+    stop,
+  };
 }

@@ -114,11 +114,14 @@ test("a server that missed a publish is left out after the grace, and is back af
   );
   const s = await status();
   expect(s.servers.find((v) => v.name === "web2")?.reason).toMatch(/stale: release [0-9a-f]{8}, current [0-9a-f]{8}/);
-  // The resync keeps trying (and failing) while ssh is cut; web2 stays out meanwhile.
-  await Bun.sleep(3000);
+  // The resync keeps trying (and failing) while ssh is cut, and status says so; web2 stays out meanwhile.
+  const failing = async () => (await status()).resync?.find((f) => f.server === "web2");
+  await until("the resync of web2 failing in status", async () => ((await failing())?.failures ?? 0) >= 1, 30_000, 250);
+  expect((await failing())?.error).toMatch(/ssh|timed out|connect/i);
   expect(await answer()).not.toContain(ipOf("web2"));
   await healSsh("web2");
   await until("web2 back in the answers", async () => (await answer()).join() === all, 45_000, 100);
+  await until("no failing resync in status", async () => ((await status()).resync ?? []).length === 0, 10_000, 250);
   expect(await servedBy("web2")).toBe(second);
   expect(await r.get("web2", "/index.html")).toBe("release two\n");
 });

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import { explain, formatStatus } from "../../../src/commands/status-format.ts";
+import { serverName } from "../../../src/core/types.ts";
 import type { StatusReport } from "../../../src/ops/status.ts";
 
 const report: StatusReport = {
@@ -111,4 +112,15 @@ test("an area's spill shares are listed under the areas, with target, share and 
   };
   expect(formatStatus(spilling)).toContain("\nspill: east 30 % → north: east load 0.93 ≥ 0.8, north 0.35\n");
   expect(formatStatus(report)).not.toContain("spill:");
+});
+
+test("the replicator's node lists each server its resync keeps failing on, with the error and the next try", () => {
+  const failing = {
+    ...report,
+    resync: [{ server: serverName("web-2"), failures: 3, error: "ssh to 10.0.0.2 failed (exit 255): Connection timed out", retryInMs: 4000 }],
+  };
+  const text = formatStatus(failing);
+  expect(text).toMatch(/RESYNC FAILING +TRIES +NEXT TRY IN +LAST ERROR\n/);
+  expect(text).toMatch(/web-2 +3 +4\.0 s +ssh to 10\.0\.0\.2 failed \(exit 255\): Connection timed out/);
+  expect(formatStatus({ ...report, resync: [] })).not.toContain("RESYNC");
 });

@@ -1,6 +1,8 @@
 import { expect, test } from "bun:test";
 import { serverName, type SiteRelease } from "../../../src/core/types.ts";
-import { afterTurn, behindCurrent, dueNow, type Backoff } from "../../../src/replicate/resync.ts";
+import { createLogger } from "../../../src/core/log.ts";
+import type { Timers } from "../../../src/core/timers.ts";
+import { afterTurn, behindCurrent, dueNow, startResync, type Backoff } from "../../../src/replicate/resync.ts";
 import type { ReplicateResult } from "../../../src/replicate/publish.ts";
 import type { ReleaseId } from "../../../src/replicate/manifest.ts";
 
@@ -26,10 +28,37 @@ test("backoff: a failed server waits 1 s, then 2 s; one brought over is forgotte
   expect(dueNow([b, c], bo, 10_500)).toEqual([c]);
   expect(dueNow([b, c], bo, 11_000)).toEqual([b, c]);
   bo = afterTurn(bo, [b], failed("b"), 11_000);
-  expect(bo.get(b)).toEqual({ failures: 2, nextAtMs: 13_000 });
+  expect(bo.get(b)).toEqual({ failures: 2, error: "ssh: refused", nextAtMs: 13_000 });
   bo = afterTurn(bo, [b], { ok: true, servers: [{ server: "b", attempts: 1, now: "r2" as ReleaseId }] }, 13_000);
   expect(bo.has(b)).toBe(false);
   // A turn that tried nothing (the tree changed) backs every server off too.
   bo = afterTurn(bo, [b, c], { ok: false, servers: [], error: "changed" }, 20_000);
   expect(dueNow([b, c], bo, 20_500)).toEqual([]);
+  expect(bo.get(c)?.error).toBe("changed");
+});
+
+test("failing: what status shows, worst first, only servers still behind, with the time to the next try", async () => {
+  let now = 10_000;
+  let tick = () => {};
+  const timers: Timers = { every: (_ms, fn) => ((tick = fn), () => {}), after: () => () => {} };
+  let behind = [c, b];
+  const r = startResync({
+    everyMs: 1000,
+    timers,
+    clock: () => now,
+    log: createLogger({ write: () => {} }),
+    behind: () => behind,
+    resync: async (servers) => ({ ok: false, servers: servers.map((s) => ({ server: s, attempts: 1, error: `${s}: connection refused` })) }),
+  });
+  expect(r.failing()).toEqual([]);
+  tick();
+  await Bun.sleep(0);
+  now += 400;
+  expect(r.failing()).toEqual([
+    { server: b, failures: 1, error: "b: connection refused", retryInMs: 600 },
+    { server: c, failures: 1, error: "c: connection refused", retryInMs: 600 },
+  ]);
+  behind = [c];
+  expect(r.failing().map((f) => f.server)).toEqual([c]);
+  r.stop();
 });
