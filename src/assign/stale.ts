@@ -2,6 +2,7 @@
 // handed out only when its cluster has no functioning up-to-date server (see clusters.ts), as
 // an overloaded one is. Pure: the round's clock reading is an argument.
 import type { ServerName, ServerView, SiteRelease } from "../core/types.ts";
+import { isFunctioning } from "./server-view.ts";
 
 /** Since when a server serving `release` is stale, or undefined when it is not (or walrus cannot tell). */
 export function staleSinceMs(release: string | undefined, current: SiteRelease | undefined, graceMs: number): number | undefined {
@@ -30,6 +31,31 @@ export function markStale(
     const since = staleSinceMs(release, current, graceMs);
     if (since === undefined || nowMs < since || release === undefined) return v;
     const note = `stale: release ${short(release)}, current ${short(current.id)} since ${Math.round((nowMs - current.sinceMs) / 1000)} s`;
-    return { ...v, stale: { release, current: current.id, sinceMs: since }, reason: v.reason ? `${v.reason}; ${note}` : note };
+    return withStale(v, note, since);
   });
 }
+
+/**
+ * Content walrus does not replicate (content_version_command): a server whose content's newest
+ * change is more than the grace older than the freshest functioning server's is stale, since its
+ * content time plus the grace (when a copy that stopped following became stale, if the freshest
+ * follows closely). Servers that report no content time are not judged.
+ */
+export function markLagging(views: readonly ServerView[], contentTimeOf: (s: ServerName) => number | undefined, graceMs: number): ServerView[] {
+  const newest = views.filter(isFunctioning).reduce<number | undefined>((max, v) => {
+    const t = contentTimeOf(v.name);
+    return t === undefined || (max !== undefined && max >= t) ? max : t;
+  }, undefined);
+  if (newest === undefined) return [...views];
+  return views.map((v) => {
+    const t = contentTimeOf(v.name);
+    if (t === undefined || newest - t <= graceMs) return v;
+    return withStale(v, `stale: content ${Math.round((newest - t) / 1000)} s behind the freshest server`, t + graceMs);
+  });
+}
+
+const withStale = (v: ServerView, note: string, sinceMs: number): ServerView => ({
+  ...v,
+  stale: { why: note, sinceMs: v.stale ? Math.min(v.stale.sinceMs, sinceMs) : sinceMs },
+  reason: v.reason ? `${v.reason}; ${note}` : note,
+});

@@ -143,6 +143,8 @@ export interface Report {
   web?: WebStats;
   /** The release its web server serves ("" while it has none), when the reporter knows (release_root). */
   release?: string;
+  /** The newest change of content walrus does not replicate, ms since epoch (content_version_command). */
+  contentTimeMs?: number;
 }
 
 /** What the replicator says every web server should serve, and since when (see assign/stale.ts). */
@@ -167,8 +169,8 @@ export interface ServerView {
   /** Over load_threshold, with its hysteresis (assign/overload.ts); absent: load ≥ threshold decides. */
   overloaded?: boolean;
   reason?: string;
-  /** Not on the site's current release (src/assign/stale.ts): answered only when nothing fresh functions. */
-  stale?: { release: string; current: string; sinceMs: number };
+  /** Behind the site's content (src/assign/stale.ts): answered only when nothing fresh functions. */
+  stale?: { why: string; sinceMs: number };
 }
 
 /** Why an area points where it does. */

@@ -224,6 +224,7 @@ function parseReport(o: Record<string, unknown>): Report {
   if (o.host !== undefined) r.host = parseHost(obj(o.host, "report.host"));
   if (o.web !== undefined) r.web = parseWeb(obj(o.web, "report.web"));
   if (o.release !== undefined) r.release = str(o.release, "report.release", true);
+  if (o.contentTimeMs !== undefined) r.contentTimeMs = num(o.contentTimeMs, "report.contentTimeMs");
   return r;
 }
 

@@ -78,8 +78,11 @@ export function createMetrics(src: MetricsSources): Metrics {
       STATES.map((st): [Record<string, string>, number] => [{ server: s.name, cluster: s.cluster, state: st }, s.state === st ? 1 : 0]),
     ),
   );
-  gauge("walrus_server_stale", "1 when the server does not serve the site's current release (past content_grace_ms).", ["server"], () =>
-    status().servers.map((s) => [{ server: s.name }, s.stale ? 1 : 0]),
+  gauge(
+    "walrus_server_stale",
+    "1 when the server does not serve the site's current release, or its content trails the freshest server's (past content_grace_ms).",
+    ["server"],
+    () => status().servers.map((s) => [{ server: s.name }, s.stale ? 1 : 0]),
   );
   gauge("walrus_server_drained", "1 when an operator drained the server.", ["server"], () =>
     status().servers.map((s) => [{ server: s.name }, s.drained ? 1 : 0]),

@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import type { HostStats } from "../core/types.ts";
 import { runBypassCommand } from "./bypass-command.ts";
+import { readContentTime } from "./content-time.ts";
 import { cgroupV2Path, limitHostStats, parseCgroupSample, type CgroupFiles, type CgroupSample } from "./cgroup.ts";
 import { errorText } from "./probe-error.ts";
 import type { Parsed } from "./parsed.ts";
@@ -22,6 +23,9 @@ export interface Collection {
   /** The release the web server serves ("" for none yet), when a release root is configured. */
   release?: string;
   releaseError?: string;
+  /** The newest change of content walrus does not replicate (ms since epoch), when a content_version_command is configured. */
+  contentTimeMs?: number;
+  contentTimeError?: string;
 }
 
 export interface CollectorOptions {
@@ -30,6 +34,8 @@ export interface CollectorOptions {
   bypass?: { command: string; timeoutMs: number };
   /** The replicator's root on this host: its `current` link names the release served. */
   releaseRoot?: string;
+  /** The operator's content_version_command (content-time.ts). */
+  contentVersion?: { command: string; timeoutMs: number };
   /** Where to find stat, meminfo, vmstat and self/cgroup; tests point it at fixture directories. */
   procRoot?: string;
   /** The cgroup v2 directory to read; default: found from self/cgroup under /sys/fs/cgroup. */
@@ -86,10 +92,16 @@ export function createCollector(opts: CollectorOptions): Collector {
     return error === undefined ? {} : { bypassError: error };
   };
 
+  const content = async (): Promise<Pick<Collection, "contentTimeMs" | "contentTimeError">> => {
+    if (opts.contentVersion === undefined) return {};
+    const r = await readContentTime(opts.contentVersion.command, opts.contentVersion.timeoutMs);
+    return "ms" in r ? { contentTimeMs: r.ms } : { contentTimeError: r.error };
+  };
+
   return {
     async collect(nowMs) {
-      const [h, web, b] = await Promise.all([host(nowMs), opts.source.read(nowMs), bypass()]);
-      const col: Collection = { ...h, web, ...b };
+      const [h, web, b, c] = await Promise.all([host(nowMs), opts.source.read(nowMs), bypass(), content()]);
+      const col: Collection = { ...h, web, ...b, ...c };
       if (opts.releaseRoot !== undefined) {
         const r = readRelease(opts.releaseRoot);
         if ("error" in r) col.releaseError = r.error;

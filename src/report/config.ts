@@ -28,10 +28,12 @@ export interface ReporterConfig {
   bypassCommand?: string;
   /** The replicator's root on this web server: the release served is reported from its `current` link. */
   releaseRoot?: string;
+  /** Run every collection: prints the time of the newest change of content walrus does not replicate. */
+  contentVersionCommand?: string;
 }
 
 const P = "reporter";
-const COMMON = ["server", "source", "timeout_ms", "fall_count", "rise_count", "fast_probe_ms", "bypass_command", "release_root"];
+const COMMON = ["server", "source", "timeout_ms", "fall_count", "rise_count", "fast_probe_ms", "bypass_command", "release_root", "content_version_command"];
 const SOURCE_KEYS = {
   apache: ["status_url", "max_workers"],
   nginx: ["status_url", "capacity"],
@@ -88,6 +90,10 @@ export function validateReporter(f: Fields, t: Table, servers: ReadonlySet<strin
   if (t.bypass_command !== undefined) config.bypassCommand = f.string(t, P, "bypass_command", { expected: "a command line run with /bin/sh -c" });
   if (t.release_root !== undefined)
     config.releaseRoot = f.string(t, P, "release_root", { pattern: /^\//, expected: "an absolute path: [replicator] root on this web server" });
+  if (t.content_version_command !== undefined)
+    config.contentVersionCommand = f.string(t, P, "content_version_command", {
+      expected: "a command line run with /bin/sh -c that prints the time of the newest change of the content, in Unix seconds",
+    });
   return config;
 }
 

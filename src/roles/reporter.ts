@@ -42,13 +42,15 @@ export function startReporter(init: ReporterInit, c: ReporterComponents): Report
   let lastStatus: ReportStatus | undefined;
   let cancelFast: (() => void) | undefined;
   // Every failed probe is counted and logged with its error; the logger holds back repeats.
-  const failed = { web: 0, host: 0, bypass: 0, release: 0 };
+  const failed = { web: 0, host: 0, bypass: 0, release: 0, content: 0 };
 
   const publish = (col: Collection) => {
     if (col.web.state !== "up") log.warn("web probe failed", { server: cfg.server, state: col.web.state, error: col.web.error, count: ++failed.web });
     if (col.host === null && memory.measured) log.warn("host figures failed", { server: cfg.server, error: col.hostError, count: ++failed.host });
     if (col.bypassError !== undefined) log.warn("bypass command failed", { server: cfg.server, error: col.bypassError, count: ++failed.bypass });
     if (col.releaseError !== undefined) log.warn("cannot read the release served", { server: cfg.server, error: col.releaseError, count: ++failed.release });
+    if (col.contentTimeError !== undefined)
+      log.warn("cannot read the content's time", { server: cfg.server, error: col.contentTimeError, count: ++failed.content });
     const v = judge(memory, col, { fallCount: cfg.fallCount, riseCount: cfg.riseCount });
     memory = v.memory;
     const report: Report = { server: cfg.server, seq: ++seq, atMs: clock(), status: v.status };
@@ -56,6 +58,7 @@ export function startReporter(init: ReporterInit, c: ReporterComponents): Report
     if (col.host) report.host = col.host;
     if (col.web.state === "up" && col.web.stats) report.web = col.web.stats;
     if (col.release !== undefined) report.release = col.release;
+    if (col.contentTimeMs !== undefined) report.contentTimeMs = col.contentTimeMs;
     last = report;
     if (v.status !== lastStatus) log.info("status", { server: cfg.server, status: v.status, reason: v.reason ?? "" });
     lastStatus = v.status;

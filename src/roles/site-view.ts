@@ -10,7 +10,7 @@ import { authority, isOpen, refusal, withPresented, withRevocations, type Author
 import { signedBytes } from "../authority/canonical.ts";
 import { describeRoles } from "../authority/grant.ts";
 import { verifyPeer, type PeerSigner } from "../net/peer-keys.ts";
-import { markStale, newestRelease } from "../assign/stale.ts";
+import { markLagging, markStale, newestRelease } from "../assign/stale.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
@@ -393,15 +393,19 @@ export class SiteView {
       master: this.masterAt(nowMs),
       // Judged on first use only: most readers want the master alone.
       get servers() {
-        servers ??= markStale(
-          serverViews(site.servers, reports, drains, live, nowMs, {
-            loadTerms: site.loadTerms,
-            deadAfterMs: site.deadAfterMs,
-            tempfailReuseMs: site.tempfailReuseMs,
-          }),
-          (s) => reports.get(s)?.report.release,
-          current,
-          nowMs,
+        servers ??= markLagging(
+          markStale(
+            serverViews(site.servers, reports, drains, live, nowMs, {
+              loadTerms: site.loadTerms,
+              deadAfterMs: site.deadAfterMs,
+              tempfailReuseMs: site.tempfailReuseMs,
+            }),
+            (s) => reports.get(s)?.report.release,
+            current,
+            nowMs,
+            site.contentGraceMs,
+          ),
+          (s) => reports.get(s)?.report.contentTimeMs,
           site.contentGraceMs,
         );
         return servers;

@@ -58,6 +58,11 @@ describe("[reporter] accepted", () => {
       'status_url = "http://127.0.0.1/s?auto"\nbypass_command = "test -e /run/ok"\nfall_count = 3\nrise_count = 5\ntimeout_ms = 300',
       { bypassCommand: "test -e /run/ok", fallCount: 3, riseCount: 5, timeoutMs: 300 },
     ],
+    [
+      "content version command",
+      'status_url = "http://127.0.0.1/s?auto"\ncontent_version_command = "psql -Atc \'select extract(epoch from pg_last_xact_replay_timestamp())\'"',
+      { contentVersionCommand: "psql -Atc 'select extract(epoch from pg_last_xact_replay_timestamp())'" },
+    ],
   ];
   test.each(rows)("%s", (_what, body, expected) => {
     const r = run(body);
@@ -105,6 +110,12 @@ describe("[reporter] rejected", () => {
       'status_url = "http://127.0.0.1/s?auto"\nbypass_command = 1',
       "reporter.bypass_command",
       "a command line run with /bin/sh -c",
+    ],
+    [
+      "content_version_command not a string",
+      'status_url = "http://127.0.0.1/s?auto"\ncontent_version_command = true',
+      "reporter.content_version_command",
+      "prints the time of the newest change of the content, in Unix seconds",
     ],
     ["rise_count 0", 'status_url = "http://127.0.0.1/s?auto"\nrise_count = 0', "reporter.rise_count", "an integer from 1 to 100"],
     ["unknown key", 'status_url = "http://127.0.0.1/s?auto"\nstatusurl = "x"', "reporter.statusurl", "(unknown key)"],
