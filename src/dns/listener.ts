@@ -80,6 +80,7 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
         first: init.zoneUpdate(),
         stats: init.stats,
         location: init.location,
+        update: init.update,
         ...workerSupervision(log, standIn),
       });
       init.location?.learned?.onChange((m) => workers?.updateLearned(m.lines));

@@ -9,7 +9,7 @@ import { TCP_IDLE_MS_DEFAULT, TCP_MAX_CONNECTIONS_DEFAULT, UDP_EDNS_LIMIT } from
 import { answerer, emptyStats, type DnsStats } from "./answerer.ts";
 import type { RateLimiterOptions } from "./rate-limit.ts";
 import { fixSendBuffer } from "./send-buffer.ts";
-import { isUpdate } from "./update-handler.ts";
+import { updateLater } from "./update-later.ts";
 import type { Zone } from "./zone.ts";
 
 export { emptyStats, LATENCY_BOUNDS_US, type DnsStats } from "./answerer.ts";
@@ -61,7 +61,6 @@ const SEND_BATCH = 64;
 const UDP_SLOT_BYTES = 4096;
 /** For port 0: tries at finding a port free for both UDP and TCP. */
 const BIND_ATTEMPTS = 5;
-const RCODE_NAMES = ["NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH", "NOTZONE"];
 
 export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   const tcpIdleMs = o.tcpIdleMs ?? TCP_IDLE_MS_DEFAULT;
@@ -81,20 +80,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   // Replies are built here and copied out by send(): one buffer serves every datagram.
   const out = new Uint8Array(udpSize);
 
-  /** An UPDATE is answered once it is durable: later, and counted by its rcode like any reply. */
-  const updateLater = (query: Uint8Array, send: (reply: Uint8Array) => void): boolean => {
-    if (!o.update || !isUpdate(query)) return false;
-    stats.queries++;
-    o.update(query.slice()).then(
-      (r) => {
-        const rcode = RCODE_NAMES[(r[3] ?? 0) & 0xf] ?? "other";
-        stats.responses[rcode] = (stats.responses[rcode] ?? 0) + 1;
-        send(r);
-      },
-      (err) => fail("update", err),
-    );
-    return true;
-  };
+  const takeUpdate = updateLater(o.update, stats, fail);
 
   const connections = new Set<net.Socket>();
   const serveTcp = (socket: net.Socket) => {
@@ -127,7 +113,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
         const message = pending.subarray(2, end);
         pending = pending.subarray(end);
         // An UPDATE's reply may come after the connection closed at a later framing error.
-        if (updateLater(message, (b) => socket.destroyed || socket.writableEnded || socket.write(frame(b)))) continue;
+        if (takeUpdate(message, (b) => socket.destroyed || socket.writableEnded || socket.write(frame(b)))) continue;
         const r = answer(message, "tcp", source, transferAllowed);
         // A frame that is no query, or a query that does not parse, means the stream's framing
         // is lost: whatever follows would be read from the wrong offset (RFC 7766 §8), so close.
@@ -144,7 +130,7 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   try {
     for (const { host, port } of o.listen) {
       const onDatagram = (msg: Buffer, fromPort: number, fromAddress: string, udp: UdpEndpoint) => {
-        if (updateLater(msg, (b) => udp.send(b, fromPort, fromAddress))) return;
+        if (takeUpdate(msg, (b) => udp.send(b, fromPort, fromAddress))) return;
         const n = answerUdp(msg, msg.byteLength, () => fromAddress, out);
         if (n >= 0) udp.send(out.subarray(0, n), fromPort, fromAddress);
       };

@@ -72,7 +72,15 @@ export interface BatchSocket {
   port: number;
   /** Runs the loop until stop(); resolves when it has stopped and the socket is closed. */
   serve(handler: BatchHandler, events?: BatchEvents): Promise<void>;
+  /** A reply decided after its query's batch (an UPDATE, answered once durable): sent from this socket at the loop's next turn. */
+  sendLater(reply: Uint8Array, to: Uint8Array): void;
   stop(): void;
+}
+
+interface Deferred {
+  reply: Uint8Array;
+  /** The sender's sockaddr, copied: the slot it came in is reused by the next batch. */
+  to: Uint8Array;
 }
 
 /** Opens and binds the socket, or says why it could not. */
@@ -103,10 +111,12 @@ export function openBatchSocket(sys: Syscalls, host: string, port: number): Batc
   const length = int32(SOCKADDR);
   if (sys.getsockname(fd, sa, length) < 0) return fail("getsockname");
   let running = true;
+  const deferred: Deferred[] = [];
   return {
     fd,
     port: view.getUint16(2, false),
-    serve: (handler, events = {}) => serveLoop(sys, fd, handler, events, () => running),
+    serve: (handler, events = {}) => serveLoop(sys, fd, handler, events, deferred, () => running),
+    sendLater: (reply, to) => void (reply.byteLength <= OUT_BYTES && deferred.push({ reply: reply.slice(), to: to.slice() })),
     stop: () => void (running = false),
   };
 }
@@ -130,7 +140,7 @@ export function sourceTexts(): (from: Uint8Array) => string {
   };
 }
 
-function serveLoop(sys: Syscalls, fd: number, handler: BatchHandler, events: BatchEvents, running: () => boolean): Promise<void> {
+function serveLoop(sys: Syscalls, fd: number, handler: BatchHandler, events: BatchEvents, deferred: Deferred[], running: () => boolean): Promise<void> {
   // Every buffer lives as long as the loop: the kernel holds their addresses.
   const slots = new Uint8Array(BATCH * SLOT_BYTES);
   const outs = new Uint8Array(BATCH * OUT_BYTES);
@@ -223,18 +233,30 @@ function serveLoop(sys: Syscalls, fd: number, handler: BatchHandler, events: Bat
       }
       const length = handler(queries[i]!, rv[(at + LEN) / 4]!, froms[i]!, replies[i]!);
       if (length < 0) continue;
-      const to = count * MMSG;
-      sv[(to + NAME) / 4] = nameHalves[i * 2]!;
-      sv[(to + NAME) / 4 + 1] = nameHalves[i * 2 + 1]!;
-      sv[(to + NAMELEN) / 4] = rv[(at + NAMELEN) / 4]!;
-      // The reply to query i is in out slot i: point this message's iovec at it.
-      sv[(to + IOV) / 4] = iovHalves[i * 2]!;
-      sv[(to + IOV) / 4 + 1] = iovHalves[i * 2 + 1]!;
-      siov[(i * IOVEC + 8) / 4] = length;
-      count++;
+      toSend(count++, i, length, rv[(at + NAMELEN) / 4]!);
     }
     if (count > 0) sendAll(count);
     if (started >= 0) events.onBatch?.(n * BATCH_TIMING_SAMPLE, (performance.now() - started) * 1000);
+  };
+  /** Message `m` of the send vector: the reply in out slot i, to the sockaddr in name slot i. */
+  const toSend = (m: number, i: number, length: number, nameLength: number) => {
+    const to = m * MMSG;
+    sv[(to + NAME) / 4] = nameHalves[i * 2]!;
+    sv[(to + NAME) / 4 + 1] = nameHalves[i * 2 + 1]!;
+    sv[(to + NAMELEN) / 4] = nameLength;
+    sv[(to + IOV) / 4] = iovHalves[i * 2]!;
+    sv[(to + IOV) / 4 + 1] = iovHalves[i * 2 + 1]!;
+    siov[(i * IOVEC + 8) / 4] = length;
+  };
+  /** Between batches the slots are free: the deferred replies go out through them. */
+  const flushDeferred = () => {
+    const now = deferred.splice(0, BATCH);
+    now.forEach((d, i) => {
+      replies[i]!.set(d.reply);
+      froms[i]!.set(d.to.subarray(0, SOCKADDR));
+      toSend(i, i, d.reply.byteLength, Math.min(d.to.byteLength, SOCKADDR));
+    });
+    if (now.length) sendAll(now.length);
   };
 
   return new Promise<void>((resolve) => {
@@ -244,6 +266,7 @@ function serveLoop(sys: Syscalls, fd: number, handler: BatchHandler, events: Bat
         pinned.length = 0;
         return resolve();
       }
+      flushDeferred();
       for (let b = 0; b < MAX_BATCHES_PER_TURN; b++) {
         const n = sys.recvmmsg(fd, recvVec, BATCH, MSG_WAITFORONE);
         if (n > 0) {

@@ -8,6 +8,8 @@ import type { Answerer } from "./answerer.ts";
 import type { DnsStats } from "./answerer.ts";
 import type { Syscalls } from "./libc.ts";
 import { openBatchSocket, sourceTexts, type BatchHandler, type BatchSocket } from "./udp-batch.ts";
+import { isUpdate } from "./update-handler.ts";
+import type { UpdateLater } from "./update-later.ts";
 
 const SELF_TEST_TIMEOUT_MS = 1000;
 
@@ -17,7 +19,14 @@ export interface BatchedUdp {
 }
 
 /** Serves every listen address, or says why it could not (nothing is left open then). */
-export function startBatchedUdp(sys: Syscalls, listen: readonly { host: string; port: number }[], answerer: Answerer, stats: DnsStats): BatchedUdp | string {
+/** `takeUpdate`: UPDATEs answered once durable (the node's handler, reached over IPC from a worker). */
+export function startBatchedUdp(
+  sys: Syscalls,
+  listen: readonly { host: string; port: number }[],
+  answerer: Answerer,
+  stats: DnsStats,
+  takeUpdate?: UpdateLater,
+): BatchedUdp | string {
   const sockets: { host: string; socket: BatchSocket }[] = [];
   for (const { host, port } of listen) {
     const socket = openBatchSocket(sys, host, port);
@@ -31,12 +40,19 @@ export function startBatchedUdp(sys: Syscalls, listen: readonly { host: string; 
   let from: Uint8Array = new Uint8Array(0);
   const texts = sourceTexts();
   const source = () => texts(from);
-  const handler: BatchHandler = (query, length, sender, out) => {
-    from = sender;
-    return answerer.answerUdp(query, length, source, out);
-  };
+  const handlerFor =
+    (socket: BatchSocket): BatchHandler =>
+    (query, length, sender, out) => {
+      if (takeUpdate && length >= 12 && isUpdate(query)) {
+        const to = sender.slice();
+        takeUpdate(query.subarray(0, length), (reply) => socket.sendLater(reply, to));
+        return -1;
+      }
+      from = sender;
+      return answerer.answerUdp(query, length, source, out);
+    };
   const loops = sockets.map(({ socket }) =>
-    socket.serve(handler, {
+    socket.serve(handlerFor(socket), {
       onBatch: (count, us) => answerer.timed(count, us),
       onOversized: () => void (stats.queries++, stats.dropped++),
       onError: (_what, _errno, lost) => void ((stats.errors += 1), (stats.dropped += lost)),

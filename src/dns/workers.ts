@@ -22,6 +22,8 @@ import { loadLibc } from "./libc.ts";
 import type { RateLimiterOptions } from "./rate-limit.ts";
 import { startDnsServer } from "./server.ts";
 import type { SpillRoute } from "./spill-answer.ts";
+import { fromBase64, toBase64, updateRelay, type UpdateFromNode, type UpdateToNode } from "./update-relay.ts";
+import { updateLater } from "./update-later.ts";
 import { selfTest, startBatchedUdp } from "./udp-batched-server.ts";
 import { buildZone, type Zone } from "./zone.ts";
 import { signingFor } from "./zone-keys.ts";
@@ -57,10 +59,12 @@ export function zoneFor(site: Site, area: AreaName, u: ZoneUpdate): Zone {
 }
 
 /** `locations`: the location map's lines (issue 7), so a worker answers from the same map. */
-type WorkerInit = { site: Site; serve: ServeOptions; shared: boolean; locations?: readonly string[] };
+/** `updates`: the node judges RFC 2136 UPDATEs, so a worker hands those it receives over (update-relay.ts). */
+type WorkerInit = { site: Site; serve: ServeOptions; shared: boolean; locations?: readonly string[]; updates: boolean };
 /** `learned`: the learned map's lines (issue 18), sent at start and on every change. */
-type ToWorker = ({ type: "init" } & WorkerInit) | { type: "zone"; update: ZoneUpdate } | { type: "learned"; lines: readonly string[] };
+type ToWorker = ({ type: "init" } & WorkerInit) | { type: "zone"; update: ZoneUpdate } | { type: "learned"; lines: readonly string[] } | UpdateFromNode;
 type FromWorker =
+  | UpdateToNode
   | { type: "ready"; path: UdpPath; fallbackReason?: string }
   | { type: "stats"; stats: DnsStats; steering?: SteeringSnapshot }
   | { type: "failed"; error: string };
@@ -87,6 +91,8 @@ export interface DnsWorkersOptions {
   first: ZoneUpdate;
   stats: DnsStats;
   location?: LocationSources;
+  /** The node's RFC 2136 handler: UPDATEs a worker receives over UDP are judged here. */
+  update?: (query: Uint8Array) => Promise<Uint8Array>;
   onReady?: (pid: number, path: UdpPath, fallbackReason: string | undefined) => void;
   /** A child went: why, and the delay before it is started again. */
   onExit?: (pid: number, why: string, restartInMs: number) => void;
@@ -141,7 +147,12 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
             o.onSomeUp?.();
           }
         } else if (message.type === "failed") onFirst?.failed(new Error(`dns worker: ${message.error}`));
-        else if (message.type === "stats") {
+        else if (message.type === "update" && o.update) {
+          const { id } = message;
+          void o.update(fromBase64(message.query)).then((reply) => {
+            if (child.proc.exitCode === null && !child.proc.killed) child.proc.send({ type: "update-reply", id, reply: toBase64(reply) } satisfies ToWorker);
+          });
+        } else if (message.type === "stats") {
           addDelta(o.stats, message.stats, child.last);
           child.last = message.stats;
           if (message.steering && o.location) {
@@ -174,7 +185,14 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
         timers.add(t);
       },
     });
-    child.proc.send({ type: "init", site: o.site, serve: o.serve, shared: o.count > 1, locations: o.location?.map.lines } satisfies ToWorker);
+    child.proc.send({
+      type: "init",
+      site: o.site,
+      serve: o.serve,
+      shared: o.count > 1,
+      locations: o.location?.map.lines,
+      updates: !!o.update,
+    } satisfies ToWorker);
     child.proc.send({ type: "zone", update: current } satisfies ToWorker);
     if (o.location?.learned) child.proc.send({ type: "learned", lines: o.location.learned.map().lines } satisfies ToWorker);
     children[slot] = child;
@@ -230,19 +248,22 @@ export function runDnsWorker(): void {
   let zone: Zone | undefined;
   let learned = new LocationMap([]);
   const send = (m: FromWorker) => process.send?.(m);
+  const updates = updateRelay(send);
   process.on("disconnect", () => process.exit(0));
   process.on("message", (raw) => {
     const m = raw as ToWorker;
-    if (m.type === "init") init = m;
+    if (m.type === "init") init = { ...m, site: { ...m.site, ...(m.site.records && { records: withBytes(m.site.records) }) } };
+    else if (m.type === "update-reply") updates.settle(m);
     else if (m.type === "learned" && init)
       learned = new LocationMap(parseMapText(m.lines.join("\n"), new Set<string>(init.site.areas.map((a) => a.name)), "learned map").entries);
     else if (m.type === "zone" && init) {
       const first = zone === undefined;
-      zone = zoneFor(init.site, init.serve.area, m.update);
+      zone = zoneFor(init.site, init.serve.area, { ...m.update, ...(m.update.records && { records: withBytes(m.update.records) }) });
       if (first) void serve(init);
     }
   });
-  const serve = async ({ site, serve: o, shared, locations }: WorkerInit) => {
+  const serve = async ({ site, serve: o, shared, locations, updates: relayed }: WorkerInit) => {
+    const update = relayed ? updates.relay : undefined;
     const areas = site.areas.map((a) => a.name);
     const steering = new SteeringCounts(areas);
     const map = locations && new LocationMap(parseMapText(locations.join("\n"), new Set<string>(areas), "location map").entries);
@@ -267,7 +288,9 @@ export function runDnsWorker(): void {
             },
             stats,
           );
-          const started = startBatchedUdp(sys, o.listen, answers, stats);
+          const counted = stats;
+          const takeUpdate = update && updateLater(update, counted, () => void counted.errors++);
+          const started = startBatchedUdp(sys, o.listen, answers, stats, takeUpdate);
           if (typeof started === "string") ((fallbackReason = started), (stats = undefined));
           else path = "batched";
         }
@@ -275,7 +298,7 @@ export function runDnsWorker(): void {
       }
       if (!stats) {
         const portable = (udp: "shared" | "exclusive") =>
-          startDnsServer({ listen: o.listen, zone: () => zone as Zone, udpSize: o.udpSize, rateLimit: o.rateLimit, udp, tcp: false, chooseArea });
+          startDnsServer({ listen: o.listen, zone: () => zone as Zone, udpSize: o.udpSize, rateLimit: o.rateLimit, udp, tcp: false, chooseArea, update });
         // Bun.udpSocket (cheaper) when the port is this worker's alone; it cannot share one, so
         // beside other workers, or the node answering while no worker was up, SO_REUSEPORT.
         const server = shared ? await portable("shared") : await portable("exclusive").catch(() => portable("shared"));
@@ -298,4 +321,16 @@ function addDelta(into: DnsStats, now: DnsStats, before: DnsStats): void {
     for (const [name, n] of Object.entries(now[k])) into[k][name] = (into[k][name] ?? 0) + n - (before[k][name] ?? 0);
   }
   now.latencyCounts.forEach((n, i) => (into.latencyCounts[i] = (into.latencyCounts[i] ?? 0) + n - (before.latencyCounts[i] ?? 0)));
+}
+
+/**
+ * Records that crossed the JSON IPC channel: a TXT's parsed character-strings left as Buffers
+ * and arrived as their JSON form ({ type: "Buffer", data }); they are Buffers again here.
+ */
+function withBytes(records: readonly StaticRecordSpec[]): StaticRecordSpec[] {
+  const bytes = (x: unknown) => {
+    const j = x as { type?: unknown; data?: unknown };
+    return j && j.type === "Buffer" && Array.isArray(j.data) ? Buffer.from(j.data as number[]) : x;
+  };
+  return records.map((r) => (Array.isArray(r.rdata) ? { ...r, rdata: r.rdata.map(bytes) } : r));
 }

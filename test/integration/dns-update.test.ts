@@ -33,11 +33,11 @@ describe.skipIf(!READY)("dns update", () => {
   const startNode = (a: string) =>
     procs.set(a, startProc(a, ["ip", "netns", "exec", lab.ns(`ns-${a}`), WALRUS, "node", "--config", join(dir, `${a}.toml`)])).get(a) as Proc;
 
-  /** Runs nsupdate (or knsupdate) over TCP against a nameserver; `key` "acme", "wrong" or none. */
-  async function update(tool: "nsupdate" | "knsupdate", server: string, lines: string[], key?: string): Promise<string> {
+  /** Runs nsupdate (or knsupdate) over TCP (or UDP) against a nameserver; `key` "acme", "wrong" or none. */
+  async function update(tool: "nsupdate" | "knsupdate", server: string, lines: string[], key?: string, transport: "tcp" | "udp" = "tcp"): Promise<string> {
     const auth = key ? ["-y", `hmac-sha256:acme:${key === "acme" ? secret : "c2FtZSBuYW1lLCBhbm90aGVyIHNlY3JldCEhISEhISE="}`] : [];
     const script = [`server ${addr(server)} 53`, "zone demo.test.", ...lines, "send", ""].join("\n");
-    const r = await lab.run("client", [tool, "-v", ...auth], { stdin: script, timeoutMs: 20_000 });
+    const r = await lab.run("client", [tool, ...(transport === "tcp" ? ["-v"] : []), ...auth], { stdin: script, timeoutMs: 20_000 });
     return `exit ${r.code}\n${r.stdout}${r.stderr}`;
   }
   async function txt(server: string, name = ACME): Promise<string[]> {
@@ -81,8 +81,8 @@ describe.skipIf(!READY)("dns update", () => {
           `update_allow = [{ key_file = "${join(dir, "acme.key")}", names = ["_acme-challenge.*"], types = ["TXT"] }]`,
           // east is the primary of a Knot secondary: it may transfer the zone and hears of changes.
           ...(a === "east" ? [`transfer_allow = ["${addr("secondary")}"]`, `notify = ["${addr("secondary")}:53"]`] : []),
-          // west answers UDP from a worker process: updated records must reach it too (updates
-          // come over TCP, which the node keeps).
+          // west answers UDP from a worker process: updated records must reach it too, and an
+          // UPDATE sent over UDP reaches the node through the worker.
           ...(a === "west" ? ["workers = 1"] : []),
           "[site]",
           'zone = "demo.test"',
@@ -155,6 +155,16 @@ describe.skipIf(!READY)("dns update", () => {
   test("knsupdate deletes it through the other nameserver", async () => {
     const out = await update("knsupdate", "ns-west", [`update delete ${ACME}. TXT`], "acme");
     expect(out).toStartWith("exit 0");
+    await everywhere([]);
+  }, 30_000);
+
+  test("over UDP to west, whose worker answers UDP: the worker hands each UPDATE to the node and sends its verdict", async () => {
+    expect(await update("nsupdate", "ns-west", [`update add ${ACME}. 60 TXT "token-udp"`], "acme", "udp")).toStartWith("exit 0");
+    await everywhere(["token-udp"]);
+    const refused = await update("nsupdate", "ns-west", [`update add ${ACME}. 60 TXT "x"`], "wrong", "udp");
+    expect(refused).not.toStartWith("exit 0");
+    expect(refused).toContain("NOTAUTH");
+    expect(await update("knsupdate", "ns-west", [`update delete ${ACME}. TXT`], "acme", "udp")).toStartWith("exit 0");
     await everywhere([]);
   }, 30_000);
 
