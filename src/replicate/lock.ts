@@ -6,8 +6,8 @@ import { pidAlive as alive } from "../core/pid-alive.ts";
 
 const FILE = "publish.lock";
 
-/** `held`: another live process holds it (as opposed to a file system error). */
-export type Locked = { ok: true; release: () => void } | { ok: false; error: string; held?: true };
+/** `held`: another live process holds it (as opposed to a file system error), doing `holder`. */
+export type Locked = { ok: true; release: () => void } | { ok: false; error: string; held?: true; holder?: string };
 
 export function takePublishLock(stateDir: string, what: string, nowMs: number): Locked {
   const path = join(stateDir, FILE);
@@ -28,7 +28,12 @@ export function takePublishLock(stateDir: string, what: string, nowMs: number): 
     }
     if (typeof owner.pid === "number" && alive(owner.pid)) {
       const since = typeof owner.atMs === "number" ? `, started ${new Date(owner.atMs).toISOString()}` : "";
-      return { ok: false, held: true, error: `another ${owner.what ?? "publish"} is running (pid ${owner.pid}${since}); wait for it to finish` };
+      return {
+        ok: false,
+        held: true,
+        ...(owner.what !== undefined && { holder: owner.what }),
+        error: `another ${owner.what ?? "publish"} is running (pid ${owner.pid}${since}); wait for it to finish`,
+      };
     }
     rmSync(path, { force: true });
   }

@@ -88,6 +88,10 @@ async function stageOn(
   return { r, attempts: r.attempts, ...(before && { before }) };
 }
 
+/** How long a publish or rollback waits for a resync under way (one ssh try is bounded by timeout_ms, most are quick). */
+const RESYNC_WAIT_MS = 60_000;
+const RESYNC_POLL_MS = 250;
+
 function loadHistory(state: StateDir): ReleaseHistory {
   return parseHistory(state.readJson(HISTORY_FILE));
 }
@@ -99,7 +103,15 @@ async function locked(
   body: (run: Run, state: StateDir, targets: Target[]) => Promise<ReplicateResult>,
 ): Promise<ReplicateResult> {
   const state = new StateDir(init.stateDir);
-  const lock = takePublishLock(init.stateDir, what, init.clock());
+  let lock = takePublishLock(init.stateDir, what, init.clock());
+  // The node's resync is the background's: an operator's publish or rollback waits for it.
+  const until = init.clock() + RESYNC_WAIT_MS;
+  if (!lock.ok && lock.holder === "resync" && what !== "resync")
+    init.say(`waiting for the node's resync to finish (${lock.error.replace(/; wait for it to finish$/, "")})`);
+  while (!lock.ok && lock.holder === "resync" && what !== "resync" && init.clock() < until) {
+    await Bun.sleep(RESYNC_POLL_MS);
+    lock = takePublishLock(init.stateDir, what, init.clock());
+  }
   if (!lock.ok) return { ok: false, servers: [], error: lock.error, ...(lock.held && { busy: true as const }) };
   const run: Run = { ...init, remote: remoteFor(init.cfg, init.stateDir) };
   const targets = targetsOf(init.cfg);

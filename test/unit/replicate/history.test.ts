@@ -6,6 +6,7 @@ import { spawnSync } from "bun";
 import { createHash } from "node:crypto";
 import { EMPTY_HISTORY, parseHistory, recordPublish, recordRollback, retryDelayMs, rollbackTarget } from "../../../src/replicate/history.ts";
 import { takePublishLock } from "../../../src/replicate/lock.ts";
+import { rollback } from "../../../src/replicate/publish.ts";
 import { makeManifest } from "../../../src/replicate/manifest.ts";
 import { readTree } from "../../../src/replicate/tree.ts";
 
@@ -57,6 +58,7 @@ describe("the publish lock and the tree", () => {
       expect(takePublishLock(dir, "rollback", 2)).toEqual({
         ok: false,
         held: true,
+        holder: "publish",
         error: `another publish is running (pid ${process.pid}, started 1970-01-01T00:00:00.001Z); wait for it to finish`,
       });
       if (first.ok) first.release();
@@ -64,6 +66,25 @@ describe("the publish lock and the tree", () => {
       writeFileSync(join(dir, "publish.lock"), JSON.stringify({ pid: dead, what: "publish", atMs: 1 }));
       expect(takePublishLock(dir, "publish", 3).ok).toBe(true);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a rollback (or publish) waits for the node's resync under way, then goes on", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "walrus-lock-"));
+    const resyncing = Bun.spawn(["sleep", "1"]);
+    try {
+      writeFileSync(join(dir, "publish.lock"), JSON.stringify({ pid: resyncing.pid, what: "resync", atMs: Date.now() }));
+      const said: string[] = [];
+      const cfg = { root: "/srv/www", user: "walrus", port: 22, keepReleases: 3, timeoutMs: 5000, attempts: 1, resyncMs: 0, hosts: new Map() };
+      const started = performance.now();
+      const r = await rollback({ cfg, stateDir: dir, clock: Date.now, say: (l) => said.push(l) });
+      expect(performance.now() - started).toBeGreaterThan(500);
+      expect(r.busy).toBeUndefined();
+      expect(r.error).not.toContain("is running");
+      expect(said[0]).toStartWith(`waiting for the node's resync to finish (another resync is running (pid ${resyncing.pid}`);
+    } finally {
+      resyncing.kill();
       rmSync(dir, { recursive: true, force: true });
     }
   });
