@@ -45,7 +45,7 @@ export interface ReplicateInit {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const targetsOf = (cfg: ReplicatorConfig): Target[] => [...cfg.hosts].map(([server, host]) => ({ server, host }));
+const targetsOf = (cfg: ReplicatorConfig): Target[] => [...cfg.hosts].map(([server, host]) => ({ server, host, root: cfg.roots.get(server) ?? "" }));
 
 async function retried<T>(init: ReplicateInit, server: string, what: string, step: () => Promise<Step<T>>): Promise<Step<T> & { attempts: number }> {
   const sleep = init.sleep ?? Bun.sleep;
