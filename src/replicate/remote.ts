@@ -93,10 +93,16 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
       stdout: "ignore",
       stderr: "ignore",
     });
-    const timer = setTimeout(() => p.kill("SIGKILL"), cfg.timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      p.kill("SIGKILL");
+    }, cfg.timeoutMs);
     const code = await p.exited;
     clearTimeout(timer);
     if (code === 0) return { ok: true, value: undefined };
+    // A host that accepts the connection but never speaks (sshd stopped, a black hole).
+    if (timedOut) return { ok: false, error: `ssh to ${t.host}: no answer within ${cfg.timeoutMs} ms` };
     const text = existsSync(log) ? said(readFileSync(log, "utf8")) : "";
     return { ok: false, error: `ssh to ${t.host} failed (exit ${code})${text ? `: ${text}` : ""}` };
   }
