@@ -97,7 +97,7 @@ ${site.areas.map((a, i) => `  http://${opsAddress(i)}/    # ${a.name}`).join("\n
 
 Every web server serves the release in its own directory (${join(dir, "www")}/<server>/current),
 pushed by east's node (the Replicator) with rsync over ssh to each server's own sshd:
-${site.servers.map((s) => `  curl http://${s.host}:${s.webPort}/`).join("\n")}
+${site.servers.map((s) => `  curl http://${s.host}:${s.webPort}/    # ${s.name}`).join("\n")}
 Publish a change (only what changed is sent; each server switches \`current\` atomically once
 all have the release), list the kept releases, roll back to the one before:
   echo '<h1>second release</h1>' > ${join(docs, "index.html")}
