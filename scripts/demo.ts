@@ -52,9 +52,14 @@ try {
   sshds.push(...site.servers.map((s) => startSshd(site, s)));
   procs.push(...sshds);
   await Promise.all(procs.map((p) => p.waitFor(p.name.startsWith("sshd:") ? SSHD_LISTENING : /listening/)));
+  // The first release goes out while the nodes start and elect a master: no node holds a
+  // release to compare with until the publish ends, when every server serves it. Its error is
+  // held until then (a rejection nobody awaits yet would end the demo).
   step(`publishing the first release (${docs}) to every web server with rsync over ssh`);
-  const release = await publishRelease(replicator.config, docs, "first release");
-  step(`every web server serves release ${release} (${elapsed()})`);
+  const published = publishRelease(replicator.config, docs, "first release").then(
+    (id) => void step(`every web server serves release ${id} (${elapsed()})`),
+    (err: Error) => err,
+  );
   step(`starting ${site.areas.length} area nodes (controller + nameserver) and ${site.servers.length} reporter nodes`);
   mkdirSync(logs, { recursive: true });
   for (const n of [...site.areas, ...site.servers]) procs.push(startNode(n.name, n.config, join(logs, `${n.name}.log`)));
@@ -73,6 +78,8 @@ try {
     );
     step(`area ${a.name} answers with its own servers (${((performance.now() - t0) / 1000).toFixed(1)} s; ${elapsed()} since start)`);
   }
+  const failed = await published;
+  if (failed) throw failed;
 } catch (err) {
   process.stderr.write(`demo failed to start: ${(err as Error).message}\nlogs: ${logs}\n`);
   await stopAll();
