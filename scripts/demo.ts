@@ -1,13 +1,19 @@
 // Starts a three-area demo site on loopback and prints what to try. Ctrl-C stops it.
 //   bun scripts/demo.ts [--dir .demo] [--base-port 47100]
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { publishRelease, releaseRoot, SSHD_LISTENING, startSshd, writeReplicator } from "./lib/demo-replicator.ts";
+import { SAFE_PATH } from "../src/replicate/config.ts";
 import { BUN, digA, ROOT, startNode, startWeb, type Proc, until, writeSite, WALRUS } from "./lib/demo-site.ts";
 
 const { values } = parseArgs({ options: { dir: { type: "string", default: join(ROOT, ".demo") }, "base-port": { type: "string", default: "47100" } } });
-const dir = values.dir as string;
+const dir = resolve(values.dir as string);
+// Its paths go into the replicator's ssh and rsync commands, which take plain characters only.
+if (!SAFE_PATH.test(dir)) {
+  process.stderr.write(`the demo's directory ${dir} must be a path of letters, digits and . _ / + - only: pass --dir /tmp/walrus-demo\n`);
+  process.exit(2);
+}
 rmSync(dir, { recursive: true, force: true });
 // As an operator would: the demo makes its own operator key, and each node gets a grant for
 // exactly its roles (writeSite; the key's private half stays in the demo's directory).

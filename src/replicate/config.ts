@@ -7,7 +7,7 @@ import { isTable, join, type Fields, type Table } from "../core/fields.ts";
 
 const P = "replicator";
 /** Paths go into remote shell commands and rsync arguments: plain characters only. */
-const SAFE_PATH = /^\/[A-Za-z0-9._/+-]*$/;
+export const SAFE_PATH = /^\/[A-Za-z0-9._/+-]*$/;
 const SAFE_WORD = /^[A-Za-z0-9._-]+$/;
 const SAFE_HOST = /^[A-Za-z0-9.:-]+$/;
 
