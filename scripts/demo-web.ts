@@ -1,11 +1,15 @@
 // A stand-in for an Apache web server with mod_status, for the demo and the tests.
-//   bun scripts/demo-web.ts --name web-east-1 --host 127.0.0.11 --port 8080 [--max-workers 16]
-// GET  /                       "served by NAME" (counted in Total Accesses)
+//   bun scripts/demo-web.ts --name web-east-1 --host 127.0.0.11 --port 8080 [--max-workers 16] [--root DIR]
+// GET  /                       "served by NAME" (counted in Total Accesses); with --root, once
+//                              DIR/current exists (a release the replicator switched to): its
+//                              files, / as index.html, as Apache with DocumentRoot DIR/current
 // GET  /server-status?auto     Apache 2.4 ?auto page; without ?auto, an HTML page as Apache gives
 // POST /demo/load?busy=N       sets BusyWorkers (0..max-workers)
 // POST /demo/broken?on=1       makes /server-status malformed (on=0 repairs it)
 // Port 0 picks a free port; the "listening" line shows the real one.
 
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values } = parseArgs({
@@ -14,6 +18,7 @@ const { values } = parseArgs({
     host: { type: "string", default: "127.0.0.1" },
     port: { type: "string", default: "8080" },
     "max-workers": { type: "string", default: "16" },
+    root: { type: "string" },
   },
 });
 
@@ -21,7 +26,7 @@ const name = values.name;
 const port = Number(values.port);
 const maxWorkers = Number(values["max-workers"]);
 if (!name || !Number.isInteger(port) || port < 0 || port > 65535 || !Number.isInteger(maxWorkers) || maxWorkers < 1) {
-  console.error("usage: bun scripts/demo-web.ts --name NAME [--host ADDR] [--port N] [--max-workers N]");
+  console.error("usage: bun scripts/demo-web.ts --name NAME [--host ADDR] [--port N] [--max-workers N] [--root DIR]");
   process.exit(2);
 }
 
@@ -57,14 +62,38 @@ const htmlPage = () =>
   `<!DOCTYPE html>\n<html><head><title>Apache Status</title></head><body><h1>Apache Server Status for ${name}</h1>` +
   `<dl><dt>${busy} requests currently being processed, ${maxWorkers - busy} idle workers</dt></dl></body></html>\n`;
 
+/** A document of the release served, or undefined before the first release (no DIR/current). */
+async function fromRelease(pathname: string): Promise<Response | undefined> {
+  if (values.root === undefined) return undefined;
+  const current = join(values.root, "current");
+  if (!existsSync(current)) return undefined;
+  let path: string;
+  try {
+    path = join(current, decodeURIComponent(pathname), pathname.endsWith("/") ? "index.html" : "");
+  } catch {
+    return text("bad path\n", 400);
+  }
+  // An encoded "../" survives URL parsing: nothing outside the release is served.
+  if (!path.startsWith(`${current}/`)) return text("not found\n", 404);
+  const file = Bun.file(path);
+  if (!(await file.exists())) return text("not found\n", 404);
+  hits++;
+  bytesSent += file.size;
+  return new Response(file);
+}
+
 const text = (body: string, status = 200) => new Response(body, { status, headers: { "content-type": "text/plain; charset=utf-8" } });
 
 const server = Bun.serve({
   hostname: values.host,
   port,
-  fetch(req) {
+  async fetch(req) {
     const url = new URL(req.url);
     const route = `${req.method} ${url.pathname}`;
+    if ((req.method === "GET" || req.method === "HEAD") && url.pathname !== "/server-status") {
+      const released = await fromRelease(url.pathname);
+      if (released) return released;
+    }
     if (route === "GET /") {
       hits++;
       const body = `served by ${name}\n`;

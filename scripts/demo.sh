@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
-bash scripts/ensure-tools.sh dig
+bash scripts/ensure-tools.sh dig sshd ssh ssh-keygen rsync
 npm run --silent build
 exec node_modules/.bin/bun scripts/demo.ts "$@"

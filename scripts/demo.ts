@@ -1,22 +1,49 @@
 // Starts a three-area demo site on loopback and prints what to try. Ctrl-C stops it.
 //   bun scripts/demo.ts [--dir .demo] [--base-port 47100]
-import { appendFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { publishRelease, releaseRoot, SSHD_LISTENING, startSshd, writeReplicator } from "./lib/demo-replicator.ts";
+import { SAFE_PATH } from "../src/replicate/config.ts";
 import { BUN, digA, ROOT, startNode, startWeb, type Proc, until, writeSite, WALRUS } from "./lib/demo-site.ts";
 
 const { values } = parseArgs({ options: { dir: { type: "string", default: join(ROOT, ".demo") }, "base-port": { type: "string", default: "47100" } } });
-const dir = values.dir as string;
+const dir = resolve(values.dir as string);
+// Its paths go into the replicator's ssh and rsync commands, which take plain characters only.
+if (!SAFE_PATH.test(dir)) {
+  process.stderr.write(`the demo's directory ${dir} must be a path of letters, digits and . _ / + - only: pass --dir /tmp/walrus-demo\n`);
+  process.exit(2);
+}
 rmSync(dir, { recursive: true, force: true });
 // As an operator would: the demo makes its own operator key, and each node gets a grant for
 // exactly its roles (writeSite; the key's private half stays in the demo's directory).
-const site = writeSite({ dir, basePort: Number(values["base-port"]) });
+// East's node is the Replicator: it pushes releases over ssh to every web server's own sshd.
+// A server that missed a publish is stale after 5 s and brought over by the resync (every 2 s).
+const CONTENT_GRACE_MS = 5000;
+const RESYNC_MS = 2000;
+const site = writeSite({
+  dir,
+  basePort: Number(values["base-port"]),
+  releases: { rootOf: (s) => releaseRoot(dir, s), replicator: "east", contentGraceMs: CONTENT_GRACE_MS },
+});
+const replicator = site.areas[0];
+if (!replicator) throw new Error("the demo site has no area");
+const sshPort = Number(values["base-port"]) + 110;
+// A stopped server holds up a publish for timeout_ms per attempt: short, as the demo's tree is.
+writeReplicator(site, replicator.config, { sshPort, timeoutMs: 4000, attempts: 2, resyncMs: RESYNC_MS });
+const docs = join(dir, "docs");
+const logs = join(dir, "logs");
+mkdirSync(docs, { recursive: true });
+writeFileSync(join(docs, "index.html"), `<!DOCTYPE html>\n<title>demo.test</title>\n<h1>walrus demo: the first release</h1>\n`);
 // Each area node serves /metrics and the live status page, and warns of an uneven spread of
 // requests after a minute (the default waits five).
 const opsAddress = (i: number) => `127.0.0.1:${Number(values["base-port"]) + 90 + i}`;
 site.areas.forEach((a, i) => appendFileSync(a.config, `[metrics]\nlisten = "${opsAddress(i)}"\n[spread]\nskew_for_ms = 60000\n`));
 const procs: Proc[] = [];
+const sshds: Proc[] = [];
 const stopAll = async () => {
+  // An sshd stopped with kill -STOP would hold its SIGTERM until continued.
+  for (const p of sshds) if (p.proc.exitCode === null) p.proc.kill("SIGCONT");
   await Promise.all(procs.map((p) => p.kill()));
 };
 process.on("SIGINT", () => void stopAll().then(() => process.exit(0)));
@@ -24,12 +51,24 @@ process.on("SIGTERM", () => void stopAll().then(() => process.exit(0)));
 
 const step = (msg: string) => process.stdout.write(`• ${msg}\n`);
 try {
-  step(`starting ${site.servers.length} demo web servers`);
-  for (const s of site.servers) procs.push(startWeb(s));
-  await Promise.all(procs.map((p) => p.waitFor(/listening/)));
+  const start = performance.now();
+  const elapsed = () => `${((performance.now() - start) / 1000).toFixed(1)} s`;
+  step(`starting ${site.servers.length} demo web servers, each with its own sshd on port ${sshPort}`);
+  for (const s of site.servers) procs.push(startWeb(s, releaseRoot(dir, s.name)));
+  sshds.push(...site.servers.map((s) => startSshd(site, s)));
+  procs.push(...sshds);
+  await Promise.all(procs.map((p) => p.waitFor(p.name.startsWith("sshd:") ? SSHD_LISTENING : /listening/)));
+  // The first release goes out while the nodes start and elect a master: no node holds a
+  // release to compare with until the publish ends, when every server serves it. Its error is
+  // held until then (a rejection nobody awaits yet would end the demo).
+  step(`publishing the first release (${docs}) to every web server with rsync over ssh`);
+  const published = publishRelease(replicator.config, docs, "first release").then(
+    (id) => void step(`every web server serves release ${id} (${elapsed()})`),
+    (err: Error) => err,
+  );
   step(`starting ${site.areas.length} area nodes (controller + nameserver) and ${site.servers.length} reporter nodes`);
-  for (const a of site.areas) procs.push(startNode(a.name, a.config));
-  for (const s of site.servers) procs.push(startNode(s.name, s.config));
+  mkdirSync(logs, { recursive: true });
+  for (const n of [...site.areas, ...site.servers]) procs.push(startNode(n.name, n.config, join(logs, `${n.name}.log`)));
   step("waiting for a master and the first assignment (about 5 s: candidates listen to the site before standing)");
   const t0 = performance.now();
   for (const a of site.areas) {
@@ -43,20 +82,23 @@ try {
       30_000,
       250,
     );
-    step(`area ${a.name} answers with its own servers (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    step(`area ${a.name} answers with its own servers (${((performance.now() - t0) / 1000).toFixed(1)} s; ${elapsed()} since start)`);
   }
+  const failed = await published;
+  if (failed) throw failed;
 } catch (err) {
-  process.stderr.write(`demo failed to start: ${(err as Error).message}\nlogs: ${dir}\n`);
+  process.stderr.write(`demo failed to start: ${(err as Error).message}\nlogs: ${logs}\n`);
   await stopAll();
   process.exit(1);
 }
 
 const first = site.servers[0];
+const stoppedSshd = sshds.find((p) => p.name === `sshd:${first?.name}`);
 const ns = site.areas.map((a) => `  dig @127.0.0.1 -p ${a.dnsPort} www.${site.zone} +short     # area ${a.name}`).join("\n");
 const east = site.areas[0];
 process.stdout.write(`
-The demo site ${site.zone} is up: ${site.areas.length} areas, ${site.servers.length} web servers, ${procs.length - site.servers.length} walrus processes.
-State and configs are in ${dir}.
+The demo site ${site.zone} is up: ${site.areas.length} areas, ${site.servers.length} web servers, ${procs.filter((p) => !p.name.includes(":")).length} walrus processes.
+State and configs are in ${dir}, each node's log in ${logs}.
 
 Ask each area's nameserver; each answers with its own cluster:
 ${ns}
@@ -65,6 +107,27 @@ See members, the master and where each area points, and why:
   ${WALRUS} status --config ${east?.config}
 or live in a browser (each area node; Prometheus metrics at /metrics):
 ${site.areas.map((a, i) => `  http://${opsAddress(i)}/    # ${a.name}`).join("\n")}
+
+Every web server serves the release in its own directory (${join(dir, "www")}/<server>/current),
+pushed by east's node (the Replicator) with rsync over ssh to each server's own sshd:
+${site.servers.map((s) => `  curl http://${s.host}:${s.webPort}/    # ${s.name}`).join("\n")}
+Publish a change (only what changed is sent; each server switches \`current\` atomically once
+all have the release), list the kept releases, roll back to the one before:
+  echo '<h1>second release</h1>' > ${join(docs, "index.html")}
+  ${WALRUS} publish ${docs} --message "second release" --config ${east?.config}
+  ${WALRUS} releases --config ${east?.config}
+  ${WALRUS} rollback --config ${east?.config}
+
+Make a server miss a publish: stop its sshd, then publish (the publish gives it two tries of 4 s
+and one to clean up, about 15 s, then switches the other five). \`walrus status\` says "stale: release …, current …", and after
+content_grace_ms (${CONTENT_GRACE_MS / 1000} s) ${first?.name} leaves east's answers. Let sshd go on: the resync (every
+${RESYNC_MS / 1000} s) brings it onto the current release and it is back in the answers:
+  kill -STOP ${stoppedSshd?.proc.pid}    # sshd of ${first?.name}
+  echo '<h1>third release</h1>' > ${join(docs, "index.html")}
+  ${WALRUS} publish ${docs} --message "third release" --config ${east?.config}
+  ${WALRUS} status --config ${east?.config}
+  dig @127.0.0.1 -p ${east?.dnsPort} www.${site.zone} +short
+  kill -CONT ${stoppedSshd?.proc.pid}
 
 Who may do what is granted by the demo's own operator key (${site.operatorKey}); each node's
 grant is in ${dir}/<node>.grants and \`walrus status\` shows it. Withdraw one (the node's

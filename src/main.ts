@@ -3,6 +3,7 @@
 // The node's modules (libp2p, the DNS server, metrics) load only for the commands that run
 // them: evaluating them is most of the binary's start, which `status` and `drain` need not pay.
 import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
 import yargs, { type Argv } from "yargs";
 import { hideBin } from "yargs/helpers";
 import { hintFor } from "./commands/hints.ts";
@@ -269,7 +270,8 @@ await yargs(hideBin(process.argv))
         .option("config", configOption),
     async (a) => {
       const { runPublish } = await import("./commands/replicate.ts");
-      process.exitCode = await runPublish(configOrExit(a.config), a.dir, a.message, (l) => process.stdout.write(`${l}\n`));
+      // Absolute: the node's resync copies from this tree later, from its own working directory.
+      process.exitCode = await runPublish(configOrExit(a.config), resolve(a.dir), a.message, (l) => process.stdout.write(`${l}\n`));
     },
   )
   .command(

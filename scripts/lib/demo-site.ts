@@ -36,6 +36,9 @@ export interface SiteOptions {
   /** With an operator key and a grant per node, as a production site runs (the default); false:
    * an open site, for a test about the open mode. */
   grants?: boolean;
+  /** Releases pushed by the replicator: each server's directory (its reporter reads the release
+   * served from it), the area node granted the replicator role, and the site's grace. */
+  releases?: { rootOf: (server: string) => string; replicator: string; contentGraceMs: number };
 }
 
 export function writeSite(o: SiteOptions): SiteLayout {
@@ -82,6 +85,7 @@ export function writeSite(o: SiteOptions): SiteLayout {
     "# any one of them: the load figure uses the web server's own worker count only.",
     'load_terms = ["workers"]',
     `report_interval_ms = ${o.reportIntervalMs ?? 1000}`,
+    ...(o.releases ? [`content_grace_ms = ${o.releases.contentGraceMs}`] : []),
     "round_interval_ms = 1000",
     "heartbeat_interval_ms = 500",
     `secret_file = "${secretFile}"`,
@@ -128,7 +132,12 @@ export function writeSite(o: SiteOptions): SiteLayout {
     ].join("\n");
   };
   for (const a of layout.areas) {
-    const roles = { controller: { priority: a.priority }, nameserver: { areas: [areaName(a.name)] }, drain: true };
+    const roles = {
+      controller: { priority: a.priority },
+      nameserver: { areas: [areaName(a.name)] },
+      drain: true,
+      ...(o.releases?.replicator === a.name && { replicator: true }),
+    };
     writeFileSync(
       a.config,
       [
@@ -153,6 +162,7 @@ export function writeSite(o: SiteOptions): SiteLayout {
         `server = "${s.name}"`,
         `status_url = "http://${s.host}:${s.webPort}/server-status?auto"`,
         "timeout_ms = 500",
+        ...(o.releases ? [`release_root = "${o.releases.rootOf(s.name)}"`] : []),
         "",
         siteToml,
       ].join("\n"),
@@ -214,12 +224,14 @@ export function startProc(name: string, cmd: string[], logFile?: string): Proc {
   };
 }
 
-export function startWeb(s: SiteLayout["servers"][number]): Proc {
-  return startProc(`web:${s.name}`, [BUN, join(ROOT, "scripts/demo-web.ts"), "--name", s.name, "--host", s.host, "--port", String(s.webPort)]);
+/** Starts a demo web server; with `root`, it serves the release `<root>/current` once there is one. */
+export function startWeb(s: SiteLayout["servers"][number], root?: string): Proc {
+  const args = ["--name", s.name, "--host", s.host, "--port", String(s.webPort), ...(root ? ["--root", root] : [])];
+  return startProc(`web:${s.name}`, [BUN, join(ROOT, "scripts/demo-web.ts"), ...args]);
 }
 
-export function startNode(name: string, config: string): Proc {
-  return startProc(name, [WALRUS, "node", "--config", config]);
+export function startNode(name: string, config: string, logFile?: string): Proc {
+  return startProc(name, [WALRUS, "node", "--config", config], logFile);
 }
 
 /** Runs `dig` and returns the A records of the answer, in order; throws when no reply came

@@ -238,7 +238,10 @@ function resyncOf(config: NodeConfig, parts: NodeParts, view: SiteView): Resync 
     log: parts.log.scope("replicator"),
     behind: () => {
       const snap = view.snapshot(parts.clock());
-      const servers = snap.servers.map((v) => ({ name: v.name, state: v.state, release: snap.reports.get(v.name)?.report.release }));
+      const servers = snap.servers.map((v) => {
+        const r = snap.reports.get(v.name);
+        return { name: v.name, state: v.state, release: r?.report.release, receivedAtMs: r?.receivedAtMs };
+      });
       return behindCurrent(servers, release());
     },
     resync,

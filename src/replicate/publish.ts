@@ -45,7 +45,7 @@ export interface ReplicateInit {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const targetsOf = (cfg: ReplicatorConfig): Target[] => [...cfg.hosts].map(([server, host]) => ({ server, host }));
+const targetsOf = (cfg: ReplicatorConfig): Target[] => [...cfg.hosts].map(([server, host]) => ({ server, host, root: cfg.roots.get(server) ?? "" }));
 
 async function retried<T>(init: ReplicateInit, server: string, what: string, step: () => Promise<Step<T>>): Promise<Step<T> & { attempts: number }> {
   const sleep = init.sleep ?? Bun.sleep;
@@ -154,12 +154,14 @@ export function publish(init: ReplicateInit, dir: string, message: string): Prom
     const made = releaseOf(state, dir);
     if (!made.ok) return { ok: false, servers: [], error: made.error };
     const m = made.m;
-    const next = recordPublish(loadHistory(state), m, init.clock(), message, init.cfg.keepReleases, dir);
+    const history = loadHistory(state);
+    const record = () => recordPublish(history, m, init.clock(), message, init.cfg.keepReleases, dir);
     init.say(`release ${m.id}: ${m.files} files, ${m.bytes} bytes`);
-    const servers = await pushRelease(run, targets, dir, m, new Set(next.releases.map((r) => r.id)));
+    const servers = await pushRelease(run, targets, dir, m, new Set(record().releases.map((r) => r.id)));
     const live = servers.some((s) => s.now === m.id);
-    // The release is the site's current one as soon as one server serves it: the rest are stale.
-    if (live) state.writeJson(HISTORY_FILE, next);
+    // The release is the site's current one as soon as one server serves it: the rest are stale,
+    // after content_grace_ms counted from now, when the servers switched (a push can be long).
+    if (live) state.writeJson(HISTORY_FILE, record());
     return {
       ok: servers.every((s) => !s.error),
       id: m.id,

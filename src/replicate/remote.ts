@@ -18,6 +18,8 @@ const SSH = { connectTimeoutS: 10, controlPersistS: 120 } as const;
 export interface Target {
   server: string;
   host: string;
+  /** Its directory of releases and the `current` link. */
+  root: string;
 }
 
 function sshOptions(cfg: ReplicatorConfig, controlDir: string): string[] {
@@ -91,10 +93,16 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
       stdout: "ignore",
       stderr: "ignore",
     });
-    const timer = setTimeout(() => p.kill("SIGKILL"), cfg.timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      p.kill("SIGKILL");
+    }, cfg.timeoutMs);
     const code = await p.exited;
     clearTimeout(timer);
     if (code === 0) return { ok: true, value: undefined };
+    // A host that accepts the connection but never speaks (sshd stopped, a black hole).
+    if (timedOut) return { ok: false, error: `ssh to ${t.host}: no answer within ${cfg.timeoutMs} ms` };
     const text = existsSync(log) ? said(readFileSync(log, "utf8")) : "";
     return { ok: false, error: `ssh to ${t.host} failed (exit ${code})${text ? `: ${text}` : ""}` };
   }
@@ -111,7 +119,7 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
 
   /** Makes the release directory if needed and says what it holds. */
   async function inspect(t: Target): Promise<Step<RemoteState>> {
-    const script = `mkdir -p ${cfg.root}/releases && cd ${cfg.root}/releases && echo "current $(readlink ../current)" && for n in * .partial-*; do [ -d "$n" ] && echo "entry $n"; done; true`;
+    const script = `mkdir -p ${t.root}/releases && cd ${t.root}/releases && echo "current $(readlink ../current)" && for n in * .partial-*; do [ -d "$n" ] && echo "entry $n"; done; true`;
     const r = await ssh(t, "ssh", script);
     if (!r.ok) return r;
     const parsed = parseInspect(r.value);
@@ -134,11 +142,11 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
       "--modify-window=-1",
       "--delete",
       "--stats",
-      ...linkDests.map((r) => `--link-dest=${cfg.root}/releases/${r}`),
+      ...linkDests.map((r) => `--link-dest=${t.root}/releases/${r}`),
       "-e",
       shell,
       `${dir.replace(/\/+$/, "")}/`,
-      `${login(cfg, t)}:${cfg.root}/releases/${stageDir(state, id)}/`,
+      `${login(cfg, t)}:${t.root}/releases/${stageDir(state, id)}/`,
     ];
     const r = await run(cmd, cfg.timeoutMs);
     if (r.code !== 0 || r.timedOut) return failure("rsync", r, cfg.timeoutMs);
@@ -148,7 +156,7 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
 
   /** find's listing of a staged release, in the form compareListing reads. */
   function listStaged(t: Target, stageName: string): Promise<Step<string>> {
-    return ssh(t, "listing the staged release", `cd ${cfg.root}/releases/${stageName} && find . -mindepth 1 -printf '%y %s %P\\0%l\\0'`);
+    return ssh(t, "listing the staged release", `cd ${t.root}/releases/${stageName} && find . -mindepth 1 -printf '%y %s %P\\0%l\\0'`);
   }
 
   /**
@@ -157,7 +165,7 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
    */
   function switchTo(t: Target, id: ReleaseId, prune: string[]): Promise<Step<string>> {
     const script = [
-      `cd ${cfg.root}/releases`,
+      `cd ${t.root}/releases`,
       `if [ -d ${PARTIAL_PREFIX}${id} ]; then mv -T ${PARTIAL_PREFIX}${id} ${id}; fi`,
       `[ -d ${id} ]`,
       `ln -sfn releases/${id} ../.current-new`,
@@ -170,7 +178,7 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
 
   /** Removes what a failed push left staged, so a full disk is freed again. Best effort. */
   async function discardPartial(t: Target, id: ReleaseId): Promise<void> {
-    await ssh(t, "cleanup", `rm -rf -- ${cfg.root}/releases/${PARTIAL_PREFIX}${id}`);
+    await ssh(t, "cleanup", `rm -rf -- ${t.root}/releases/${PARTIAL_PREFIX}${id}`);
   }
 
   return { open, close, inspect, stage, listStaged, switchTo, discardPartial };

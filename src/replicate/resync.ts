@@ -15,12 +15,21 @@ export interface ServerRelease {
   state: ServerState;
   /** The release its reporter says it serves; undefined when the reporter does not read it. */
   release?: string;
+  /** When that report arrived (this node's clock, as the release's sinceMs). */
+  receivedAtMs?: number;
 }
 
-/** The reporting servers on another release than the current one. A dead server is left until it reports again. */
+/**
+ * The reporting servers on another release than the current one. A dead server is left until it
+ * reports again; so is one whose last report arrived before the switch (it could not show it yet:
+ * right after a publish, every server until its next report).
+ */
 export function behindCurrent(servers: readonly ServerRelease[], current: SiteRelease | undefined): ServerName[] {
   if (!current) return [];
-  return servers.filter((s) => s.state !== "dead" && s.state !== "unknown" && s.release !== undefined && s.release !== current.id).map((s) => s.name);
+  return servers
+    .filter((s) => s.state !== "dead" && s.state !== "unknown" && s.release !== undefined && s.release !== current.id)
+    .filter((s) => s.receivedAtMs === undefined || s.receivedAtMs >= current.sinceMs)
+    .map((s) => s.name);
 }
 
 /** Per server: failures in a row, the last one's error, and when the next try is due. */

@@ -178,7 +178,6 @@ describe("validate: a minimal valid config", () => {
       `${BASE}\n[replicator]\nroot = "/srv/www/site/"\nidentity_file = "keys/id_ed25519"\n[replicator.hosts]\nweb-west-1 = "web-west-1.internal"\n`,
     );
     expect(r.ok && r.config.replicator).toEqual({
-      root: "/srv/www/site",
       user: "walrus",
       port: 22,
       keepReleases: 5,
@@ -190,7 +189,28 @@ describe("validate: a minimal valid config", () => {
         ["web-east-1", "198.51.100.10"],
         ["web-west-1", "web-west-1.internal"],
       ]) as never,
+      roots: new Map([
+        ["web-east-1", "/srv/www/site"],
+        ["web-west-1", "/srv/www/site"],
+      ]) as never,
     });
+  });
+
+  test("[replicator.roots]: a server's own root, else root; root may go when every server has its own", () => {
+    const some = run(`${BASE}\n[replicator]\nroot = "/srv/www"\n[replicator.roots]\nweb-west-1 = "/var/www/west/"\n`);
+    expect(some.ok && some.config.replicator?.roots).toEqual(
+      new Map([
+        ["web-east-1", "/srv/www"],
+        ["web-west-1", "/var/www/west"],
+      ]) as never,
+    );
+    const every = run(`${BASE}\n[replicator]\n[replicator.roots]\nweb-east-1 = "/srv/east"\nweb-west-1 = "/srv/west"\n`);
+    expect(every.ok && every.config.replicator?.roots).toEqual(
+      new Map([
+        ["web-east-1", "/srv/east"],
+        ["web-west-1", "/srv/west"],
+      ]) as never,
+    );
   });
 });
 
@@ -349,6 +369,30 @@ describe("validate: rejected inputs", () => {
       (t) => `${t}\n[replicator]\nroot = "/srv/www"\n[replicator.hosts]\nweb-east-1 = "a;b"\n`,
       "replicator.hosts.web-east-1",
       "a host name or address",
+    ],
+    [
+      "replicator root for an unknown server",
+      (t) => `${t}\n[replicator]\nroot = "/srv/www"\n[replicator.roots]\nweb-east-9 = "/srv/east"\n`,
+      "replicator.roots.web-east-9",
+      "one of the servers in [site.servers]",
+    ],
+    [
+      "replicator root of a server relative",
+      (t) => `${t}\n[replicator]\nroot = "/srv/www"\n[replicator.roots]\nweb-east-1 = "srv/east"\n`,
+      "replicator.roots.web-east-1",
+      "an absolute directory below /",
+    ],
+    [
+      "replicator roots not a table",
+      (t) => `${t}\n[replicator]\nroot = "/srv/www"\nroots = "/srv/east"\n`,
+      "replicator.roots",
+      "a table of server = an absolute directory",
+    ],
+    [
+      "replicator without root when a server has no root of its own",
+      (t) => `${t}\n[replicator]\n[replicator.roots]\nweb-east-1 = "/srv/east"\n`,
+      "replicator.root",
+      "an absolute directory path on the web servers",
     ],
     ["notify.webhook not a URL", (t) => `${t}\n[notify]\nwebhook = "hooks.example.com"\n`, "notify.webhook", "an http:// or https:// URL"],
     ["learn.enabled as a string", (t) => `${t}\n[learn]\nenabled = "no"\n`, "learn.enabled", "true or false"],

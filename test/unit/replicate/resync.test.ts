@@ -21,6 +21,15 @@ test("behind: reporting servers on another release, the previous one and none in
   expect(behindCurrent(servers, undefined)).toEqual([]);
 });
 
+test("behind: a server whose last report arrived before the switch is not (it could not show the release yet)", () => {
+  const servers = [
+    { name: a, state: "up" as const, release: "r1", receivedAtMs: 999 },
+    { name: b, state: "up" as const, release: "r1", receivedAtMs: 1000 },
+    { name: c, state: "up" as const, release: "", receivedAtMs: 1500 },
+  ];
+  expect(behindCurrent(servers, current)).toEqual([b, c]);
+});
+
 test("backoff: a failed server waits 1 s, then 2 s; one brought over is forgotten; others are due", () => {
   const failed = (s: string): ReplicateResult => ({ ok: false, servers: [{ server: s, attempts: 1, error: "ssh: refused" }] });
   let bo: Backoff = new Map();
