@@ -76,7 +76,17 @@ describe("the publish lock and the tree", () => {
     try {
       writeFileSync(join(dir, "publish.lock"), JSON.stringify({ pid: resyncing.pid, what: "resync", atMs: Date.now() }));
       const said: string[] = [];
-      const cfg = { root: "/srv/www", user: "walrus", port: 22, keepReleases: 3, timeoutMs: 5000, attempts: 1, resyncMs: 0, hosts: new Map(), roots: new Map() };
+      const cfg = {
+        root: "/srv/www",
+        user: "walrus",
+        port: 22,
+        keepReleases: 3,
+        timeoutMs: 5000,
+        attempts: 1,
+        resyncMs: 0,
+        hosts: new Map(),
+        roots: new Map(),
+      };
       const started = performance.now();
       const r = await rollback({ cfg, stateDir: dir, clock: Date.now, say: (l) => said.push(l) });
       expect(performance.now() - started).toBeGreaterThan(500);
