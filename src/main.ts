@@ -48,6 +48,9 @@ function fail(message: string): never {
 }
 
 const configOption = { alias: "c", type: "string", default: DEFAULT_CONFIG, describe: "node config file (TOML); env WALRUS_CONFIG" } as const;
+/** A command whose only option is --config: the builder, and its handler given the loaded config. */
+const onlyConfig = (y: Argv) => y.option("config", configOption);
+const withConfig = (run: (config: NodeConfig) => Promise<void> | void) => (a: { config: string }) => run(configOrExit(a.config));
 const operatorKeyOption = { type: "string", demandOption: true, describe: "the operator's private key file" } as const;
 
 async function runNode(path: string): Promise<void> {
@@ -148,13 +151,12 @@ await yargs(hideBin(process.argv))
   .command(
     "locations",
     "print the location map the nameservers learned, as location_map_file lines (to pin it: save and name the file in [site])",
-    (y) => y.option("config", configOption),
-    async (a) => {
-      const config = configOrExit(a.config);
+    onlyConfig,
+    withConfig(async (config) => {
       const learned = (await nodeStatus(config)).locations?.learned;
       if (!learned) fail("this node learns no locations: it is not a nameserver, or [learn] enabled = false");
       process.stdout.write(formatLearnedMap(learned, config.node.name));
-    },
+    }),
   )
   .command(
     "drain <server>",
@@ -177,9 +179,8 @@ await yargs(hideBin(process.argv))
       .command(
         "check",
         "validate a node config and report every error with its key",
-        (z) => z.option("config", configOption),
-        async (a) => {
-          const c = configOrExit(a.config);
+        onlyConfig,
+        withConfig(async (c) => {
           const [{ UDP_EDNS_LIMIT }, { oversizedClusters }] = await Promise.all([import("./dns/limits.ts"), import("./dns/fit.ts")]);
           const roles = [c.reporter && "reporter", c.controller && "controller", c.nameserver && "nameserver", c.replicator && "replicator"]
             .filter(Boolean)
@@ -191,7 +192,7 @@ await yargs(hideBin(process.argv))
               `warning: cluster ${o.cluster}: ${o.addresses} ${o.type} records make a ${o.bytes}-byte answer, over the ${udpSize}-byte UDP size: resolvers must retry over TCP; lower [site] max_answer_addresses\n`,
             );
           }
-        },
+        }),
       )
       .demandCommand(1, "say which config tool: check"),
   )
@@ -286,11 +287,11 @@ await yargs(hideBin(process.argv))
   .command(
     "releases",
     "list the kept releases, the current one starred ([replicator] host)",
-    (y) => y.option("config", configOption),
-    async (a) => {
+    onlyConfig,
+    withConfig(async (config) => {
       const { runReleases } = await import("./commands/replicate.ts");
-      process.exitCode = runReleases(configOrExit(a.config), (l) => process.stdout.write(`${l}\n`));
-    },
+      process.exitCode = runReleases(config, (l) => process.stdout.write(`${l}\n`));
+    }),
   )
   .command(
     "keygen",

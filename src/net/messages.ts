@@ -344,8 +344,7 @@ function parseGrant(o: Record<string, unknown>): Grant {
     roles,
     issuedAtMs: int(o.issuedAtMs, "grant.issuedAtMs"),
     expiresAtMs: int(o.expiresAtMs, "grant.expiresAtMs"),
-    key: str(o.key, "grant.key") as Grant["key"],
-    sig: str(o.sig, "grant.sig"),
+    ...signature(o, "grant"),
   };
 }
 
@@ -354,8 +353,7 @@ function parseRevocation(o: Record<string, unknown>): Revocation {
     grant: str(o.grant, "revocation.grant"),
     atMs: int(o.atMs, "revocation.atMs"),
     reason: str(o.reason, "revocation.reason", true),
-    key: str(o.key, "revocation.key") as Revocation["key"],
-    sig: str(o.sig, "revocation.sig"),
+    ...signature(o, "revocation"),
   };
 }
 
@@ -364,9 +362,13 @@ function parseSiteDocument(o: Record<string, unknown>): SiteDocument {
   return {
     version: int(o.version, "document.version"),
     site: obj(o.site, "document.site"),
-    key: str(o.key, "document.key") as SiteDocument["key"],
-    sig: str(o.sig, "document.sig"),
+    ...signature(o, "document"),
   };
+}
+
+/** The operator key that signed a grant, revocation or site document, and its signature (judged by src/authority/). */
+function signature(o: Record<string, unknown>, what: string): Pick<Grant, "key" | "sig"> {
+  return { key: str(o.key, `${what}.key`) as Grant["key"], sig: str(o.sig, `${what}.sig`) };
 }
 
 /** A site document as `walrus site push` hands it to the node. */
