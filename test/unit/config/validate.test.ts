@@ -143,7 +143,7 @@ describe("validate: a minimal valid config", () => {
         rateLimit: 0,
         rateLimitIpv4Prefix: 24,
         rateLimitIpv6Prefix: 56,
-        workers: 1,
+        workers: 0,
         udpIo: "auto",
       },
     });
