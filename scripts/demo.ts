@@ -122,12 +122,12 @@ Make a server miss a publish: stop its sshd, then publish (the publish gives it 
 and one to clean up, about 15 s, then switches the other five). \`walrus status\` says "stale: release …, current …", and after
 content_grace_ms (${CONTENT_GRACE_MS / 1000} s) ${first?.name} leaves east's answers. Let sshd go on: the resync (every
 ${RESYNC_MS / 1000} s) brings it onto the current release and it is back in the answers:
-  kill -STOP ${stoppedSshd?.proc.pid}    # sshd of ${first?.name}
+  kill -STOP ${stoppedSshd?.proc.pid} $(pgrep -P ${stoppedSshd?.proc.pid})    # sshd of ${first?.name}, and the sessions it holds open
   echo '<h1>third release</h1>' > ${join(docs, "index.html")}
   ${WALRUS} publish ${docs} --message "third release" --config ${east?.config}
   ${WALRUS} status --config ${east?.config}
   dig @127.0.0.1 -p ${east?.dnsPort} www.${site.zone} +short
-  kill -CONT ${stoppedSshd?.proc.pid}
+  kill -CONT ${stoppedSshd?.proc.pid} $(pgrep -P ${stoppedSshd?.proc.pid})
 
 Who may do what is granted by the demo's own operator key (${site.operatorKey}); each node's
 grant is in ${dir}/<node>.grants and \`walrus status\` shows it. Withdraw one (the node's

@@ -37,6 +37,22 @@ describe.skipIf(!READY)("the demo publishes", () => {
   }
 
   /** Writes a new front page and publishes the tree as the demo says to; returns the page and the CLI's result. */
+  /** As the demo says: its sshd and the sessions it holds open (`pgrep -P`). */
+  function signalSshd(signal: "SIGSTOP" | "SIGCONT") {
+    const children = Bun.spawnSync(["pgrep", "-P", String(stopped.pid)])
+      .stdout.toString()
+      .split("\n")
+      .filter(Boolean)
+      .map(Number);
+    for (const pid of [stopped.pid, ...children]) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // a session that ended meanwhile
+      }
+    }
+  }
+
   async function publishPage(text: string) {
     const page = `<h1>${text}</h1>\n`;
     writeFileSync(join(docs, "index.html"), page);
@@ -56,7 +72,7 @@ describe.skipIf(!READY)("the demo publishes", () => {
       host: m[2] as string,
       name: m[3],
     }));
-    const stop = /kill -STOP (\d+) +# sshd of (\S+)/.exec(out);
+    const stop = /kill -STOP (\d+) \$\(pgrep -P \d+\) +# sshd of ([^,\s]+)/.exec(out);
     const dig = /dig @127\.0\.0\.1 -p (\d+) www\.demo\.test \+short +# area east/.exec(out);
     const config = /walrus status --config (\S+east\.toml)/.exec(out);
     const docsDir = /walrus publish (\S+) --message/.exec(out);
@@ -69,7 +85,7 @@ describe.skipIf(!READY)("the demo publishes", () => {
   }, 120_000);
 
   afterAll(async () => {
-    if (stopped) process.kill(stopped.pid, "SIGCONT");
+    if (stopped) signalSshd("SIGCONT");
     await demo?.kill("SIGINT");
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -103,7 +119,8 @@ describe.skipIf(!READY)("the demo publishes", () => {
       30_000,
       250,
     );
-    process.kill(stopped.pid, "SIGSTOP");
+    // The sshd and the sessions it holds open: the replicator's ssh connections persist (ControlPersist).
+    signalSshd("SIGSTOP");
     const { page, run } = await publishPage("third release");
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/web-east-1: FAILED after 2 attempt\(s\): ssh to 127\.0\.0\.11: no answer within 4000 ms/);
@@ -116,7 +133,7 @@ describe.skipIf(!READY)("the demo publishes", () => {
     expect(await served(stopped.url)).toBe(before);
     const others = own.filter((h) => h !== stopped.host).join();
     await until("web-east-1 out of east's answers", async () => (await answer()).join() === others, 20_000, 250);
-    process.kill(stopped.pid, "SIGCONT");
+    signalSshd("SIGCONT");
     await until("web-east-1 back on the current release and in east's answers", async () => (await answer()).join() === own.join(), 60_000, 250);
     expect(await allServe(page)).toBe(true);
     expect((await status()).servers.find((s) => s.name === stopped.server)?.stale).toBe(false);
