@@ -76,14 +76,16 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     await stopAll(stops);
     throw err;
   }
-  const view = node.view;
+  const assembled = node;
   let started = config;
   return {
-    view,
+    view: assembled.view,
     reload(next) {
       const plan = reloadPlan(started, next);
-      if (plan.applied.length) view.setOwnGrants(next.grants);
-      started = { ...started, grants: next.grants };
+      if (!plan.applied.length) return plan;
+      const operatorKeys = plan.applied.includes("node.operator_keys") ? next.node.operatorKeys : started.node.operatorKeys;
+      assembled.setAuthority(operatorKeys, next.grants);
+      started = { ...started, grants: next.grants, node: { ...started.node, operatorKeys } };
       return plan;
     },
     stop: () => stopAll(stops),

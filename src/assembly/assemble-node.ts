@@ -58,6 +58,8 @@ export interface AssembledNode {
   ops: Ops;
   /** Resolves once the DNS listener (if any) answers. */
   ready: Promise<void>;
+  /** The node file read again (SIGHUP): the operator keys and grants in force from now on. */
+  setAuthority(operatorKeys: readonly string[], grants: NodeConfig["grants"]): void;
   /** Answers a control-socket request. */
   control(r: Request): Reply;
   /** Stops the roles in reverse order of their start; the bus is the caller's. */
@@ -188,6 +190,10 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
     nameserver,
     ops: started,
     ready: nameserver?.ready ?? Promise.resolve(),
+    setAuthority(keys, grants) {
+      docs.trust(keys);
+      view.setAuthority(keys, grants);
+    },
     control(r) {
       if (r.op === "status") return { ok: true, status: started.status(r.history ? { historySinceMs: -Infinity } : {}) };
       if (r.op === "revoke") {

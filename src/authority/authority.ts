@@ -70,6 +70,21 @@ export function withRevocations(a: Authority, incoming: readonly Revocation[]): 
   return { authority: { ...a, revoked, grants }, added, rejected };
 }
 
+/**
+ * The operator keys changed (SIGHUP): grants signed by a key no longer trusted stop counting at
+ * once; grants by a new key count when their peer presents them next (every heartbeat). Revocations
+ * stay: they only ever take away.
+ */
+export function withTrusted(a: Authority, keys: Iterable<string>, nowMs: number): Authority {
+  const trusted = new Set(keys);
+  const grants = new Map<PeerIdText, readonly Grant[]>();
+  for (const [peer, gs] of a.grants) {
+    const left = gs.filter((g) => !grantProblem(g, trusted, nowMs));
+    if (left.length) grants.set(peer, left);
+  }
+  return { ...a, trusted, grants };
+}
+
 /** What a peer may do now: its unexpired grants' roles merged. */
 export function permissions(a: Authority, peer: PeerIdText, nowMs: number): GrantedRoles {
   const roles: GrantedRoles = {};

@@ -1,5 +1,7 @@
-// What a node file read again (SIGHUP) changes, by key: its grants apply while running, the
-// rest need a restart. The site itself changes by signed documents (`walrus site push`), so a
+// What a node file read again (SIGHUP) changes, by key: its grants and its operator keys apply
+// while running (a key removed stops its grants at once: the stolen-key case), the rest need a
+// restart. Going from no operator key to some, or back, changes the site's mode and digest: that
+// needs a restart. The site itself changes by signed documents (`walrus site push`), so a
 // changed [site] in the file is named too: it counts only at the next start, and only when its
 // version is above the document in force.
 import type { NodeConfig } from "./types.ts";
@@ -16,8 +18,11 @@ export function reloadPlan(running: NodeConfig, next: NodeConfig): Reload {
   const needsRestart: string[] = [];
   const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
   if (!same(running.grants, next.grants)) applied.push("node.grants_file");
+  const [before, after] = [running.node.operatorKeys, next.node.operatorKeys];
+  const live = new Set(before.length && after.length ? ["grantsFile", "operatorKeys"] : ["grantsFile"]);
+  if (live.has("operatorKeys") && !same(before, after)) applied.push("node.operator_keys");
   for (const k of Object.keys({ ...running.node, ...next.node }) as (keyof NodeConfig["node"])[])
-    if (k !== "grantsFile" && !same(running.node[k], next.node[k])) needsRestart.push(`node.${snake(k)}`);
+    if (!live.has(k) && !same(running.node[k], next.node[k])) needsRestart.push(`node.${snake(k)}`);
   const sections = ["reporter", "controller", "nameserver", "director", "replicator", "notify", "learn", "metrics", "spread"] as const;
   for (const k of sections) if (!same(running[k], next[k])) needsRestart.push(k);
   if (!same(running.siteTable, next.siteTable)) needsRestart.push("site (push it with `walrus site push` to change it now)");

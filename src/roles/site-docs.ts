@@ -29,7 +29,7 @@ export class SiteDocs {
   private current: SiteDocumentBody;
   private document: SiteDocument | undefined;
   private config: NodeConfig;
-  private readonly trusted: ReadonlySet<string>;
+  private trusted: ReadonlySet<string>;
   private readonly adoptListeners: ((config: NodeConfig) => void)[] = [];
   private lastResentMs = -Infinity;
 
@@ -66,6 +66,12 @@ export class SiteDocs {
   /** The document in force: signed when one was adopted; the node's own [site] otherwise. */
   show(): { version: number; site: Readonly<Record<string, unknown>>; key?: string } {
     return { ...this.current, ...(this.document && { key: this.document.key }) };
+  }
+
+  /** The operator keys changed (SIGHUP): documents are judged by these from now on; the one in
+   * force stays (it was signed by a key trusted when it was adopted). */
+  trust(keys: readonly string[]): void {
+    this.trusted = new Set(keys);
   }
 
   onAdopt(l: (config: NodeConfig) => void): void {

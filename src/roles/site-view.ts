@@ -6,7 +6,7 @@
 import { coolingClusters, withClusterChanges } from "../assign/cooldown.ts";
 import { isNewer, nextFollowed, type Followed } from "../assign/follow.ts";
 import { recordReport, serverViews, type ReportRecord } from "../assign/server-view.ts";
-import { authority, isOpen, refusal, withPresented, withRevocations, type Authority, type Claim } from "../authority/authority.ts";
+import { authority, isOpen, refusal, withPresented, withRevocations, withTrusted, type Authority, type Claim } from "../authority/authority.ts";
 import { signedBytes } from "../authority/canonical.ts";
 import { describeRoles } from "../authority/grant.ts";
 import { verifyPeer, type PeerSigner } from "../net/peer-keys.ts";
@@ -423,12 +423,16 @@ export class SiteView {
     };
   }
 
-  /** The grants file was read again (SIGHUP): heartbeats present these from now on. */
-  setOwnGrants(grants: readonly Grant[]): void {
-    const own = withPresented(this.authority, this.self, grants, this.c.clock());
+  /** The node file was read again (SIGHUP): the operator keys it trusts and the grants its
+   * heartbeats present from now on. */
+  setAuthority(operatorKeys: readonly string[], grants: readonly Grant[]): void {
+    const now = this.c.clock();
+    this.authority = withTrusted(this.authority, operatorKeys, now);
+    const own = withPresented(this.authority, this.self, grants, now);
     for (const why of own.rejected) this.c.log.warn("this node's own grant does not hold: other nodes will refuse what it claims", { reason: why });
     this.authority = own.authority;
     this.ownGrants = grants;
+    this.changed(now);
   }
 
   /** A newer site document was adopted: servers, timers and liveness follow it from now on. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { authority, permissions, refusal, withPresented, withRevocations, type Claim } from "../../../src/authority/authority.ts";
+import { authority, permissions, refusal, withPresented, withRevocations, withTrusted, type Claim } from "../../../src/authority/authority.ts";
 import { canonicalJson } from "../../../src/authority/canonical.ts";
 import { describeGrant, signGrant } from "../../../src/authority/grant.ts";
 import { newOperatorKey, operatorKeyProblem, operatorSigner, verifyOperator } from "../../../src/authority/operator-key.ts";
@@ -133,5 +133,20 @@ describe("revocations", () => {
     const r = withRevocations(a, [forged, altered]);
     expect(r.rejected).toEqual(["revocation-unknown-key", "revocation-bad-signature"]);
     expect(r.authority).toBe(a);
+  });
+});
+
+describe("operator keys rotated (SIGHUP)", () => {
+  test("a removed key's grants stop counting at once; a new key's count when presented; revocations stay", () => {
+    const revoked = withRevocations(granted(), [signRevocation({ grant: "g-old", atMs: NOW, reason: "x" }, op)]).authority;
+    const both = withTrusted(revoked, [op.publicKey, other.publicKey], NOW);
+    expect(permissions(both, EAST, NOW).controller).toEqual({ priority: 10 });
+    const newEast = signGrant(body({ id: "g-east-2", roles: { controller: { priority: 10 } } }), other);
+    const regranted = withPresented(both, EAST, [newEast], NOW).authority;
+    const onlyNew = withTrusted(regranted, [other.publicKey], NOW);
+    expect(permissions(onlyNew, EAST, NOW).controller).toEqual({ priority: 10 });
+    expect(refusal(onlyNew, WEB, { kind: "report", server: serverName("web-east-1") }, NOW)).toBe("report-not-granted");
+    expect([...onlyNew.revoked.keys()]).toEqual(["g-old"]);
+    expect(withPresented(onlyNew, WEB, [webGrant], NOW).rejected).toEqual(["grant-unknown-key"]);
   });
 });

@@ -508,8 +508,10 @@ describe("loadConfig and readSecret (files)", () => {
     if (!a.ok || !b.ok || !plain.ok) return;
     expect(siteDigest(a.config.site, [])).toBe(siteDigest(b.config.site, []));
     expect(siteDigest(a.config.site, [])).not.toBe(siteDigest(plain.config.site, []));
-    // with operator keys the site is named by zone and keys: its contents change by documents
+    // with operator keys the site is named by its zone: its contents change by documents, its keys rotate
     expect(siteDigest(a.config.site, ["ed25519:k"])).toBe(siteDigest(plain.config.site, ["ed25519:k"]));
+    expect(siteDigest(a.config.site, ["ed25519:k", "ed25519:n"])).toBe(siteDigest(a.config.site, ["ed25519:n"]));
+    expect(siteDigest(a.config.site, ["ed25519:k"])).not.toBe(siteDigest(a.config.site, []));
     expect(a.config.siteTable.dnssec_keys).toBeUndefined();
     const bad = loadConfig(write("bad.toml", BASE.replace('secret_file = "site.secret"', 'secret_file = "site.secret"\ndnssec_keys = 5')));
     expect(bad.ok ? [] : bad.errors.map(formatConfigError).join("\n")).toContain("site.dnssec_keys");
