@@ -221,7 +221,7 @@ async function main(): Promise<void> {
   const plain = query(false);
   const withEcs = query(true);
   const thesis: AnswerContext = { transport: "udp", rotation: 0, source: RESOLVER };
-  const mapped: AnswerContext = { ...thesis, chooseArea: locationChooser(map, areaName("east"), new SteeringCounts(AREAS)) };
+  const mapped: AnswerContext = { ...thesis, chooseArea: locationChooser(() => map, areaName("east"), new SteeringCounts(AREAS)) };
   const check = (ctx: AnswerContext, q: Uint8Array, expect: string) => {
     const r = reply(q, zone, ctx);
     if (!r || !Buffer.from(r.bytes).includes(Buffer.from(expect.split(".").map(Number)))) throw new Error(`the benchmark's answer is not ${expect}`);

@@ -79,7 +79,7 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   const { site } = config;
   const digest = siteDigest(site, config.node.operatorKeys);
   const roles = rolesOf(config);
-  const map = new LocationMap(config.locations.entries);
+  let map = new LocationMap(config.locations.entries);
   const steering = new SteeringCounts(site.areas.map((a) => a.name));
 
   const view = new SiteView(
@@ -134,7 +134,7 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   const nameserver =
     ns &&
     startNameserver(
-      { site, digest, cfg: ns, location: { map, steering, learned: learning }, records },
+      { site, digest, cfg: ns, location: { map: () => map, steering, learned: learning }, records },
       { view, store, clock, timers, log: log.scope("nameserver"), listen: parts.listen },
     );
   if (nameserver) stops.push(() => nameserver.stop());
@@ -173,7 +173,8 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   let siteRoles = startSiteRoles(config);
   stops.push(() => stopAll(siteRoles));
   docs.onAdopt((next) => {
-    view.adoptSite(next.site);
+    map = new LocationMap(next.locations.entries);
+    view.adoptSite(next.site, map.version);
     nameserver?.adoptSite(next.site);
     void stopAll(siteRoles).then(() => {
       siteRoles = startSiteRoles(next);
@@ -181,7 +182,10 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   });
   const resync = resyncOf(config, parts, view);
   if (resync) stops.push(() => resync.stop());
-  const started = startOps({ config, digest, nameserver, director, map, steering, learning, resync }, { view, bus, clock, timers, log });
+  const started = startOps(
+    { config, running: () => docs.running, digest, nameserver, director, map: () => map, steering, learning, resync },
+    { view, bus, clock, timers, log },
+  );
   ops = started;
   stops.push(() => started.stop());
 

@@ -19,7 +19,7 @@ const DECISIONS_SHOWN = 10;
 export function formatStatus(s: StatusReport): string {
   const out: string[] = [];
   const master = s.master ? `${s.master.node}${s.master.self ? " (this node)" : ""}` : "NONE (no live controller candidate)";
-  out.push(`site ${s.site.zone}  digest ${s.site.digest}  node ${s.node} [${s.roles.join(", ")}]`);
+  out.push(`site ${s.site.zone}  version ${s.site.version}  digest ${s.site.digest}  node ${s.node} [${s.roles.join(", ")}]`);
   out.push(`master: ${master}`);
   out.push(
     s.authority.mode === "open"

@@ -190,7 +190,7 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
       site: o.site,
       serve: o.serve,
       shared: o.count > 1,
-      locations: o.location?.map.lines,
+      locations: o.location?.map().lines,
       updates: !!o.update,
     } satisfies ToWorker);
     child.proc.send({ type: "zone", update: current } satisfies ToWorker);
@@ -267,7 +267,14 @@ export function runDnsWorker(): void {
     const areas = site.areas.map((a) => a.name);
     const steering = new SteeringCounts(areas);
     const map = locations && new LocationMap(parseMapText(locations.join("\n"), new Set<string>(areas), "location map").entries);
-    const chooseArea = map && locationChooser(map, o.area, steering, () => learned);
+    const chooseArea =
+      map &&
+      locationChooser(
+        () => map,
+        o.area,
+        steering,
+        () => learned,
+      );
     try {
       let stats: DnsStats | undefined;
       let fallbackReason: string | undefined;

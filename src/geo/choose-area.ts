@@ -40,14 +40,15 @@ interface Decision {
 const ECS_SLOT_BITS = 12;
 
 /**
- * The hand-made map never changes under a running nameserver and the learned one (`learned`,
- * read per query; a new snapshot empties the per-source cache) seldom does, so decisions are
+ * The hand-made map (`map`, changed by a site document) and the learned one (`learned`) seldom
+ * change (both read per query; a new one empties the caches), so decisions are
  * remembered: per source address (parsed once; with its decision for queries without ECS), and
  * per IPv4 ECS option when the map covered the client (then the resolver's address plays no part). A Map keyed by option
  * cost more to fill than deciding when a resolver sends many subnets; a fixed array does not.
  */
-export function locationChooser(map: LocationMap, ownArea: AreaName, counts: SteeringCounts, learned?: () => LocationMap) {
+export function locationChooser(map: () => LocationMap, ownArea: AreaName, counts: SteeringCounts, learned?: () => LocationMap) {
   const bySource = new Map<string, { address: Address | undefined; decision: Decision }>();
+  let mapNow = map();
   let learnedNow = learned?.();
   const ecsKeys = new Float64Array(1 << ECS_SLOT_BITS).fill(-1);
   const ecsDecisions: (Decision | undefined)[] = new Array(1 << ECS_SLOT_BITS);
@@ -59,6 +60,11 @@ export function locationChooser(map: LocationMap, ownArea: AreaName, counts: Ste
       // RFC 7871 §7.1: at most one ECS option per query.
       if (ecsData) return malformed("ecs-repeated");
       ecsData = o.data;
+    }
+    if (map() !== mapNow) {
+      mapNow = map();
+      bySource.clear();
+      ecsKeys.fill(-1);
     }
     if (learned && learned() !== learnedNow) {
       learnedNow = learned();
@@ -88,7 +94,7 @@ export function locationChooser(map: LocationMap, ownArea: AreaName, counts: Ste
   };
 
   function decide(ecs: ClientSubnet | undefined, address: Address | undefined): Decision {
-    const steering = steer(map, ecs, address, ownArea, learnedNow);
+    const steering = steer(mapNow, ecs, address, ownArea, learnedNow);
     // Spill shares pick clients by the ECS subnet (then the answer holds only for the hashed
     // prefix: the scope covers it), else by the resolver's own network.
     const subnet = ecs && ecs.sourcePrefixLength > 0 ? Math.min(ecs.sourcePrefixLength, HASH_PREFIX_BITS[ecs.family]) : 0;

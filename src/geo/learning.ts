@@ -37,7 +37,8 @@ export interface LearnedStatus {
 
 /** What the answer path needs of the maps: the hand-made one, the counts, and the learned one when learning is on. */
 export interface LocationSources {
-  map: LocationMap;
+  /** The hand-made map in force: a new object when a site document changes it. */
+  map: () => LocationMap;
   steering: SteeringCounts;
   learned?: Pick<Learning, "map" | "onChange">;
 }

@@ -24,10 +24,12 @@ import { startWatch } from "./watch.ts";
 
 export interface OpsInit {
   config: NodeConfig;
+  /** The config in force: `config` with the site document adopted since (what status shows). */
+  running: () => NodeConfig;
   digest: string;
   nameserver?: Nameserver;
   director?: Director;
-  map: LocationMap;
+  map: () => LocationMap;
   steering: SteeringCounts;
   /** Present on a nameserver that learns where resolvers are. */
   learning?: Pick<Learning, "status">;
@@ -55,7 +57,7 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
   const notifier = createNotifier(config.notify, { zone: config.site.zone, node: config.node.name }, c.log.scope("notify"), c.clock);
   const base = (): StatusReport =>
     buildStatus({
-      config,
+      config: init.running(),
       digest: init.digest,
       view: c.view,
       nameserver,
@@ -65,7 +67,7 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
       clock: c.clock,
       usage: processUsage(),
       decisions: watch.decisions(),
-      locations: { map: init.map, steering: nameserver && init.steering, learned: init.learning },
+      locations: { map: init.map(), steering: nameserver && init.steering, learned: init.learning },
     });
   const spread = startSpread({
     site: config.site,

@@ -29,7 +29,8 @@ export interface HistoryWanted {
 export interface StatusReport {
   node: string;
   peer: string;
-  site: { zone: string; digest: string };
+  /** `version`: the site document in force (0: the node's own file, never pushed). */
+  site: { zone: string; digest: string; version: number };
   roles: string[];
   master: { peer: string; node: string; self: boolean } | null;
   members: {
@@ -117,7 +118,7 @@ export function buildStatus(s: {
   return {
     node: config.node.name,
     peer: view.self,
-    site: { zone: site.zone, digest },
+    site: { zone: site.zone, digest, version: site.version },
     roles: [config.reporter && "reporter", config.controller && "controller", config.nameserver && "nameserver"].filter((r): r is string => !!r),
     master: master ? { peer: master, node: view.members.get(master)?.node ?? "?", self: master === view.self } : null,
     members: [...view.members.values()]

@@ -131,6 +131,7 @@ export class SiteView {
   private ownGrants: readonly Grant[];
   /** The site in force: the node's own, until a newer site document is adopted (adoptSite). */
   private site: Site;
+  private mapVersion: string | undefined;
   private serverNames: Set<string>;
   private lastMaster: PeerIdText | undefined;
   private liveness: Liveness;
@@ -144,6 +145,7 @@ export class SiteView {
   ) {
     const { bus, clock, log } = c;
     this.site = init.site;
+    this.mapVersion = init.mapVersion;
     this.ownGrants = init.grants ?? [];
     this.serverNames = new Set(init.site.servers.map((s) => s.name));
     this.liveness = livenessOf(init.site);
@@ -357,7 +359,7 @@ export class SiteView {
       ...this.drainGossip.outgoing(this.drains),
       atMs: now,
     };
-    if (this.init.mapVersion !== undefined) hb.mapVersion = this.init.mapVersion;
+    if (this.mapVersion !== undefined) hb.mapVersion = this.mapVersion;
     if (this.c.sites) hb.siteVersion = this.c.sites.version;
     if (this.ownGrants.length) hb.grants = [...this.ownGrants];
     if (this.authority.revoked.size) hb.revocations = [...this.authority.revoked.values()];
@@ -435,9 +437,10 @@ export class SiteView {
     this.changed(now);
   }
 
-  /** A newer site document was adopted: servers, timers and liveness follow it from now on. */
-  adoptSite(site: Site): void {
+  /** A newer site document was adopted: servers, timers, liveness and the map version announced follow it from now on. */
+  adoptSite(site: Site, mapVersion?: string): void {
     this.site = site;
+    this.mapVersion = mapVersion;
     this.serverNames = new Set(site.servers.map((s) => s.name));
     this.liveness = livenessOf(site);
     this.candidateLiveness = { ...this.liveness, deadAfterMs: site.candidateDeadAfterMs };

@@ -32,7 +32,7 @@ const ZONES: [string, Zone][] = [
 const MAP_TEXT = "198.51.100.0/24 west\n203.0.113.0/24 north\n2001:db8:100::/40 north\n";
 const SOURCES = ["198.51.100.7", "192.0.2.1", "203.0.113.9", "2001:db8:100::5", "::1"];
 const chooser = () =>
-  locationChooser(new LocationMap(parseMapText(MAP_TEXT, new Set([EAST, WEST, NORTH]), "map").entries), EAST, new SteeringCounts([EAST, WEST, NORTH]));
+  locationChooser(() => new LocationMap(parseMapText(MAP_TEXT, new Set([EAST, WEST, NORTH]), "map").entries), EAST, new SteeringCounts([EAST, WEST, NORTH]));
 
 /** A query built by hand: name (case kept), type, flags, and optionally OPT with options. */
 function query(rand: () => number, name: string, type: number, opt?: { size: number; doBit: boolean; options: [number, number[]][] }): Uint8Array {

@@ -64,7 +64,7 @@ test("names that do not exist are signed on demand up to the cap, then SERVFAIL;
 test("an ECS-steered answer carries the signature made for that area's RRset", () => {
   const zone = fixtureZone({ dnssec: fixtureSigning() });
   const chooseArea = locationChooser(
-    new LocationMap(parseMapText("198.51.100.0/24 west\n", new Set([EAST, WEST, NORTH]), "map").entries),
+    () => new LocationMap(parseMapText("198.51.100.0/24 west\n", new Set([EAST, WEST, NORTH]), "map").entries),
     EAST,
     new SteeringCounts([EAST, WEST, NORTH]),
   );

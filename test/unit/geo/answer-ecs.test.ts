@@ -16,7 +16,7 @@ function ask(name: string, type: "A" | "SOA" | "NS" | "MX", source: string, ecs?
   const options = ecs ? [{ code: 8, data: Buffer.from(ecs) }] : [];
   const opt = { type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options } as unknown as OptAnswer;
   const query = encode({ type: "query", id: 7, flags: 0, questions: [{ name, type, class: "IN" }], additionals: [opt] });
-  const ctx: AnswerContext = { transport: "udp", rotation: 0, source, chooseArea: locationChooser(MAP, EAST, counts) };
+  const ctx: AnswerContext = { transport: "udp", rotation: 0, source, chooseArea: locationChooser(() => MAP, EAST, counts) };
   const r = reply(query, ZONE, ctx);
   if (!r) throw new Error("dropped");
   const p = decode(Buffer.from(r.bytes));

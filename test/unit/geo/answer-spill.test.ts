@@ -24,7 +24,7 @@ function ask(zone: Zone, source: string, ecs?: number[], name = "www.example.tes
   const options = ecs ? [{ code: 8, data: Buffer.from(ecs) }] : [];
   const opt = { type: "OPT", name: ".", udpPayloadSize: 1232, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options } as unknown as OptAnswer;
   const query = encode({ type: "query", id: 7, flags: 0, questions: [{ name, type: "A", class: "IN" }], additionals: [opt] });
-  const chooser = () => locationChooser(MAP, EAST, new SteeringCounts([EAST, WEST, NORTH]));
+  const chooser = () => locationChooser(() => MAP, EAST, new SteeringCounts([EAST, WEST, NORTH]));
   const ctx: AnswerContext = { transport: "udp", rotation: 0, source, chooseArea: chooser() };
   const bytes = reply(query, zone, ctx)?.bytes ?? new Uint8Array(0);
   // The UDP hot path must answer the same bytes: it takes every plain A query of a balanced name.

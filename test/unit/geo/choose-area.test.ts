@@ -10,7 +10,7 @@ const ecsOption = (...data: number[]) => ({ code: 8, data: new Uint8Array(data) 
 
 function chooser() {
   const counts = new SteeringCounts(AREAS);
-  return { counts, choose: locationChooser(MAP, areaName("east"), counts) };
+  return { counts, choose: locationChooser(() => MAP, areaName("east"), counts) };
 }
 
 describe("the per-query hook", () => {
@@ -84,10 +84,28 @@ describe("the per-query hook with a learned map", () => {
   test("a new learned snapshot takes effect on the next query from a remembered source", () => {
     const counts = new SteeringCounts(AREAS);
     let learned = new LocationMap([]);
-    const choose = locationChooser(MAP, areaName("east"), counts, () => learned);
+    const choose = locationChooser(
+      () => MAP,
+      areaName("east"),
+      counts,
+      () => learned,
+    );
     expect(choose({ options: [], source: "192.0.2.1" }).area as string).toBe("east");
     learned = new LocationMap(parseMapText("192.0.2.0/24 north\n", new Set(AREAS), "learned").entries);
     expect(choose({ options: [], source: "192.0.2.1" }).area as string).toBe("north");
     expect(counts.snapshot().byArea.north).toEqual({ ecs: 0, resolver: 0, learned: 1, fallback: 0 });
+  });
+});
+
+describe("the per-query hook when a site document changes the map", () => {
+  test("the new map decides the next query, for a remembered source and a remembered ECS option alike", () => {
+    let map = MAP;
+    const choose = locationChooser(() => map, areaName("east"), new SteeringCounts(AREAS));
+    const ecs = ecsOption(0, 1, 24, 0, 198, 51, 100);
+    expect(choose({ options: [], source: "198.51.100.7" }).area as string).toBe("west");
+    expect(choose({ options: [ecs], source: "192.0.2.1" }).area as string).toBe("west");
+    map = new LocationMap(parseMapText("198.51.100.0/24 north\n", new Set(AREAS), "map").entries);
+    expect(choose({ options: [], source: "198.51.100.7" }).area as string).toBe("north");
+    expect(choose({ options: [ecs], source: "192.0.2.1" }).area as string).toBe("north");
   });
 });

@@ -6,7 +6,7 @@ import type { StatusReport } from "../../../src/ops/status.ts";
 const report: StatusReport = {
   node: "west",
   peer: "p-west",
-  site: { zone: "demo.test", digest: "abc" },
+  site: { zone: "demo.test", digest: "abc", version: 3 },
   roles: ["controller", "nameserver"],
   master: { peer: "p-east", node: "east", self: false },
   members: [],
