@@ -32,6 +32,9 @@ export class SiteDocs {
   private trusted: ReadonlySet<string>;
   private readonly adoptListeners: ((config: NodeConfig) => void)[] = [];
   private lastResentMs = -Infinity;
+  /** The last document that did not fit this node: peers re-send it while this node stays behind,
+   * so it is refused again without validating or logging it again. */
+  private unfit: SiteDocument | undefined;
 
   /** Starts from the node's own config, or from the saved document when that is newer and fits. */
   constructor(
@@ -94,8 +97,10 @@ export class SiteDocs {
     const refused = this.judge(d);
     if (refused) return refused;
     if (siteOrder(this.current, d) !== "newer") return undefined;
+    if (this.unfit && this.unfit.version === d.version && this.unfit.sig === d.sig) return "site-document-invalid";
     const loaded = configWithSite(this.config, d.site);
     if (!loaded.ok) {
+      this.unfit = d;
       this.c.log.warn("site document refused: it does not fit this node's config", { version: d.version, errors: formatErrors(loaded.errors) });
       return "site-document-invalid";
     }

@@ -36,9 +36,11 @@ function docs(store = new MemoryStore()) {
   let now = 0;
   const published: SiteDocument[] = [];
   const adopted: NodeConfig[] = [];
-  const d = new SiteDocs(own, { store, clock: () => now, log: createLogger({ level: "error" }), publish: (x) => published.push(x) });
+  const logged: string[] = [];
+  const log = createLogger({ level: "warn", burst: 100, write: (line) => logged.push(line) });
+  const d = new SiteDocs(own, { store, clock: () => now, log, publish: (x) => published.push(x) });
   d.onAdopt((c) => adopted.push(c));
-  return { d, store, published, adopted, at: (ms: number) => (now = ms) };
+  return { d, store, published, adopted, logged, at: (ms: number) => (now = ms) };
 }
 const doc = (version: number, servers: string[]) => signSiteDocument({ version, site: { ...site(servers), version } }, op);
 
@@ -64,8 +66,10 @@ describe("the site document in force", () => {
     expect(t.d.offer(doc(2, ["web-1", "web-2"]), { publish: false })).toBeUndefined(); // the same again: nothing to do
     const noEast = signSiteDocument({ version: 3, site: { ...site(["web-1"]), areas: { west: { nameserver: "ns-west" } }, version: 3 } }, op);
     expect(t.d.offer(noEast, { publish: false })).toBe("site-document-invalid");
+    expect(t.d.offer(noEast, { publish: false })).toBe("site-document-invalid"); // re-sent by a peer: refused again
     expect(t.d.version).toBe(2);
     expect(t.adopted.length).toBe(1);
+    expect(t.logged.filter((l) => l.includes("does not fit")).length).toBe(1);
   });
 
   test("a peer behind is sent the document, at most once a second", () => {
