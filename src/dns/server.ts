@@ -216,20 +216,34 @@ async function bindBunUdp(host: string, port: number, onDatagram: OnDatagram, fa
   const slots = Array.from({ length: SEND_BATCH }, () => new Uint8Array(UDP_SLOT_BYTES));
   const queued: (Uint8Array | number | string)[] = [];
   let flushing = false;
+  // sendmmsg stops at the first datagram that fails, and a reply to a client that has gone (its
+  // port closed: ICMP port unreachable) fails the datagram sent after it. So the rest is sent
+  // again from there; a datagram that fails twice at the head (say the send buffer is full) is
+  // dropped, as on any UDP path.
   const flush = () => {
     flushing = false;
-    const count = queued.length / 3;
-    if (count === 0) return;
-    const sent = socket.sendMany(queued);
-    // Fewer sent: the send buffer is full; those datagrams are lost, as on any UDP path.
-    if (sent < count) fail("udp send", new Error(`send buffer full: ${count - sent} replies dropped`));
+    let at = 0;
+    let dropped = 0;
+    let failedAtHead = false;
+    while (at < queued.length) {
+      const sent = socket.sendMany(at === 0 ? queued : queued.slice(at));
+      if (sent > 0) at += 3 * sent;
+      else if (failedAtHead) {
+        at += 3;
+        dropped++;
+      }
+      failedAtHead = sent === 0 && !failedAtHead;
+    }
+    if (dropped) fail("udp send", new Error(`${dropped} replies dropped`));
     queued.length = 0;
   };
   endpoint = {
     port: socket.port,
     send: (bytes, toPort, toAddress) => {
       const slot = slots[queued.length / 3]!;
-      if (bytes.byteLength > slot.byteLength) return void (socket.send(bytes, toPort, toAddress) || fail("udp send", new Error("send buffer full")));
+      // Sent on its own, tried twice like the batch's head (a gone client's error may fail the first try).
+      if (bytes.byteLength > slot.byteLength)
+        return void (socket.send(bytes, toPort, toAddress) || socket.send(bytes, toPort, toAddress) || fail("udp send", new Error("1 reply dropped")));
       slot.set(bytes);
       queued.push(slot.subarray(0, bytes.byteLength), toPort, toAddress);
       if (queued.length / 3 === SEND_BATCH) flush();

@@ -7,6 +7,7 @@ import { decode, encode, type DecodedPacket } from "dns-packet";
 import { startDnsServer, type DnsServer } from "../../src/dns/server.ts";
 import { crowdedZone, EAST_V4, fixtureZone } from "../unit/dns/site-fixture.ts";
 import { needs } from "./needs.ts";
+import { until } from "../../scripts/lib/demo-site.ts";
 
 const DIG = needs("dns-server", { tools: ["dig"] });
 
@@ -175,6 +176,22 @@ describe.skipIf(!DIG)("dns server", () => {
     expect(r.status).toBe("NOERROR");
     expect(server.stats.dropped).toBeGreaterThan(before);
     expect(server.stats.responses.FORMERR ?? 0).toBeGreaterThan(0);
+  });
+
+  test("a client gone before its reply (ICMP port unreachable) costs no other client its reply", async () => {
+    // Each pair's queries reach the server in one turn, so their replies leave in one sendmmsg:
+    // the reply to the closed port fails the one after it, which must be sent again.
+    const got: number[] = [];
+    const live = await Bun.udpSocket({ hostname: HOST, socket: { data: (_s, m) => void got.push(decode(Buffer.from(m)).id ?? -1) } });
+    const gone = await Promise.all([1, 2, 3, 4].map(() => Bun.udpSocket({ hostname: HOST })));
+    gone.forEach((g, i) => {
+      g.send(queryFor("www.example.test", 100 + i), port, HOST);
+      live.send(queryFor("www.example.test", i), port, HOST);
+    });
+    for (const g of gone) g.close();
+    await until("every live client answered", () => got.length === gone.length, 2000, 20).catch(() => undefined);
+    live.close();
+    expect(got.sort()).toEqual([0, 1, 2, 3]);
   });
 
   test("an idle TCP connection is closed after tcpIdleMs", async () => {
