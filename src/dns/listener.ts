@@ -30,6 +30,8 @@ export interface DnsListenerInit {
 export interface DnsListener {
   /** Passes a zone change on to the workers (the node's own server reads `zone()` per query). */
   update(u: ZoneUpdate): void;
+  /** A newer site document: workers take it (the node's own server reads the zone and map per query). */
+  adoptSite(site: Site): void;
   stop(): Promise<void>;
 }
 
@@ -92,6 +94,7 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
   log.info("answering DNS", { workers: cfg.workers, area: cfg.area, listen: dns.addresses.map((a) => `${a.host}:${a.port}`).join(" ") });
   return {
     update: (u) => workers?.update(u),
+    adoptSite: (site) => workers?.adoptSite(site),
     async stop() {
       await workers?.stop();
       await dns.close();

@@ -3,8 +3,8 @@
 // child serves UDP on the batched path (recvmmsg/sendmmsg on its own SO_REUSEPORT socket) when
 // [nameserver] udp_io allows and its self-test passes, else on the portable path (Bun.udpSocket
 // alone, node:dgram with SO_REUSEPORT beside others). The node keeps TCP. Over IPC the parent
-// sends each child the site and its options once, then every zone change and every new learned
-// location map, and the child sends back its counters every second; a child exits when its parent goes.
+// sends each child the site and its options once, then every zone change, every new learned
+// location map and every newer site document (the site and its location map), and the child sends back its counters every second; a child exits when its parent goes.
 //
 // Supervision: a child that exits, or whose counters stop coming (its loop is stuck), is killed
 // and started again after a backoff of at most RESTART_BACKOFF_MAX_MS; while no child is up the
@@ -62,7 +62,13 @@ export function zoneFor(site: Site, area: AreaName, u: ZoneUpdate): Zone {
 /** `updates`: the node judges RFC 2136 UPDATEs, so a worker hands those it receives over (update-relay.ts). */
 type WorkerInit = { site: Site; serve: ServeOptions; shared: boolean; locations?: readonly string[]; updates: boolean };
 /** `learned`: the learned map's lines (issue 18), sent at start and on every change. */
-type ToWorker = ({ type: "init" } & WorkerInit) | { type: "zone"; update: ZoneUpdate } | { type: "learned"; lines: readonly string[] } | UpdateFromNode;
+/** `site`: a newer site document was adopted: the site and its location map's lines; a zone built from it follows. */
+type ToWorker =
+  | ({ type: "init" } & WorkerInit)
+  | { type: "zone"; update: ZoneUpdate }
+  | { type: "learned"; lines: readonly string[] }
+  | { type: "site"; site: Site; locations?: readonly string[] }
+  | UpdateFromNode;
 type FromWorker =
   | UpdateToNode
   | { type: "ready"; path: UdpPath; fallbackReason?: string }
@@ -81,6 +87,8 @@ const HEALTHY_AFTER_MS = 10_000;
 export interface DnsWorkers {
   update(u: ZoneUpdate): void;
   updateLearned(lines: readonly string[]): void;
+  /** A newer site document: sent before the zone built from it. */
+  adoptSite(site: Site): void;
   stop(): Promise<void>;
 }
 
@@ -120,6 +128,7 @@ interface Child {
 /** Starts `count` workers; resolves once every one is answering. Their counters are added into `stats`. */
 export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers> {
   let current = o.first;
+  let site = o.site;
   let stopping = false;
   let noneUp = false;
   const children: Child[] = [];
@@ -187,7 +196,7 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
     });
     child.proc.send({
       type: "init",
-      site: o.site,
+      site,
       serve: o.serve,
       shared: o.count > 1,
       locations: o.location?.map().lines,
@@ -238,6 +247,11 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
     updateLearned(lines) {
       for (const c of children) if (!c.proc.killed && c.proc.exitCode === null) c.proc.send({ type: "learned", lines } satisfies ToWorker);
     },
+    adoptSite(next) {
+      site = next;
+      const locations = o.location?.map().lines;
+      for (const c of children) if (!c.proc.killed && c.proc.exitCode === null) c.proc.send({ type: "site", site, locations } satisfies ToWorker);
+    },
     stop,
   };
 }
@@ -247,13 +261,22 @@ export function runDnsWorker(): void {
   let init: WorkerInit | undefined;
   let zone: Zone | undefined;
   let learned = new LocationMap([]);
+  let map: LocationMap | undefined;
+  const mapOf = (site: Site, lines: readonly string[] | undefined) =>
+    lines && new LocationMap(parseMapText(lines.join("\n"), new Set<string>(site.areas.map((a) => a.name)), "location map").entries);
+  const withRecordBytes = (site: Site): Site => ({ ...site, ...(site.records && { records: withBytes(site.records) }) });
   const send = (m: FromWorker) => process.send?.(m);
   const updates = updateRelay(send);
   process.on("disconnect", () => process.exit(0));
   process.on("message", (raw) => {
     const m = raw as ToWorker;
-    if (m.type === "init") init = { ...m, site: { ...m.site, ...(m.site.records && { records: withBytes(m.site.records) }) } };
-    else if (m.type === "update-reply") updates.settle(m);
+    if (m.type === "init") {
+      init = { ...m, site: withRecordBytes(m.site) };
+      map = mapOf(m.site, m.locations);
+    } else if (m.type === "site" && init) {
+      init = { ...init, site: withRecordBytes(m.site), locations: m.locations };
+      map = mapOf(m.site, m.locations);
+    } else if (m.type === "update-reply") updates.settle(m);
     else if (m.type === "learned" && init)
       learned = new LocationMap(parseMapText(m.lines.join("\n"), new Set<string>(init.site.areas.map((a) => a.name)), "learned map").entries);
     else if (m.type === "zone" && init) {
@@ -266,11 +289,10 @@ export function runDnsWorker(): void {
     const update = relayed ? updates.relay : undefined;
     const areas = site.areas.map((a) => a.name);
     const steering = new SteeringCounts(areas);
-    const map = locations && new LocationMap(parseMapText(locations.join("\n"), new Set<string>(areas), "location map").entries);
     const chooseArea =
-      map &&
+      locations &&
       locationChooser(
-        () => map,
+        () => map as LocationMap,
         o.area,
         steering,
         () => learned,

@@ -142,7 +142,7 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
     adoptSite(next) {
       site = next;
       known = new Set<string>(next.servers.map((s) => s.name));
-      if (cfg.workers > 0) log.warn("DNS workers keep the site they started with until the node restarts", { version: next.version });
+      listener?.adoptSite(next);
       served.adoptSite(next);
       rebuild();
     },
