@@ -45,6 +45,18 @@ async function push(table: Record<string, unknown>, file: string): Promise<numbe
   return at;
 }
 
+/** Milliseconds from `sinceMs` (wall clock) to the last node's log line adopting `version`
+ * (`walrus status` is a process per node: asking ten of them on a busy machine takes seconds). */
+function adoptedMs(version: number, sinceMs: number): number {
+  const at = nodes()
+    .filter((n) => n !== EXTRA_SERVER) // started on that version: it adopts nothing
+    .map((n) => {
+      const line = (s.procs.get(n)?.output() ?? "").split("\n").find((l) => l.includes('"site document adopted"') && l.includes(`"version":${version},`));
+      return line ? Date.parse((JSON.parse(line) as { time: string }).time) : Number.NaN;
+    });
+  return Math.max(...at) - sinceMs;
+}
+
 /** Every listed node's `walrus status --json` names this site document version (else throws, naming each node's). */
 async function onVersion(version: number, names = nodes()): Promise<boolean> {
   const got = await Promise.all(names.map(async (n) => `${n} ${(await s.status(n)).site.version}`));
@@ -136,25 +148,23 @@ describe("a site changed while it runs, across hosts", () => {
     const siteFile = join(s.site.dir, "site-v2.toml");
     writeFileSync(siteFile, stringify({ site: { ...next, version: 2 } }));
     await s.startExtra(siteFile);
+    const pushedWallMs = Date.now();
     const pushedAt = await push(next, "site-v2-push.toml");
     // Each wait is bounded by 20 rounds (round_interval_ms = 1000): about 3 on an idle machine.
-    await until("every node on version 2", () => onVersion(2), 20_000, 100);
-    const allOnVersion = performance.now() - pushedAt;
-    await until(
-      "every area answering the record and the changed map",
-      async () => {
-        const mail = await Promise.all(AREAS.map((a) => s.answer(a, { name: `mail.${s.site.zone}` })));
-        return mail.every((m) => m.join() === MAIL) && (await steeredTo("north"));
-      },
-      20_000,
-      100,
-    );
-    const answering = performance.now() - pushedAt;
+    // The checks that cost least come first, so each time says what it measures.
+    const since = () => (performance.now() - pushedAt).toFixed(0);
+    const record = async () => (await Promise.all(AREAS.map((a) => s.answer(a, { name: `mail.${s.site.zone}` })))).every((m) => m.join() === MAIL);
+    await until("every area answering the record", record, 20_000, 100);
+    const recordMs = since();
+    await until("every area steering the subnet by the changed map", () => steeredTo("north"), 20_000, 100);
+    const mapMs = since();
     await until("east answering the new server once its reporter reports", async () => (await s.answer("east")).includes(extra), 20_000, 100);
-    const newServer = performance.now() - pushedAt;
+    const newServerMs = since();
+    await until("every node's status on version 2", () => onVersion(2), 20_000, 100);
+    const statusMs = since();
     const { queries, wrong, unanswered } = await client.stop();
     console.log(
-      `push → every node's status on version 2: ${allOnVersion.toFixed(0)} ms; every area answering the record and the new map: ${answering.toFixed(0)} ms; east answering ${EXTRA_SERVER}: ${newServer.toFixed(0)} ms; ${queries} queries: ${wrong.length} empty or outside, ${unanswered.length} unanswered (dig timed out twice)`,
+      `push → every node adopted version 2 (their logs) ${adoptedMs(2, pushedWallMs)} ms; every area answering the record ${recordMs} ms, the new map ${mapMs} ms; east answering ${EXTRA_SERVER} ${newServerMs} ms; every node's walrus status on version 2 ${statusMs} ms; ${queries} queries: ${wrong.length} empty or outside, ${unanswered.length} unanswered (dig timed out twice)`,
     );
     expect(wrong).toEqual([]);
     // Timeouts are reported, not judged: on a shared machine they come from CPU starvation (niced
@@ -169,7 +179,12 @@ describe("a site changed while it runs, across hosts", () => {
     const pids = new Map(nodes().map((n) => [n, s.procs.get(n)?.proc.pid]));
     const drain = await walrus(["drain", EXTRA_SERVER, "--reason", "leaving the site", "--config", area("east").config]);
     expect(drain.code).toBe(0);
-    await until(`${EXTRA_SERVER} out of east's answers`, async () => (await s.answer("east")).join() === hostsOf("east"), 15_000, 100);
+    const extra = s.lab.address(EXTRA_SERVER);
+    const without = async (a: string) => {
+      const got = await s.answer(a);
+      return got.length > 0 && !got.includes(extra);
+    };
+    await until(`${EXTRA_SERVER} out of east's answers`, () => without("east"), 15_000, 100);
     const next = await siteTable();
     delete (next.servers as Record<string, unknown>)[EXTRA_SERVER];
     const rejectedBefore = (await s.status("west")).gossip.rejected["unknown-server"] ?? 0;
@@ -177,11 +192,7 @@ describe("a site changed while it runs, across hosts", () => {
     const others = nodes().filter((n) => n !== EXTRA_SERVER);
     await until("every node but the removed server's on version 3", () => onVersion(3, others), 20_000, 100);
     for (const n of others) expect((await s.status(n)).servers.map((x) => x.name)).not.toContain(EXTRA_SERVER);
-    for (const a of AREAS) {
-      const got = await s.answer(a);
-      expect(got.length).toBeGreaterThan(0);
-      expect(got).not.toContain(s.lab.address(EXTRA_SERVER));
-    }
+    for (const a of AREAS) expect(await without(a)).toBe(true);
     // Its reporter keeps running on the last version that lists it; what it reports is refused and counted.
     await until(
       "the removed server's reports refused on west",
