@@ -40,8 +40,16 @@ export interface LabSite {
 export const EXTRA_SERVER = "web-east-3";
 
 /** `areaToml`: tables appended to every area node's config (such as `[learn]`); `extraServer`: a
- * host for a 7th web server, started only by `startExtra`. */
-export async function startLabSite(o: { prefix: string; subnet: string; grants?: boolean; areaToml?: string; extraServer?: boolean }): Promise<LabSite> {
+ * host for a 7th web server, started only by `startExtra`; `workers`: each area node's
+ * `[nameserver] workers` (DNS worker processes answering UDP). */
+export async function startLabSite(o: {
+  prefix: string;
+  subnet: string;
+  grants?: boolean;
+  areaToml?: string;
+  extraServer?: boolean;
+  workers?: number;
+}): Promise<LabSite> {
   const dir = mkdtempSync(join(tmpdir(), `walrus-${o.prefix}-`));
   const areas = ["east", "west", "north"];
   const servers = areas.flatMap((a) => [`web-${a}-1`, `web-${a}-2`]);
@@ -49,6 +57,8 @@ export async function startLabSite(o: { prefix: string; subnet: string; grants?:
   const lab = await createLab({ prefix: o.prefix, subnet: o.subnet, hosts: ["client", ...areas, ...servers, ...extra] });
   const site = writeSite({ dir, basePort: 7900, areas, addressOf: (node) => lab.address(node), grants: o.grants });
   if (o.areaToml) for (const a of site.areas) appendFileSync(a.config, `\n${o.areaToml}\n`);
+  if (o.workers !== undefined)
+    for (const a of site.areas) writeFileSync(a.config, readFileSync(a.config, "utf8").replace("[nameserver]\n", `[nameserver]\nworkers = ${o.workers}\n`));
   const procs = new Map<string, Proc>();
   const inHost = (host: string, cmd: string[]) => ["ip", "netns", "exec", lab.ns(host), ...cmd];
   const nodeConfig = (name: string) => (site.areas.find((a) => a.name === name) ?? site.servers.find((s) => s.name === name))?.config as string;

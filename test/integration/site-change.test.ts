@@ -111,7 +111,8 @@ function digEvery100ms(allowed: ReadonlySet<string>): { stop(): Promise<{ querie
 beforeAll(async () => {
   if (process.getuid?.() !== 0) throw new Error("the site-change tests build network namespaces: run them as root (CI does)");
   if (!existsSync(WALRUS)) throw new Error(`${WALRUS} is missing: run \`npm run build\` first (npm test does)`);
-  s = await startLabSite({ prefix: "wchg", subnet: "10.223.0", extraServer: true });
+  // A DNS worker per area node: what a pushed document changes must reach the processes answering UDP.
+  s = await startLabSite({ prefix: "wchg", subnet: "10.223.0", extraServer: true, workers: 1 });
   for (const a of AREAS) await until(`${a} answering home`, async () => (await s.answer(a)).join() === hostsOf(a), 40_000, 250);
   // Version 1: a location-map entry, so version 2 has one to change.
   const v1 = await siteTable();
