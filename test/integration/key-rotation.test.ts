@@ -98,7 +98,7 @@ describe("operator key rotation on a running site", () => {
     await until("every member granted under the new key alone", everyoneGranted, 15_000, 250);
     console.log(`rotation by SIGHUP: both keys trusted everywhere ${both.toFixed(0)} ms, old key gone everywhere ${done.toFixed(0)} ms after the first SIGHUP`);
 
-    expect(await allHome()).toBe(true);
+    await until("every area answering home", allHome, 15_000, 250); // at once on an idle machine; a loaded one may flap servers
     for (const a of AREAS) expect((await s.status(a)).master?.node).toBe("east");
     for (const n of nodes()) expect(s.procs.get(n.name)?.proc.pid).toBe(pids.get(n.name));
     for (const n of nodes()) expect(s.procs.get(n.name)?.proc.exitCode).toBeNull();
@@ -129,6 +129,6 @@ describe("operator key rotation on a running site", () => {
     const member = (await s.status("east")).members.find((m) => m.node === web.name);
     expect(member?.granted).not.toContain("controller");
     for (const a of AREAS) expect((await s.status(a)).master?.node).toBe("east");
-    expect(await allHome()).toBe(true);
+    await until("every area answering home", allHome, 15_000, 250); // at once on an idle machine; a loaded one may flap servers
   });
 });
