@@ -122,15 +122,19 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
   };
   const stopRounds = timers.every(site.roundIntervalMs, round);
   // Taking over or stepping down must not wait for a full round.
-  view.onChange(() => {
+  const offChange = view.onChange(() => {
     if (isMaster() !== acting) soon();
   });
-  view.onReport((_server, changed) => {
+  const offReport = view.onReport((_server, changed) => {
     if (changed && acting) soon();
   });
 
   return {
+    // Every way back in goes: a stopped controller (one started again on a newer site document)
+    // that still heard the view would take over beside its successor, with an epoch of its own.
     stop() {
+      offChange();
+      offReport();
       stopRounds();
       cancelEarly?.();
     },

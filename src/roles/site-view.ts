@@ -464,17 +464,21 @@ export class SiteView {
     return entry;
   }
 
-  /** Called when membership or liveness may have changed; listeners compare what they need. */
-  onChange(l: () => void): void {
+  /** Called when membership or liveness may have changed; listeners compare what they need.
+   * Returns the unsubscribe: a role started again on a newer site document drops the old one's. */
+  onChange(l: () => void): () => void {
     this.listeners.push(l);
+    return removing(this.listeners, l);
   }
   /** Records accepted from RFC 2136 updates by some nameserver of the site. */
   onRecords(l: (rrsets: readonly DynamicRrset[]) => void): void {
     this.recordsListeners.push(l);
   }
 
-  onReport(l: (server: ServerName, statusChanged: boolean) => void): void {
+  /** Returns the unsubscribe, as onChange. */
+  onReport(l: (server: ServerName, statusChanged: boolean) => void): () => void {
     this.reportListeners.push(l);
+    return removing(this.reportListeners, l);
   }
   /** Called when the assignment in force changes (a newer one, or another master's). */
   onFollow(l: () => void): void {
@@ -547,4 +551,12 @@ function onlyPeers<V>(m: ReadonlyMap<PeerIdText, V>, keep: (peer: PeerIdText) =>
 
 function isLiveAt(m: Member | undefined, nowMs: number, rules: Liveness): boolean {
   return m !== undefined && isLive(m, nowMs, rules);
+}
+
+/** Takes `l` out of `list` when called (again: nothing). */
+function removing<T>(list: T[], l: T): () => void {
+  return () => {
+    const i = list.indexOf(l);
+    if (i >= 0) list.splice(i, 1);
+  };
 }
