@@ -33,8 +33,13 @@ async function mastersOf(nodes: string[]): Promise<string[]> {
   return Promise.all(nodes.map(async (n) => (await s.status(n)).master?.node ?? "none"));
 }
 
+/** True when every area node follows `expected`; otherwise throws what each one sees (for `until`'s last error). */
 async function oneMaster(expected: string): Promise<boolean> {
-  return (await mastersOf(AREAS)).every((m) => m === expected);
+  const seen = await Promise.all(AREAS.map(async (n) => ({ n, st: await s.status(n) })));
+  if (seen.every(({ st }) => st.master?.node === expected)) return true;
+  throw new Error(
+    `masters seen: ${seen.map(({ n, st }) => `${n} → ${st.master?.node ?? "none"} (epoch ${st.assignment?.epoch ?? "-"}, ${st.gossip.peers} peers)`).join("; ")}`,
+  );
 }
 
 beforeAll(async () => {
@@ -98,7 +103,7 @@ describe("faults between hosts", () => {
     } finally {
       await s.heal();
     }
-    const ms = await until("one master after the heal", () => oneMaster("east"), 20_000, 100);
+    const ms = await until("one master after the heal", () => oneMaster("east"), 30_000, 100);
     console.log(`partition healed: one master after ${ms.toFixed(0)} ms`);
     await until(
       "every area home again",
