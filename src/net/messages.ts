@@ -65,6 +65,8 @@ export interface HeartbeatMsg {
   mapVersion?: string;
   /** Version of the site document the node runs: a node behind is sent the newer one. */
   siteVersion?: number;
+  /** The newest site document the node holds but cannot run (it does not fit its own config): not sent to it again. */
+  siteUnfit?: number;
   /** The node's own grants (what the operator allows it), checked by every receiver. */
   grants?: Grant[];
   /** Every revocation the node knows: a node that was down when one was issued learns it. */
@@ -180,6 +182,7 @@ function parseMessage(o: Record<string, unknown>): Message {
       if (o.priority !== undefined) hb.priority = int(o.priority, "priority");
       if (o.mapVersion !== undefined) hb.mapVersion = str(o.mapVersion, "mapVersion");
       if (o.siteVersion !== undefined) hb.siteVersion = int(o.siteVersion, "siteVersion");
+      if (o.siteUnfit !== undefined) hb.siteUnfit = int(o.siteUnfit, "siteUnfit");
       if (o.drainsDigest !== undefined) hb.drainsDigest = str(o.drainsDigest, "drainsDigest");
       if (o.grants !== undefined) hb.grants = arr(o.grants, "grants", LIMITS.grants).map((g) => parseGrant(obj(g, "grants[]")));
       if (o.revocations !== undefined)

@@ -2,8 +2,9 @@
 // otherwise) until a newer document signed by the operator key arrives. A newer one is
 // validated against this node's whole config (the same validators as at start), persisted,
 // then adopted; a node that hears a peer behind re-sends the document it runs, so a node that
-// was down during a change catches up. Judging is pure (authority/site-document.ts); this holds
-// the state and the state file.
+// was down during a change catches up. A node that holds a newer document but cannot run it
+// (say it drops the node's own server) says so in its heartbeats, and is not sent it again.
+// Judging is pure (authority/site-document.ts); this holds the state and the state file.
 import { siteDocumentProblem, siteOrder } from "../authority/site-document.ts";
 import { formatErrors, configWithSite } from "../config/load.ts";
 import type { NodeConfig } from "../config/types.ts";
@@ -81,6 +82,11 @@ export class SiteDocs {
     this.adoptListeners.push(l);
   }
 
+  /** The newest document this node was given but cannot run (it does not fit its config), when newer than the one in force. */
+  get unfitVersion(): number | undefined {
+    return this.unfit && this.unfit.version > this.current.version ? this.unfit.version : undefined;
+  }
+
   /** Why a document is refused, judged without changing anything; undefined: it may be offered. */
   judge(d: SiteDocument): string | undefined {
     if (!this.trusted.size) return "site-documents-need-operator-keys";
@@ -112,9 +118,10 @@ export class SiteDocs {
     return undefined;
   }
 
-  /** A peer announced the version it runs: one behind is sent ours. */
-  heard(version: number): void {
-    if (!this.document || version >= this.current.version) return;
+  /** A peer announced the version it runs (and the newest it holds but cannot run): one behind is
+   * sent ours, unless it already has it. */
+  heard(version: number, unfitVersion = -1): void {
+    if (!this.document || version >= this.current.version || unfitVersion >= this.current.version) return;
     const now = this.c.clock();
     if (now - this.lastResentMs < RESEND_EVERY_MS) return;
     this.lastResentMs = now;

@@ -269,7 +269,7 @@ export class SiteView {
         this.mergeDrains(msg.drains.filter((e) => this.drainHolds(e)));
         this.drainGossip.heard(msg.drainsDigest, this.drains);
       }
-      if (msg.siteVersion !== undefined && msg.site === this.init.digest) this.c.sites?.heard(msg.siteVersion);
+      if (msg.siteVersion !== undefined && msg.site === this.init.digest) this.c.sites?.heard(msg.siteVersion, msg.siteUnfit);
       if (msg.release !== undefined && msg.site === this.init.digest && !refusal(this.authority, from, { kind: "release" }, now))
         this.releases = new Map(this.releases).set(from, msg.release);
       // Most heartbeats only say "still here": listeners hear of new, revived or changed
@@ -361,6 +361,8 @@ export class SiteView {
     };
     if (this.mapVersion !== undefined) hb.mapVersion = this.mapVersion;
     if (this.c.sites) hb.siteVersion = this.c.sites.version;
+    const unfit = this.c.sites?.unfitVersion;
+    if (unfit !== undefined) hb.siteUnfit = unfit;
     if (this.ownGrants.length) hb.grants = [...this.ownGrants];
     if (this.authority.revoked.size) hb.revocations = [...this.authority.revoked.values()];
     const release = this.c.release?.();

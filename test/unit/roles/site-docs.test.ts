@@ -86,4 +86,27 @@ describe("the site document in force", () => {
     t.d.heard(0);
     expect(t.published.length).toBe(2);
   });
+
+  test("a peer that holds the document but cannot run it is not sent it again; a newer one is sent", () => {
+    const t = docs();
+    t.d.offer(doc(1, ["web-1"]), { publish: false });
+    t.d.heard(0, 1); // on 0 because 1 does not fit it (its server is gone): it has 1 already
+    t.at(5000);
+    t.d.heard(0, 1);
+    expect(t.published).toEqual([]);
+    t.d.offer(doc(2, ["web-1", "web-2"]), { publish: false });
+    t.at(10_000);
+    t.d.heard(0, 1);
+    expect(t.published.map((d) => d.version)).toEqual([2]);
+  });
+
+  test("a document that does not fit is announced as held but not run, until a newer one is adopted", () => {
+    const t = docs();
+    expect(t.d.unfitVersion).toBeUndefined();
+    const noEast = signSiteDocument({ version: 1, site: { ...site(["web-1"]), areas: { west: { nameserver: "ns-west" } }, version: 1 } }, op);
+    expect(t.d.offer(noEast, { publish: false })).toBe("site-document-invalid");
+    expect(t.d.unfitVersion).toBe(1);
+    t.d.offer(doc(2, ["web-1"]), { publish: false });
+    expect(t.d.unfitVersion).toBeUndefined();
+  });
 });
