@@ -141,7 +141,28 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   // The Director's failures are told through ops, which starts after it (it reports on it).
   let ops: Ops | undefined;
   let director: ReturnType<typeof startDirector> | undefined;
-  // The roles that read the site as they start: started again with each newer site document.
+  // The controller takes a newer site document as it runs: its epoch, and its place as master, stay.
+  const controller =
+    config.controller &&
+    startController(
+      {
+        site,
+        digest,
+        onDecision: (a) => {
+          parts.onDecision?.(a);
+          director?.assign(a);
+        },
+      },
+      { view, clock, timers, log: log.scope("controller") },
+    );
+  if (controller) stops.push(() => controller.stop());
+  if (config.reporter && !parts.collector) throw new Error("a reporter needs a collector");
+  const reporter =
+    config.reporter &&
+    parts.collector &&
+    startReporter({ site, digest, cfg: config.reporter }, { view, collector: parts.collector, clock, timers, log: log.scope("reporter") });
+  if (reporter) stops.push(() => reporter.stop());
+  // The Director reads the site as it starts: started again with each newer site document.
   const startSiteRoles = (cfg: NodeConfig): (() => unknown)[] => {
     const roleStops: (() => unknown)[] = [];
     director =
@@ -157,17 +178,6 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
       });
     const d = director;
     if (d) roleStops.push(() => d.stop());
-    const onDecision = (a: Assignment) => {
-      parts.onDecision?.(a);
-      d?.assign(a);
-    };
-    if (cfg.controller) roleStops.push(startController({ site: cfg.site, digest, onDecision }, { view, clock, timers, log: log.scope("controller") }).stop);
-    if (cfg.reporter) {
-      if (!parts.collector) throw new Error("a reporter needs a collector");
-      roleStops.push(
-        startReporter({ site: cfg.site, digest, cfg: cfg.reporter }, { view, collector: parts.collector, clock, timers, log: log.scope("reporter") }).stop,
-      );
-    }
     return roleStops;
   };
   let siteRoles = startSiteRoles(config);
@@ -176,6 +186,8 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
     map = new LocationMap(next.locations.entries);
     view.adoptSite(next.site, map.version);
     nameserver?.adoptSite(next.site);
+    controller?.adoptSite(next.site);
+    if (next.reporter) reporter?.adoptSite(next.site, next.reporter);
     void stopAll(siteRoles).then(() => {
       siteRoles = startSiteRoles(next);
     });

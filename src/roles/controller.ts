@@ -11,6 +11,8 @@
 // - On taking over it claims an epoch above every epoch it has seen, writes it to the state
 //   directory, and runs a round at once; seq then counts rounds within the epoch.
 // - It steps down the moment its view puts another candidate first.
+// - A newer site document is taken as it runs (adoptSite): the next round decides on its areas,
+//   limits and timers under the same epoch; nothing in it calls for a new master or epoch.
 // - Besides the fixed rounds, a report whose status changed (a server died, panicked,
 //   recovered) or a drain triggers an early round, so failover does not wait for the tick.
 import { decide } from "../assign/decide.ts";
@@ -45,13 +47,15 @@ export interface ControllerComponents {
 }
 
 export interface Controller {
+  /** A newer site document: the next round uses it; the epoch and seq go on. */
+  adoptSite(site: Site): void;
   stop(): void;
 }
 
 export function startController(init: ControllerInit, c: ControllerComponents): Controller {
-  const { site } = init;
+  let site = init.site;
   const { view, clock, timers, log } = c;
-  const areas = site.areas.map((a) => a.name);
+  let areas = site.areas.map((a) => a.name);
   let firstSinceMs: number | undefined;
   let epoch = 0;
   let seq = 0;
@@ -120,7 +124,7 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
       round();
     });
   };
-  const stopRounds = timers.every(site.roundIntervalMs, round);
+  let stopRounds = timers.every(site.roundIntervalMs, round);
   // Taking over or stepping down must not wait for a full round.
   const offChange = view.onChange(() => {
     if (isMaster() !== acting) soon();
@@ -130,6 +134,16 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
   });
 
   return {
+    adoptSite(next) {
+      const interval = site.roundIntervalMs;
+      site = next;
+      areas = next.areas.map((a) => a.name);
+      if (next.roundIntervalMs !== interval) {
+        stopRounds();
+        stopRounds = timers.every(next.roundIntervalMs, round);
+      }
+      if (acting) soon(); // an added area or server answered without waiting for the round
+    },
     // Every way back in goes: a stopped controller (one started again on a newer site document)
     // that still heard the view would take over beside its successor, with an epoch of its own.
     stop() {

@@ -2,7 +2,9 @@
 // judge the special replies, and publish one report for this node's server. A failed probe is
 // confirmed or cleared by another after fast_probe_ms rather than a whole interval later (as
 // HAProxy's fastinter does), so a dead server reaches PANIC within about one interval; the run
-// of fall_count failures that damps a flap is the same, only closer together.
+// of fall_count failures that damps a flap is the same, only closer together. A newer site
+// document is taken as it runs: the verdict's memory (a PANIC waiting for rise_count good probes)
+// and the report sequence carry on.
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
@@ -29,11 +31,13 @@ export interface ReporterComponents {
 
 export interface Reporter {
   last(): Report | undefined;
+  /** A newer site document, and this node's [reporter] table validated against it. */
+  adoptSite(site: Site, cfg: ReporterConfig): void;
   stop(): void;
 }
 
 export function startReporter(init: ReporterInit, c: ReporterComponents): Reporter {
-  const { cfg } = init;
+  let { cfg } = init;
   const { view, clock, log } = c;
   let memory = initialVerdict();
   let seq = 0;
@@ -85,10 +89,18 @@ export function startReporter(init: ReporterInit, c: ReporterComponents): Report
       failedUnexpectedly(err);
     }
   };
-  const stopTicks = c.timers.every(init.site.reportIntervalMs, tick);
+  let intervalMs = init.site.reportIntervalMs;
+  let stopTicks = c.timers.every(intervalMs, tick);
   tick();
   return {
     last: () => last,
+    adoptSite(site, next) {
+      cfg = next;
+      if (site.reportIntervalMs === intervalMs) return;
+      intervalMs = site.reportIntervalMs;
+      stopTicks();
+      stopTicks = c.timers.every(intervalMs, tick);
+    },
     stop() {
       stopTicks();
       cancelFast?.();
