@@ -92,6 +92,7 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
       mapVersion: map.version,
       operatorKeys: config.node.operatorKeys,
       grants: config.grants,
+      ...(config.reporter?.register && { registration: config.reporter.register }),
     },
     { bus, store, clock, timers, log: log.scope("membership"), ...(parts.release && { release: parts.release }), signer: parts.signer, sites: docs },
   );
@@ -131,13 +132,26 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
         })
       : undefined;
   if (learning) stops.push(() => learning.stop());
+  // The nameserver answers from the site in force with the servers that registered themselves:
+  // the view's, taken again whenever it changes (a newer document, a registration come or gone).
+  let answered = view.snapshot(clock()).site;
   const nameserver =
     ns &&
     startNameserver(
-      { site, digest, cfg: ns, location: { map: () => map, steering, learned: learning }, records },
+      { site: answered, digest, cfg: ns, location: { map: () => map, steering, learned: learning }, records },
       { view, store, clock, timers, log: log.scope("nameserver"), listen: parts.listen },
     );
-  if (nameserver) stops.push(() => nameserver.stop());
+  if (nameserver) {
+    stops.push(() => nameserver.stop());
+    stops.push(
+      view.onChange(() => {
+        const next = view.snapshot(clock()).site;
+        if (next === answered) return;
+        answered = next;
+        nameserver.adoptSite(next);
+      }),
+    );
+  }
   // The Director's failures are told through ops, which starts after it (it reports on it).
   let ops: Ops | undefined;
   let director: ReturnType<typeof startDirector> | undefined;
@@ -184,8 +198,8 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   stops.push(() => stopAll(siteRoles));
   docs.onAdopt((next) => {
     map = new LocationMap(next.locations.entries);
+    // The view tells the nameserver (above), with the servers that registered themselves.
     view.adoptSite(next.site, map.version);
-    nameserver?.adoptSite(next.site);
     controller?.adoptSite(next.site);
     if (next.reporter) reporter?.adoptSite(next.site, next.reporter);
     void stopAll(siteRoles).then(() => {
@@ -221,7 +235,7 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
         const refused = docs.offer(r.document, { publish: true });
         return refused ? { ok: false, error: `site document refused: ${refused}` } : { ok: true, site: docs.show() };
       }
-      const servers = docs.running.site.servers;
+      const servers = view.snapshot(clock()).site.servers; // a self-registered one drains too
       if (!servers.some((s) => s.name === r.server))
         return { ok: false, error: `unknown server "${r.server}"; the site has ${servers.map((s) => s.name).join(", ")}` };
       view.drain(serverName(r.server), r.drained, r.reason, config.node.name);

@@ -46,7 +46,7 @@ export function formatStatus(s: StatusReport): string {
         v.drained ? `DRAINED (measured ${v.measured})` : v.state.toUpperCase(),
         v.load === null ? "-" : `${v.load.toFixed(2)}${v.load >= v.threshold ? " OVER" : ""}`,
         ...requestCells(s.spread, v.name),
-        v.drained ? v.drainReason : v.reason,
+        [v.selfRegistered && "self-registered", v.drained ? v.drainReason : v.reason].filter(Boolean).join("; "),
       ]),
     ),
   );

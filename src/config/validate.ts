@@ -58,7 +58,10 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   const site = validateSite(f, siteT, baseDir);
   const areas = new Set(site.areas.map((a) => a.name as string));
   const locations = validateLocations(f, siteT, areas, baseDir);
-  const servers = new Set(site.servers.map((s) => s.name as string));
+  // A server registers itself on the strength of its reporter grant: an open site has none.
+  for (const a of site.areas)
+    if (a.selfRegister && !node.operatorKeys.length)
+      f.fail(`site.areas.${a.name}.self_register`, true, "no self-registration without [node] operator_keys: a server registers itself by its reporter grant");
 
   const notifyT = f.table(raw, "", "notify", false) ?? {};
   // The shared part of [site]: what a site document carries (the paths stay each host's own).
@@ -76,7 +79,7 @@ export function validate(raw: Table, file: string, baseDir: string): Validated {
   };
 
   const rep = f.table(raw, "", "reporter", false);
-  if (rep) config.reporter = validateReporter(f, rep, servers, site.reportIntervalMs);
+  if (rep) config.reporter = validateReporter(f, rep, site, site.reportIntervalMs);
 
   const ctl = f.table(raw, "", "controller", false);
   if (ctl) {
@@ -225,7 +228,7 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
   Object.assign(site, siteDns(f, t, zone, names, site.ttlSeconds));
 
   const areasT = f.table(t, p, "areas", true) ?? {};
-  for (const [name, v, ap] of namedTables(f, areasT, `${p}.areas`, "an area", ["nameserver", "nameserver_addresses"])) {
+  for (const [name, v, ap] of namedTables(f, areasT, `${p}.areas`, "an area", ["nameserver", "nameserver_addresses", "self_register"])) {
     const area: AreaSpec = {
       name: areaName(name),
       nameserverHost: qualify(
@@ -238,6 +241,8 @@ function validateSite(f: Fields, t: Table, baseDir: string): Site {
       ),
       nameserverAddresses: f.strings(v, ap, "nameserver_addresses", { nonEmpty: true, each: ipProblem }),
     };
+    // Kept off the area unless set: the area's form (and an open site's digest) stay as before.
+    if (f.boolean(v, ap, "self_register", { default: false })) area.selfRegister = true;
     site.areas.push(area);
   }
   if (site.areas.length === 0) f.fail(`${p}.areas`, areasT, "at least one area table, such as [site.areas.east]");

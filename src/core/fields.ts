@@ -71,6 +71,16 @@ export class Fields {
     return v;
   }
 
+  boolean(t: Table, path: string, key: string, opts: { default: boolean }): boolean {
+    const v = t[key];
+    if (v === undefined) return opts.default;
+    if (typeof v !== "boolean") {
+      this.fail(join(path, key), v, "true or false");
+      return opts.default;
+    }
+    return v;
+  }
+
   number(t: Table, path: string, key: string, opts: { default?: number; min: number; max: number; integer?: boolean; unit?: string }): number {
     const v = t[key];
     if (v === undefined && opts.default !== undefined) return opts.default;

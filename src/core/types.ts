@@ -21,6 +21,9 @@ export interface AreaSpec {
   nameserverHost: string;
   /** Glue addresses of that nameserver (IPv4 and/or IPv6). */
   nameserverAddresses: string[];
+  /** A web host granted a reporter for a server the document does not list may add it to this
+   * area's cluster by itself (README "Servers that register themselves"); absent: it may not. */
+  selfRegister?: true;
 }
 
 export interface ServerSpec {
@@ -28,6 +31,14 @@ export interface ServerSpec {
   /** The area whose home cluster this server belongs to. */
   area: AreaName;
   /** Addresses handed out in DNS answers (IPv4 → A, IPv6 → AAAA). */
+  addresses: string[];
+}
+
+/** A server a web host announces in its heartbeats for an area that allows self-registration
+ * (its node file's [reporter] server, register_area and register_addresses). */
+export interface Registration {
+  server: ServerName;
+  area: AreaName;
   addresses: string[];
 }
 

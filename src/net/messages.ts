@@ -11,6 +11,7 @@ import {
   type GrantedRoles,
   type HostStats,
   type PeerIdText,
+  type Registration,
   type Report,
   type ReportStatus,
   type Revocation,
@@ -38,6 +39,8 @@ export const LIMITS = {
   valuesPerRecord: 32,
   rttSamples: 256, // one message per second at most 100 probes per second, with room
   rttMs: 60_000,
+  /** One self-registered server's addresses, with room above REGISTRATION_LIMITS so the rule names the excess. */
+  registerAddresses: 64,
 };
 
 export interface ReportMsg {
@@ -73,6 +76,8 @@ export interface HeartbeatMsg {
   revocations?: Revocation[];
   /** From the replicator: the release every web server should serve. */
   release?: SiteRelease;
+  /** A server the node registers by itself (its reporter's, absent from the site document). */
+  register?: Registration;
 }
 
 export interface AssignmentMsg {
@@ -188,6 +193,7 @@ function parseMessage(o: Record<string, unknown>): Message {
       if (o.revocations !== undefined)
         hb.revocations = arr(o.revocations, "revocations", LIMITS.revocations).map((r) => parseRevocation(obj(r, "revocations[]")));
       if (o.release !== undefined) hb.release = parseRelease(obj(o.release, "release"));
+      if (o.register !== undefined) hb.register = parseRegistration(obj(o.register, "register"));
       return hb;
     }
     case "assignment":
@@ -419,6 +425,15 @@ function parseRttSample(o: Record<string, unknown>): RttMsg["samples"][number] {
   const rttMs = num(o.rttMs, "samples[].rttMs");
   if (rttMs > LIMITS.rttMs) throw new Invalid("samples[].rttMs");
   return { prefix: str(o.prefix, "samples[].prefix"), address: str(o.address, "samples[].address"), rttMs };
+}
+
+/** Addresses are parsed by the rule that judges the registration (authority/self-registration.ts). */
+function parseRegistration(o: Record<string, unknown>): Registration {
+  return {
+    server: str(o.server, "register.server") as Registration["server"],
+    area: str(o.area, "register.area") as Registration["area"],
+    addresses: arr(o.addresses, "register.addresses", LIMITS.registerAddresses).map((a) => str(a, "register.addresses[]")),
+  };
 }
 
 function obj(v: unknown, what: string): Record<string, unknown> {

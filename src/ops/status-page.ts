@@ -80,7 +80,7 @@ function render(s) {
     cell(tr, v.name); cell(tr, v.cluster);
     cell(tr, v.drained ? "DRAINED (measured " + v.measured + ")" : v.state.toUpperCase(), "state st-" + state);
     bar(cell(tr, ""), v.load, v.threshold);
-    cell(tr, v.drained ? v.drainReason : v.reason);
+    cell(tr, [v.selfRegistered && "self-registered", v.drained ? v.drainReason : v.reason].filter(Boolean).join("; "));
   });
   fill("decisions", s.decisions || [], (tr, d) => {
     cell(tr, new Date(d.atMs).toLocaleTimeString()); cell(tr, d.area);

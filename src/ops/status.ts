@@ -64,6 +64,8 @@ export interface StatusReport {
     threshold: number;
     drained: boolean;
     drainReason: string;
+    /** Not in the site document: added by its own node's reporter grant (authority/self-registration.ts). */
+    selfRegistered: boolean;
     reason: string;
     release: string | null;
     stale: boolean;
@@ -102,7 +104,8 @@ export function buildStatus(s: {
   const { config, digest } = s;
   const now = s.clock();
   const view = s.view.snapshot(now);
-  const site = config.site;
+  // The site in force here, with the servers that registered themselves.
+  const site = view.site;
   const master = view.master;
   // What this node serves (a nameserver), else the assignment in force here.
   const assignment = s.nameserver?.served().assignment ?? view.followed?.assignment;
@@ -166,6 +169,7 @@ export function buildStatus(s: {
         threshold: site.loadThreshold,
         drained: drain?.drained ?? false,
         drainReason: drain?.drained ? drain.reason : "",
+        selfRegistered: view.selfRegistered.has(v.name),
         reason: v.reason ?? "",
         release: rec?.report.release ?? null,
         stale: v.stale !== undefined,

@@ -1,7 +1,8 @@
 // Pure validation of the [reporter] table: the common keys, then the keys of the chosen source.
 // A key that belongs to another source is an error, so a half-edited config cannot silently
 // measure the wrong thing.
-import { serverName, type ServerName } from "../core/types.ts";
+import { isIP } from "node:net";
+import { areaName, serverName, type Registration, type ServerName, type Site } from "../core/types.ts";
 import type { Fields, Table } from "../core/fields.ts";
 import { parseHostPort, type HostPort } from "../core/host-port.ts";
 
@@ -13,8 +14,11 @@ export type WebSourceConfig =
   | { kind: "tcp"; address: HostPort };
 
 export interface ReporterConfig {
-  /** The server (a key of [site.servers]) this reporter measures. */
+  /** The server (a key of [site.servers], or one this node registers) this reporter measures. */
   server: ServerName;
+  /** register_area and register_addresses: the server announced for self-registration while the
+   * site document does not list it (the document wins once it does). */
+  register?: Registration;
   source: WebSourceConfig;
   /** Limit on each probe, and on the bypass command. */
   timeoutMs: number;
@@ -33,7 +37,19 @@ export interface ReporterConfig {
 }
 
 const P = "reporter";
-const COMMON = ["server", "source", "timeout_ms", "fall_count", "rise_count", "fast_probe_ms", "bypass_command", "release_root", "content_version_command"];
+const COMMON = [
+  "server",
+  "register_area",
+  "register_addresses",
+  "source",
+  "timeout_ms",
+  "fall_count",
+  "rise_count",
+  "fast_probe_ms",
+  "bypass_command",
+  "release_root",
+  "content_version_command",
+];
 const SOURCE_KEYS = {
   apache: ["status_url", "max_workers"],
   nginx: ["status_url", "capacity"],
@@ -47,11 +63,18 @@ const URL_PATTERN = /^https?:\/\/\S+$/;
 /** Defaults, and why: see README "Reports". */
 export const REPORTER_DEFAULTS = { fallCount: 2, riseCount: 3, timeoutMsMax: 800, fastProbeMs: 100 } as const;
 
-export function validateReporter(f: Fields, t: Table, servers: ReadonlySet<string>, reportIntervalMs: number): ReporterConfig {
+export function validateReporter(f: Fields, t: Table, site: Pick<Site, "areas" | "servers">, reportIntervalMs: number): ReporterConfig {
   const allKeys = [...new Set([...COMMON, ...KINDS.flatMap((k) => SOURCE_KEYS[k])])];
   f.known(t, P, allKeys);
   const server = f.string(t, P, "server");
-  if (server && !servers.has(server)) f.fail(`${P}.server`, server, `one of the servers in [site.servers]: ${[...servers].join(", ")}`);
+  const register = validateRegister(f, t, site, server);
+  const listed = site.servers.some((s) => s.name === server);
+  if (server && !listed && !register)
+    f.fail(
+      `${P}.server`,
+      server,
+      `one of the servers in [site.servers] (${site.servers.map((s) => s.name).join(", ")}), or a new one with ${P}.register_area and ${P}.register_addresses (self-registration)`,
+    );
   const kind = f.string(t, P, "source", {
     default: "apache",
     pattern: new RegExp(`^(${KINDS.join("|")})$`),
@@ -67,6 +90,7 @@ export function validateReporter(f: Fields, t: Table, servers: ReadonlySet<strin
   }
   const config: ReporterConfig = {
     server: serverName(server),
+    ...(register && { register }),
     source: validateSource(f, t, KINDS.includes(kind) ? kind : "apache"),
     // A probe must finish well inside one report interval, or collections would queue up.
     timeoutMs: f.number(t, P, "timeout_ms", {
@@ -95,6 +119,21 @@ export function validateReporter(f: Fields, t: Table, servers: ReadonlySet<strin
       expected: "a command line run with /bin/sh -c that prints the time of the newest change of the content, in Unix seconds",
     });
   return config;
+}
+
+/** The server this node registers by itself: both keys or neither; the area one of the site's (whether
+ * it allows self-registration is the site document's to say, judged by every node as it runs). */
+function validateRegister(f: Fields, t: Table, site: Pick<Site, "areas">, server: string): Registration | undefined {
+  if (t.register_area === undefined && t.register_addresses === undefined) return undefined;
+  const areas = site.areas.map((a) => a.name as string);
+  const area = f.string(t, P, "register_area", { expected: `the area whose cluster ${P}.server joins, one of ${areas.join(", ")}` });
+  if (area && !areas.includes(area)) f.fail(`${P}.register_area`, area, `one of the areas in [site.areas]: ${areas.join(", ")}`);
+  const addresses = f.strings(t, P, "register_addresses", {
+    nonEmpty: true,
+    expected: `the addresses answered for ${P}.server (IPv4 and/or IPv6, at least one)`,
+    each: (s) => (isIP(s) ? undefined : "an IPv4 or IPv6 address"),
+  });
+  return { server: serverName(server), area: areaName(area), addresses };
 }
 
 function validateSource(f: Fields, t: Table, kind: SourceKind): WebSourceConfig {

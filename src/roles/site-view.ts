@@ -9,6 +9,7 @@ import { recordReport, serverViews, type ReportRecord } from "../assign/server-v
 import { authority, isOpen, refusal, withPresented, withRevocations, withTrusted, type Authority, type Claim } from "../authority/authority.ts";
 import { signedBytes } from "../authority/canonical.ts";
 import { describeRoles } from "../authority/grant.ts";
+import { registeredKey, registrationRefusal, withRegistered, type RegisteredSite } from "../authority/self-registration.ts";
 import { verifyPeer, type PeerSigner } from "../net/peer-keys.ts";
 import { markLagging, markStale, newestRelease } from "../assign/stale.ts";
 import type { Clock } from "../core/clock.ts";
@@ -21,6 +22,7 @@ import type {
   DynamicRrset,
   Grant,
   PeerIdText,
+  Registration,
   Revocation,
   ServerName,
   ServerView,
@@ -56,6 +58,10 @@ export interface SiteSnapshot {
   readonly self: PeerIdText;
   readonly members: Members;
   readonly master: PeerIdText | undefined;
+  /** The site in force with the servers registered by themselves (authority/self-registration.ts). */
+  readonly site: Site;
+  /** Which of `site.servers` registered themselves. */
+  readonly selfRegistered: ReadonlySet<ServerName>;
   readonly servers: readonly ServerView[];
   readonly reports: ReadonlyMap<ServerName, ReportRecord>;
   readonly drains: Drains;
@@ -87,6 +93,8 @@ export interface SiteViewInit {
   operatorKeys?: readonly string[];
   /** This node's own grants, presented in its heartbeats. */
   grants?: readonly Grant[];
+  /** The server this node registers by itself while the site document does not list it. */
+  registration?: Registration;
 }
 
 export interface SiteViewComponents {
@@ -119,6 +127,12 @@ export class SiteView {
   private mapVersions: ReadonlyMap<PeerIdText, string> = new Map();
   /** The release each replicator announces (until grants, issue 12, say who may). */
   private releases: ReadonlyMap<PeerIdText, SiteRelease> = new Map();
+  /** The registration each peer announces, as taken (judged again at each change: grants expire). */
+  private registrations: ReadonlyMap<PeerIdText, Registration> = new Map();
+  /** The site in force with the registrations that hold; replaced only when they change. */
+  private registered: RegisteredSite;
+  /** Why this node's own registration does not hold (logged when it changes). */
+  private ownRegistrationRefused: string | undefined;
   private counters: Counters = { accepted: {}, rejected: {} };
   private authority: Authority;
   /** What the validator decoded, by the very bytes gossipsub then delivers: each message is decoded once. */
@@ -148,6 +162,7 @@ export class SiteView {
     this.mapVersion = init.mapVersion;
     this.ownGrants = init.grants ?? [];
     this.serverNames = new Set(init.site.servers.map((s) => s.name));
+    this.registered = { site: init.site, registered: new Set() };
     this.liveness = livenessOf(init.site);
     this.candidateLiveness = { ...this.liveness, deadAfterMs: init.site.candidateDeadAfterMs };
     this.startedMs = clock();
@@ -163,6 +178,7 @@ export class SiteView {
     for (const why of own.rejected) log.warn("this node's own grant does not hold: other nodes will refuse what it claims", { reason: why });
     for (const g of own.authority.grants.get(bus.self) ?? [])
       log.info("granted", { grant: g.id, roles: describeRoles(g.roles), until: new Date(g.expiresAtMs).toISOString() });
+    this.refreshRegistered(this.startedMs);
     bus.onPeer((e) => {
       log.debug(e.connected ? "peer connected" : "peer disconnected", { peer: e.peer, node: this.members.get(e.peer)?.node ?? "?" });
       if (!e.connected) {
@@ -265,9 +281,11 @@ export class SiteView {
       if (msg.mapVersion !== undefined && this.mapVersions.get(from) !== msg.mapVersion) this.mapVersions = new Map(this.mapVersions).set(from, msg.mapVersion);
       // Only a granted controller's epoch can be adopted: anyone else's could push the next master's far up.
       if (!refusal(this.authority, from, { kind: "epoch" }, now)) this.noteEpoch(msg.epoch);
+      let registrationChanged = false;
       if (msg.site === this.init.digest) {
         this.mergeDrains(msg.drains.filter((e) => this.drainHolds(e)));
         this.drainGossip.heard(msg.drainsDigest, this.drains);
+        registrationChanged = this.takeRegistration(from, msg.register, now);
       }
       if (msg.siteVersion !== undefined && msg.site === this.init.digest) this.c.sites?.heard(msg.siteVersion, msg.siteUnfit);
       if (msg.release !== undefined && msg.site === this.init.digest && !refusal(this.authority, from, { kind: "release" }, now))
@@ -279,7 +297,8 @@ export class SiteView {
         !isLive(before, now, this.liveness) ||
         !isLive(before, now, this.candidateLiveness) ||
         before.priority !== hb.priority ||
-        before.site !== msg.site;
+        before.site !== msg.site ||
+        registrationChanged;
       if (news) this.changed(now);
       return;
     }
@@ -290,7 +309,7 @@ export class SiteView {
     switch (msg.type) {
       case "report": {
         const r = msg.report;
-        if (!this.serverNames.has(r.server)) return void this.count("rejected", "unknown-server");
+        if (!this.knowsServer(r.server)) return void this.count("rejected", "unknown-server");
         const prev = this.reports.get(r.server);
         if (prev && prev.from === from && r.seq <= prev.report.seq && r.atMs <= prev.report.atMs) return; // stale or duplicate
         this.reports = new Map(this.reports).set(r.server, recordReport(prev, r, from, now, this.site));
@@ -333,6 +352,47 @@ export class SiteView {
     return undefined;
   }
 
+  /** A peer's announced registration, taken when it holds now (else refused and counted); whether it changed. */
+  private takeRegistration(from: PeerIdText, r: Registration | undefined, nowMs: number): boolean {
+    const before = this.registrations.get(from);
+    const refused = r && registrationRefusal(r, from, this.authority, this.site, nowMs);
+    if (refused) this.count("rejected", refused);
+    const next = r && !refused ? r : undefined;
+    if (sameRegistration(before, next)) return false;
+    const m = new Map(this.registrations);
+    if (next) m.set(from, next);
+    else m.delete(from);
+    this.registrations = m;
+    return true;
+  }
+
+  /** The site with the registrations that hold at `nowMs`; kept as it was when they did not change. */
+  private refreshRegistered(nowMs: number): void {
+    const own = this.init.registration;
+    const announced = own && !this.serverNames.has(own.server) ? new Map(this.registrations).set(this.self, own) : this.registrations;
+    // The common case, every heartbeat: nothing announced, nothing registered, the same document.
+    if (!announced.size && !this.registered.registered.size && this.registered.site === this.site) return;
+    const next = withRegistered(this.site, announced, this.authority, nowMs);
+    if (own) {
+      const why = announced.has(this.self) ? registrationRefusal(own, this.self, this.authority, this.site, nowMs) : undefined;
+      if (why && why !== this.ownRegistrationRefused)
+        this.c.log.warn("this node's server is not registered: the site document does not list it and it may not register itself", {
+          server: own.server,
+          reason: why,
+        });
+      this.ownRegistrationRefused = why;
+    }
+    const before = this.registered;
+    if (before.site === this.site && registeredKey(before) === registeredKey(next)) return;
+    this.registered = next;
+    for (const name of next.registered) if (!before.registered.has(name)) this.c.log.info("server registered itself", { server: name });
+    for (const name of before.registered) if (!next.registered.has(name)) this.c.log.info("self-registered server left", { server: name });
+  }
+
+  private knowsServer(name: ServerName): boolean {
+    return this.serverNames.has(name) || this.registered.registered.has(name);
+  }
+
   private takeRevocations(incoming: readonly Revocation[]): void {
     if (!incoming.length || isOpen(this.authority)) return;
     const r = withRevocations(this.authority, incoming);
@@ -365,6 +425,8 @@ export class SiteView {
     if (unfit !== undefined) hb.siteUnfit = unfit;
     if (this.ownGrants.length) hb.grants = [...this.ownGrants];
     if (this.authority.revoked.size) hb.revocations = [...this.authority.revoked.values()];
+    const own = this.init.registration;
+    if (own && !this.serverNames.has(own.server)) hb.register = own;
     const release = this.c.release?.();
     if (release) hb.release = release;
     // A candidate stands only once it has heard the site for a full dead_after_ms: before
@@ -376,13 +438,14 @@ export class SiteView {
     const known = (peer: PeerIdText) => peer === this.self || this.members.has(peer);
     this.mapVersions = onlyPeers(this.mapVersions, known);
     this.releases = onlyPeers(this.releases, known);
+    this.registrations = onlyPeers(this.registrations, known);
     for (const peer of this.assignmentsBy.keys()) if (!known(peer)) this.assignmentsBy.delete(peer);
     this.changed(now); // liveness changes with time alone
   }
 
   /** The site as known at `nowMs`: read it, never keep it past the tick that took it. */
   snapshot(nowMs: number): SiteSnapshot {
-    const site = this.site;
+    const { site, registered } = this.registered;
     const self = this.self;
     const live = (peer: PeerIdText) => peer === self || isLiveAt(this.members.get(peer), nowMs, this.liveness);
     const reports = this.reports;
@@ -395,6 +458,8 @@ export class SiteView {
       self,
       members: this.members,
       master: this.masterAt(nowMs),
+      site,
+      selfRegistered: registered,
       // Judged on first use only: most readers want the master alone.
       get servers() {
         servers ??= markLagging(
@@ -505,6 +570,7 @@ export class SiteView {
   }
 
   private changed(nowMs: number): void {
+    this.refreshRegistered(nowMs);
     const m = this.masterAt(nowMs);
     if (m !== this.lastMaster) {
       this.c.log.info("master changed", { master: m ?? "(none)", node: m ? (this.members.get(m)?.node ?? "?") : "-", epochSeen: this.epochSeen });
@@ -515,7 +581,7 @@ export class SiteView {
   }
 
   private mergeDrains(entries: readonly DrainEntry[]): void {
-    const next = mergeDrains(this.drains, entries, this.serverNames);
+    const next = mergeDrains(this.drains, entries, new Set([...this.serverNames, ...this.registered.registered]));
     if (!next) return;
     for (const e of entries) {
       if (next.get(e.server) === e) this.c.log.info(e.drained ? "server drained" : "server undrained", { server: e.server, reason: e.reason, by: e.by });
@@ -534,6 +600,10 @@ export class SiteView {
     const table = this.counters[kind];
     this.counters = { ...this.counters, [kind]: { ...table, [key]: (table[key] ?? 0) + 1 } };
   }
+}
+
+function sameRegistration(a: Registration | undefined, b: Registration | undefined): boolean {
+  return a === b || (!!a && !!b && a.server === b.server && a.area === b.area && a.addresses.join() === b.addresses.join());
 }
 
 /** What a drain's issuer signs: the entry without its signature. */

@@ -1,6 +1,7 @@
 // Nodes assembled as deployed (assemble-node.ts) from node files on disk, with grants, over the
 // simulator's network and clock: a pushed site document is taken by the running controller (same
-// epoch, no new master).
+// epoch, no new master); a server registers itself where its area allows it, is answered once it
+// reports, and leaves when its grant is revoked.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { stringify } from "smol-toml";
 import { signGrant } from "../../src/authority/grant.ts";
 import { newOperatorKey, operatorSigner } from "../../src/authority/operator-key.ts";
+import { signRevocation } from "../../src/authority/revocation.ts";
 import { signSiteDocument } from "../../src/authority/site-document.ts";
 import { assembleNode, type AssembledNode } from "../../src/assembly/assemble-node.ts";
 import { loadConfig } from "../../src/config/load.ts";
@@ -108,5 +110,50 @@ describe("a site changed while it runs (simulated, nodes assembled as deployed)"
     // One master, one epoch: before, the controller started again on each document and claimed a new one.
     expect(new Set(decisions.map((a) => a.epoch))).toEqual(new Set([before.epoch]));
     expect(decisions.at(-1)?.seq).toBeGreaterThan(before.seq);
+  });
+
+  test("a server registers itself where its area allows it: answered once it reports, shown as such, gone when its grant is revoked", async () => {
+    const { sched, start } = simSite(2);
+    const east = start("east", AREA_NODE, AREA_GRANT, siteTable({ selfRegister: true }));
+    start("web-east-1", reporterOf("web-east-1"), reporterGrant("web-east-1"), siteTable({ selfRegister: true }));
+    const own = { register_area: "east", register_addresses: ["192.0.2.9"] };
+    const newcomer = start("web-east-9", reporterOf("web-east-9", own), reporterGrant("web-east-9"), siteTable({ selfRegister: true }));
+    await runUntil(sched, 10_000);
+    expect(answered(east)).toEqual([serverName("web-east-1"), serverName("web-east-9")]);
+    const row = status(east).servers.find((s) => s.name === "web-east-9");
+    expect(row).toMatchObject({ cluster: "east", state: "up", selfRegistered: true });
+    expect(status(east).servers.find((s) => s.name === "web-east-1")?.selfRegistered).toBe(false);
+    expect(status(newcomer).servers.find((s) => s.name === "web-east-9")?.selfRegistered).toBe(true); // its own view too
+
+    const revocation = signRevocation({ grant: "g-web-east-9", reason: "host retired", atMs: sched.nowMs }, op);
+    expect(east.control({ op: "revoke", revocation }).ok).toBe(true);
+    await runUntil(sched, 15_000);
+    expect(answered(east)).toEqual([serverName("web-east-1")]);
+    expect(status(east).servers.map((s) => s.name)).toEqual(["web-east-1"]);
+    // What it still announces and reports is refused and counted.
+    expect(status(east).gossip.rejected["register-not-granted"]).toBeGreaterThan(0);
+    expect(status(east).gossip.rejected["report-not-granted"]).toBeGreaterThan(0);
+  });
+
+  test("an area that does not allow it: the announcement is refused and counted, the server never answered; a document that allows it lets it in without a restart", async () => {
+    const { sched, start } = simSite(3);
+    const east = start("east", AREA_NODE, AREA_GRANT, siteTable());
+    start("web-east-1", reporterOf("web-east-1"), reporterGrant("web-east-1"), siteTable());
+    const own = { register_area: "east", register_addresses: ["192.0.2.9"] };
+    start("web-east-9", reporterOf("web-east-9", own), reporterGrant("web-east-9"), siteTable());
+    await runUntil(sched, 10_000);
+    expect(answered(east)).toEqual([serverName("web-east-1")]);
+    expect(status(east).gossip.rejected["register-not-allowed"]).toBeGreaterThan(0);
+    expect(status(east).servers.map((s) => s.name)).toEqual(["web-east-1"]);
+    const allows = signSiteDocument({ version: 1, site: { ...siteTable({ selfRegister: true }), version: 1 } }, op);
+    expect(east.control({ op: "site-push", document: allows }).ok).toBe(true);
+    await runUntil(sched, 20_000);
+    expect(answered(east)).toEqual([serverName("web-east-1"), serverName("web-east-9")]);
+    // The document lists it later (with another address): the document wins, it is no longer self-registered.
+    const lists = signSiteDocument({ version: 2, site: { ...siteTable({ selfRegister: true, servers: ["web-east-1", "web-east-9"] }), version: 2 } }, op);
+    expect(east.control({ op: "site-push", document: lists }).ok).toBe(true);
+    await runUntil(sched, 30_000);
+    expect(status(east).servers.find((s) => s.name === "web-east-9")).toMatchObject({ state: "up", selfRegistered: false });
+    expect(east.view.snapshot(sched.nowMs).site.servers.find((s) => s.name === "web-east-9")?.addresses).toEqual(["192.0.2.2"]);
   });
 });

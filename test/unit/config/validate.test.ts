@@ -7,6 +7,7 @@ import { formatConfigError, type ConfigError } from "../../../src/core/fields.ts
 import { loadConfig, readSecret } from "../../../src/config/load.ts";
 import { validate } from "../../../src/config/validate.ts";
 import { siteDigest } from "../../../src/config/digest.ts";
+import { newOperatorKey, operatorSigner } from "../../../src/authority/operator-key.ts";
 
 // The minimal valid config, written as blocks so a row can swap or drop one of them.
 const NODE = `[node]
@@ -270,7 +271,27 @@ describe("validate: rejected inputs", () => {
       "reporter.server not in site.servers",
       swap('server = "web-east-1"', 'server = "web-east-9"'),
       "reporter.server",
-      "one of the servers in [site.servers]: web-east-1, web-west-1",
+      "one of the servers in [site.servers] (web-east-1, web-west-1), or a new one with reporter.register_area and reporter.register_addresses",
+    ],
+    ["self_register not true or false", add("[site.areas.east]", 'self_register = "yes"'), "site.areas.east.self_register", "true or false"],
+    ["self-registration in an open site", add("[site.areas.east]", "self_register = true"), "site.areas.east.self_register", "without [node] operator_keys"],
+    [
+      "a registered server's area not in the site",
+      all(swap('server = "web-east-1"', 'server = "web-east-9"'), add("[reporter]", 'register_area = "south"\nregister_addresses = ["198.51.100.19"]')),
+      "reporter.register_area",
+      "one of the areas in [site.areas]: east, west",
+    ],
+    [
+      "a registered server's address not an IP",
+      all(swap('server = "web-east-1"', 'server = "web-east-9"'), add("[reporter]", 'register_area = "east"\nregister_addresses = ["web-9.example.com"]')),
+      "reporter.register_addresses[0]",
+      "an IPv4 or IPv6 address",
+    ],
+    [
+      "a registered server without addresses",
+      all(swap('server = "web-east-1"', 'server = "web-east-9"'), add("[reporter]", 'register_area = "east"')),
+      "reporter.register_addresses",
+      "the addresses answered for reporter.server",
     ],
     [
       "reporter status_url not http",
@@ -410,6 +431,26 @@ describe("validate: rejected inputs", () => {
     expect(errors.map((e) => e.key)).toEqual([key]);
     expect(errors[0]?.expected).toContain(fragment);
     expect(errors[0]?.file).toBe(FILE);
+  });
+
+  test("self-registration: the area allows it (kept off areas that do not), the reporter names its server's area and addresses", () => {
+    const key = operatorSigner(newOperatorKey().privateKeyPem).publicKey;
+    const toml = all(
+      add("[node]", `operator_keys = ["${key}"]`),
+      add("[site.areas.east]", "self_register = true"),
+      swap('server = "web-east-1"', 'server = "web-east-9"'),
+      add("[reporter]", 'register_area = "east"\nregister_addresses = ["198.51.100.19", "2001:db8::19"]'),
+    )(BASE);
+    const r2 = run(toml);
+    if (!r2.ok) throw new Error(r2.errors.map(formatConfigError).join("\n"));
+    expect(r2.config.site.areas.map((a) => `${a.name} ${a.selfRegister ?? false}`)).toEqual(["east true", "west false"]);
+    expect("selfRegister" in (r2.config.site.areas[1] ?? {})).toBe(false);
+    expect(r2.config.reporter?.register).toEqual({ server: "web-east-9", area: "east", addresses: ["198.51.100.19", "2001:db8::19"] } as never);
+    // Listed in the document as well: the keys are allowed (the document wins as the node runs).
+    const listed = run(
+      all(add("[node]", `operator_keys = ["${key}"]`), add("[reporter]", 'register_area = "east"\nregister_addresses = ["198.51.100.19"]'))(BASE),
+    );
+    expect(listed.ok).toBe(true);
   });
 
   test("a [director] table is parsed once: layout, limits and each backend with its key file resolved", () => {

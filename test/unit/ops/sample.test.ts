@@ -37,6 +37,7 @@ test("a sample: drained servers are out of service with their state said; TEMPFA
     threshold: 0.8,
     drained,
     drainReason: "",
+    selfRegistered: false,
     reason: "",
     release: null,
     stale: false,
