@@ -163,7 +163,7 @@ await yargs(hideBin(process.argv))
     "take a server out of every answer (a forced BYPASS kept beside its measured state)",
     (y) =>
       y
-        .positional("server", { type: "string", demandOption: true, describe: "server name from [site.servers]" })
+        .positional("server", { type: "string", demandOption: true, describe: "server name from [site.servers], or one that registered itself" })
         .option("reason", { type: "string", default: "drained by operator", describe: "shown in status and logs" })
         .option("config", configOption),
     (a) => drain(a.config, a.server, true, a.reason),
@@ -171,7 +171,10 @@ await yargs(hideBin(process.argv))
   .command(
     "undrain <server>",
     "put a drained server back into consideration",
-    (y) => y.positional("server", { type: "string", demandOption: true, describe: "server name from [site.servers]" }).option("config", configOption),
+    (y) =>
+      y
+        .positional("server", { type: "string", demandOption: true, describe: "server name from [site.servers], or one that registered itself" })
+        .option("config", configOption),
     (a) => drain(a.config, a.server, false, ""),
   )
   .command("config", "configuration tools", (y) =>

@@ -27,8 +27,9 @@ export interface LabSite {
   startWeb(server: string): Proc;
   /** With `extraServer`: the 7th web host (its namespace made at the start, nothing run there
    * yet): granted a reporter by the operator key, its node file on the [site] of `siteFile`
-   * (which lists it), its web server and reporter node started now. */
-  startExtra(siteFile: string): Promise<SiteLayout["servers"][number]>;
+   * (which lists it), its web server and reporter node started now. `register`: `siteFile` does
+   * not list it; its [reporter] registers it in east by itself (register_area, register_addresses). */
+  startExtra(siteFile: string, o?: { register?: boolean }): Promise<SiteLayout["servers"][number]>;
   /** Cuts every host in `side` off from every host outside it (the client reaches both). */
   partition(side: string[]): Promise<void>;
   /** Drops `percent` % of packets arriving at every host but the client. */
@@ -91,7 +92,7 @@ export async function startLabSite(o: {
       procs.set(name, p);
       return p;
     },
-    async startExtra(siteFile) {
+    async startExtra(siteFile, o = {}) {
       const first = site.servers[0] as SiteLayout["servers"][number];
       const s = {
         ...first,
@@ -113,7 +114,12 @@ export async function startLabSite(o: {
       const table = (parse(readFileSync(siteFile, "utf8")) as { site: Record<string, unknown> }).site;
       const cfg = {
         node,
-        reporter: { ...base.reporter, server: s.name, status_url: `http://${s.host}:${s.webPort}/server-status?auto` },
+        reporter: {
+          ...base.reporter,
+          server: s.name,
+          status_url: `http://${s.host}:${s.webPort}/server-status?auto`,
+          ...(o.register && { register_area: s.area, register_addresses: [s.host] }),
+        },
         site: { ...table, secret_file: (base.site as Record<string, unknown>).secret_file },
       };
       writeFileSync(s.config, stringify(cfg));

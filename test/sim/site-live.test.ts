@@ -62,14 +62,14 @@ function simSite(seed: number) {
       ...(onDecision && { onDecision }),
     });
   };
-  return { sched, start };
+  return { sched, net, start };
 }
 
 /** Runs the simulator to `untilMs` a round at a time, letting promises settle between (a role
  * stopped or started asynchronously on a newer document does so as it would in a process). */
-async function runUntil(sched: Scheduler, untilMs: number): Promise<void> {
+async function runUntil(sched: Scheduler, untilMs: number, stepMs = 100): Promise<void> {
   while (sched.nowMs < untilMs) {
-    sched.runUntil(Math.min(untilMs, sched.nowMs + 100));
+    sched.runUntil(Math.min(untilMs, sched.nowMs + stepMs));
     await new Promise((r) => setImmediate(r));
   }
 }
@@ -134,6 +134,22 @@ describe("a site changed while it runs (simulated, nodes assembled as deployed)"
     expect(status(east).gossip.rejected["register-not-granted"]).toBeGreaterThan(0);
     expect(status(east).gossip.rejected["report-not-granted"]).toBeGreaterThan(0);
   });
+
+  test("a self-registered server whose node is gone leaves the answers as any silent server, and the site once the node is forgotten", async () => {
+    const { sched, net, start } = simSite(4);
+    const east = start("east", AREA_NODE, AREA_GRANT, siteTable({ selfRegister: true }));
+    start("web-east-1", reporterOf("web-east-1"), reporterGrant("web-east-1"), siteTable({ selfRegister: true }));
+    const own = { register_area: "east", register_addresses: ["192.0.2.9"] };
+    start("web-east-9", reporterOf("web-east-9", own), reporterGrant("web-east-9"), siteTable({ selfRegister: true }));
+    await runUntil(sched, 10_000);
+    expect(answered(east)).toEqual([serverName("web-east-1"), serverName("web-east-9")]);
+    net.crash("web-east-9");
+    await runUntil(sched, 20_000);
+    expect(answered(east)).toEqual([serverName("web-east-1")]);
+    expect(status(east).servers.find((s) => s.name === "web-east-9")).toMatchObject({ state: "dead", selfRegistered: true });
+    await runUntil(sched, 10_000 + 11 * 60_000, 10_000);
+    expect(status(east).servers.map((s) => s.name)).toEqual(["web-east-1"]);
+  }, 30_000); // eleven simulated minutes
 
   test("an area that does not allow it: the announcement is refused and counted, the server never answered; a document that allows it lets it in without a restart", async () => {
     const { sched, start } = simSite(3);
