@@ -386,7 +386,7 @@ export class SiteView {
     if (before.site === this.site && registeredKey(before) === registeredKey(next)) return;
     this.registered = next;
     for (const name of next.registered) if (!before.registered.has(name)) this.c.log.info("server registered itself", { server: name });
-    for (const name of before.registered) if (!next.registered.has(name)) this.c.log.info("self-registered server left", { server: name });
+    for (const name of before.registered) if (!next.registered.has(name)) this.c.log.info("server no longer self-registered", { server: name });
   }
 
   private knowsServer(name: ServerName): boolean {
@@ -581,7 +581,8 @@ export class SiteView {
   }
 
   private mergeDrains(entries: readonly DrainEntry[]): void {
-    const next = mergeDrains(this.drains, entries, new Set([...this.serverNames, ...this.registered.registered]));
+    const known = this.registered.registered.size ? new Set([...this.serverNames, ...this.registered.registered]) : this.serverNames;
+    const next = mergeDrains(this.drains, entries, known);
     if (!next) return;
     for (const e of entries) {
       if (next.get(e.server) === e) this.c.log.info(e.drained ? "server drained" : "server undrained", { server: e.server, reason: e.reason, by: e.by });
