@@ -14,6 +14,7 @@ import type { StartDnsListener } from "../dns/listener.ts";
 import type { StartLearning } from "../geo/learning.ts";
 import { LocationMap } from "../geo/location-map.ts";
 import { SteeringCounts } from "../geo/steering-counts.ts";
+import { heartbeatEveryMs } from "../membership/view.ts";
 import type { Bus } from "../net/bus.ts";
 import type { HeartbeatMsg } from "../net/messages.ts";
 import type { PeerSigner } from "../net/peer-keys.ts";
@@ -29,6 +30,9 @@ import { SiteDocs } from "../roles/site-docs.ts";
 import { SiteView } from "../roles/site-view.ts";
 import { startUpdatedRecords } from "../roles/updated-records.ts";
 import type { StateStore } from "../state/store.ts";
+
+/** After a peer connects: time for its gossipsub subscriptions to arrive before a heartbeat. */
+const NEW_PEER_BEAT_MS = 300;
 
 export interface NodeParts {
   bus: Bus;
@@ -107,8 +111,22 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
     map: map.version,
     listen: bus.listenAddresses().join(" "),
   });
-  const stops: (() => unknown)[] = [timers.every(site.heartbeatIntervalMs, () => view.heartbeat())];
+  const beatMs = heartbeatEveryMs(roles, site.heartbeatIntervalMs, site.deadAfterMs);
+  const stops: (() => unknown)[] = [timers.every(beatMs, () => view.heartbeat())];
   view.heartbeat();
+  // A node on the slow pace also beats soon after a peer connects, so a newcomer learns its
+  // grants and versions without waiting out the interval (once the peer has subscribed).
+  if (beatMs > site.heartbeatIntervalMs) {
+    let soon: (() => void) | undefined;
+    bus.onPeer((e) => {
+      if (!e.connected || soon) return;
+      soon = timers.after(NEW_PEER_BEAT_MS, () => {
+        soon = undefined;
+        view.heartbeat();
+      });
+    });
+    stops.push(() => soon?.());
+  }
 
   const records = config.nameserver && startUpdatedRecords({ digest, view, state: store, timers, log: log.scope("updates") });
   if (records) stops.push(records.stop);

@@ -34,6 +34,17 @@ export interface Liveness {
   graceMs: number;
 }
 
+/**
+ * How often a node with these roles sends its heartbeat. Controllers and nameservers keep the
+ * site's pace (candidates are judged dead within candidate_dead_after_ms). A node that only
+ * reports, or only replicates, is judged on dead_after_ms alone: three heartbeats within it are
+ * enough, and on a site of hundreds of web servers they are most of what area nodes receive.
+ */
+export function heartbeatEveryMs(roles: readonly string[], heartbeatIntervalMs: number, deadAfterMs: number): number {
+  const keepsPace = roles.includes("controller") || roles.includes("nameserver");
+  return keepsPace ? heartbeatIntervalMs : Math.max(heartbeatIntervalMs, Math.floor(deadAfterMs / 3));
+}
+
 export function withHeartbeat(members: Members, from: PeerIdText, hb: HeartbeatMsg, nowMs: number): Map<PeerIdText, Member> {
   const next = new Map(members);
   const m: Member = { peer: from, node: hb.node, roles: hb.roles, site: hb.site, epoch: hb.epoch, heartbeatAtMs: hb.atMs, lastHeardMs: nowMs };

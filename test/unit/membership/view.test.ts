@@ -1,6 +1,16 @@
 import { describe, expect, test } from "bun:test";
 import { peerIdText, type PeerIdText } from "../../../src/core/types.ts";
-import { candidates, isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Member, type Members } from "../../../src/membership/view.ts";
+import {
+  candidates,
+  heartbeatEveryMs,
+  isLive,
+  masterOf,
+  withDisconnect,
+  withHeartbeat,
+  withoutLongDead,
+  type Member,
+  type Members,
+} from "../../../src/membership/view.ts";
 import type { HeartbeatMsg } from "../../../src/net/messages.ts";
 
 const SITE = "digest-a";
@@ -212,5 +222,21 @@ describe("withoutLongDead", () => {
     expect(out.has(peerIdText("OLD"))).toBe(kept);
     expect(out.has(peerIdText("NEW"))).toBe(true);
     expect(m.size).toBe(2);
+  });
+});
+
+describe("heartbeatEveryMs", () => {
+  test.each([
+    // roles, heartbeat_interval_ms, dead_after_ms → the node's pace
+    [["controller", "nameserver"], 500, 5000, 500],
+    [["nameserver"], 500, 5000, 500],
+    [["controller"], 500, 5000, 500],
+    [["reporter"], 500, 5000, 1666],
+    [["replicator"], 500, 5000, 1666],
+    [["reporter", "nameserver"], 500, 5000, 500],
+    // Never faster than the site's interval: a site that beats slowly already keeps this pace.
+    [["reporter"], 2000, 4000, 2000],
+  ] as const)("%j at %i ms, dead after %i ms → every %i ms", (roles, interval, deadAfter, want) => {
+    expect(heartbeatEveryMs(roles, interval, deadAfter)).toBe(want);
   });
 });
