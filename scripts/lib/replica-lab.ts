@@ -50,6 +50,11 @@ export interface ReplicaLabOptions {
 const SSHD = "/usr/sbin/sshd";
 
 export async function startReplicaLab(o: ReplicaLabOptions): Promise<ReplicaLab> {
+  /** SIGTERM, not the lab's SIGKILL: nginx then stops its workers, which would outlive it holding our pipes. */
+  async function stopNginx(): Promise<void> {
+    for (const p of nginxes) p.kill("SIGTERM");
+    await Promise.all(nginxes.map((p) => Promise.race([p.exited, Bun.sleep(5000)])));
+  }
   const dir = mkdtempSync(join(tmpdir(), `walrus-${o.prefix}-`));
   chmodSync(dir, 0o755); // nginx workers (nobody) walk through it to the served files
   const root = join(dir, "site");
@@ -57,6 +62,7 @@ export async function startReplicaLab(o: ReplicaLabOptions): Promise<ReplicaLab>
   const webs = Array.from({ length: o.webs }, (_, i) => `web${i + 1}`);
   const lab = await createLab({ prefix: o.prefix, subnet: o.subnet, hosts: ["primary", ...webs] });
   const mounts = new Map<string, number>();
+  const nginxes: Subprocess[] = [];
   try {
     const keygen = (file: string) => {
       const r = Bun.spawnSync(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "walrus-test", "-f", file]);
@@ -124,7 +130,7 @@ http {
             throw new Error(`${(err as Error).message}; sshd said: ${await new Response(sshd.stderr).text()}`);
           },
         );
-        lab.start(web, [
+        const nginx = lab.start(web, [
           "nsenter",
           `--mount=/proc/${sshd.pid}/ns/mnt`,
           "/usr/sbin/nginx",
@@ -137,10 +143,12 @@ http {
           "-g",
           "daemon off;",
         ]);
+        nginxes.push(nginx);
         await until(`nginx on ${web}`, async () => (await lab.run("primary", ["curl", "-s", "-o", "/dev/null", `http://${ip}/`])).code === 0, 15_000, 100);
       }),
     );
   } catch (err) {
+    await stopNginx();
     await lab.destroy();
     rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -217,6 +225,7 @@ ${extra}`;
       return startProc(host, ["ip", "netns", "exec", lab.ns(host), ...inHost, WALRUS, "node", "--config", file]);
     },
     async stop() {
+      await stopNginx();
       await lab.destroy();
       rmSync(dir, { recursive: true, force: true });
     },
