@@ -3,7 +3,7 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { publishRelease, releaseRoot, SSHD_LISTENING, startSshd, writeReplicator } from "./lib/demo-replicator.ts";
+import { publishRelease, releaseRoot, sessionsOf, SSHD_LISTENING, startSshd, writeReplicator } from "./lib/demo-replicator.ts";
 import { SAFE_PATH } from "../src/replicate/config.ts";
 import { BUN, digA, ROOT, startNode, startWeb, type Proc, until, writeSite, WALRUS } from "./lib/demo-site.ts";
 
@@ -41,9 +41,24 @@ const opsAddress = (i: number) => `127.0.0.1:${Number(values["base-port"]) + 90 
 site.areas.forEach((a, i) => appendFileSync(a.config, `[metrics]\nlisten = "${opsAddress(i)}"\n[spread]\nskew_for_ms = 60000\n`));
 const procs: Proc[] = [];
 const sshds: Proc[] = [];
+const signal = (pids: number[], sig: NodeJS.Signals) => {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      // ended meanwhile
+    }
+  }
+};
 const stopAll = async () => {
-  // An sshd stopped with kill -STOP would hold its SIGTERM until continued.
-  for (const p of sshds) if (p.proc.exitCode === null) p.proc.kill("SIGCONT");
+  // An sshd stopped with kill -STOP would hold its SIGTERM until continued. Its sessions are
+  // its children: ending them ends the connections the replicator keeps (which would otherwise
+  // live on for ControlPersist after the demo).
+  for (const p of sshds.filter((p) => p.proc.exitCode === null)) {
+    const sessions = sessionsOf(p.proc.pid);
+    signal([p.proc.pid, ...sessions], "SIGCONT");
+    signal(sessions, "SIGTERM");
+  }
   await Promise.all(procs.map((p) => p.kill()));
 };
 process.on("SIGINT", () => void stopAll().then(() => process.exit(0)));
@@ -112,14 +127,14 @@ Every web server serves the release in its own directory (${join(dir, "www")}/<s
 pushed by east's node (the Replicator) with rsync over ssh to each server's own sshd:
 ${site.servers.map((s) => `  curl http://${s.host}:${s.webPort}/    # ${s.name}`).join("\n")}
 Publish a change (only what changed is sent; each server switches \`current\` atomically once
-all have the release), list the kept releases, roll back to the one before:
+it holds the whole release), list the kept releases, roll back to the one before:
   echo '<h1>second release</h1>' > ${join(docs, "index.html")}
   ${WALRUS} publish ${docs} --message "second release" --config ${east?.config}
   ${WALRUS} releases --config ${east?.config}
   ${WALRUS} rollback --config ${east?.config}
 
-Make a server miss a publish: stop its sshd, then publish (the publish gives it two tries of 4 s
-and one to clean up, about 15 s, then switches the other five). \`walrus status\` says "stale: release …, current …", and after
+Make a server miss a publish: stop its sshd, then publish (the other five switch at once; the
+stopped one gets two tries of 4 s, and the publish ends after about 13 s). \`walrus status\` says "stale: release …, current …", and after
 content_grace_ms (${CONTENT_GRACE_MS / 1000} s) ${first?.name} leaves east's answers. Let sshd go on: the resync (every
 ${RESYNC_MS / 1000} s) brings it onto the current release and it is back in the answers:
   kill -STOP ${stoppedSshd?.proc.pid} $(pgrep -P ${stoppedSshd?.proc.pid})    # sshd of ${first?.name}, and the sessions it holds open

@@ -101,6 +101,15 @@ export function startSshd(site: SiteLayout, s: Server): Proc {
 
 export const SSHD_LISTENING = /Server listening on/;
 
+/** The sessions an sshd holds open (its children), such as the connections the replicator keeps. */
+export function sessionsOf(sshdPid: number): number[] {
+  return Bun.spawnSync(["pgrep", "-P", String(sshdPid)])
+    .stdout.toString()
+    .split("\n")
+    .filter(Boolean)
+    .map(Number);
+}
+
 /** `walrus publish DIR --message TEXT` with the replicator's config; throws unless every server took it. */
 export async function publishRelease(config: string, dir: string, message: string): Promise<string> {
   const p = Bun.spawn([WALRUS, "publish", dir, "--message", message, "--config", config], { stdout: "pipe", stderr: "pipe" });

@@ -1,7 +1,7 @@
 // The replicator's operations: publish a tree as a release to every web server, and roll back to
-// a kept one. Two phases: every server stages and verifies first; only then is `current`
-// switched on the servers that hold the whole release. A server that fails keeps serving its
-// whole previous release and is named with its error.
+// a kept one. Every server stages and verifies the release, and only then is its `current`
+// switched; the servers go at their own pace, so one that fails or hangs delays no other. A
+// server that fails keeps serving its whole previous release and is named with its error.
 import type { ReplicatorConfig } from "../replicate/config.ts";
 import type { Clock } from "../core/clock.ts";
 import { StateDir } from "../state/store.ts";
@@ -45,6 +45,18 @@ export interface ReplicateInit {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** `call` runs `f` the first time only. */
+function once(f: () => void): { call: () => void; called: () => boolean } {
+  let done = false;
+  return {
+    call: () => {
+      if (!done) f();
+      done = true;
+    },
+    called: () => done,
+  };
+}
+
 const targetsOf = (cfg: ReplicatorConfig): Target[] => [...cfg.hosts].map(([server, host]) => ({ server, host, root: cfg.roots.get(server) ?? "" }));
 
 async function retried<T>(init: ReplicateInit, server: string, what: string, step: () => Promise<Step<T>>): Promise<Step<T> & { attempts: number }> {
@@ -62,20 +74,30 @@ interface Run extends ReplicateInit {
   remote: Remote;
 }
 
-/** Stages and verifies one server. `before` is what it served when last asked. */
-async function stageOn(
+/**
+ * Brings one server onto `m`: stages and verifies it (retried), then switches it at once,
+ * whatever the other servers do: a server that fails or does not answer holds up no other. It
+ * keeps serving its whole previous release, and its staging copy, if it got one, is removed.
+ * `inspecting` is this server's first inspection, when the caller started it early;
+ * `switched` is called once it serves `m`.
+ */
+async function pushTo(
   run: Run,
   t: Target,
   dir: string,
   m: Manifest,
-): Promise<{ r: Step<{ state: RemoteState; sentBytes: number }>; attempts: number; before?: ReleaseId }> {
+  keep: ReadonlySet<string>,
+  switched: () => void,
+  inspecting?: Promise<Step<RemoteState>>,
+): Promise<ServerOutcome> {
   let before: ReleaseId | undefined;
-  const r = await retried(run, t.server, "push", async (): Promise<Step<{ state: RemoteState; sentBytes: number }>> => {
-    const opened = await run.remote.open(t);
-    if (!opened.ok) return opened;
-    const state = await run.remote.inspect(t);
+  let staging = false;
+  const staged = await retried(run, t.server, "push", async (): Promise<Step<{ state: RemoteState; sentBytes: number }>> => {
+    const state = await (inspecting ?? run.remote.inspect(t));
+    inspecting = undefined;
     if (!state.ok) return state;
     before = state.value.current;
+    staging = true;
     const sent = await run.remote.stage(t, dir, state.value, m.id);
     if (!sent.ok) return sent;
     const listing = await run.remote.listStaged(t, stageDir(state.value, m.id));
@@ -84,8 +106,17 @@ async function stageOn(
     if (problems.length) return { ok: false, error: `the copy differs from the release: ${problems.join("; ")}` };
     return { ok: true, value: { state: state.value, sentBytes: sent.value } };
   });
-  if (!r.ok) await run.remote.discardPartial(t, m.id);
-  return { r, attempts: r.attempts, ...(before && { before }) };
+  const out: ServerOutcome = { server: t.server, attempts: staged.attempts, ...(before && { before, now: before }) };
+  if (!staged.ok) {
+    if (staging) await run.remote.discardPartial(t, m.id);
+    return { ...out, error: staged.error };
+  }
+  const { state: remoteState, sentBytes } = staged.value;
+  const r = await retried(run, t.server, "switch", () => run.remote.switchTo(t, m.id, toPrune(remoteState, keep, m.id)));
+  const done = { ...out, attempts: staged.attempts + r.attempts - 1, sentBytes };
+  if (!r.ok) return { ...done, error: r.error };
+  switched();
+  return { ...done, now: m.id };
 }
 
 /** How long a publish or rollback waits for a resync under way (one ssh try is bounded by timeout_ms, most are quick). */
@@ -96,7 +127,7 @@ function loadHistory(state: StateDir): ReleaseHistory {
   return parseHistory(state.readJson(HISTORY_FILE));
 }
 
-/** Runs `body` holding the publish lock, with ssh connections to every server closed afterwards. */
+/** Runs `body` holding the publish lock. */
 async function locked(
   init: ReplicateInit,
   what: string,
@@ -118,26 +149,8 @@ async function locked(
   try {
     return await body(run, state, targets);
   } finally {
-    await Promise.all(targets.map((t) => run.remote.close(t)));
     lock.release();
   }
-}
-
-/** Stages `m` from `dir` on every target, then switches the ones that hold it whole. */
-async function pushRelease(run: Run, targets: Target[], dir: string, m: Manifest, keep: ReadonlySet<string>): Promise<ServerOutcome[]> {
-  // Phase one: every server stages and verifies. Phase two: the ones that hold it switch.
-  const staged = await Promise.all(targets.map((t) => stageOn(run, t, dir, m)));
-  return Promise.all(
-    targets.map(async (t, i): Promise<ServerOutcome> => {
-      const s = staged[i] as Awaited<ReturnType<typeof stageOn>>;
-      const out: ServerOutcome = { server: t.server, attempts: s.attempts, ...(s.before && { before: s.before, now: s.before }) };
-      if (!s.r.ok) return { ...out, error: s.r.error };
-      const { state: remoteState, sentBytes } = s.r.value;
-      const switched = await retried(run, t.server, "switch", () => run.remote.switchTo(t, m.id, toPrune(remoteState, keep, m.id)));
-      const done = { ...out, attempts: s.attempts + switched.attempts - 1, sentBytes };
-      return switched.ok ? { ...done, now: m.id } : { ...done, error: switched.error };
-    }),
-  );
 }
 
 /** The tree at `dir` as a release, its digests cached in the state directory for the next time. */
@@ -151,23 +164,30 @@ function releaseOf(state: StateDir, dir: string): { ok: true; m: Manifest } | { 
 
 export function publish(init: ReplicateInit, dir: string, message: string): Promise<ReplicateResult> {
   return locked(init, "publish", async (run, state, targets) => {
+    // Every server is connected to and inspected while the tree is read (a new tree's digests
+    // take a while): neither waits for the other.
+    const inspecting = targets.map((t) => run.remote.inspect(t));
     const made = releaseOf(state, dir);
-    if (!made.ok) return { ok: false, servers: [], error: made.error };
+    if (!made.ok) {
+      await Promise.all(inspecting);
+      return { ok: false, servers: [], error: made.error };
+    }
     const m = made.m;
     const history = loadHistory(state);
     const record = () => recordPublish(history, m, init.clock(), message, init.cfg.keepReleases, dir);
     init.say(`release ${m.id}: ${m.files} files, ${m.bytes} bytes`);
-    const servers = await pushRelease(run, targets, dir, m, new Set(record().releases.map((r) => r.id)));
-    const live = servers.some((s) => s.now === m.id);
-    // The release is the site's current one as soon as one server serves it: the rest are stale,
-    // after content_grace_ms counted from now, when the servers switched (a push can be long).
-    if (live) state.writeJson(HISTORY_FILE, record());
+    const keep = new Set(record().releases.map((r) => r.id));
+    // The release is the site's current one as soon as one server serves it (else the servers
+    // that switched would count as stale while another is still tried): the rest are stale after
+    // content_grace_ms counted from then.
+    const live = once(() => state.writeJson(HISTORY_FILE, record()));
+    const servers = await Promise.all(targets.map((t, i) => pushTo(run, t, dir, m, keep, live.call, inspecting[i])));
     return {
       ok: servers.every((s) => !s.error),
       id: m.id,
       manifest: m,
       servers,
-      ...(!live && { error: "no server took the release; every server keeps its previous one" }),
+      ...(!live.called() && { error: "no server took the release; every server keeps its previous one" }),
     };
   });
 }
@@ -186,12 +206,9 @@ export function resync(init: ReplicateInit, servers: readonly string[]): Promise
     if (!made.ok) return { ok: false, servers: [], error: made.error };
     if (made.m.id !== record.id)
       return { ok: false, servers: [], error: `${record.dir} has changed since release ${record.id} was published from it: publish it again` };
-    const out = await pushRelease(
-      run,
-      targets.filter((t) => servers.includes(t.server)),
-      record.dir,
-      made.m,
-      new Set(history.releases.map((r) => r.id)),
+    const keep = new Set(history.releases.map((r) => r.id));
+    const out = await Promise.all(
+      targets.filter((t) => servers.includes(t.server)).map((t) => pushTo(run, t, record.dir as string, made.m, keep, () => undefined)),
     );
     return { ok: out.every((s) => !s.error), id: record.id, manifest: made.m, servers: out };
   });
@@ -203,18 +220,20 @@ export function rollback(init: ReplicateInit, to?: string): Promise<ReplicateRes
     const target = rollbackTarget(history, to);
     if (!target.ok) return { ok: false, servers: [], error: target.error };
     const id = target.id;
+    // Recorded once one server serves it, as a publish is.
+    const live = once(() => state.writeJson(HISTORY_FILE, recordRollback(history, id, init.clock())));
     const servers = await Promise.all(
       targets.map(async (t): Promise<ServerOutcome> => {
         let before: ReleaseId | undefined;
         const r = await retried(run, t.server, "rollback", async () => {
-          const opened = await run.remote.open(t);
-          if (!opened.ok) return opened;
           const s = await run.remote.inspect(t);
           if (!s.ok) return s;
           before = s.value.current;
           if (!s.value.releases.includes(id))
             return { ok: false, error: `release ${id} is not on this server (it holds ${s.value.releases.join(", ") || "none"})` };
-          return run.remote.switchTo(t, id, []);
+          const switched = await run.remote.switchTo(t, id, []);
+          if (switched.ok) live.call();
+          return switched;
         });
         return {
           server: t.server,
@@ -224,7 +243,6 @@ export function rollback(init: ReplicateInit, to?: string): Promise<ReplicateRes
         };
       }),
     );
-    if (servers.some((s) => s.now === id)) state.writeJson(HISTORY_FILE, recordRollback(history, id, init.clock()));
     return { ok: servers.every((s) => !s.error), id, servers };
   });
 }

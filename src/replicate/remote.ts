@@ -2,7 +2,8 @@
 // a time limit; its failure comes back as an error text (the last lines rsync or ssh printed),
 // never a throw.
 import { spawn } from "bun";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ReplicatorConfig } from "../replicate/config.ts";
 import type { ReleaseId } from "./manifest.ts";
@@ -12,8 +13,13 @@ export type Step<T> = { ok: true; value: T } | { ok: false; error: string };
 
 /** rsync accepts at most 20 --link-dest directories. */
 const MAX_LINK_DESTS = 20;
-/** ssh's connect limit, and how long a shared connection left by a killed publish lives on. */
-const SSH = { connectTimeoutS: 10, controlPersistS: 120 } as const;
+/**
+ * ssh's connect limit; how long a connection to a server stays open after its last use, so the
+ * next publish (or the node's resync) skips the handshake, about 0.5 s of CPU on a loaded
+ * machine; and how long a command on a kept connection may take to answer before the connection
+ * is taken for dead (its server stopped or cut off since) and a new one is made.
+ */
+const SSH = { connectTimeoutS: 10, controlPersistS: 300, keptAnswerMs: 10_000 } as const;
 
 export interface Target {
   server: string;
@@ -22,17 +28,31 @@ export interface Target {
   root: string;
 }
 
-function sshOptions(cfg: ReplicatorConfig, controlDir: string): string[] {
+/**
+ * The control socket of the connection to one server, in the replicator's state directory
+ * (mode 0700: whoever can reach the socket can run commands on the server). Named by a short
+ * digest, as a socket path is limited to about 100 bytes.
+ */
+const controlPath = (cfg: ReplicatorConfig, controlDir: string, t: Target) =>
+  join(controlDir, `ssh-${createHash("sha256").update(`${cfg.user}@${t.host}:${cfg.port}`).digest("hex").slice(0, 16)}`);
+
+function sshOptions(cfg: ReplicatorConfig, control: string): string[] {
   return [
-    // One connection per server (opened by open()) carries every step: a handshake costs ~0.5 s.
+    // Every step shares one connection per server: the first one opens it and leaves it in the
+    // background (ControlPersist); the others, and the next publish's, go through it.
     "-o",
-    `ControlPath=${controlDir}/ssh-%C`,
+    `ControlPath=${control}`,
+    "-o",
+    "ControlMaster=auto",
+    "-o",
+    `ControlPersist=${SSH.controlPersistS}`,
     "-p",
     String(cfg.port),
     "-o",
     "BatchMode=yes",
     "-o",
     `ConnectTimeout=${SSH.connectTimeoutS}`,
+    // A kept connection whose server stopped answering ends after 15 s.
     "-o",
     "ServerAliveInterval=5",
     ...(cfg.identityFile ? ["-i", cfg.identityFile, "-o", "IdentitiesOnly=yes"] : []),
@@ -49,8 +69,13 @@ async function run(cmd: string[], timeoutMs: number): Promise<Ran> {
     timedOut = true;
     p.kill("SIGKILL");
   }, timeoutMs);
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const output = Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text()]);
+  const code = await p.exited;
   clearTimeout(timer);
+  // ssh hands its output pipes to the kept connection's process, which holds them until its
+  // server answers or the connection ends (15 s): a command killed for its time limit is not
+  // waited for any longer.
+  const [stdout, stderr] = timedOut ? ((await Promise.race([output, Bun.sleep(100)])) ?? ["", ""]) : await output;
   return { code, signal: typeof p.signalCode === "string" ? p.signalCode : undefined, stdout, stderr, timedOut };
 }
 
@@ -69,8 +94,9 @@ function said(text: string): string {
   return [...new Set([lines[0], lines.at(-1)])].filter(Boolean).join("; ");
 }
 
-function failure(what: string, r: Ran, timeoutMs: number): { ok: false; error: string } {
-  if (r.timedOut) return { ok: false, error: `${what}: no end within ${timeoutMs} ms` };
+/** `late` says what a step cut off by its time limit lacked: an answer (a connection), or an end. */
+function failure(what: string, r: Ran, timeoutMs: number, late = "no end"): { ok: false; error: string } {
+  if (r.timedOut) return { ok: false, error: `${what}: ${late} within ${timeoutMs} ms` };
   const text = said(r.stderr);
   return { ok: false, error: `${what} failed (${r.signal ? `killed by ${r.signal}` : `exit ${r.code}`})${text ? `: ${text}` : ""}` };
 }
@@ -80,49 +106,42 @@ export const stageDir = (state: RemoteState, id: ReleaseId) => (state.releases.i
 
 export type Remote = ReturnType<typeof remoteFor>;
 
-/** The steps against the web servers, over ssh connections shared through `controlDir`. */
+/** The steps against the web servers, over ssh connections kept in `controlDir`. */
 export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
-  const options = [...sshOptions(cfg, controlDir), "-o", "ControlMaster=no"];
+  const options = (t: Target) => sshOptions(cfg, controlPath(cfg, controlDir, t));
 
-  /** Opens the server's shared connection; its errors go to a log file, since it lives on in the background. */
-  async function open(t: Target): Promise<Step<void>> {
-    const log = join(controlDir, `ssh-${t.server}.log`);
-    rmSync(log, { force: true });
-    const p = spawn(["ssh", ...sshOptions(cfg, controlDir), "-M", "-N", "-f", "-E", log, "-o", `ControlPersist=${SSH.controlPersistS}`, login(cfg, t)], {
-      stdin: "ignore",
-      stdout: "ignore",
-      stderr: "ignore",
-    });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      p.kill("SIGKILL");
-    }, cfg.timeoutMs);
-    const code = await p.exited;
-    clearTimeout(timer);
-    if (code === 0) return { ok: true, value: undefined };
-    // A host that accepts the connection but never speaks (sshd stopped, a black hole).
-    if (timedOut) return { ok: false, error: `ssh to ${t.host}: no answer within ${cfg.timeoutMs} ms` };
-    const text = existsSync(log) ? said(readFileSync(log, "utf8")) : "";
-    return { ok: false, error: `ssh to ${t.host} failed (exit ${code})${text ? `: ${text}` : ""}` };
-  }
-
-  /** Closes the shared connection. */
+  /** Ends the kept connection to the server, if there is one. */
   async function close(t: Target): Promise<void> {
-    await run(["ssh", ...sshOptions(cfg, controlDir), "-O", "exit", login(cfg, t)], 5000);
+    await run(["ssh", ...options(t), "-O", "exit", login(cfg, t)], 5000);
   }
 
   async function ssh(t: Target, what: string, script: string): Promise<Step<string>> {
-    const r = await run(["ssh", ...options, login(cfg, t), script], cfg.timeoutMs);
+    const r = await run(["ssh", ...options(t), login(cfg, t), script], cfg.timeoutMs);
     return r.code === 0 && !r.timedOut ? { ok: true, value: r.stdout } : failure(what, r, cfg.timeoutMs);
   }
 
-  /** Makes the release directory if needed and says what it holds. */
+  /**
+   * Connects (or reuses the kept connection), makes the release directory if needed and says
+   * what it holds. A kept connection that fails (ssh's own exit code, 255) or does not answer is
+   * ended and the step made once more on a new one, whose error is the one given.
+   */
   async function inspect(t: Target): Promise<Step<RemoteState>> {
-    const script = `mkdir -p ${t.root}/releases && cd ${t.root}/releases && echo "current $(readlink ../current)" && for n in * .partial-*; do [ -d "$n" ] && echo "entry $n"; done; true`;
-    const r = await ssh(t, "ssh", script);
-    if (!r.ok) return r;
-    const parsed = parseInspect(r.value);
+    const cmd = [
+      "ssh",
+      ...options(t),
+      login(cfg, t),
+      `mkdir -p ${t.root}/releases && cd ${t.root}/releases && echo "current $(readlink ../current)" && for n in * .partial-*; do [ -d "$n" ] && echo "entry $n"; done; true`,
+    ];
+    const kept = existsSync(controlPath(cfg, controlDir, t));
+    let timeoutMs = kept ? Math.min(cfg.timeoutMs, SSH.keptAnswerMs) : cfg.timeoutMs;
+    let r = await run(cmd, timeoutMs);
+    if (kept && (r.timedOut || r.code === 255)) {
+      await close(t);
+      timeoutMs = cfg.timeoutMs;
+      r = await run(cmd, timeoutMs);
+    }
+    if (r.code !== 0 || r.timedOut) return failure(`ssh to ${t.host}`, r, timeoutMs, "no answer");
+    const parsed = parseInspect(r.stdout);
     return parsed.ok ? { ok: true, value: parsed.state } : { ok: false, error: parsed.error };
   }
 
@@ -132,7 +151,7 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
    */
   async function stage(t: Target, dir: string, state: RemoteState, id: ReleaseId): Promise<Step<number>> {
     const linkDests = [...(state.current ? [state.current] : []), ...state.releases.filter((r) => r !== state.current && r !== id)].slice(0, MAX_LINK_DESTS);
-    const shell = ["ssh", ...options].map((a) => `'${a}'`).join(" ");
+    const shell = ["ssh", ...options(t)].map((a) => `'${a}'`).join(" ");
     const cmd = [
       "rsync",
       "-a",
@@ -181,5 +200,5 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
     await ssh(t, "cleanup", `rm -rf -- ${t.root}/releases/${PARTIAL_PREFIX}${id}`);
   }
 
-  return { open, close, inspect, stage, listStaged, switchTo, discardPartial };
+  return { close, inspect, stage, listStaged, switchTo, discardPartial };
 }

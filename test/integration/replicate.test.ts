@@ -144,6 +144,37 @@ describe("walrus publish", () => {
     const held = (await r.sh("web2", `ls ${r.root}/releases`)).stdout.trim().split("\n").sort();
     expect(held).toEqual([released[1], released[2], released[3]].sort() as string[]);
   });
+
+  test("a server that does not answer holds up no other: the rest switch while it is still tried", async () => {
+    rmSync(join(docs, "big.bin")); // web5's small disk takes the rest
+    writeFileSync(join(docs, "index.html"), "release five\n");
+    // web4 drops ssh, its kept connection's too: each try there waits for a time limit.
+    await r.lab.nft("web4", "table inet wrepl_drop { chain input { type filter hook input priority 0; tcp dport 22 drop; }\n}\n");
+    const others = ["web1", "web2", "web3", "web5"];
+    const start = performance.now();
+    const run = r.startWalrus(["publish", docs, "--message", "fifth"], 1);
+    let switchedMs = 0;
+    const [out, code] = await Promise.all([
+      new Response(run.stdout).text(),
+      run.exited,
+      until(
+        "the other four serving release five",
+        async () => (await Promise.all(others.map((w) => r.get(w, "/index.html")))).every((b) => b === "release five\n"),
+        60_000,
+        100,
+      ).then(() => (switchedMs = performance.now() - start)),
+    ]);
+    const endedMs = performance.now() - start;
+    console.log(`the other four served release five after ${switchedMs.toFixed(0)} ms; the publish ended after ${endedMs.toFixed(0)} ms`);
+    // A kept connection gets 10 s to answer, then a new one 10 s to connect: the others were done long before.
+    expect(endedMs - switchedMs).toBeGreaterThan(5000);
+    expect(code).toBe(1);
+    expect(out).toMatch(/web4: FAILED after 1 attempt\(s\): ssh to [\d.]+( failed .*timed out|: no answer)/);
+    expect(out).toContain("4 of 5 servers serve it; 1 stale");
+    await r.lab.run("web4", ["nft", "delete", "table", "inet", "wrepl_drop"]);
+    await expectServing(others, idOf(out), "release five\n");
+    await expectServing(["web4"], released[2] as string, "release three\n");
+  });
 });
 
 /** Pids of rsync processes on this machine pushing to `address` (started by our publish). */
