@@ -133,16 +133,17 @@ it holds the whole release), list the kept releases, roll back to the one before
   ${WALRUS} releases --config ${east?.config}
   ${WALRUS} rollback --config ${east?.config}
 
-Make a server miss a publish: stop its sshd, then publish (the other five switch at once; the
-stopped one gets two tries of 4 s, and the publish ends after about 13 s). \`walrus status\` says "stale: release …, current …", and after
+Make a server miss a publish: stop its sshd and end the sessions it holds open (the replicator
+keeps its connections), then publish (the other five switch at once; the stopped one gets two
+tries of 4 s, and the publish ends after about 10 s). \`walrus status\` says "stale: release …, current …", and after
 content_grace_ms (${CONTENT_GRACE_MS / 1000} s) ${first?.name} leaves east's answers. Let sshd go on: the resync (every
 ${RESYNC_MS / 1000} s) brings it onto the current release and it is back in the answers:
-  kill -STOP ${stoppedSshd?.proc.pid} $(pgrep -P ${stoppedSshd?.proc.pid})    # sshd of ${first?.name}, and the sessions it holds open
+  kill -STOP ${stoppedSshd?.proc.pid}; pkill -P ${stoppedSshd?.proc.pid}    # sshd of ${first?.name}
   echo '<h1>third release</h1>' > ${join(docs, "index.html")}
   ${WALRUS} publish ${docs} --message "third release" --config ${east?.config}
   ${WALRUS} status --config ${east?.config}
   dig @127.0.0.1 -p ${east?.dnsPort} www.${site.zone} +short
-  kill -CONT ${stoppedSshd?.proc.pid} $(pgrep -P ${stoppedSshd?.proc.pid})
+  kill -CONT ${stoppedSshd?.proc.pid}
 
 Who may do what is granted by the demo's own operator key (${site.operatorKey}); each node's
 grant is in ${dir}/<node>.grants and \`walrus status\` shows it. Withdraw one (the node's
