@@ -9,7 +9,7 @@ import { parseHistory, recordPublish, recordRollback, retryDelayMs, rollbackTarg
 import { takePublishLock } from "./lock.ts";
 import { makeManifest, type Manifest, type ReleaseId } from "./manifest.ts";
 import { remoteFor, stageDir, type Remote, type Step, type Target } from "./remote.ts";
-import { compareListing, toPrune, type RemoteState } from "./remote-state.ts";
+import { compareListing, listingDigest, toPrune, type RemoteState } from "./remote-state.ts";
 import { readTree, type DigestCache } from "./tree.ts";
 
 const HISTORY_FILE = "releases.json";
@@ -75,9 +75,10 @@ interface Run extends ReplicateInit {
 }
 
 /**
- * Brings one server onto `m`: stages and verifies it (retried), then switches it at once,
- * whatever the other servers do: a server that fails or does not answer holds up no other. It
- * keeps serving its whole previous release, and its staging copy, if it got one, is removed.
+ * Brings one server onto `m`: stages it, then verifies and switches it in one command (all
+ * retried), whatever the other servers do: a server that fails or does not answer holds up no
+ * other. It keeps serving its whole previous release, and its staging copy, if it got one, is
+ * removed.
  * `inspecting` is this server's first inspection, when the caller started it early;
  * `switched` is called once it serves `m`.
  */
@@ -92,7 +93,9 @@ async function pushTo(
 ): Promise<ServerOutcome> {
   let before: ReleaseId | undefined;
   let staging = false;
-  const staged = await retried(run, t.server, "push", async (): Promise<Step<{ state: RemoteState; sentBytes: number }>> => {
+  let sentBytes = 0;
+  const digest = listingDigest(m);
+  const r = await retried(run, t.server, "push", async (): Promise<Step<unknown>> => {
     const state = await (inspecting ?? run.remote.inspect(t));
     inspecting = undefined;
     if (!state.ok) return state;
@@ -100,23 +103,26 @@ async function pushTo(
     staging = true;
     const sent = await run.remote.stage(t, dir, state.value, m.id);
     if (!sent.ok) return sent;
-    const listing = await run.remote.listStaged(t, stageDir(state.value, m.id));
+    sentBytes = sent.value;
+    const stageName = stageDir(state.value, m.id);
+    const prune = toPrune(state.value, keep, m.id);
+    const done = await run.remote.verifyAndSwitch(t, stageName, m.id, digest, prune);
+    if (done.ok || !("differs" in done)) return done;
+    // The digests disagree: the listing says how. (None found: file names that are not UTF-8
+    // read differently on either side; the listing compares them as text, and then switches.)
+    const listing = await run.remote.listStaged(t, stageName);
     if (!listing.ok) return listing;
     const problems = compareListing(m, listing.value);
     if (problems.length) return { ok: false, error: `the copy differs from the release: ${problems.join("; ")}` };
-    return { ok: true, value: { state: state.value, sentBytes: sent.value } };
+    return run.remote.switchTo(t, m.id, prune);
   });
-  const out: ServerOutcome = { server: t.server, attempts: staged.attempts, ...(before && { before, now: before }) };
-  if (!staged.ok) {
+  const out: ServerOutcome = { server: t.server, attempts: r.attempts, ...(before && { before, now: before }) };
+  if (!r.ok) {
     if (staging) await run.remote.discardPartial(t, m.id);
-    return { ...out, error: staged.error };
+    return { ...out, error: r.error };
   }
-  const { state: remoteState, sentBytes } = staged.value;
-  const r = await retried(run, t.server, "switch", () => run.remote.switchTo(t, m.id, toPrune(remoteState, keep, m.id)));
-  const done = { ...out, attempts: staged.attempts + r.attempts - 1, sentBytes };
-  if (!r.ok) return { ...done, error: r.error };
   switched();
-  return { ...done, now: m.id };
+  return { ...out, sentBytes, now: m.id };
 }
 
 /** How long a publish or rollback waits for a resync under way (one ssh try is bounded by timeout_ms, most are quick). */

@@ -1,6 +1,7 @@
 // What a web server's release directory holds, parsed from the output of the inspect and list
 // commands run over ssh. The output is untrusted text: anything unexpected is a problem, never
 // a throw, and what is removed or switched to is always one of our own release names.
+import { createHash } from "node:crypto";
 import { isReleaseId, type Manifest, type ReleaseId } from "./manifest.ts";
 
 export const PARTIAL_PREFIX = ".partial-";
@@ -65,4 +66,23 @@ export function compareListing(manifest: Manifest, listing: string): string[] {
   }
   for (const path of seen.keys()) problems.push(`${path}: not in the release`);
   return problems.slice(0, 10);
+}
+
+/**
+ * find's expression printing one record per entry of a staged copy, each ended by NUL: "f <size>
+ * <path>", "d <path>", "l <target length> <target> <path>" (the length tells target from path),
+ * "? <path>" for anything else. Sorted bytewise and hashed, it gives listingDigest's value when
+ * the copy is whole: the server checks the copy itself, in the command that switches it.
+ */
+export const DIGEST_FIND = `\\( -type f -printf 'f %s %P\\0' \\) -o \\( -type d -printf 'd %P\\0' \\) -o \\( -type l -printf 'l %s %l %P\\0' \\) -o -printf '? %P\\0'`;
+
+/** SHA-256 (hex) of the manifest's records in DIGEST_FIND's form, sorted as `LC_ALL=C sort -z` does. */
+export function listingDigest(m: Manifest): string {
+  const records = m.entries.map((e) =>
+    Buffer.from(e.kind === "file" ? `f ${e.size} ${e.path}` : e.kind === "dir" ? `d ${e.path}` : `l ${Buffer.byteLength(e.target)} ${e.target} ${e.path}`),
+  );
+  records.sort(Buffer.compare);
+  const hash = createHash("sha256");
+  for (const r of records) hash.update(Buffer.concat([r, Buffer.from([0])]));
+  return hash.digest("hex");
 }

@@ -7,10 +7,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { ReplicatorConfig } from "../replicate/config.ts";
 import type { ReleaseId } from "./manifest.ts";
-import { parseInspect, PARTIAL_PREFIX, type RemoteState } from "./remote-state.ts";
+import { DIGEST_FIND, parseInspect, PARTIAL_PREFIX, type RemoteState } from "./remote-state.ts";
 
 export type Step<T> = { ok: true; value: T } | { ok: false; error: string };
 
+/** The exit code of verifyAndSwitch's check when the copy differs (ssh's own is 255). */
+const DIFFERS_EXIT = 86;
 /** rsync accepts at most 20 --link-dest directories. */
 const MAX_LINK_DESTS = 20;
 /**
@@ -179,11 +181,12 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
   }
 
   /**
-   * Makes the staged copy the release, points `current` at it by renaming a new link over the
-   * old one (a reader sees the old release or the new one, never neither), then removes `prune`.
+   * The commands that make the staged copy the release, point `current` at it by renaming a new
+   * link over the old one (a reader sees the old release or the new one, never neither), then
+   * remove `prune`.
    */
-  function switchTo(t: Target, id: ReleaseId, prune: string[]): Promise<Step<string>> {
-    const script = [
+  const switchScript = (t: Target, id: ReleaseId, prune: string[]) =>
+    [
       `cd ${t.root}/releases`,
       `if [ -d ${PARTIAL_PREFIX}${id} ]; then mv -T ${PARTIAL_PREFIX}${id} ${id}; fi`,
       `[ -d ${id} ]`,
@@ -192,7 +195,26 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
       `sync ..`,
       ...(prune.length ? [`rm -rf -- ${prune.join(" ")}`] : []),
     ].join(" && ");
-    return ssh(t, "switching current", script);
+
+  function switchTo(t: Target, id: ReleaseId, prune: string[]): Promise<Step<string>> {
+    return ssh(t, "switching current", switchScript(t, id, prune));
+  }
+
+  /**
+   * Checks the staged copy against the release's listing digest and, when they agree, switches
+   * to it, in one command. `differs` when they do not (nothing switched): listStaged then says how.
+   */
+  async function verifyAndSwitch(
+    t: Target,
+    stageName: string,
+    id: ReleaseId,
+    digest: string,
+    prune: string[],
+  ): Promise<Step<void> | { ok: false; differs: true }> {
+    const check = `cd ${t.root}/releases/${stageName} && [ "$(find . -mindepth 1 ${DIGEST_FIND} | LC_ALL=C sort -z | sha256sum)" = "${digest}  -" ] || exit ${DIFFERS_EXIT}`;
+    const r = await run(["ssh", ...options(t), login(cfg, t), `${check}; ${switchScript(t, id, prune)}`], cfg.timeoutMs);
+    if (r.code === DIFFERS_EXIT && !r.timedOut) return { ok: false, differs: true };
+    return r.code === 0 && !r.timedOut ? { ok: true, value: undefined } : failure("switching current", r, cfg.timeoutMs);
   }
 
   /** Removes what a failed push left staged, so a full disk is freed again. Best effort. */
@@ -200,5 +222,5 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
     await ssh(t, "cleanup", `rm -rf -- ${t.root}/releases/${PARTIAL_PREFIX}${id}`);
   }
 
-  return { close, inspect, stage, listStaged, switchTo, discardPartial };
+  return { close, inspect, stage, listStaged, switchTo, verifyAndSwitch, discardPartial };
 }
