@@ -16,7 +16,7 @@ import { topicsRead } from "./net/bus.ts";
 import { startLibp2pBus } from "./net/libp2p-bus.ts";
 import { peerSigner } from "./net/peer-keys.ts";
 import { siteReleaseOf } from "./replicate/history.ts";
-import { releaseHistory, resync } from "./replicate/publish.ts";
+import { keepConnections, releaseHistory, resync } from "./replicate/publish.ts";
 import { configuredCollector } from "./report/configured-collector.ts";
 import type { SiteView } from "./roles/site-view.ts";
 import { loadOrCreateIdentity } from "./state/identity.ts";
@@ -65,6 +65,7 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
       ...(replicator && {
         release: () => siteReleaseOf(releaseHistory(config.node.stateDir)),
         resync: (servers) => resync({ cfg: replicator, stateDir: config.node.stateDir, clock, say: (line) => log.scope("replicator").info(line) }, servers),
+        keepConnections: () => keepConnections(replicator, config.node.stateDir),
       }),
     });
     node = assembled;

@@ -54,6 +54,8 @@ export interface NodeParts {
   release?: () => SiteRelease | undefined;
   /** With [replicator]: pushes the current release to these servers (publish.ts); absent: no resync. */
   resync?: (servers: readonly ServerName[]) => Promise<ReplicateResult>;
+  /** With [replicator]: opens (or keeps open) the ssh connection to every web server; how many answered. */
+  keepConnections?: () => Promise<number>;
 }
 
 export interface AssembledNode {
@@ -226,6 +228,7 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   });
   const resync = resyncOf(config, parts, view);
   if (resync) stops.push(() => resync.stop());
+  if (config.replicator && parts.keepConnections) stops.push(keepConnectionsOpen(parts.keepConnections, timers, log.scope("replicator")));
   const started = startOps(
     { config, running: () => docs.running, digest, nameserver, director, map: () => map, steering, learning, resync },
     { view, bus, clock, timers, log },
@@ -280,6 +283,29 @@ export async function stopAll(stops: readonly (() => unknown)[]): Promise<void> 
     }
   }
 }
+
+/**
+ * Every KEEP_CONNECTIONS_MS (within ssh's ControlPersist of 300 s) the replicator's connections
+ * are used once, so they stay open and a publish skips the handshakes; at start, at once.
+ */
+function keepConnectionsOpen(keep: () => Promise<number>, timers: Timers, log: Logger): () => void {
+  let running = false;
+  const turn = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const answered = await keep();
+      log.debug("connections kept", { answered });
+    } catch (err) {
+      log.warn("keeping the connections to the web servers failed", { error: String(err) });
+    } finally {
+      running = false;
+    }
+  };
+  void turn();
+  return timers.every(KEEP_CONNECTIONS_MS, () => void turn());
+}
+const KEEP_CONNECTIONS_MS = 120_000;
 
 /** The replicator's resync: servers whose reports name another release are brought onto the current one. */
 function resyncOf(config: NodeConfig, parts: NodeParts, view: SiteView): Resync | undefined {

@@ -57,6 +57,23 @@ function once(f: () => void): { call: () => void; called: () => boolean } {
   };
 }
 
+/**
+ * The replicator node's connections to every web server, kept open between publishes (a few at a
+ * time, as a site may have hundreds): an operator's publish then skips every ssh handshake.
+ * Returns how many servers answered.
+ */
+export async function keepConnections(cfg: ReplicatorConfig, stateDir: string): Promise<number> {
+  const remote = remoteFor(cfg, stateDir);
+  const queue = targetsOf(cfg);
+  let answered = 0;
+  const worker = async () => {
+    for (let t = queue.shift(); t; t = queue.shift()) if (await remote.warm(t)) answered++;
+  };
+  await Promise.all(Array.from({ length: Math.min(WARM_AT_ONCE, queue.length) }, worker));
+  return answered;
+}
+const WARM_AT_ONCE = 8;
+
 const targetsOf = (cfg: ReplicatorConfig): Target[] => [...cfg.hosts].map(([server, host]) => ({ server, host, root: cfg.roots.get(server) ?? "" }));
 
 async function retried<T>(init: ReplicateInit, server: string, what: string, step: () => Promise<Step<T>>): Promise<Step<T> & { attempts: number }> {

@@ -222,5 +222,15 @@ export function remoteFor(cfg: ReplicatorConfig, controlDir: string) {
     await ssh(t, "cleanup", `rm -rf -- ${t.root}/releases/${PARTIAL_PREFIX}${id}`);
   }
 
-  return { close, inspect, stage, listStaged, switchTo, verifyAndSwitch, discardPartial };
+  /**
+   * Keeps the connection to the server open: one empty command through it (opening it when it
+   * is gone), which also restarts its ControlPersist time. The node does this for every server,
+   * so a publish finds its connections made; a failure is left for the publish to report.
+   */
+  async function warm(t: Target): Promise<boolean> {
+    const r = await run(["ssh", ...options(t), login(cfg, t), "true"], Math.min(cfg.timeoutMs, SSH.keptAnswerMs));
+    return r.code === 0 && !r.timedOut;
+  }
+
+  return { close, inspect, stage, listStaged, switchTo, verifyAndSwitch, discardPartial, warm };
 }

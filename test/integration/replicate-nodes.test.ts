@@ -4,7 +4,7 @@
 // after the grace, and brought over by the node's resync once ssh reaches it again; a server new
 // to the site gets the current release before it is ever answered.
 import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { until, walrus, WALRUS, type Proc } from "../../scripts/lib/demo-site.ts";
 import { startReplicaLab, type ReplicaLab } from "../../scripts/lib/replica-lab.ts";
@@ -66,6 +66,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(procs.map((p) => p.kill("SIGKILL")));
   await r?.stop();
+});
+
+test("before any publish, the replicator's node has a connection open to every web server", async () => {
+  // One control socket per server (ssh-<digest>) appears only once its connection is made.
+  const sockets = () => readdirSync(join(r.dir, "node-primary")).filter((f) => f.startsWith("ssh-"));
+  await until("a kept connection to web1, web2 and web3", async () => sockets().length === 3, 30_000, 250);
+  expect(existsSync(join(r.dir, "node-primary", "releases.json"))).toBe(false);
 });
 
 test("a server new to the site gets the current release before it is answered", async () => {
