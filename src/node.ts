@@ -6,7 +6,7 @@ import { readSecret } from "./config/load.ts";
 import { reloadPlan, type Reload } from "./config/reload.ts";
 import type { NodeConfig } from "./config/types.ts";
 import { startControlServer } from "./control/server.ts";
-import { SOCKET_FILE } from "./control/protocol.ts";
+import { SOCKET_FILE, type Request } from "./control/protocol.ts";
 import { systemClock, type Clock } from "./core/clock.ts";
 import type { Logger } from "./core/log.ts";
 import { realTimers, type Timers } from "./core/timers.ts";
@@ -71,7 +71,9 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     node = assembled;
     stops.push(() => assembled.stop());
     await assembled.ready;
-    const control = await startControlServer(join(config.node.stateDir, SOCKET_FILE), (r) => assembled.control(r), log.scope("control"));
+    // A status shows what the DNS workers answered up to the request, not their last report.
+    const handle = (r: Request) => (r.op === "status" ? assembled.ops.fresh().then(() => assembled.control(r)) : assembled.control(r));
+    const control = await startControlServer(join(config.node.stateDir, SOCKET_FILE), handle, log.scope("control"));
     stops.push(() => control.close());
   } catch (err) {
     await stopAll(stops);

@@ -6,7 +6,9 @@ import type { Logger } from "../core/log.ts";
 import { decodeRevocation, decodeSiteDocument } from "../net/messages.ts";
 import { MAX_REQUEST_BYTES, type Reply, type Request } from "./protocol.ts";
 
-export function startControlServer(path: string, handle: (r: Request) => Reply, log: Logger): Promise<{ close(): void }> {
+type Handle = (r: Request) => Reply | Promise<Reply>;
+
+export function startControlServer(path: string, handle: Handle, log: Logger): Promise<{ close(): void }> {
   rmSync(path, { force: true }); // a socket left by a crashed run
   const server: Server = createServer((sock) => {
     let buf = "";
@@ -18,7 +20,7 @@ export function startControlServer(path: string, handle: (r: Request) => Reply, 
       if (buf.length > MAX_REQUEST_BYTES) return void sock.end(`${JSON.stringify({ ok: false, error: "request too large" })}\n`);
       const nl = buf.indexOf("\n");
       if (nl < 0) return;
-      sock.end(`${JSON.stringify(answer(buf.slice(0, nl), handle, log))}\n`);
+      void answer(buf.slice(0, nl), handle, log).then((reply) => sock.end(`${JSON.stringify(reply)}\n`));
     });
   });
   return new Promise((resolve, reject) => {
@@ -30,7 +32,7 @@ export function startControlServer(path: string, handle: (r: Request) => Reply, 
   });
 }
 
-function answer(line: string, handle: (r: Request) => Reply, log: Logger): Reply {
+async function answer(line: string, handle: Handle, log: Logger): Promise<Reply> {
   let req: unknown;
   try {
     req = JSON.parse(line);
@@ -39,18 +41,18 @@ function answer(line: string, handle: (r: Request) => Reply, log: Logger): Reply
   }
   const r = req as Record<string, unknown>;
   try {
-    if (r.op === "status") return handle({ op: "status", history: r.history === true });
+    if (r.op === "status") return await handle({ op: "status", history: r.history === true });
     if (r.op === "drain" && typeof r.server === "string" && typeof r.drained === "boolean" && typeof r.reason === "string") {
-      return handle({ op: "drain", server: r.server, drained: r.drained, reason: r.reason.slice(0, 200) });
+      return await handle({ op: "drain", server: r.server, drained: r.drained, reason: r.reason.slice(0, 200) });
     }
     if (r.op === "revoke") {
       const d = decodeRevocation(r.revocation);
-      return d.ok ? handle({ op: "revoke", revocation: d.value }) : { ok: false, error: `not a revocation (bad field: ${d.reason})` };
+      return d.ok ? await handle({ op: "revoke", revocation: d.value }) : { ok: false, error: `not a revocation (bad field: ${d.reason})` };
     }
-    if (r.op === "site-show") return handle({ op: "site-show" });
+    if (r.op === "site-show") return await handle({ op: "site-show" });
     if (r.op === "site-push") {
       const d = decodeSiteDocument(r.document);
-      return d.ok ? handle({ op: "site-push", document: d.value }) : { ok: false, error: `not a site document (bad field: ${d.reason})` };
+      return d.ok ? await handle({ op: "site-push", document: d.value }) : { ok: false, error: `not a site document (bad field: ${d.reason})` };
     }
     return { ok: false, error: "unknown request" };
   } catch (err) {

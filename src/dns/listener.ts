@@ -32,6 +32,8 @@ export interface DnsListener {
   update(u: ZoneUpdate): void;
   /** A newer site document: workers take it (the node's own server reads the zone and map per query). */
   adoptSite(site: Site): void;
+  /** Resolves once `stats` holds what the workers counted up to now. */
+  freshStats(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
   return {
     update: (u) => workers?.update(u),
     adoptSite: (site) => workers?.adoptSite(site),
+    freshStats: async () => workers?.freshStats(),
     async stop() {
       await workers?.stop();
       await dns.close();

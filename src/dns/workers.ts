@@ -4,7 +4,9 @@
 // [nameserver] udp_io allows and its self-test passes, else on the portable path (Bun.udpSocket
 // alone, node:dgram with SO_REUSEPORT beside others). The node keeps TCP. Over IPC the parent
 // sends each child the site and its options once, then every zone change, every new learned
-// location map and every newer site document (the site and its location map), and the child sends back its counters every second; a child exits when its parent goes.
+// location map and every newer site document (the site and its location map), and the child
+// sends back its counters every second, or at once when the node asks (status and /metrics show
+// what was answered up to the request); a child exits when its parent goes.
 //
 // Supervision: a child that exits, or whose counters stop coming (its loop is stuck), is killed
 // and started again after a backoff of at most RESTART_BACKOFF_MAX_MS; while no child is up the
@@ -68,6 +70,7 @@ type ToWorker =
   | { type: "zone"; update: ZoneUpdate }
   | { type: "learned"; lines: readonly string[] }
   | { type: "site"; site: Site; locations?: readonly string[] }
+  | { type: "stats-now" }
   | UpdateFromNode;
 type FromWorker =
   | UpdateToNode
@@ -76,6 +79,8 @@ type FromWorker =
   | { type: "failed"; error: string };
 
 const STATS_INTERVAL_MS = 1000;
+/** How long a status or /metrics request waits for the workers' fresh counters. */
+const FRESH_STATS_WAIT_MS = 500;
 const READY_TIMEOUT_MS = 10_000;
 /** Counters are sent every second: this long without them means the child is stuck. */
 const STALL_MS = 3000;
@@ -89,6 +94,8 @@ export interface DnsWorkers {
   updateLearned(lines: readonly string[]): void;
   /** A newer site document: sent before the zone built from it. */
   adoptSite(site: Site): void;
+  /** Resolves once every answering worker's counters have come (or FRESH_STATS_WAIT_MS passed). */
+  freshStats(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -123,6 +130,8 @@ interface Child {
   lastHeard: number;
   last: DnsStats;
   lastSteering?: SteeringSnapshot;
+  /** Waiting for this child's next counters (freshStats). */
+  heard: (() => void)[];
 }
 
 /** Starts `count` workers; resolves once every one is answering. Their counters are added into `stats`. */
@@ -138,7 +147,7 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
 
   const upCount = () => children.filter((c) => c?.up).length;
   const start = (slot: number, onFirst?: { ready: () => void; failed: (e: Error) => void }) => {
-    const child: Child = { up: false, startedAt: Date.now(), lastHeard: Date.now(), last: emptyStats() } as Child;
+    const child: Child = { up: false, startedAt: Date.now(), lastHeard: Date.now(), last: emptyStats(), heard: [] as (() => void)[] } as Child;
     child.proc = spawn(workerCommand(), {
       stdin: "ignore",
       stdout: "inherit",
@@ -168,6 +177,7 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
             o.location.steering.addDelta(message.steering, child.lastSteering ?? { byArea: {}, malformed: {}, uncovered: [] });
             child.lastSteering = message.steering;
           }
+          for (const heard of child.heard.splice(0)) heard();
         }
       },
       onExit(_p, code, signal) {
@@ -252,6 +262,20 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
       const locations = o.location?.map().lines;
       for (const c of children) if (!c.proc.killed && c.proc.exitCode === null) c.proc.send({ type: "site", site, locations } satisfies ToWorker);
     },
+    async freshStats() {
+      const asked = children
+        .filter((c) => c.up && c.proc.exitCode === null)
+        .map(
+          (c) =>
+            new Promise<void>((heard) => {
+              c.heard.push(heard);
+              c.proc.send({ type: "stats-now" } satisfies ToWorker);
+            }),
+        );
+      let waited: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all(asked), new Promise<void>((late) => (waited = setTimeout(late, FRESH_STATS_WAIT_MS)))]);
+      clearTimeout(waited);
+    },
     stop,
   };
 }
@@ -267,6 +291,8 @@ export function runDnsWorker(): void {
   const withRecordBytes = (site: Site): Site => ({ ...site, ...(site.records && { records: withBytes(site.records) }) });
   const send = (m: FromWorker) => process.send?.(m);
   const updates = updateRelay(send);
+  /** Set once the worker answers: sends its counters. */
+  let sendStats: (() => void) | undefined;
   process.on("disconnect", () => process.exit(0));
   process.on("message", (raw) => {
     const m = raw as ToWorker;
@@ -277,6 +303,7 @@ export function runDnsWorker(): void {
       init = { ...init, site: withRecordBytes(m.site), locations: m.locations };
       map = mapOf(m.site, m.locations);
     } else if (m.type === "update-reply") updates.settle(m);
+    else if (m.type === "stats-now") sendStats?.();
     else if (m.type === "learned" && init)
       learned = new LocationMap(parseMapText(m.lines.join("\n"), new Set<string>(init.site.areas.map((a) => a.name)), "learned map").entries);
     else if (m.type === "zone" && init) {
@@ -334,7 +361,8 @@ export function runDnsWorker(): void {
         stats = server.stats;
       }
       const counters = stats;
-      setInterval(() => send({ type: "stats", stats: counters, steering: map && steering.snapshot(UNCOVERED_TRACKED) }), STATS_INTERVAL_MS);
+      sendStats = () => send({ type: "stats", stats: counters, steering: map && steering.snapshot(UNCOVERED_TRACKED) });
+      setInterval(sendStats, STATS_INTERVAL_MS);
       send({ type: "ready", path, fallbackReason });
     } catch (err) {
       send({ type: "failed", error: String(err) });

@@ -16,6 +16,8 @@ export function startOpsHttp(init: {
   listen: HostPort;
   registry: Registry;
   status: (want: HistoryWanted) => StatusReport;
+  /** Brings the counters up to date before a scrape or a status. */
+  fresh: () => Promise<void>;
   clock: Clock;
   log: Logger;
 }): OpsHttp {
@@ -26,10 +28,14 @@ export function startOpsHttp(init: {
     async fetch(req) {
       const path = new URL(req.url).pathname;
       if (req.method !== "GET" && req.method !== "HEAD") return new Response("only GET\n", { status: 405, headers: { allow: "GET, HEAD" } });
-      if (path === "/metrics") return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
+      if (path === "/metrics") {
+        await init.fresh();
+        return new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
+      }
       if (path === "/status.json") {
         const want = historyWanted(new URL(req.url).searchParams, init.clock());
         if (want === undefined) return new Response("history_since and history_for_ms take a number of milliseconds\n", { status: 400 });
+        await init.fresh();
         return Response.json(init.status(want), { headers: { "cache-control": "no-store" } });
       }
       if (path === "/") return new Response(STATUS_PAGE_HTML, { headers: { "content-type": "text/html; charset=utf-8" } });

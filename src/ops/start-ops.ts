@@ -47,6 +47,8 @@ export interface OpsComponents {
 
 export interface Ops {
   status(want?: HistoryWanted): StatusReport;
+  /** Resolves once the DNS counters hold what was answered up to now: call before `status` or a scrape. */
+  fresh(): Promise<void>;
   /** Tells a human (the notifier's gate: repeats dropped, rate capped). */
   notify: Notifier["notify"];
   stop(): void;
@@ -54,6 +56,7 @@ export interface Ops {
 
 export function startOps(init: OpsInit, c: OpsComponents): Ops {
   const { config, nameserver } = init;
+  const fresh = async () => nameserver?.freshStats();
   const notifier = createNotifier(config.notify, { zone: config.site.zone, node: config.node.name }, c.log.scope("notify"), c.clock);
   const base = (): StatusReport =>
     buildStatus({
@@ -97,10 +100,11 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
   });
   const http =
     config.metrics && metrics
-      ? startOpsHttp({ listen: config.metrics.listen, registry: metrics.registry, status, clock: c.clock, log: c.log.scope("ops") })
+      ? startOpsHttp({ listen: config.metrics.listen, registry: metrics.registry, status, fresh, clock: c.clock, log: c.log.scope("ops") })
       : undefined;
   return {
     status,
+    fresh,
     notify: (n) => notifier.notify(n),
     stop() {
       http?.stop();

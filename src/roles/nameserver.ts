@@ -48,6 +48,8 @@ export interface Nameserver {
   /** A newer site document: servers, names and records answered from it at the next query. */
   adoptSite(site: Site): void;
   stats: DnsStats;
+  /** Resolves once `stats` holds what was answered up to now (DNS workers report theirs every second otherwise). */
+  freshStats(): Promise<void>;
   /** Resolves once the listener (if any) answers. */
   ready: Promise<void>;
   stop(): Promise<void>;
@@ -147,6 +149,7 @@ export function startNameserver(init: NameserverInit, c: NameserverComponents): 
       rebuild();
     },
     stats,
+    freshStats: async () => listener?.freshStats(),
     ready,
     async stop() {
       stopTicks();

@@ -289,6 +289,19 @@ describe.skipIf(!WORKERS)("worker processes on one port", () => {
     for (const a of answers) expect(a.trim().split("\n").sort()).toEqual(EAST_V4);
   });
 
+  // Workers report every second on their own; status asks them first, so it is never behind.
+  // Five rounds: a status that merely waited could catch a second's report now and then.
+  test("walrus status counts every query the workers answered before it, read once each time", async () => {
+    const queries = () => JSON.parse(Bun.spawnSync([WALRUS, "status", "--json", "--config", join(dir, "node.toml")]).stdout.toString()).dns.queries;
+    const seen: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const before = queries();
+      await Promise.all(Array.from({ length: 4 }, () => dig(port, "+short", "www.example.test")));
+      seen.push(queries() - before);
+    }
+    expect(seen).toEqual([4, 4, 4, 4, 4]);
+  }, 30_000);
+
   test("the workers go when the node stops", async () => {
     const children = Bun.spawnSync(["ps", "--ppid", String(node.proc.pid), "-o", "pid="])
       .stdout.toString()
