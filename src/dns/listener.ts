@@ -99,7 +99,7 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
     adoptSite: (site) => workers?.adoptSite(site),
     freshStats: async () => workers?.freshStats(),
     async stop() {
-      await workers?.stop();
+      workers?.stop();
       await dns.close();
     },
   };

@@ -6,7 +6,7 @@
 // sends each child the site and its options once, then every zone change, every new learned
 // location map and every newer site document (the site and its location map), and the child
 // sends back its counters every second, or at once when the node asks (status and /metrics show
-// what was answered up to the request); a child exits when its parent goes.
+// what was answered up to the request); a child exits on SIGTERM or when its parent goes.
 //
 // Supervision: a child that exits, or whose counters stop coming (its loop is stuck), is killed
 // and started again after a backoff of at most RESTART_BACKOFF_MAX_MS; while no child is up the
@@ -96,7 +96,8 @@ export interface DnsWorkers {
   adoptSite(site: Site): void;
   /** Resolves once every answering worker's counters have come (or FRESH_STATS_WAIT_MS passed). */
   freshStats(): Promise<void>;
-  stop(): Promise<void>;
+  /** Signals the workers, which exit at once; not waited for, so they stop beside the node (README, "Start and stop"). */
+  stop(): void;
 }
 
 export interface DnsWorkersOptions {
@@ -227,12 +228,11 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
   }
 
   let watchdog: ReturnType<typeof setInterval> | undefined;
-  const stop = async () => {
+  const stop = () => {
     stopping = true;
     for (const t of timers) clearTimeout(t);
     clearInterval(watchdog);
     for (const c of children) c?.proc.kill("SIGTERM");
-    await Promise.all(children.map((c) => c?.proc.exited));
     // The node's stand-in UDP socket goes with the workers.
     if (noneUp) o.onSomeUp?.();
   };
@@ -240,11 +240,11 @@ export async function startDnsWorkers(o: DnsWorkersOptions): Promise<DnsWorkers>
   watchdog = setInterval(() => {
     for (const c of children) if (c?.up && Date.now() - c.lastHeard > STALL_MS) c.proc.kill("SIGKILL");
   }, STATS_INTERVAL_MS);
-  const timeout = setTimeout(() => void stop(), READY_TIMEOUT_MS);
+  const timeout = setTimeout(stop, READY_TIMEOUT_MS);
   try {
     await Promise.all(firstReady);
   } catch (err) {
-    await stop();
+    stop();
     throw err;
   } finally {
     clearTimeout(timeout);
