@@ -75,12 +75,14 @@ export async function startDnsListener(init: DnsListenerInit): Promise<DnsListen
   let workers: DnsWorkers | undefined;
   try {
     if (cfg.workers > 0) {
+      // UDP on the ports the node's TCP got: a configured port 0 is drawn once, for all of them.
+      const listen = dns.addresses;
       // While no worker is up, the node answers UDP beside their sockets (SO_REUSEPORT).
-      const standIn = () => startDnsServer({ ...options, udp: "shared", tcp: false });
+      const standIn = () => startDnsServer({ ...options, listen, udp: "shared", tcp: false });
       workers = await startDnsWorkers({
         count: cfg.workers,
         site,
-        serve,
+        serve: { ...serve, listen },
         first: init.zoneUpdate(),
         stats: init.stats,
         location: init.location,

@@ -315,3 +315,25 @@ describe.skipIf(!WORKERS)("worker processes on one port", () => {
     expect(alive()).toEqual([]);
   });
 });
+
+describe.skipIf(!WORKERS)("a node on port 0 with a worker", () => {
+  let dir: string;
+  let node: Proc;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "wdns-port0-"));
+    const config = writeSingleNameserver({ dir, p2pPort: PORTS + 2, dns: `${HOST}:0`, nameserver: ["workers = 1"], servers: EAST_V4.map((a) => [a]) });
+    node = startProc("walrus", [WALRUS, "node", "--config", config]);
+    await node.waitFor(/answering DNS.*"workers":1/);
+  });
+  afterAll(async () => {
+    await node?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("its worker answers UDP on the port the node drew and logged, where TCP is answered too", async () => {
+    const port = Number(/"listen":"127\.0\.0\.1:(\d+)"/.exec(node.output())?.[1]);
+    expect(port).toBeGreaterThan(0);
+    for (const transport of ["+notcp", "+tcp"]) expect((await dig(port, transport, "+short", "www.example.test")).trim().split("\n").sort()).toEqual(EAST_V4);
+  });
+});
