@@ -67,7 +67,7 @@ export function nameserverDns(f: Fields, ns: Table): NameserverDnsOptions {
     rateLimit: f.number(ns, p, "rate_limit", { default: 0, min: 0, max: 1_000_000, integer: true, unit: "responses per second per client prefix (0: off)" }),
     rateLimitIpv4Prefix: f.number(ns, p, "rate_limit_ipv4_prefix", { default: 24, min: 8, max: 32, integer: true, unit: "bits" }),
     rateLimitIpv6Prefix: f.number(ns, p, "rate_limit_ipv6_prefix", { default: 56, min: 16, max: 128, integer: true, unit: "bits" }),
-    workers: f.number(ns, p, "workers", { default: 0, min: 0, max: 64, integer: true, unit: "processes" }),
+    workers: f.number(ns, p, "workers", { default: 1, min: 0, max: 64, integer: true, unit: "processes" }),
     udpIo: f.string(ns, p, "udp_io", {
       default: "auto",
       pattern: /^(auto|batched|portable)$/,

@@ -144,7 +144,7 @@ describe("validate: a minimal valid config", () => {
         rateLimit: 0,
         rateLimitIpv4Prefix: 24,
         rateLimitIpv6Prefix: 56,
-        workers: 0,
+        workers: 1,
         udpIo: "auto",
       },
     });
