@@ -173,6 +173,9 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
     listenAddresses: () => node.getMultiaddrs().map((a) => a.toString()),
     async stop() {
       stopDialing();
+      // Close every connection at once: a polite close waits for peers a partition cut off,
+      // and they see the socket close either way.
+      for (const c of node.getConnections()) c.abort(new Error("node stopping"));
       await node.stop();
     },
   };

