@@ -1,5 +1,6 @@
 // Reporter role (thesis §5): every report interval, measure the host and the web server,
-// judge the special replies, and publish one report for this node's server. A failed probe is
+// judge the special replies, and publish a report for this node's server when it says something
+// new or the last one would soon lapse (report/send-rule.ts). A failed probe is
 // confirmed or cleared by another after fast_probe_ms rather than a whole interval later (as
 // HAProxy's fastinter does), so a dead server reaches PANIC within about one interval; the run
 // of fall_count failures that damps a flap is the same, only closer together. A newer site
@@ -11,6 +12,7 @@ import type { Timers } from "../core/timers.ts";
 import type { Report, ReportStatus, Site } from "../core/types.ts";
 import type { Collection, Collector } from "../report/collect.ts";
 import type { ReporterConfig } from "../report/config.ts";
+import { reasonToSend, sentOf, type Sent } from "../report/send-rule.ts";
 import { initialVerdict, judge } from "../report/verdict.ts";
 import type { SiteView } from "./site-view.ts";
 
@@ -37,12 +39,13 @@ export interface Reporter {
 }
 
 export function startReporter(init: ReporterInit, c: ReporterComponents): Reporter {
-  let { cfg } = init;
+  let { cfg, site } = init;
   const { view, clock, log } = c;
   let memory = initialVerdict();
   let seq = 0;
   let busy = false;
   let last: Report | undefined;
+  let sent: Sent | undefined;
   let lastStatus: ReportStatus | undefined;
   let cancelFast: (() => void) | undefined;
   // Every failed probe is counted and logged with its error; the logger holds back repeats.
@@ -66,7 +69,11 @@ export function startReporter(init: ReporterInit, c: ReporterComponents): Report
     last = report;
     if (v.status !== lastStatus) log.info("status", { server: cfg.server, status: v.status, reason: v.reason ?? "" });
     lastStatus = v.status;
-    view.publish({ type: "report", site: init.digest, report });
+    const now = sentOf(report, site);
+    if (reasonToSend(sent, now, site)) {
+      sent = now;
+      view.publish({ type: "report", site: init.digest, report });
+    }
     if (col.web.state === "down" && !memory.down && !cancelFast)
       cancelFast = c.timers.after(cfg.fastProbeMs, () => {
         cancelFast = undefined;
@@ -94,8 +101,9 @@ export function startReporter(init: ReporterInit, c: ReporterComponents): Report
   tick();
   return {
     last: () => last,
-    adoptSite(site, next) {
-      cfg = next;
+    adoptSite(next, nextCfg) {
+      cfg = nextCfg;
+      site = next;
       if (site.reportIntervalMs === intervalMs) return;
       intervalMs = site.reportIntervalMs;
       stopTicks();
