@@ -8,7 +8,9 @@
 //   - the master killed (SIGKILL) → until every surviving area node sees another master.
 // A bare compiled Bun binary (`setInterval(() => {}, 1000)`) is measured in the same window as
 // the floor for CPU and RSS. Then the simulator's message counts, extrapolated to 500 servers.
-//   bun scripts/bench-scale.ts [--n 10,25,48] [--quick] [--trials 10]
+// The warm-up is long because Bun's JIT keeps compiling for minutes: a reporter measured 20 s
+// after the site settled costs about twice what it costs ten minutes later.
+//   bun scripts/bench-scale.ts [--n 10,25,48] [--quick] [--trials 10] [--warmup 180]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,11 +22,16 @@ import { writeScaleSite, type ScaleSite } from "./lib/scale-site.ts";
 import { simulatedCosts } from "./lib/scale-sim.ts";
 
 const { values } = parseArgs({
-  options: { n: { type: "string", default: "10,25,48" }, quick: { type: "boolean", default: false }, trials: { type: "string" } },
+  options: {
+    n: { type: "string", default: "10,25,48" },
+    quick: { type: "boolean", default: false },
+    trials: { type: "string" },
+    warmup: { type: "string" },
+  },
 });
 const sizes = values.n.split(",").map(Number);
 const quick = values.quick;
-const WARMUP_MS = quick ? 8_000 : 20_000;
+const WARMUP_MS = 1000 * Number(values.warmup ?? (quick ? 60 : 180));
 const WINDOW_MS = quick ? 10_000 : 30_000;
 const trials = Number(values.trials ?? (quick ? 3 : 10));
 const POLL_MS = 50;
