@@ -121,6 +121,11 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
         emitSelf: false,
         maxInboundDataLength: MAX_MESSAGE_BYTES,
         ...GOSSIP_PARAMETERS,
+        // Gossipsub's IP colocation penalty (−5 × (peers on one address − 10)²) is a Sybil defence
+        // for open networks. A walrus peer must hold the site secret and signs what it says, and
+        // many of them share an address behind a NAT, on one test host or on loopback: from the
+        // 14th peer on one address every peer there was graylisted and its messages dropped.
+        scoreParams: { IPColocationFactorWeight: 0 },
       }),
     },
   } as Parameters<typeof createLibp2p>[0])) as never;
