@@ -217,8 +217,13 @@ try {
   const idleBin = buildIdle(work);
   const rows: Row[] = [];
   for (const n of sizes) {
-    rows.push(await runSize(n, idleBin));
-    progress(`N=${n}: done`);
+    try {
+      rows.push(await runSize(n, idleBin));
+      progress(`N=${n}: done`);
+    } catch (err) {
+      // A size the machine cannot hold must not lose the rows already measured.
+      progress(`N=${n}: failed: ${(err as Error).message}`);
+    }
   }
   console.log(`\nbench-scale ${quick ? "(quick) " : ""}warm-up ${WARMUP_MS / 1000} s, window ${WINDOW_MS / 1000} s, ${trials} failover trials per N`);
   console.log(
