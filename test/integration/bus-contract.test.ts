@@ -4,11 +4,10 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import type { PeerIdText } from "../../src/core/types.ts";
 import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic } from "../../src/net/bus.ts";
-import { startLibp2pBus } from "../../src/net/libp2p-bus.ts";
-import { newIdentityKey } from "../../src/net/peer-keys.ts";
 import { MemoryNetwork } from "../../src/sim/network.ts";
 import { seededRandom } from "../../src/sim/prng.ts";
 import { Scheduler } from "../../src/sim/scheduler.ts";
+import { startLoopbackBus } from "./loopback-bus.ts";
 
 interface Pair {
   a: Bus;
@@ -31,17 +30,7 @@ const harnesses: { name: string; pair(aReads?: readonly Topic[]): Promise<Pair> 
   {
     name: "libp2p",
     async pair(aReads = TOPICS) {
-      const secret = new TextEncoder().encode("bus-contract-secret-0123456789abcdef");
-      const start = async (bootstrap: string[], reads: readonly Topic[]) =>
-        startLibp2pBus({
-          identityKey: newIdentityKey(),
-          siteSecret: secret,
-          listen: ["/ip4/127.0.0.1/tcp/0"],
-          bootstrap,
-          reads,
-          accept: () => "accept",
-          onError: () => {},
-        });
+      const start = (bootstrap: string[], reads: readonly Topic[]) => startLoopbackBus("bus-contract-secret-0123456789abcdef", bootstrap, reads);
       const a = await start([], aReads);
       const b = await start([a.listenAddresses()[0] as string], TOPICS);
       return { a, b, advance: () => Bun.sleep(50) };

@@ -4,8 +4,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { until } from "../../scripts/lib/demo-site.ts";
 import type { Bus } from "../../src/net/bus.ts";
-import { startLibp2pBus } from "../../src/net/libp2p-bus.ts";
-import { newIdentityKey } from "../../src/net/peer-keys.ts";
+import { startLoopbackBus } from "./loopback-bus.ts";
 
 const PEERS = 20;
 const started: Bus[] = [];
@@ -14,17 +13,7 @@ afterAll(async () => {
 });
 
 test(`a node hears all ${PEERS} peers that share its address`, async () => {
-  const secret = new TextEncoder().encode("one-address-secret-0123456789abcdef");
-  const start = (bootstrap: string[], reads: "reports"[]) =>
-    startLibp2pBus({
-      identityKey: newIdentityKey(),
-      siteSecret: secret,
-      listen: ["/ip4/127.0.0.1/tcp/0"],
-      bootstrap,
-      reads,
-      accept: () => "accept",
-      onError: () => {},
-    });
+  const start = (bootstrap: string[], reads: "reports"[]) => startLoopbackBus("one-address-secret-0123456789abcdef", bootstrap, reads);
   const hub = await start([], ["reports"]);
   started.push(hub);
   const heard = new Set<string>();
