@@ -42,8 +42,11 @@ export interface Liveness {
  */
 export function heartbeatEveryMs(roles: readonly string[], heartbeatIntervalMs: number, deadAfterMs: number): number {
   const keepsPace = roles.includes("controller") || roles.includes("nameserver");
-  return keepsPace ? heartbeatIntervalMs : Math.max(heartbeatIntervalMs, Math.floor(deadAfterMs / 3));
+  return keepsPace ? heartbeatIntervalMs : thriceWithin(deadAfterMs, heartbeatIntervalMs);
 }
+
+/** The slowest pace at which something judged on dead_after_ms is still heard three times within it (never faster than `atLeastMs`). */
+export const thriceWithin = (deadAfterMs: number, atLeastMs: number): number => Math.max(atLeastMs, Math.floor(deadAfterMs / 3));
 
 export function withHeartbeat(members: Members, from: PeerIdText, hb: HeartbeatMsg, nowMs: number): Map<PeerIdText, Member> {
   const next = new Map(members);

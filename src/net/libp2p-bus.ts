@@ -61,6 +61,10 @@ const REDIAL_MAX_MS = 2000;
  *     reports by seq, assignments by epoch and seq), so the longer window buys nothing and
  *     costs 4× the memory.
  *   fanoutTTL 60 s: a reporter keeps its fanout peers between reports.
+ *   IPColocationFactorWeight 0 (gossipsub's: −5 × (peers on one address − 10)²): a Sybil defence
+ *     for open networks. A walrus peer must hold the site secret and signs what it says, and many
+ *     share an address behind a NAT, on one test host or on loopback: with the penalty, every
+ *     peer from the 14th on one address was graylisted and its messages dropped.
  */
 const GOSSIP_PARAMETERS = {
   D: 6,
@@ -72,6 +76,7 @@ const GOSSIP_PARAMETERS = {
   mcacheGossip: 3,
   seenTTL: 30_000,
   fanoutTTL: 60_000,
+  scoreParams: { IPColocationFactorWeight: 0 },
 };
 
 export interface Libp2pBusInit {
@@ -121,11 +126,6 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
         emitSelf: false,
         maxInboundDataLength: MAX_MESSAGE_BYTES,
         ...GOSSIP_PARAMETERS,
-        // Gossipsub's IP colocation penalty (−5 × (peers on one address − 10)²) is a Sybil defence
-        // for open networks. A walrus peer must hold the site secret and signs what it says, and
-        // many of them share an address behind a NAT, on one test host or on loopback: from the
-        // 14th peer on one address every peer there was graylisted and its messages dropped.
-        scoreParams: { IPColocationFactorWeight: 0 },
       }),
     },
   } as Parameters<typeof createLibp2p>[0])) as never;

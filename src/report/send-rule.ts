@@ -4,6 +4,7 @@
 // reporter-only heartbeats). Pure: the reporter's clock reading is an argument.
 import { loadFigure } from "../assign/load.ts";
 import type { Report, Site } from "../core/types.ts";
+import { thriceWithin } from "../membership/view.ts";
 
 /** A load moving less than this stays unsent: well under the hysteresis and the balance margin. */
 export const LOAD_STEP = 0.02;
@@ -18,8 +19,8 @@ export interface Sent {
 
 export type SendRules = Pick<Site, "loadTerms" | "loadThreshold" | "loadHysteresis" | "reportIntervalMs" | "deadAfterMs">;
 
-/** How long an unchanged report may wait: never less than the report interval. */
-export const refreshMs = (r: SendRules): number => Math.max(r.reportIntervalMs, Math.floor(r.deadAfterMs / 3));
+/** How long an unchanged report may wait: the pace of a reporter-only node's heartbeats. */
+export const refreshMs = (r: SendRules): number => thriceWithin(r.deadAfterMs, r.reportIntervalMs);
 
 export function sentOf(report: Report, rules: SendRules): Sent {
   return { status: report.status, reason: report.reason, release: report.release, load: loadFigure(report, rules.loadTerms), atMs: report.atMs };
