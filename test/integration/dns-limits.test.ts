@@ -22,6 +22,20 @@ const WORKERS = needs("dns-limits: worker processes", { tools: ["dig"], files: [
 const HOST = "127.0.0.1";
 const prefix = (s: string) => parseAllowed(s) as Prefix;
 
+/** A single nameserver node of the binary with `workers` DNS workers, once it answers. */
+async function startWithWorkers(dirPrefix: string, p2pPort: number, dns: string, workers: number): Promise<{ dir: string; node: Proc }> {
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  const config = writeSingleNameserver({ dir, p2pPort, dns, nameserver: [`workers = ${workers}`], servers: EAST_V4.map((a) => [a]) });
+  const node = startProc("walrus", [WALRUS, "node", "--config", config]);
+  await node.waitFor(new RegExp(`answering DNS.*"workers":${workers}`));
+  return { dir, node };
+}
+
+async function stopWithWorkers(dir: string | undefined, node: Proc | undefined): Promise<void> {
+  await node?.kill();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
 async function dig(port: number, ...args: string[]): Promise<string> {
   const proc = Bun.spawn(["dig", `@${HOST}`, "-p", String(port), "+norec", "+time=2", "+tries=1", ...args], { stdout: "pipe", stderr: "pipe" });
   const text = await new Response(proc.stdout).text();
@@ -272,15 +286,9 @@ describe.skipIf(!WORKERS)("worker processes on one port", () => {
   const port = PORTS;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "wdns-workers-"));
-    const config = writeSingleNameserver({ dir, p2pPort: PORTS + 1, dns: `${HOST}:${port}`, nameserver: ["workers = 2"], servers: EAST_V4.map((a) => [a]) });
-    node = startProc("walrus", [WALRUS, "node", "--config", config]);
-    await node.waitFor(/answering DNS.*"workers":2/);
+    ({ dir, node } = await startWithWorkers("wdns-workers-", PORTS + 1, `${HOST}:${port}`, 2));
   });
-  afterAll(async () => {
-    await node?.kill();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopWithWorkers(dir, node));
 
   test("the node started two dns-worker children, which answer UDP; queries from many source ports are all answered", async () => {
     const children = Bun.spawnSync(["ps", "--ppid", String(node.proc.pid), "-o", "args="]).stdout.toString();
@@ -321,15 +329,9 @@ describe.skipIf(!WORKERS)("a node on port 0 with a worker", () => {
   let node: Proc;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), "wdns-port0-"));
-    const config = writeSingleNameserver({ dir, p2pPort: PORTS + 2, dns: `${HOST}:0`, nameserver: ["workers = 1"], servers: EAST_V4.map((a) => [a]) });
-    node = startProc("walrus", [WALRUS, "node", "--config", config]);
-    await node.waitFor(/answering DNS.*"workers":1/);
+    ({ dir, node } = await startWithWorkers("wdns-port0-", PORTS + 2, `${HOST}:0`, 1));
   });
-  afterAll(async () => {
-    await node?.kill();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopWithWorkers(dir, node));
 
   test("its worker answers UDP on the port the node drew and logged, where TCP is answered too", async () => {
     const port = Number(/"listen":"127\.0\.0\.1:(\d+)"/.exec(node.output())?.[1]);
