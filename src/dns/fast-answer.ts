@@ -8,7 +8,7 @@
 import type { AreaChoice, ChooseArea, EdnsOption } from "./answer.ts";
 import { RRTYPE } from "./rr.ts";
 import { answerKey } from "./spill-answer.ts";
-import { writeTemplate, type Template } from "./templates.ts";
+import { copyBytes, writeTemplate, type Template } from "./templates.ts";
 import type { Zone } from "./zone.ts";
 
 const HEADER_BYTES = 12;
@@ -60,6 +60,19 @@ function remember(all: AreaTemplates, index: Index): Index {
   lastTemplates = all;
   lastIndex = index;
   return index;
+}
+
+let lastKeyTemplates: AreaTemplates | undefined;
+let lastKey = "";
+let lastByHash: ReadonlyMap<number, readonly Entry[]> | undefined;
+
+/** One answer key's templates; a run of queries asks for the same key, so the last lookup is kept (a string-keyed Map lookup cost more than the rest of an answer). */
+function byHashOf(all: AreaTemplates, key: string): ReadonlyMap<number, readonly Entry[]> | undefined {
+  if (all === lastKeyTemplates && key === lastKey) return lastByHash;
+  lastKeyTemplates = all;
+  lastKey = key;
+  lastByHash = indexOf(all).get(key);
+  return lastByHash;
 }
 
 /** The chooser's argument, filled anew for each query. */
@@ -175,7 +188,7 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
   // An area with spill shares answers some clients from a share's key, as reply() does.
   const area = choice ? choice.area : zone.servedArea;
   const spill = zone.spills.get(area);
-  const byHash = indexOf(templates).get(answerKey(area, spill, choice?.clientHash));
+  const byHash = byHashOf(templates, answerKey(area, spill, choice?.clientHash));
   const candidates = byHash?.get(hashName(query, HEADER_BYTES, nameEnd, type));
   let t: Template | undefined;
   for (const e of candidates ?? [])
@@ -230,8 +243,7 @@ export function fastAnswer(query: Uint8Array, length: number, zone: Zone, ctx: F
       out[at + 1] = o.code & 0xff;
       out[at + 2] = o.data.byteLength >> 8;
       out[at + 3] = o.data.byteLength & 0xff;
-      out.set(o.data, at + 4);
-      at += 4 + o.data.byteLength;
+      at = copyBytes(o.data, out, at + 4);
     }
   }
   return at;
