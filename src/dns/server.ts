@@ -9,6 +9,7 @@ import { TCP_IDLE_MS_DEFAULT, TCP_MAX_CONNECTIONS_DEFAULT, UDP_EDNS_LIMIT } from
 import { answerer, emptyStats, type DnsStats } from "./answerer.ts";
 import type { RateLimiterOptions } from "./rate-limit.ts";
 import { fixSendBuffer } from "./send-buffer.ts";
+import { isUpdate } from "./update-handler.ts";
 import { updateLater } from "./update-later.ts";
 import type { Zone } from "./zone.ts";
 
@@ -77,8 +78,6 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
   };
 
   const { answer, answerUdp } = answerer({ zone: o.zone, udpSize, chooseArea: o.chooseArea, rateLimit: o.rateLimit, fail }, stats);
-  // Replies are built here and copied out by send(): one buffer serves every datagram.
-  const out = new Uint8Array(udpSize);
 
   const takeUpdate = updateLater(o.update, stats, fail);
 
@@ -128,11 +127,15 @@ export async function startDnsServer(o: DnsServerOptions): Promise<DnsServer> {
 
   const listeners: Listener[] = [];
   try {
+    // One closure for every datagram (none made per datagram): it reads the sender answered now.
+    let sender = "";
+    const source = () => sender;
     for (const { host, port } of o.listen) {
       const onDatagram = (msg: Buffer, fromPort: number, fromAddress: string, udp: UdpEndpoint) => {
-        if (takeUpdate(msg, (b) => udp.send(b, fromPort, fromAddress))) return;
-        const n = answerUdp(msg, msg.byteLength, () => fromAddress, out);
-        if (n >= 0) udp.send(out.subarray(0, n), fromPort, fromAddress);
+        if (isUpdate(msg) && takeUpdate(msg, (b) => udp.send(b, fromPort, fromAddress))) return;
+        sender = fromAddress;
+        const n = answerUdp(msg, msg.byteLength, source, udp.replyBuffer());
+        if (n >= 0) udp.sendReply(n, fromPort, fromAddress);
       };
       // Bun.udpSocket cannot set IPV6_V6ONLY, and "[::]" beside "0.0.0.0" on one port needs it.
       const udpBind = o.udp === "shared" || net.isIPv6(host) ? bindSharedUdp : bindBunUdp;
@@ -169,6 +172,10 @@ interface Listener {
 /** One bound UDP socket, whichever implementation. */
 interface UdpEndpoint {
   port: number;
+  /** Where the next reply is written (at least UDP_SLOT_BYTES): sendReply() sends it without a copy. */
+  replyBuffer(): Uint8Array;
+  sendReply(length: number, port: number, address: string): void;
+  /** A reply built elsewhere (an UPDATE's). */
   send(bytes: Uint8Array, port: number, address: string): void;
   close(): Promise<void>;
 }
@@ -212,8 +219,10 @@ async function bindBunUdp(host: string, port: number, onDatagram: OnDatagram, fa
     },
   });
   // Replies wait here and leave together, one sendMany() (one sendmmsg) per event-loop turn:
-  // send() copies each into a slot, since the caller reuses its buffer.
+  // each is written straight into the next free slot. A slot's view of its reply's length is
+  // kept, as replies mostly have one length.
   const slots = Array.from({ length: SEND_BATCH }, () => new Uint8Array(UDP_SLOT_BYTES));
+  const views = slots.map((slot) => slot.subarray(0, 0));
   const queued: (Uint8Array | number | string)[] = [];
   let flushing = false;
   // sendmmsg stops at the first datagram that fails, and a reply to a client that has gone (its
@@ -237,20 +246,26 @@ async function bindBunUdp(host: string, port: number, onDatagram: OnDatagram, fa
     if (dropped) fail("udp send", new Error(`${dropped} replies dropped`));
     queued.length = 0;
   };
+  const sendReply = (length: number, toPort: number, toAddress: string) => {
+    const i = queued.length / 3;
+    if (views[i]!.byteLength !== length) views[i] = slots[i]!.subarray(0, length);
+    queued.push(views[i]!, toPort, toAddress);
+    if (queued.length / 3 === SEND_BATCH) flush();
+    else if (!flushing) {
+      flushing = true;
+      setImmediate(flush);
+    }
+  };
   endpoint = {
     port: socket.port,
+    replyBuffer: () => slots[queued.length / 3]!,
+    sendReply,
     send: (bytes, toPort, toAddress) => {
-      const slot = slots[queued.length / 3]!;
       // Sent on its own, tried twice like the batch's head (a gone client's error may fail the first try).
-      if (bytes.byteLength > slot.byteLength)
+      if (bytes.byteLength > UDP_SLOT_BYTES)
         return void (socket.send(bytes, toPort, toAddress) || socket.send(bytes, toPort, toAddress) || fail("udp send", new Error("1 reply dropped")));
-      slot.set(bytes);
-      queued.push(slot.subarray(0, bytes.byteLength), toPort, toAddress);
-      if (queued.length / 3 === SEND_BATCH) flush();
-      else if (!flushing) {
-        flushing = true;
-        setImmediate(flush);
-      }
+      slots[queued.length / 3]!.set(bytes);
+      sendReply(bytes.byteLength, toPort, toAddress);
     },
     close: async () => {
       flush();
@@ -266,10 +281,13 @@ function bindSharedUdp(host: string, port: number, onDatagram: OnDatagram, fail:
     // ipv6Only: an IPv6 listener serves IPv6 alone, so "0.0.0.0" and "[::]" can share a port.
     const udp = dgram.createSocket({ type: net.isIPv6(host) ? "udp6" : "udp4", reusePort: true, ipv6Only: net.isIPv6(host) });
     const sent = (err: Error | null) => err && fail("udp send", err);
+    const out = new Uint8Array(UDP_SLOT_BYTES);
     const endpoint: UdpEndpoint = {
       port: 0,
+      replyBuffer: () => out,
       // node:dgram sends later: the reply buffer is reused, so it gets a copy.
-      send: (bytes, toPort, toAddress) => udp.send(bytes.slice(), toPort, toAddress, sent),
+      sendReply: (length, toPort, toAddress) => udp.send(out.slice(0, length), toPort, toAddress, sent),
+      send: (bytes, toPort, toAddress) => udp.send(bytes, toPort, toAddress, sent),
       close: () => new Promise<void>((done) => udp.close(() => done())),
     };
     udp.on("message", (msg, from) => onDatagram(msg, from.port, from.address, endpoint));
