@@ -303,6 +303,8 @@ async function main() {
   // most queries per CPU-second; the fixed-rate run with the lowest p99, its loss summed over all
   // of them), so a burst of other work on this shared machine during one run does not decide.
   const max = new Map<Server, PerfResult>();
+  /** Every saturating run's queries per CPU-second, to show how far runs of one server spread. */
+  const runs = new Map<Server, number[]>();
   const rated = new Map<Server, PerfResult>();
   for (let round = 0; round < ROUNDS; round++) {
     for (let i = 0; i < one.length; i++) {
@@ -311,6 +313,7 @@ async function main() {
       await dnsperf(s, { cpus: "1" }); // warm-up: Bun compiles the hot path in its first seconds
       const r = await dnsperf(s, { cpus: "1" });
       if (!max.has(s) || perCpu(r) > perCpu(max.get(s)!)) max.set(s, r);
+      runs.set(s, [...(runs.get(s) ?? []), perCpu(r)]);
       const fixed = await dnsperf(s, { cpus: "1", rate: RATE, verbose: true });
       const before = rated.get(s);
       if (before) {
@@ -335,7 +338,10 @@ async function main() {
   );
   for (const s of one) console.log(row(s.name, max.get(s)!));
   console.log(row(`${SERVERS.two.name}, 2 cores`, two));
-  console.log("(two workers share both cores with dnsperf: on 2 cores this shows cost per query, not scaling)\n");
+  console.log("(two workers share both cores with dnsperf: on 2 cores this shows cost per query, not scaling)");
+  console.log("every saturating run, q/cpu-s:");
+  for (const s of one) console.log(`  ${s.name.padEnd(26)} ${(runs.get(s) ?? []).map((n) => fmt(n).padStart(9)).join(" ")}`);
+  console.log("");
   const lat = (name: string, r: PerfResult) =>
     `${name.padEnd(28)} ${fmt(r.qps).padStart(9)} ${fmt(lossPct(r), 3).padStart(7)} ${fmt(r.p50Ms ?? NaN, 3).padStart(8)} ${fmt(r.p99Ms ?? NaN, 3).padStart(8)}`;
   console.log(
