@@ -32,14 +32,10 @@ type AreaTemplates = Zone["templates"];
 type Index = ReadonlyMap<string, ReadonlyMap<number, readonly Entry[]>>;
 const indexes = new WeakMap<AreaTemplates, Index>();
 
-let lastTemplates: AreaTemplates | undefined;
-let lastIndex: Index | undefined;
-
-/** Built once per zone (the zone changes only with the assignment), signed and unsigned apart; the last one is at hand. */
+/** Built once per zone (the zone changes only with the assignment), signed and unsigned apart. */
 function indexOf(all: AreaTemplates): Index {
-  if (all === lastTemplates) return lastIndex as Index;
   const index = indexes.get(all);
-  if (index) return remember(all, index);
+  if (index) return index;
   const byArea = new Map<string, Map<number, Entry[]>>();
   for (const [area, templates] of all) {
     const byHash = new Map<number, Entry[]>();
@@ -53,13 +49,7 @@ function indexOf(all: AreaTemplates): Index {
     byArea.set(area, byHash);
   }
   indexes.set(all, byArea);
-  return remember(all, byArea);
-}
-
-function remember(all: AreaTemplates, index: Index): Index {
-  lastTemplates = all;
-  lastIndex = index;
-  return index;
+  return byArea;
 }
 
 let lastKeyTemplates: AreaTemplates | undefined;
