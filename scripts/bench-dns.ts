@@ -131,13 +131,16 @@ function knotConfig(signed = false): string {
   return conf;
 }
 
-/** utime + stime of a process and its children (walrus workers), in seconds. */
-function cpuSeconds(pid: number): number {
-  const children = Bun.spawnSync(["ps", "--ppid", String(pid), "-o", "pid="])
+const childrenOf = (pid: number) =>
+  Bun.spawnSync(["ps", "--ppid", String(pid), "-o", "pid="])
     .stdout.toString()
     .split("\n")
-    .map((s) => s.trim())
-    .filter(Boolean);
+    .map((s) => Number(s.trim()))
+    .filter((n) => n > 0);
+
+/** utime + stime of a process and its children (walrus workers), in seconds. */
+function cpuSeconds(pid: number): number {
+  const children = childrenOf(pid);
   let ticks = 0;
   for (const p of [String(pid), ...children]) {
     try {
@@ -243,13 +246,6 @@ function pin(pid: number, cpus: string): void {
   const r = Bun.spawnSync(["taskset", "-a", "-p", "-c", cpus, String(pid)], { stdout: "ignore", stderr: "pipe" });
   if (r.exitCode !== 0) throw new Error(`taskset ${pid}: ${r.stderr.toString()}`);
 }
-
-const childrenOf = (pid: number) =>
-  Bun.spawnSync(["ps", "--ppid", String(pid), "-o", "pid="])
-    .stdout.toString()
-    .split("\n")
-    .map((s) => Number(s.trim()))
-    .filter((n) => n > 0);
 
 async function main() {
   writeFileSync(join(dir, "site.secret"), `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
