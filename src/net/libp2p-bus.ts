@@ -1,4 +1,4 @@
-// With tcp-transport.ts, the only modules that import libp2p: moving to another libp2p line is a change here.
+// With tcp-transport.ts and yamux-window.ts, the only modules that import libp2p: moving to another libp2p line is a change here.
 // The pinned versions (libp2p 2.9, gossipsub 14.1) are the last that work together; see README.
 import { gossipsub } from "@chainsafe/libp2p-gossipsub";
 import { noise } from "@chainsafe/libp2p-noise";
@@ -16,6 +16,7 @@ import { createHash } from "node:crypto";
 import { peerIdText, type PeerIdText } from "../core/types.ts";
 import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic, type Verdict } from "./bus.ts";
 import { tcpWithoutSocketSignal } from "./tcp-transport.ts";
+import { updateWindowsAtHalf } from "./yamux-window.ts";
 
 const TOPIC_PREFIX = "walrus/v1/";
 const VALIDATOR_RESULT: Record<Verdict, TopicValidatorResult> = {
@@ -102,6 +103,7 @@ function swarmKey(secret: Uint8Array): Uint8Array {
 }
 
 export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
+  updateWindowsAtHalf();
   const privateKey = privateKeyFromProtobuf(init.identityKey) as unknown as PrivateKey; // two copies of @libp2p/interface types
   const node: Libp2p<{ pubsub: ReturnType<ReturnType<typeof gossipsub>> }> = (await createLibp2p({
     privateKey,
