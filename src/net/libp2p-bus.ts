@@ -78,7 +78,27 @@ const GOSSIP_PARAMETERS = {
   seenTTL: 30_000,
   fanoutTTL: 60_000,
   scoreParams: { IPColocationFactorWeight: 0 },
+  fastMsgIdFn: authorAndSeqno,
 };
+
+/**
+ * The duplicate filter's key, read from the raw message before its signature is checked. Every
+ * message reaches an area node once from its author and once more from each other area node;
+ * without this key gossipsub verified every copy's Ed25519 signature (about 120 µs in Bun)
+ * before finding it seen. Author and seqno are what the message id is made of under StrictSign,
+ * and a copy that fails its check is never remembered under its key, so a forged copy cannot
+ * shadow the real message. The author's length goes first so no two (author, seqno) pairs
+ * give one key.
+ */
+function authorAndSeqno(msg: { from?: Uint8Array; seqno?: Uint8Array }): string {
+  const { from, seqno } = msg;
+  if (!from || !seqno) return "";
+  return (
+    String.fromCharCode(from.byteLength) +
+    Buffer.from(from.buffer, from.byteOffset, from.byteLength).toString("latin1") +
+    Buffer.from(seqno.buffer, seqno.byteOffset, seqno.byteLength).toString("latin1")
+  );
+}
 
 export interface Libp2pBusInit {
   /** Protobuf bytes of the node's private key (see identity.ts). */
