@@ -17,10 +17,12 @@
 //   recovered) or a drain triggers an early round, so failover does not wait for the tick.
 import { decide } from "../assign/decide.ts";
 import { spillSettleMs } from "../assign/spill.ts";
+import { steadyOrder } from "../assign/steady-order.ts";
 import { spillChanges } from "../assign/spill-text.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Timers } from "../core/timers.ts";
+import { DEFAULT_MAX_ANSWER_ADDRESSES } from "../dns/limits.ts";
 import type { AreaAssignment, AreaName, Assignment, Site } from "../core/types.ts";
 import { sameAnswers } from "./served-assignment.ts";
 import type { SiteSnapshot, SiteView } from "./site-view.ts";
@@ -107,7 +109,13 @@ export function startController(init: ControllerInit, c: ControllerComponents): 
       if (was !== undefined && was !== a.cluster) log.info("area moved", { area: a.area, from: was, to: a.cluster, reason: a.reason, detail: a.detail });
       for (const step of spillChanges(beforeAreas.get(a.area), a)) log.info("spill step", { area: a.area, step });
     }
-    const next: Assignment = { master: s.self, epoch, seq: seq + 1, atMs: now, areas: decision.areas };
+    const next: Assignment = {
+      master: s.self,
+      epoch,
+      seq: seq + 1,
+      atMs: now,
+      areas: steadyOrder(site, site.maxAnswerAddresses ?? DEFAULT_MAX_ANSWER_ADDRESSES, last?.areas, decision.areas),
+    };
     if (last?.epoch === epoch && sameAnswers(last, next) && ++unchangedRounds < REFRESH_ROUNDS) return;
     unchangedRounds = 0;
     seq = next.seq;
