@@ -1,20 +1,19 @@
-// With tcp-transport.ts and yamux-window.ts, the only modules that import libp2p: moving to another libp2p line is a change here.
+// With tcp-transport.ts, yamux-window.ts and quiet-probe.ts, the only modules that import libp2p: moving to another libp2p line is a change here.
 // The pinned versions (libp2p 2.9, gossipsub 14.1) are the last that work together; see README.
 import { gossipsub } from "@chainsafe/libp2p-gossipsub";
 import { noise } from "@chainsafe/libp2p-noise";
 import { asCrypto, defaultCrypto } from "@chainsafe/libp2p-noise/crypto";
-import { yamux } from "@chainsafe/libp2p-yamux";
 import { privateKeyFromProtobuf } from "@libp2p/crypto/keys";
 import { identify } from "@libp2p/identify";
 import type { Libp2p, PeerId, PrivateKey } from "@libp2p/interface";
 import { StrictSign, TopicValidatorResult } from "@libp2p/interface";
-import { ping } from "@libp2p/ping";
 import { preSharedKey } from "@libp2p/pnet";
 import { multiaddr } from "@multiformats/multiaddr";
 import { createLibp2p } from "libp2p";
 import { createHash } from "node:crypto";
 import { peerIdText, type PeerIdText } from "../core/types.ts";
 import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic, type Verdict } from "./bus.ts";
+import { PROBE_EVERY_MS, quietProbe } from "./quiet-probe.ts";
 import { tcpWithoutSocketSignal } from "./tcp-transport.ts";
 import { updateWindowsAtHalf } from "./yamux-window.ts";
 
@@ -34,12 +33,6 @@ const NOISE_CRYPTO = {
   chaCha20Poly1305Encrypt: asCrypto.chaCha20Poly1305Encrypt,
   chaCha20Poly1305Decrypt: asCrypto.chaCha20Poly1305Decrypt,
 };
-/** A frozen peer keeps its sockets open; pings close them within a few seconds. Liveness does not
- * wait for that (a silent candidate is dead after candidate_dead_after_ms, 1.5 s), so a ping every
- * 5 s is enough: each one is a new stream both ways, and an area node holds a connection to
- * every node of the site. */
-const PING_INTERVAL_MS = 5000;
-const PING_TIMEOUT = { minTimeout: 1000, maxTimeout: 2000 };
 const DIAL_TIMEOUT_MS = 3000;
 const REDIAL_MIN_MS = 250;
 // Short cap: after a partition heals, the sides must find each other again within seconds.
@@ -124,24 +117,22 @@ function swarmKey(secret: Uint8Array): Uint8Array {
 
 export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
   updateWindowsAtHalf();
+  const probe = quietProbe();
   const privateKey = privateKeyFromProtobuf(init.identityKey) as unknown as PrivateKey; // two copies of @libp2p/interface types
   const node: Libp2p<{ pubsub: ReturnType<ReturnType<typeof gossipsub>> }> = (await createLibp2p({
     privateKey,
     addresses: { listen: init.listen },
     transports: [tcpWithoutSocketSignal()],
     connectionEncrypters: [noise({ crypto: NOISE_CRYPTO })],
-    streamMuxers: [yamux()],
+    streamMuxers: [probe.muxer],
     connectionProtector: preSharedKey({ psk: swarmKey(init.siteSecret) }),
     // libp2p refuses a host's sixth inbound connection within a second; on a shared host
     // (the demo, tests, several nodes behind one NAT) that would churn connections for ever.
     connectionManager: { inboundConnectionThreshold: 1000, maxIncomingPendingConnections: 256, dialTimeout: DIAL_TIMEOUT_MS },
-    connectionMonitor: {
-      pingInterval: PING_INTERVAL_MS,
-      pingTimeout: PING_TIMEOUT,
-    },
+    // A frozen or cut-off peer's connection is found by quiet-probe.ts instead, for less.
+    connectionMonitor: { enabled: false },
     services: {
       identify: identify(),
-      ping: ping(),
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true, // the first node of a site is alone
         globalSignaturePolicy: StrictSign,
@@ -186,6 +177,8 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
   node.addEventListener("peer:connect", (evt) => emitPeer(evt.detail, true));
   node.addEventListener("peer:disconnect", (evt) => emitPeer(evt.detail, false));
 
+  node.addEventListener("connection:open", (evt) => probe.adopt(evt.detail));
+  const probing = setInterval(() => probe.look(node.getConnections(), (conn, err) => conn.abort(err)), PROBE_EVERY_MS);
   const stopDialing = keepDialing(node, init.bootstrap, init.onUnreachable ?? ((address, err) => init.onError(`dialing ${address}`, err)));
 
   return {
@@ -199,6 +192,7 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
     connectedPeers: () => node.getPeers().map((p) => peerIdText(p.toString())),
     listenAddresses: () => node.getMultiaddrs().map((a) => a.toString()),
     async stop() {
+      clearInterval(probing);
       stopDialing();
       // Close every connection at once: a polite close waits for peers a partition cut off,
       // and they see the socket close either way.
