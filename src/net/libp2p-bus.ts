@@ -1,4 +1,4 @@
-// With tcp-transport.ts, yamux-window.ts and quiet-probe.ts, the only modules that import libp2p: moving to another libp2p line is a change here.
+// With tcp-transport.ts, peer-keys.ts, yamux-window.ts and quiet-probe.ts, the only modules that import libp2p: moving to another libp2p line is a change here.
 // The pinned versions (libp2p 2.9, gossipsub 14.1) are the last that work together; see README.
 import { gossipsub } from "@chainsafe/libp2p-gossipsub";
 import { noise } from "@chainsafe/libp2p-noise";
