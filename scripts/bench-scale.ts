@@ -1,7 +1,9 @@
 // Scale benchmark: what the control plane costs each node, and how fast it fails over, as the
 // site grows. For each N: 3 area nodes (controller + nameserver) and N reporter nodes (TCP
 // probe) of the compiled binary on loopback. After a warm-up, over one window:
-//   - CPU per node, from /proc/<pid>/stat (utime + stime), as % of one core; RSS at its end;
+//   - CPU per node, from /proc/<pid>/stat (utime + stime), as % of one core; RSS at its end, and
+//     of it the node's own memory (RssAnon): the rest is the executable's pages, shared by every
+//     walrus process on a host (about 57 MB of them are resident in each);
 //   - gossip messages each node handled per second (walrus_gossip_messages_accepted_total);
 // then failover, polled over UDP every 50 ms:
 //   - a web server closed → until no area's answer holds it;
@@ -41,13 +43,15 @@ const progress = (msg: string) => process.stderr.write(`${msg}\n`);
 interface Sample {
   cpuTicks: number;
   rssMb: number;
+  anonMb: number;
 }
 function sample(pid: number): Sample {
   // Fields after the command name (which may hold spaces): utime and stime are the 14th and 15th.
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0);
-  return { cpuTicks: Number(f[11]) + Number(f[12]), rssMb: rssKb / 1024 };
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { cpuTicks: Number(f[11]) + Number(f[12]), rssMb: kb("VmRSS") / 1024, anonMb: kb("RssAnon") / 1024 };
 }
 
 async function handled(port: number): Promise<number> {
@@ -89,6 +93,8 @@ interface Row {
   idleCpu: number;
   areaRss: number[];
   reporterRss: number[];
+  areaAnon: number[];
+  reporterAnon: number[];
   idleRss: number;
   areaMsgs: number[];
   reporterMsgs: number[];
@@ -139,6 +145,7 @@ async function runSize(n: number, idleBin: string): Promise<Row> {
     const after = new Map([...procs.keys()].map((k) => [k, sample(pidOf(k))]));
     const cpu = (name: string) => (100 * ((after.get(name)?.cpuTicks ?? 0) - (before.get(name)?.cpuTicks ?? 0))) / CLK_TCK / elapsedS;
     const rss = (name: string) => after.get(name)?.rssMb ?? 0;
+    const anon = (name: string) => after.get(name)?.anonMb ?? 0;
     const rate = (i: number) => ((msgsAfter[i] ?? 0) - (msgsBefore[i] ?? 0)) / elapsedS;
     const row: Row = {
       n,
@@ -147,6 +154,8 @@ async function runSize(n: number, idleBin: string): Promise<Row> {
       idleCpu: cpu("idle"),
       areaRss: site.areas.map((a) => rss(a.name)),
       reporterRss: site.reporters.map((r) => rss(r.name)),
+      areaAnon: site.areas.map((a) => anon(a.name)),
+      reporterAnon: site.reporters.map((r) => anon(r.name)),
       idleRss: rss("idle"),
       areaMsgs: site.areas.map((_, i) => rate(i)),
       reporterMsgs: site.reporters.map((_, i) => rate(site.areas.length + i)),
@@ -231,16 +240,18 @@ try {
       .map((x) => x.toFixed(1))
       .join(" ")} on ${navigator.hardwareConcurrency} cores`,
   );
-  console.log("CPU in % of one core (mean / max over nodes), RSS in MB (max), messages handled per node per second (mean)");
   console.log(
-    "| N | area CPU | reporter CPU | idle Bun CPU | area RSS | reporter RSS | idle Bun RSS | area msg/s | reporter msg/s | web out p50/p99/max ms | master p50/p99/max ms |",
+    "CPU in % of one core (mean / max over nodes), RSS in MB (max; in brackets the node's own, RssAnon), messages handled per node per second (mean)",
+  );
+  console.log(
+    "| N | area CPU | reporter CPU | idle Bun CPU | area RSS (own) | reporter RSS (own) | idle Bun RSS | area msg/s | reporter msg/s | web out p50/p99/max ms | master p50/p99/max ms |",
   );
   console.log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
     const w = quantiles(r.webMs);
     const m = quantiles(r.masterMs);
     console.log(
-      `| ${r.n} | ${f2(mean(r.areaCpu))} / ${f2(max(r.areaCpu))} | ${f2(mean(r.reporterCpu))} / ${f2(max(r.reporterCpu))} | ${f2(r.idleCpu)} | ${f1(max(r.areaRss))} | ${f1(max(r.reporterRss))} | ${f1(r.idleRss)} | ${f1(mean(r.areaMsgs))} | ${f1(mean(r.reporterMsgs))} | ${ms(w.p50)}/${ms(w.p99)}/${ms(w.max)} | ${ms(m.p50)}/${ms(m.p99)}/${ms(m.max)} |`,
+      `| ${r.n} | ${f2(mean(r.areaCpu))} / ${f2(max(r.areaCpu))} | ${f2(mean(r.reporterCpu))} / ${f2(max(r.reporterCpu))} | ${f2(r.idleCpu)} | ${f1(max(r.areaRss))} (${f1(max(r.areaAnon))}) | ${f1(max(r.reporterRss))} (${f1(max(r.reporterAnon))}) | ${f1(r.idleRss)} | ${f1(mean(r.areaMsgs))} | ${f1(mean(r.reporterMsgs))} | ${ms(w.p50)}/${ms(w.p99)}/${ms(w.max)} | ${ms(m.p50)}/${ms(m.p99)}/${ms(m.max)} |`,
     );
   }
   console.log("a failover trial that did not finish within 15 s counts as Infinity");
