@@ -83,7 +83,7 @@ const GOSSIP_PARAMETERS = {
  * shadow the real message. The author's length goes first so no two (author, seqno) pairs
  * give one key.
  */
-function authorAndSeqno(msg: { from?: Uint8Array; seqno?: Uint8Array }): string {
+export function authorAndSeqno(msg: { from?: Uint8Array; seqno?: Uint8Array }): string {
   const { from, seqno } = msg;
   if (!from || !seqno) return "";
   return (
