@@ -16,9 +16,9 @@ const ANSWER_MS = 2000;
 /** How often connections are looked at. */
 export const PROBE_EVERY_MS = 1000;
 
-/** What the probe needs of js-yamux's muxer (ping() resolves at the peer's answer). */
+/** What the probe needs of js-yamux's muxer (it calls handleFrame for each frame read; ping() resolves at the peer's answer). */
 interface Muxer {
-  sink: (source: AsyncIterable<unknown>) => Promise<void>;
+  handleFrame: (...args: unknown[]) => Promise<void>;
   _newStream: (...args: unknown[]) => object;
   ping(): Promise<number>;
 }
@@ -54,16 +54,12 @@ export function quietProbe(o: { quietMs: number; answerMs: number } = { quietMs:
       const m = created as unknown as Muxer;
       const w: Watched = { muxer: m, heardAtMs: Date.now(), probing: false };
       lastMade = w;
-      const sink = m.sink;
-      m.sink = (source) =>
-        sink(
-          (async function* () {
-            for await (const chunk of source) {
-              w.heardAtMs = Date.now();
-              yield chunk;
-            }
-          })(),
-        );
+      // Every frame read, a ping's answer included, is the peer heard.
+      const handleFrame = m.handleFrame.bind(m);
+      m.handleFrame = (...args) => {
+        w.heardAtMs = Date.now();
+        return handleFrame(...args);
+      };
       const newStream = m._newStream.bind(m);
       m._newStream = (...args) => {
         const stream = newStream(...args);
