@@ -88,6 +88,7 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   let map = new LocationMap(config.locations.entries);
   const steering = new SteeringCounts(site.areas.map((a) => a.name));
 
+  const beatMs = heartbeatEveryMs(roles, site.heartbeatIntervalMs, site.deadAfterMs);
   const view = new SiteView(
     {
       site,
@@ -99,6 +100,7 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
       operatorKeys: config.node.operatorKeys,
       grants: config.grants,
       ...(config.reporter?.register && { registration: config.reporter.register }),
+      ...(beatMs > site.heartbeatIntervalMs && { quietPaceMs: beatMs }),
     },
     { bus, store, clock, timers, log: log.scope("membership"), ...(parts.release && { release: parts.release }), signer: parts.signer, sites: docs },
   );
@@ -113,8 +115,7 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
     map: map.version,
     listen: bus.listenAddresses().join(" "),
   });
-  const beatMs = heartbeatEveryMs(roles, site.heartbeatIntervalMs, site.deadAfterMs);
-  const stops: (() => unknown)[] = [timers.every(beatMs, () => view.heartbeat())];
+  const stops: (() => unknown)[] = [timers.every(beatMs, () => view.heartbeat(true))];
   view.heartbeat();
   // A node on the slow pace also beats soon after a peer connects, so a newcomer learns its
   // grants and versions without waiting out the interval (once the peer has subscribed).

@@ -1,11 +1,12 @@
-// Each node's ordered view of the site's members, fed by heartbeats and connection events.
+// Each node's ordered view of the site's members, fed by heartbeats, reports and connection events.
 // Pure: every function takes the clock reading it needs.
 //
 // Rules:
-// - A member is live while it has been heard from within deadAfterMs, unless the direct
-//   connection to it closed after the last heartbeat and nothing has been heard for graceMs
-//   since. A killed peer is seen within the grace that way; a connection that blips (libp2p
-//   drops one now and then and redials) does not make a live member flap.
+// - A member is live while it has been heard from (a heartbeat, or a fresh report of its own)
+//   within deadAfterMs, unless the direct connection to it closed after it was last heard and
+//   nothing has been heard for graceMs since. A killed peer is seen within the grace that way;
+//   a connection that blips (libp2p drops one now and then and redials) does not make a live
+//   member flap.
 // - Candidates are live members with the controller role and the same site digest, ordered
 //   by (priority, peer id). The first is master: the same rule on every node gives the same
 //   answer whenever views agree (thesis §6.3).
@@ -54,6 +55,13 @@ export function withHeartbeat(members: Members, from: PeerIdText, hb: HeartbeatM
   if (hb.priority !== undefined) m.priority = hb.priority;
   next.set(from, m);
   return next;
+}
+
+/** A fresh message from a known member (a report) says it is alive as a heartbeat would; a stranger stays unknown. */
+export function withHeard(members: Members, from: PeerIdText, nowMs: number): Members {
+  const m = members.get(from);
+  if (!m || m.lastHeardMs >= nowMs) return members;
+  return new Map(members).set(from, { ...m, lastHeardMs: nowMs });
 }
 
 export function withDisconnect(members: Members, peer: PeerIdText, nowMs: number): Map<PeerIdText, Member> {

@@ -31,7 +31,8 @@ import type {
 } from "../core/types.ts";
 import type { Bus, Verdict } from "../net/bus.ts";
 import { decode, encode, topicOf, type HeartbeatMsg, type Message } from "../net/messages.ts";
-import { isLive, masterOf, withDisconnect, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
+import { beatDue, type BeatSent } from "../membership/quiet-beat.ts";
+import { isLive, masterOf, withDisconnect, withHeard, withHeartbeat, withoutLongDead, type Liveness, type Member, type Members } from "../membership/view.ts";
 import { DrainGossip } from "../state/drain-gossip.ts";
 import { mergeDrains, type Drains } from "../state/drains.ts";
 import type { StateStore } from "../state/store.ts";
@@ -95,6 +96,8 @@ export interface SiteViewInit {
   grants?: readonly Grant[];
   /** The server this node registers by itself while the site document does not list it. */
   registration?: Registration;
+  /** The slow pace of a node that only reports or replicates: its ticks send only heartbeats with news (membership/quiet-beat.ts). */
+  quietPaceMs?: number;
 }
 
 export interface SiteViewComponents {
@@ -152,6 +155,9 @@ export class SiteView {
   /** Candidates are judged faster than other members: a frozen master must be replaced quickly. */
   private candidateLiveness: Liveness;
   private readonly startedMs: number;
+  /** When this node last published anything, and what its last heartbeat said (on the slow pace). */
+  private lastSentMs = -Infinity;
+  private beatSent: BeatSent | undefined;
 
   constructor(
     private readonly init: SiteViewInit,
@@ -313,6 +319,8 @@ export class SiteView {
         const prev = this.reports.get(r.server);
         if (prev && prev.from === from && r.seq <= prev.report.seq && r.atMs <= prev.report.atMs) return; // stale or duplicate
         this.reports = new Map(this.reports).set(r.server, recordReport(prev, r, from, now, this.site));
+        // A report stamped now is as good a sign of life as a heartbeat (its author sends fewer of those).
+        if (Math.abs(now - r.atMs) <= this.liveness.deadAfterMs) this.heard(from, now);
         const changed = prev?.report.status !== r.status;
         for (const l of this.reportListeners) l(r.server, changed);
         return;
@@ -405,10 +413,18 @@ export class SiteView {
   }
 
   publish(msg: Message): void {
+    this.lastSentMs = this.c.clock();
     this.c.bus.publish(topicOf(msg), encode(msg));
   }
 
-  heartbeat(): void {
+  private heard(from: PeerIdText, nowMs: number): void {
+    const before = this.members.get(from);
+    this.members = withHeard(this.members, from, nowMs);
+    if (before && !isLive(before, nowMs, this.liveness)) this.changed(nowMs);
+  }
+
+  /** `tick`: the heartbeat timer's, which on the slow pace sends only a heartbeat with news. */
+  heartbeat(tick = false): void {
     const now = this.c.clock();
     const hb: HeartbeatMsg = {
       type: "heartbeat",
@@ -432,7 +448,7 @@ export class SiteView {
     // A candidate stands only once it has heard the site for a full dead_after_ms: before
     // that it knows too few reports, and its first rounds would move areas for no reason.
     if (this.init.priority !== undefined && now - this.startedMs >= this.site.deadAfterMs) hb.priority = this.init.priority;
-    this.publish(hb);
+    this.sendBeat(hb, tick);
     this.members = withoutLongDead(this.members, now, FORGET_AFTER_MS);
     // What is kept per peer is forgotten with the member: nothing grows with peers that come and go.
     const known = (peer: PeerIdText) => peer === this.self || this.members.has(peer);
@@ -441,6 +457,16 @@ export class SiteView {
     this.registrations = onlyPeers(this.registrations, known);
     for (const peer of this.assignmentsBy.keys()) if (!known(peer)) this.assignmentsBy.delete(peer);
     this.changed(now); // liveness changes with time alone
+  }
+
+  private sendBeat(hb: HeartbeatMsg, tick: boolean): void {
+    const pace = this.init.quietPaceMs;
+    if (pace === undefined) return this.publish(hb);
+    const { atMs, ...rest } = hb;
+    const next = { said: JSON.stringify(rest), carriesDrains: hb.drains.length > 0 };
+    if (tick && this.beatSent && !beatDue(this.beatSent, next, atMs - this.lastSentMs, pace)) return void this.beatSent.skipped++;
+    this.beatSent = { said: next.said, skipped: 0 };
+    this.publish(hb);
   }
 
   /** The site as known at `nowMs`: read it, never keep it past the tick that took it. */

@@ -6,6 +6,7 @@ import {
   isLive,
   masterOf,
   withDisconnect,
+  withHeard,
   withHeartbeat,
   withoutLongDead,
   type Member,
@@ -72,6 +73,32 @@ describe("withHeartbeat", () => {
 
   test("a disconnect of an unknown peer adds nothing", () => {
     expect(withDisconnect(new Map(), peerIdText("X"), 5).size).toBe(0);
+  });
+});
+
+describe("withHeard", () => {
+  test("a known member heard (a fresh report of its own) is live from then as after a heartbeat, the rest unchanged", () => {
+    const before = view([{ at: 1000, peer: "P", beat: { node: "web-1", roles: ["reporter"], priority: undefined } }]);
+    const after = withHeard(before, peerIdText("P"), 3900);
+    expect(member(after, "P")).toEqual({ ...member(before, "P"), lastHeardMs: 3900 });
+    expect(isLive(member(before, "P"), 4500, LIVE)).toBe(false);
+    expect(isLive(member(after, "P"), 4500, LIVE)).toBe(true);
+    expect(member(before, "P").lastHeardMs).toBe(1000); // the given map is not changed
+  });
+
+  test("heard after a disconnect it is live again, as a heartbeat would make it", () => {
+    const cut = view([
+      { at: 1000, peer: "P" },
+      { at: 1500, peer: "P", disconnect: true },
+    ]);
+    expect(isLive(member(cut, "P"), 1600, LIVE)).toBe(false);
+    expect(isLive(member(withHeard(cut, peerIdText("P"), 1600), "P"), 1600, LIVE)).toBe(true);
+  });
+
+  test("a stranger stays unknown (only a heartbeat says who it is) and an older reading changes nothing", () => {
+    const m = view([{ at: 2000, peer: "P" }]);
+    expect(withHeard(m, peerIdText("X"), 2500)).toBe(m);
+    expect(withHeard(m, peerIdText("P"), 1500)).toBe(m);
   });
 });
 
