@@ -1,8 +1,10 @@
 // The spread of requests and the site's recent history on one node: samples what the node
-// shows once per report interval into the bounded history, and from it the request shares and
+// shows (its status's areas and servers, not the whole report) once per report interval into
+// the bounded history, and from it the request shares and
 // the NCSA warning that `walrus status`, the page and /metrics show. The timer is the only edge.
 import type { SpreadConfig } from "../config/types.ts";
 import type { StatusReport } from "./status.ts";
+import type { SteeringByArea } from "../geo/steering-counts.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Timers } from "../core/timers.ts";
 import type { Report, Site } from "../core/types.ts";
@@ -23,8 +25,10 @@ export interface Spread {
 export function startSpread(init: {
   site: Site;
   rules: SpreadConfig;
-  status: () => StatusReport;
-  reports: () => ReadonlyMap<string, { report: Report }>;
+  /** The rows status shows and the reports they come from, read at one instant. */
+  rows: () => { rows: Pick<StatusReport, "areas" | "servers">; reports: ReadonlyMap<string, { report: Report }> };
+  /** A nameserver's queries answered so far, by area and how they were steered. */
+  steering?: SteeringByArea;
   clock: Clock;
   timers: Timers;
 }): Spread {
@@ -36,11 +40,10 @@ export function startSpread(init: {
 
   const tick = () => {
     const now = init.clock();
-    const s = init.status();
-    const byArea = s.locations?.steering?.byArea;
+    const { rows, reports } = init.rows();
+    const byArea = init.steering;
     const cur = byArea ? { atMs: now, byArea: Object.fromEntries(Object.entries(byArea).map(([a, c]) => [a, c.ecs + c.resolver + c.fallback])) } : undefined;
-    const reports = init.reports();
-    history.add(takeSample(now, s, (n) => reports.get(n)?.report, { prev: prevQueries, cur }));
+    history.add(takeSample(now, rows, (n) => reports.get(n)?.report, { prev: prevQueries, cur }));
     prevQueries = cur;
   };
 

@@ -19,7 +19,7 @@ import { createMetrics } from "./metrics.ts";
 import { createNotifier, type Notifier } from "./notifier.ts";
 import { startSpread } from "./spread.ts";
 import { processUsage } from "./process-usage.ts";
-import { buildStatus, type HistoryWanted, type StatusReport } from "./status.ts";
+import { assignmentShown, buildStatus, siteRows, type HistoryWanted, type StatusReport } from "./status.ts";
 import { startWatch } from "./watch.ts";
 
 export interface OpsInit {
@@ -75,8 +75,11 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
   const spread = startSpread({
     site: config.site,
     rules: config.spread,
-    status: base,
-    reports: () => c.view.snapshot(c.clock()).reports,
+    rows: () => {
+      const view = c.view.snapshot(c.clock());
+      return { rows: siteRows(view, assignmentShown(view, nameserver)), reports: view.reports };
+    },
+    ...(nameserver && { steering: init.steering.byArea }),
     clock: c.clock,
     timers: c.timers,
   });

@@ -9,11 +9,11 @@ import { describeShare } from "../assign/spill-text.ts";
 import type { Bus } from "../net/bus.ts";
 import type { DecisionEntry } from "./decision-log.ts";
 import type { ProcessUsage } from "./process-usage.ts";
-import type { AssignReason, ServerState } from "../core/types.ts";
+import type { Assignment, AssignReason, ServerState } from "../core/types.ts";
 import type { Nameserver } from "../roles/nameserver.ts";
 import type { BackendStatus } from "../director/backend.ts";
 import type { Director } from "../director/director.ts";
-import type { SiteView } from "../roles/site-view.ts";
+import type { SiteSnapshot, SiteView } from "../roles/site-view.ts";
 import { locationStatus, type LocationStatus } from "../geo/location-status.ts";
 import type { Learning } from "../geo/learning.ts";
 import type { LocationMap } from "../geo/location-map.ts";
@@ -107,10 +107,7 @@ export function buildStatus(s: {
   // The site in force here, with the servers that registered themselves.
   const site = view.site;
   const master = view.master;
-  // What this node serves (a nameserver), else the assignment in force here.
-  const assignment = s.nameserver?.served().assignment ?? view.followed?.assignment;
-  const byArea = new Map((assignment?.areas ?? []).map((a) => [a.area as string, a]));
-  const views = view.servers;
+  const assignment = assignmentShown(view, s.nameserver);
   // Every live nameserver's map version, this node's own included.
   const nameserverMaps = (own: string) => [
     ...(config.nameserver ? [{ node: config.node.name, version: own }] : []),
@@ -138,6 +135,34 @@ export function buildStatus(s: {
       .sort((a, b) => a.node.localeCompare(b.node)),
     authority: { mode: isOpen(view.authority) ? "open" : "grants", operatorKeys: view.authority.trusted.size, revoked: [...view.authority.revoked.keys()] },
     assignment: assignment ? { master: assignment.master, epoch: assignment.epoch, seq: assignment.seq, ageMs: now - assignment.atMs } : null,
+    ...siteRows(view, assignment),
+    dns: s.nameserver ? { queries: s.nameserver.stats.queries, responses: s.nameserver.stats.responses } : null,
+    gossip: { peers: s.bus.connectedPeers().length, accepted: view.counters.accepted, rejected: view.counters.rejected },
+    process: s.usage,
+    decisions: s.decisions ?? [],
+    locations: s.locations
+      ? locationStatus(
+          s.locations.map,
+          nameserverMaps(s.locations.map.version),
+          s.locations.steering?.snapshot() ?? null,
+          s.locations.learned?.status() ?? null,
+        )
+      : null,
+    ...(s.director ? { director: s.director.status() } : {}),
+    ...(s.resync ? { resync: s.resync.failing() } : {}),
+  };
+}
+
+/** What this node serves (a nameserver), else the assignment in force here. */
+export function assignmentShown(view: SiteSnapshot, nameserver: Nameserver | undefined): Assignment | undefined {
+  return nameserver?.served().assignment ?? view.followed?.assignment;
+}
+
+/** Where each area points and each server's state, as this node sees them: shown by status, sampled into the history (spread.ts). */
+export function siteRows(view: SiteSnapshot, assignment: Assignment | undefined): Pick<StatusReport, "areas" | "servers"> {
+  const site = view.site;
+  const byArea = new Map((assignment?.areas ?? []).map((a) => [a.area as string, a]));
+  return {
     areas: site.areas.map((a) => {
       const x = byArea.get(a.name);
       return x
@@ -157,7 +182,7 @@ export function buildStatus(s: {
             detail: "no assignment yet: answering with the home cluster",
           };
     }),
-    servers: views.map((v) => {
+    servers: view.servers.map((v) => {
       const drain = view.drains.get(v.name);
       const rec = view.reports.get(v.name);
       return {
@@ -175,19 +200,5 @@ export function buildStatus(s: {
         stale: v.stale !== undefined,
       };
     }),
-    dns: s.nameserver ? { queries: s.nameserver.stats.queries, responses: s.nameserver.stats.responses } : null,
-    gossip: { peers: s.bus.connectedPeers().length, accepted: view.counters.accepted, rejected: view.counters.rejected },
-    process: s.usage,
-    decisions: s.decisions ?? [],
-    locations: s.locations
-      ? locationStatus(
-          s.locations.map,
-          nameserverMaps(s.locations.map.version),
-          s.locations.steering?.snapshot() ?? null,
-          s.locations.learned?.status() ?? null,
-        )
-      : null,
-    ...(s.director ? { director: s.director.status() } : {}),
-    ...(s.resync ? { resync: s.resync.failing() } : {}),
   };
 }
