@@ -2,6 +2,7 @@
 // asks the web source, and runs the operator's bypass command, all at once. All judgement
 // lives in the pure parsers and in verdict.ts.
 
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { HostStats } from "../core/types.ts";
 import { runBypassCommand } from "./bypass-command.ts";
@@ -75,7 +76,8 @@ export function createCollector(opts: CollectorOptions): Collector {
     );
     // A process does not change cgroup under a running reporter: find the directory once.
     cgroupDir ??= opts.cgroupDir !== undefined ? Promise.resolve(opts.cgroupDir) : findCgroupDir(procRoot);
-    const [proc, cgroup] = await Promise.all([readProc(procRoot, nowMs), cgroupDir.then((dir) => readCgroup(dir, nowMs))]);
+    const proc = readProc(procRoot, nowMs);
+    const cgroup = readCgroup(await cgroupDir, nowMs);
     if (!proc.ok) return { host: null, hostError: proc.error };
     if (!cgroup.ok) return { host: null, hostError: cgroup.error };
     const last = prev;
@@ -112,13 +114,22 @@ export function createCollector(opts: CollectorOptions): Collector {
   };
 }
 
-async function readProc(root: string, atMs: number): Promise<Parsed<ProcSample>> {
-  const read = (name: string) => readFile(`${root}/${name}`, "utf8");
+function readProc(root: string, atMs: number): Parsed<ProcSample> {
+  // Read in place: procfs answers from memory, so a thread pool's round trip would cost more than the read.
+  const read = (name: string) => readFileSync(`${root}/${name}`, "utf8");
   try {
-    const [stat, meminfo, vmstat] = await Promise.all([read("stat"), read("meminfo"), read("vmstat")]);
-    return parseProcSample({ stat, meminfo, vmstat }, atMs);
+    return parseProcSample({ stat: read("stat"), meminfo: read("meminfo"), vmstat: read("vmstat") }, atMs);
   } catch (e) {
     return { ok: false, error: `cannot read ${root}: ${errorText(e)}` };
+  }
+}
+
+function readIfThere(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    if (e instanceof Error && "code" in e && e.code === "ENOENT") return undefined;
+    throw e;
   }
 }
 
@@ -128,20 +139,15 @@ async function findCgroupDir(procRoot: string): Promise<string | undefined> {
   return path === undefined ? undefined : `/sys/fs/cgroup${path === "/" ? "" : path}`;
 }
 
-/** Missing files are normal (no limit set, or a v1 host); any other read error is reported. */
-async function readCgroup(dir: string | undefined, atMs: number): Promise<Parsed<CgroupSample>> {
+/** Missing files are normal (no limit set, or a v1 host); any other read error is reported. Read in place, as /proc. */
+function readCgroup(dir: string | undefined, atMs: number): Parsed<CgroupSample> {
   if (dir === undefined) return { ok: true, value: { atMs } };
   const files: CgroupFiles = {};
   try {
-    await Promise.all(
-      (Object.keys(CGROUP_FILES) as (keyof CgroupFiles)[]).map(async (key) => {
-        const text = await readFile(`${dir}/${CGROUP_FILES[key]}`, "utf8").catch((e: unknown) => {
-          if (e instanceof Error && "code" in e && e.code === "ENOENT") return undefined;
-          throw e;
-        });
-        if (text !== undefined) files[key] = text;
-      }),
-    );
+    for (const key of Object.keys(CGROUP_FILES) as (keyof CgroupFiles)[]) {
+      const text = readIfThere(`${dir}/${CGROUP_FILES[key]}`);
+      if (text !== undefined) files[key] = text;
+    }
   } catch (e) {
     return { ok: false, error: `cannot read cgroup ${dir}: ${errorText(e)}` };
   }

@@ -44,11 +44,25 @@ function count(text: string | undefined): number | undefined {
   return text !== undefined && COUNT.test(text) ? Number(text) : undefined;
 }
 
-/** The first line starting with `key` + whitespace, split into fields after the key. */
+const BLANK = /\s/;
+
+/**
+ * The first line whose first field is `key`, split into the fields after it. Only that line is
+ * split: /proc/stat's intr line alone holds thousands of numbers, read every report interval.
+ */
 function fieldsOf(text: string, key: string): string[] | undefined {
-  for (const line of text.split("\n")) {
-    const fields = line.trim().split(/\s+/);
-    if (fields[0] === key) return fields.slice(1);
+  for (let at = 0; at < text.length;) {
+    const next = text.indexOf("\n", at);
+    const end = next < 0 ? text.length : next;
+    let start = at;
+    while (start < end && BLANK.test(text[start]!)) start++;
+    if (text.startsWith(key, start) && (start + key.length === end || BLANK.test(text[start + key.length]!)))
+      return text
+        .slice(start + key.length, end)
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean);
+    at = end + 1;
   }
   return undefined;
 }
