@@ -211,11 +211,12 @@ function keepDialing(node: Libp2p, addresses: string[], onUnreachable: (address:
   const timers = new Set<ReturnType<typeof setTimeout>>();
   for (const address of addresses) {
     const target = multiaddr(address);
-    let peer: string | undefined;
+    let peer: PeerId | undefined;
     let backoffMs = REDIAL_MIN_MS;
     const attempt = async () => {
       if (stopped) return;
-      const connected = peer !== undefined && node.getConnections().some((c) => c.remotePeer.toString() === peer);
+      // Looked up by peer (a map), not by scanning every connection: this runs each second per address.
+      const connected = peer !== undefined && node.getConnections(peer).length > 0;
       if (connected) {
         backoffMs = REDIAL_MIN_MS;
       } else {
@@ -223,7 +224,7 @@ function keepDialing(node: Libp2p, addresses: string[], onUnreachable: (address:
           // No abort signal here: under Bun the TCP transport hands it to the socket, which
           // then dies when the signal fires long after the dial (connectionManager.dialTimeout bounds it).
           const conn = await node.dial(target);
-          peer = conn.remotePeer.toString();
+          peer = conn.remotePeer;
           backoffMs = REDIAL_MIN_MS;
         } catch (err) {
           backoffMs = Math.min(backoffMs * 2, REDIAL_MAX_MS);
