@@ -15,6 +15,7 @@ import type { StartLearning } from "../geo/learning.ts";
 import { LocationMap } from "../geo/location-map.ts";
 import { SteeringCounts } from "../geo/steering-counts.ts";
 import { heartbeatEveryMs } from "../membership/view.ts";
+import { topicsRead } from "../net/bus.ts";
 import type { Bus } from "../net/bus.ts";
 import type { HeartbeatMsg } from "../net/messages.ts";
 import type { PeerSigner } from "../net/peer-keys.ts";
@@ -231,7 +232,18 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   if (resync) stops.push(() => resync.stop());
   if (config.replicator && parts.keepConnections) stops.push(keepConnectionsOpen(parts.keepConnections, timers, log.scope("replicator")));
   const started = startOps(
-    { config, running: () => docs.running, digest, nameserver, director, map: () => map, steering, learning, resync },
+    {
+      config,
+      running: () => docs.running,
+      digest,
+      nameserver,
+      director,
+      map: () => map,
+      steering,
+      learning,
+      resync,
+      history: topicsRead(roles).includes("reports"),
+    },
     { view, bus, clock, timers, log },
   );
   ops = started;

@@ -35,6 +35,8 @@ export interface OpsInit {
   learning?: Pick<Learning, "status">;
   /** Present on the replicator's node while it resyncs servers. */
   resync?: Pick<Resync, "failing">;
+  /** Whether the node reads the site's reports: only then has it a spread and a history to keep (a reporter-only node has neither). */
+  history: boolean;
 }
 
 export interface OpsComponents {
@@ -72,21 +74,23 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
       decisions: watch.decisions(),
       locations: { map: init.map(), steering: nameserver && init.steering, learned: init.learning },
     });
-  const spread = startSpread({
-    site: config.site,
-    rules: config.spread,
-    rows: () => {
-      const view = c.view.snapshot(c.clock());
-      return { rows: siteRows(view, assignmentShown(view, nameserver)), reports: view.reports };
-    },
-    ...(nameserver && { steering: init.steering.byArea }),
-    clock: c.clock,
-    timers: c.timers,
-  });
+  const spread =
+    init.history &&
+    startSpread({
+      site: config.site,
+      rules: config.spread,
+      rows: () => {
+        const view = c.view.snapshot(c.clock());
+        return { rows: siteRows(view, assignmentShown(view, nameserver)), reports: view.reports };
+      },
+      ...(nameserver && { steering: init.steering.byArea }),
+      clock: c.clock,
+      timers: c.timers,
+    });
   const status = (want: HistoryWanted = {}): StatusReport => ({
     ...base(),
-    spread: spread.status(),
-    ...(want.historySinceMs === undefined ? {} : { history: spread.history(want.historySinceMs) }),
+    ...(spread && { spread: spread.status() }),
+    ...(spread && want.historySinceMs !== undefined && { history: spread.history(want.historySinceMs) }),
   });
   const metrics = config.metrics ? createMetrics({ status, view: c.view, dns: nameserver?.stats, clock: c.clock, version: pkg.version }) : undefined;
   const watch = startWatch({
@@ -111,7 +115,7 @@ export function startOps(init: OpsInit, c: OpsComponents): Ops {
     notify: (n) => notifier.notify(n),
     stop() {
       http?.stop();
-      spread.stop();
+      if (spread) spread.stop();
       watch.stop();
     },
   };
