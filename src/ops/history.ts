@@ -2,27 +2,8 @@
 // `fineMs`, then one averaged sample per `bucketMs` for `coarseMs` more. /metrics stays the
 // source for long-term storage; this is what the status page draws and `status --json` shows.
 import type { ServerState } from "../core/types.ts";
-
-export interface ServerPoint {
-  load: number | null;
-  state: ServerState;
-  /** Requests per second from the reporter's counter; null when unknown (no counter, reset, no report). */
-  rps: number | null;
-  /** In the answers: functioning and not drained. */
-  inService: boolean;
-}
-
-export interface AreaPoint {
-  cluster: string;
-  /** DNS queries per second this nameserver answered for the area; null off nameservers. */
-  qps: number | null;
-}
-
-export interface HistorySample {
-  atMs: number;
-  servers: Record<string, ServerPoint>;
-  areas: Record<string, AreaPoint>;
-}
+import type { AreaPoint, HistorySample, ServerPoint } from "./history-sample.ts";
+import { pack, unpack, type PackedSample } from "./packed-sample.ts";
 
 export interface HistoryRules {
   fineMs: number;
@@ -73,41 +54,41 @@ export function downsample(samples: readonly HistorySample[], bucketMs: number):
   });
 }
 
-/** The bounded store. Samples must arrive in time order (one writer: the node's sampler). */
+/** The bounded store, its samples packed (packed-sample.ts). Samples must arrive in time order (one writer: the node's sampler). */
 export class History {
-  private fine: HistorySample[] = [];
+  private fine: PackedSample[] = [];
   /** Aged out of the fine tier, waiting for their bucket to complete. */
-  private aging: HistorySample[] = [];
-  private coarse: HistorySample[] = [];
+  private aging: PackedSample[] = [];
+  private coarse: PackedSample[] = [];
 
   constructor(private readonly rules: HistoryRules = HISTORY_RULES) {}
 
   add(s: HistorySample): void {
     const last = this.fine[this.fine.length - 1];
     if (last && s.atMs <= last.atMs) return; // a clock step back: keep the order
-    this.fine.push(s);
+    this.fine.push(pack(s, last));
     const cutoff = s.atMs - this.rules.fineMs;
     let aged = false;
-    while ((this.fine[0] as HistorySample).atMs < cutoff || this.fine.length > MAX_SAMPLES) {
-      this.aging.push(this.fine.shift() as HistorySample);
+    while ((this.fine[0] as PackedSample).atMs < cutoff || this.fine.length > MAX_SAMPLES) {
+      this.aging.push(this.fine.shift() as PackedSample);
       aged = true;
     }
     if (!aged) return;
     // A bucket is complete once a later sample has aged out past it.
-    const bucket = (x: HistorySample) => Math.floor(x.atMs / this.rules.bucketMs);
-    const open = bucket(this.aging[this.aging.length - 1] as HistorySample);
+    const bucket = (x: PackedSample) => Math.floor(x.atMs / this.rules.bucketMs);
+    const open = bucket(this.aging[this.aging.length - 1] as PackedSample);
     const done = this.aging.filter((x) => bucket(x) < open);
     if (done.length) {
       this.aging = this.aging.slice(done.length);
-      this.coarse.push(...downsample(done, this.rules.bucketMs));
+      for (const d of downsample(done.map(unpack), this.rules.bucketMs)) this.coarse.push(pack(d, this.coarse[this.coarse.length - 1]));
     }
     const keepFrom = s.atMs - this.rules.fineMs - this.rules.coarseMs;
-    while (this.coarse.length && ((this.coarse[0] as HistorySample).atMs < keepFrom || this.coarse.length > MAX_SAMPLES)) this.coarse.shift();
+    while (this.coarse.length && ((this.coarse[0] as PackedSample).atMs < keepFrom || this.coarse.length > MAX_SAMPLES)) this.coarse.shift();
   }
 
   /** Oldest first, from `sinceMs` (exclusive) on. */
   samples(sinceMs = -Infinity): HistorySample[] {
-    return [...this.coarse, ...this.aging, ...this.fine].filter((x) => x.atMs > sinceMs);
+    return [...this.coarse, ...this.aging, ...this.fine].filter((x) => x.atMs > sinceMs).map(unpack);
   }
 
   /** The newest sample's time, or undefined before the first. */

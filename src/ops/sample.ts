@@ -2,7 +2,7 @@
 // rates. Pure: the reading's time is an argument.
 import type { StatusReport } from "./status.ts";
 import type { Report } from "../core/types.ts";
-import type { HistorySample, ServerPoint } from "./history.ts";
+import type { HistorySample, ServerPoint } from "./history-sample.ts";
 
 /** DNS queries answered per area so far (a nameserver's steering counts), at a time. */
 export interface QueryTotals {

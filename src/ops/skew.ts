@@ -1,6 +1,6 @@
 // The NCSA case: one server taking far more than its even share of its cluster's requests for a
 // while. Pure over history samples; the window's clock reading is an argument.
-import type { HistorySample } from "./history.ts";
+import type { HistorySample } from "./history-sample.ts";
 import { requestShares, type ClusterShare, type RequestShares, type ServerRate, type ServerShare } from "./request-share.ts";
 
 export interface SkewRules {

@@ -8,7 +8,8 @@ import type { SteeringByArea } from "../geo/steering-counts.ts";
 import type { Clock } from "../core/clock.ts";
 import type { Timers } from "../core/timers.ts";
 import type { Report, Site } from "../core/types.ts";
-import { History, type HistorySample } from "./history.ts";
+import { History } from "./history.ts";
+import type { HistorySample } from "./history-sample.ts";
 import { takeSample, type QueryTotals } from "./sample.ts";
 import { sharesOver, SKEW_CAUSES, skewWarnings, type SkewWarning, type SpreadStatus } from "./skew.ts";
 

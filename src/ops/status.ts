@@ -18,7 +18,7 @@ import { locationStatus, type LocationStatus } from "../geo/location-status.ts";
 import type { Learning } from "../geo/learning.ts";
 import type { LocationMap } from "../geo/location-map.ts";
 import type { SteeringCounts } from "../geo/steering-counts.ts";
-import type { HistorySample } from "./history.ts";
+import type { HistorySample } from "./history-sample.ts";
 import type { SpreadStatus } from "./skew.ts";
 
 /** The history to include in a status report: samples after this time (omit for none). */

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { downsample, History, type HistorySample, type ServerPoint } from "../../../src/ops/history.ts";
+import type { HistorySample, ServerPoint } from "../../../src/ops/history-sample.ts";
+import { downsample, History } from "../../../src/ops/history.ts";
 
 const pt = (load: number | null, rps: number | null, state: ServerPoint["state"] = "up"): ServerPoint => ({ load, state, rps, inService: state === "up" });
 const sample = (atMs: number, a: ServerPoint, cluster = "east", qps: number | null = null): HistorySample => ({

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { HistorySample, ServerPoint } from "../../../src/ops/history.ts";
+import type { HistorySample, ServerPoint } from "../../../src/ops/history-sample.ts";
 import { meanRates, MIN_SKEW_REQUESTS, skewWarnings } from "../../../src/ops/skew.ts";
 import { skewText } from "../../../src/ops/spread.ts";
 
