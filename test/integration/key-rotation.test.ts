@@ -125,7 +125,9 @@ describe("operator key rotation on a running site", () => {
     const stolen = await grant(oldKey, web, ["--controller", "99", "--nameserver", "east", "--drain"]);
     writeFileSync(file, `${readFileSync(file, "utf8")}${stolen}\n`);
     s.procs.get(web.name)?.proc.kill("SIGHUP");
-    await until("east refusing the grant signed by the removed key", async () => (await rejected()) > before + 2, 15_000, 250);
+    // The web node's next heartbeat carries the new grant and is refused; it beats again only
+    // with news (a reporter-only node's reports keep it heard), so one refusal is what to expect.
+    await until("east refusing the grant signed by the removed key", async () => (await rejected()) > before, 15_000, 250);
     const member = (await s.status("east")).members.find((m) => m.node === web.name);
     expect(member?.granted).not.toContain("controller");
     for (const a of AREAS) expect((await s.status(a)).master?.node).toBe("east");
