@@ -1,7 +1,7 @@
 // The spread of requests and the site's recent history on one node: samples what the node
 // shows (its status's areas and servers, not the whole report) once per report interval into
-// the bounded history, and from it the request shares and
-// the NCSA warning that `walrus status`, the page and /metrics show. The timer is the only edge.
+// the bounded history, and from it the request shares and the NCSA warning that `walrus
+// status`, the page and /metrics show. The timer is the only edge.
 import type { SpreadConfig } from "../config/types.ts";
 import type { StatusReport } from "./status.ts";
 import type { SteeringByArea } from "../geo/steering-counts.ts";
