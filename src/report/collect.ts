@@ -1,9 +1,8 @@
-// The reporter's I/O shell: once per call, reads /proc (and the container's cgroup v2 files),
-// asks the web source, and runs the operator's bypass command, all at once. All judgement
+// The reporter's I/O shell: once per call, reads /proc (and the container's cgroup v2 files) in
+// place, and asks the web source and runs the operator's bypass command at once. All judgement
 // lives in the pure parsers and in verdict.ts.
 
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import type { HostStats } from "../core/types.ts";
 import { runBypassCommand } from "./bypass-command.ts";
 import { readContentTime } from "./content-time.ts";
@@ -64,27 +63,22 @@ interface Sample {
 
 export function createCollector(opts: CollectorOptions): Collector {
   const procRoot = opts.procRoot ?? "/proc";
-  let pageSize: Promise<number> | undefined;
-  let cgroupDir: Promise<string | undefined> | undefined;
+  // pswpout counts pages; read the kernel's page size once (64 KiB on some arm64 builds).
+  const pageSize = readPageSize(procRoot);
+  // A process does not change cgroup under a running reporter: find the directory once.
+  const cgroupDir = opts.cgroupDir ?? findCgroupDir(procRoot);
   let prev: Sample | undefined;
 
-  async function host(nowMs: number): Promise<Pick<Collection, "host" | "hostError">> {
-    // pswpout counts pages; read the kernel's page size once (64 KiB on some arm64 builds).
-    pageSize ??= readFile(`${procRoot}/self/auxv`).then(
-      (b) => pageSizeFromAuxv(b) ?? DEFAULT_PAGE_SIZE,
-      () => DEFAULT_PAGE_SIZE,
-    );
-    // A process does not change cgroup under a running reporter: find the directory once.
-    cgroupDir ??= opts.cgroupDir !== undefined ? Promise.resolve(opts.cgroupDir) : findCgroupDir(procRoot);
+  function host(nowMs: number): Pick<Collection, "host" | "hostError"> {
     const proc = readProc(procRoot, nowMs);
-    const cgroup = readCgroup(await cgroupDir, nowMs);
+    const cgroup = readCgroup(cgroupDir, nowMs);
     if (!proc.ok) return { host: null, hostError: proc.error };
     if (!cgroup.ok) return { host: null, hostError: cgroup.error };
     const last = prev;
     prev = { proc: proc.value, cgroup: cgroup.value };
     if (last === undefined) return { host: null, hostError: "first sample: no interval measured yet" };
     if (nowMs <= last.proc.atMs) return { host: null, hostError: "clock did not move forward: interval restarted" };
-    const stats = hostStatsBetween(last.proc, proc.value, await pageSize);
+    const stats = hostStatsBetween(last.proc, proc.value, pageSize);
     return { host: limitHostStats(stats, last.cgroup, cgroup.value) };
   }
 
@@ -133,9 +127,22 @@ function readIfThere(path: string): string | undefined {
   }
 }
 
-async function findCgroupDir(procRoot: string): Promise<string | undefined> {
-  const text = await readFile(`${procRoot}/self/cgroup`, "utf8").catch(() => undefined);
-  const path = text === undefined ? undefined : cgroupV2Path(text);
+function readPageSize(procRoot: string): number {
+  try {
+    return pageSizeFromAuxv(readFileSync(`${procRoot}/self/auxv`)) ?? DEFAULT_PAGE_SIZE;
+  } catch {
+    return DEFAULT_PAGE_SIZE;
+  }
+}
+
+/** Not found or not readable: no cgroup limits are applied, as on a v1 host. */
+function findCgroupDir(procRoot: string): string | undefined {
+  let path: string | undefined;
+  try {
+    path = cgroupV2Path(readFileSync(`${procRoot}/self/cgroup`, "utf8"));
+  } catch {
+    return undefined;
+  }
   return path === undefined ? undefined : `/sys/fs/cgroup${path === "/" ? "" : path}`;
 }
 
