@@ -69,7 +69,7 @@ export function startReporter(init: ReporterInit, c: ReporterComponents): Report
     last = report;
     if (v.status !== lastStatus) log.info("status", { server: cfg.server, status: v.status, reason: v.reason ?? "" });
     lastStatus = v.status;
-    const now = sentOf(report, site);
+    const now = sentOf(report, site, sent);
     if (reasonToSend(sent, now, site)) {
       sent = now;
       view.publish({ type: "report", site: init.digest, report });

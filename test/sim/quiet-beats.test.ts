@@ -68,7 +68,7 @@ function harness() {
 }
 
 describe("a reporter's heartbeats (issue 15)", () => {
-  test("its reports keep it live in the area node's view while it sends a heartbeat about every 7 s, not every 1.7 s", () => {
+  test("its reports keep it live in the area node's view while it sends a heartbeat about every half minute, not every 1.7 s", () => {
     const h = harness();
     const east = h.area();
     h.reporter();
@@ -79,9 +79,10 @@ describe("a reporter's heartbeats (issue 15)", () => {
       expect(h.live(east, "web")).toBe(true);
     }
     const sent = (h.beats.get("web") ?? 0) - before;
-    // One a pace (dead_after_ms / 3 = 1.67 s) would be 36 in the minute: now only when no report went out within a pace.
-    expect(sent).toBeGreaterThan(2);
-    expect(sent).toBeLessThanOrEqual(12);
+    // One a pace (dead_after_ms / 3 = 1.67 s) would be 36 in the minute: a calm reporter's reports
+    // go out at least that often, so only every REFRESH_BEATS-th tick (33 s) beats.
+    expect(sent).toBeGreaterThanOrEqual(1);
+    expect(sent).toBeLessThanOrEqual(3);
     // The area node keeps the site's pace: it is judged by candidates' rules.
     expect(h.beats.get("east")).toBeGreaterThanOrEqual(120);
   });

@@ -5,7 +5,7 @@ import { serverName, type Report } from "../../../src/core/types.ts";
 import { reasonToSend, refreshMs, sentOf, type SendRules, type Sent } from "../../../src/report/send-rule.ts";
 
 const rules: SendRules = { loadTerms: ["memory"], loadThreshold: 0.8, loadHysteresis: 0.05, reportIntervalMs: 1000, deadAfterMs: 5000 };
-const at = (ms: number, o: Partial<Sent> = {}): Sent => ({ status: "ok", reason: undefined, release: "r1", load: 0.5, atMs: ms, ...o });
+const at = (ms: number, o: Partial<Sent> = {}): Sent => ({ status: "ok", reason: undefined, release: "r1", load: 0.5, atMs: ms, earlierAtMs: [], ...o });
 
 test("the refresh is a third of dead_after, never under the report interval", () => {
   expect(refreshMs(rules)).toBe(1666);
@@ -17,6 +17,8 @@ test.each([
   ["the same a second later", at(0), at(1000), undefined],
   ["the same, just before the refresh", at(0), at(1665), undefined],
   ["the same, at the refresh", at(0), at(1666), "refresh"],
+  ["the same, the next chance still within dead_after of the third back", at(4000, { earlierAtMs: [1000, 2000] }), at(5000), undefined],
+  ["the same, the next chance past dead_after of the third back", at(4000, { earlierAtMs: [0, 2000] }), at(5000), "refresh"],
   ["status ok → panic", at(0), at(1000, { status: "panic", reason: "web server down" }), "status"],
   ["panic with another reason", at(0, { status: "panic", reason: "refused" }), at(500, { status: "panic", reason: "timeout" }), "reason"],
   ["another release", at(0), at(1000, { release: "r2" }), "release"],
@@ -51,5 +53,18 @@ test("a report's load is the site's load figure", () => {
     blocked: 0,
   };
   const report: Report = { server: serverName("web-1"), seq: 3, atMs: 7, status: "ok", host };
-  expect(sentOf(report, rules)).toEqual({ status: "ok", reason: undefined, release: undefined, load: 0.6, atMs: 7 });
+  expect(sentOf(report, rules)).toEqual({ status: "ok", reason: undefined, release: undefined, load: 0.6, atMs: 7, earlierAtMs: [] });
+});
+
+test("a calm reporter, measuring every second, sends three reports within any dead_after_ms", () => {
+  const report: Report = { server: serverName("web-1"), seq: 0, atMs: 0, status: "ok" };
+  let sent: Sent | undefined;
+  const times: number[] = [];
+  for (let t = 0; t <= 60_000; t += rules.reportIntervalMs) {
+    const next = sentOf({ ...report, atMs: t }, rules, sent);
+    if (reasonToSend(sent, next, rules)) ((sent = next), times.push(t));
+  }
+  for (let i = 3; i < times.length; i++) expect(times[i]! - times[i - 3]!).toBeLessThanOrEqual(rules.deadAfterMs);
+  // Gaps of 2, 2 and 1 s: 0.6 a second, where a report every interval would be 1.
+  expect(times.slice(0, 7)).toEqual([0, 2000, 4000, 5000, 7000, 9000, 10_000]);
 });
