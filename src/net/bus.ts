@@ -46,9 +46,8 @@ export interface Bus {
   onMessage(handler: (m: BusMessage) => void): void;
   onPeer(handler: (e: PeerEvent) => void): void;
   connectedPeers(): PeerIdText[];
-  /** The connected peers that read every topic (the site's area nodes) and that this node's last
-   * message on a topic only they read went to, sorted: what it publishes reaches each of them
-   * straight from it, so nobody needs to relay it to them. */
+  /** The connected peers that read every topic (the site's area nodes), sorted: what this node
+   * publishes reaches each of them straight from it, so nobody needs to relay it to them. */
   readersReached(): PeerIdText[];
   /** Copies of others' messages this node has sent on (gossipsub's relays), since it started. */
   relayed(): number;

@@ -162,8 +162,6 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
 
   const pubsub = node.services.pubsub;
   const relays = relayOnlyWhereNeeded(pubsub, init.reachOf ?? (() => undefined));
-  /** The peers this node's last message on a topic only area nodes read was sent to. */
-  let sentTo = new Set<string>();
   for (const topic of TOPICS) {
     const name = TOPIC_PREFIX + topic;
     // The validator's first argument is the peer that forwarded the message, not its author:
@@ -195,27 +193,16 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
     self,
     publish(topic, data) {
       deliver({ topic, data, from: self });
-      pubsub
-        .publish(TOPIC_PREFIX + topic, data)
-        .then(({ recipients }) => {
-          // Only area nodes read the other topics: these are the readers really sent to.
-          if (topic !== "sites") sentTo = new Set(recipients.map((p) => p.toString()));
-        })
-        .catch((err: unknown) => init.onError(`publishing ${topic}`, err));
+      pubsub.publish(TOPIC_PREFIX + topic, data).catch((err: unknown) => init.onError(`publishing ${topic}`, err));
     },
     onMessage: (h) => void messageHandlers.push(h),
     onPeer: (h) => void peerHandlers.push(h),
     connectedPeers: () => node.getPeers().map((p) => peerIdText(p.toString())),
-    // A reader counts once a message of ours went to it: gossipsub knows a peer's subscriptions
-    // from the peer's stream, but sends on its own, which it opens once and never again if that
-    // fails (so a peer may be subscribed and connected and still get nothing from this node).
     // Only nodes that read every topic read the reports (bus.ts, topicsRead).
     readersReached: () =>
       pubsub
         .getSubscribers(TOPIC_PREFIX + "reports")
-        .map((p) => p.toString())
-        .filter((p) => sentTo.has(p))
-        .map(peerIdText)
+        .map((p) => peerIdText(p.toString()))
         .sort(),
     relayed: relays.relayed,
     listenAddresses: () => node.getMultiaddrs().map((a) => a.toString()),
