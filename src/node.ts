@@ -46,7 +46,6 @@ export async function startNode(config: NodeConfig, log: Logger, clock: Clock = 
     bootstrap: config.node.bootstrap,
     reads: topicsRead(rolesOf(config)),
     accept: (topic, data, from) => node?.view.accept(topic, data, from) ?? "ignore",
-    reachOf: (author) => node?.view.reachOf(author),
     onError: (what, err) => log.scope("gossip").warn(what, { error: String(err) }),
     onUnreachable: (address, err) => log.scope("gossip").info("peer unreachable", { address, error: String(err) }),
   });

@@ -31,8 +31,8 @@ import { SiteView } from "../roles/site-view.ts";
 import { startUpdatedRecords } from "../roles/updated-records.ts";
 import type { StateStore } from "../state/store.ts";
 
-/** After a peer connects (time for its gossipsub subscriptions to arrive) or leaves, before a heartbeat. */
-const PEER_CHANGE_BEAT_MS = 300;
+/** After a peer connects: time for its gossipsub subscriptions to arrive before a heartbeat. */
+const NEW_PEER_BEAT_MS = 300;
 
 export interface NodeParts {
   bus: Bus;
@@ -118,13 +118,12 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   const stops: (() => unknown)[] = [timers.every(beatMs, () => view.heartbeat(true))];
   view.heartbeat();
   // A node on the slow pace also beats soon after a peer connects, so a newcomer learns its
-  // grants and versions without waiting out the interval (once the peer has subscribed), and
-  // after a peer leaves: the area nodes it reaches decide who relays its messages (net/relay.ts).
+  // grants and versions without waiting out the interval (once the peer has subscribed).
   if (beatMs > site.heartbeatIntervalMs) {
     let soon: (() => void) | undefined;
-    bus.onPeer(() => {
-      if (soon) return;
-      soon = timers.after(PEER_CHANGE_BEAT_MS, () => {
+    bus.onPeer((e) => {
+      if (!e.connected || soon) return;
+      soon = timers.after(NEW_PEER_BEAT_MS, () => {
         soon = undefined;
         view.heartbeat();
       });

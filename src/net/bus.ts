@@ -46,11 +46,6 @@ export interface Bus {
   onMessage(handler: (m: BusMessage) => void): void;
   onPeer(handler: (e: PeerEvent) => void): void;
   connectedPeers(): PeerIdText[];
-  /** The connected peers that read every topic (the site's area nodes), sorted: what this node
-   * publishes reaches each of them straight from it, so nobody needs to relay it to them. */
-  readersReached(): PeerIdText[];
-  /** Copies of others' messages this node has sent on (gossipsub's relays), since it started. */
-  relayed(): number;
   listenAddresses(): string[];
   stop(): Promise<void>;
 }

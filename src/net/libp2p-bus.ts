@@ -14,7 +14,6 @@ import { createHash } from "node:crypto";
 import { peerIdText, type PeerIdText } from "../core/types.ts";
 import { TOPICS, type Bus, type BusMessage, type PeerEvent, type Topic, type Verdict } from "./bus.ts";
 import { PROBE_EVERY_MS, quietProbe } from "./quiet-probe.ts";
-import { relayOnlyWhereNeeded } from "./relay.ts";
 import { tcpWithoutSocketSignal } from "./tcp-transport.ts";
 import { updateWindowsAtHalf } from "./yamux-window.ts";
 
@@ -44,10 +43,9 @@ const REDIAL_MAX_MS = 2000;
  * busy topics (bus.ts, topicsRead): their mesh holds the site's area nodes, a few to a few dozen, and
  * every reporter publishes straight to the readers it is connected to (fanout).
  *   D 6, Dlo 4, Dhi 12 (gossipsub's own): up to 7 area nodes form a full mesh; a larger site's
- *     mesh stays connected with each message relayed at most ~6 times, not once per reader.
+ *     mesh stays connected with each message sent ~6 times, not once per reader.
  *   floodPublish (on): a node's own messages go to every reader it is connected to at once,
- *     so a heartbeat or report never waits for a mesh hop, and the mesh relays it only to the
- *     readers its author does not reach (relay.ts).
+ *     so a heartbeat or report never waits for a mesh hop.
  *   heartbeatInterval 1 s: mesh upkeep and IHAVE gossip, not delivery; a mesh broken by a
  *     partition is repaired within a second or two of the heal.
  *   mcacheLength 5, mcacheGossip 3: five heartbeats (5 s) of messages kept for IWANT, three
@@ -77,9 +75,9 @@ const GOSSIP_PARAMETERS = {
 };
 
 /**
- * The duplicate filter's key, read from the raw message before its signature is checked. A
- * message can reach an area node from its author and again from each other area node (when
- * its author's reach is unknown, relay.ts); without this key gossipsub verified every copy's Ed25519 signature (about 120 µs in Bun)
+ * The duplicate filter's key, read from the raw message before its signature is checked. Every
+ * message reaches an area node once from its author and once more from each other area node;
+ * without this key gossipsub verified every copy's Ed25519 signature (about 120 µs in Bun)
  * before finding it seen. Author and seqno are what the message id is made of under StrictSign,
  * and a copy that fails its check is never remembered under its key, so a forged copy cannot
  * shadow the real message. The author's length goes first so no two (author, seqno) pairs
@@ -106,8 +104,6 @@ export interface Libp2pBusInit {
   reads: readonly Topic[];
   /** Accepts or rejects a message before gossipsub forwards it; a reject is counted by the caller. */
   accept: (topic: Topic, data: Uint8Array, from: PeerIdText) => Verdict;
-  /** The area nodes an author says it reaches directly (relay.ts); unknown: every mesh peer is relayed to. */
-  reachOf?: (author: PeerIdText) => ReadonlySet<PeerIdText> | undefined;
   onError: (what: string, err: unknown) => void;
   /** A bootstrap address that did not answer: expected while a partition lasts, so not an error. */
   onUnreachable?: (address: string, err: unknown) => void;
@@ -161,17 +157,13 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
   };
 
   const pubsub = node.services.pubsub;
-  const relays = relayOnlyWhereNeeded(pubsub, init.reachOf ?? (() => undefined));
   for (const topic of TOPICS) {
     const name = TOPIC_PREFIX + topic;
     // The validator's first argument is the peer that forwarded the message, not its author:
     // claims are judged against the author, whose signature the message carries (StrictSign).
-    pubsub.topicValidators.set(name, (_forwarder: PeerId, msg: { type: string; data: Uint8Array; from?: PeerId }) => {
-      if (msg.type !== "signed" || !msg.from) return TopicValidatorResult.Reject;
-      const author = peerIdText(msg.from.toString());
-      relays.noteAuthor(msg.data, author);
-      return VALIDATOR_RESULT[init.accept(topic, msg.data, author)];
-    });
+    pubsub.topicValidators.set(name, (_forwarder: PeerId, msg: { type: string; data: Uint8Array; from?: PeerId }) =>
+      msg.type === "signed" && msg.from ? VALIDATOR_RESULT[init.accept(topic, msg.data, peerIdText(msg.from.toString()))] : TopicValidatorResult.Reject,
+    );
     if (init.reads.includes(topic)) pubsub.subscribe(name);
   }
   pubsub.addEventListener("message", (evt) => {
@@ -198,13 +190,6 @@ export async function startLibp2pBus(init: Libp2pBusInit): Promise<Bus> {
     onMessage: (h) => void messageHandlers.push(h),
     onPeer: (h) => void peerHandlers.push(h),
     connectedPeers: () => node.getPeers().map((p) => peerIdText(p.toString())),
-    // Only nodes that read every topic read the reports (bus.ts, topicsRead).
-    readersReached: () =>
-      pubsub
-        .getSubscribers(TOPIC_PREFIX + "reports")
-        .map((p) => peerIdText(p.toString()))
-        .sort(),
-    relayed: relays.relayed,
     listenAddresses: () => node.getMultiaddrs().map((a) => a.toString()),
     async stop() {
       clearInterval(probing);

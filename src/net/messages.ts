@@ -41,8 +41,6 @@ export const LIMITS = {
   rttMs: 60_000,
   /** One self-registered server's addresses, with room above REGISTRATION_LIMITS so the rule names the excess. */
   registerAddresses: 64,
-  /** Area nodes a node says it reaches directly: a site has a handful to a few dozen. */
-  reach: 256,
 };
 
 export interface ReportMsg {
@@ -80,9 +78,6 @@ export interface HeartbeatMsg {
   release?: SiteRelease;
   /** A server the node registers by itself (its reporter's, absent from the site document). */
   register?: Registration;
-  /** The area nodes the node is connected to (Bus.readersReached): what it publishes reaches
-   * them straight from it, so the others relay its messages only to the rest (libp2p-bus.ts). */
-  reach?: PeerIdText[];
 }
 
 export interface AssignmentMsg {
@@ -199,7 +194,6 @@ function parseMessage(o: Record<string, unknown>): Message {
         hb.revocations = arr(o.revocations, "revocations", LIMITS.revocations).map((r) => parseRevocation(obj(r, "revocations[]")));
       if (o.release !== undefined) hb.release = parseRelease(obj(o.release, "release"));
       if (o.register !== undefined) hb.register = parseRegistration(obj(o.register, "register"));
-      if (o.reach !== undefined) hb.reach = arr(o.reach, "reach", LIMITS.reach).map((p) => str(p, "reach[]") as PeerIdText);
       return hb;
     }
     case "assignment":

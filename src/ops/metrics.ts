@@ -259,7 +259,6 @@ export function createMetrics(src: MetricsSources): Metrics {
 
   // ---- gossip ----
   gauge("walrus_gossip_peers", "Gossip peers connected now.", [], () => [[{}, status().gossip.peers]]);
-  mirror("walrus_gossip_relayed_total", "Copies of other nodes' messages this node sent on.", [], () => [[{}, status().gossip.relayed]]);
   mirror("walrus_gossip_messages_accepted_total", "Gossip messages accepted, by message type.", ["type"], () =>
     Object.entries(src.view.snapshot(src.clock()).counters.accepted).map(([type, v]) => [{ type }, v]),
   );

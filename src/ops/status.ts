@@ -71,8 +71,7 @@ export interface StatusReport {
     stale: boolean;
   }[];
   dns: { queries: number; responses: Record<string, number> } | null;
-  /** `relayed`: copies of others' messages sent on (net/relay.ts: none when every author reaches every area node). */
-  gossip: { peers: number; relayed: number; accepted: Record<string, number>; rejected: Record<string, number> };
+  gossip: { peers: number; accepted: Record<string, number>; rejected: Record<string, number> };
   /** This node's own memory and CPU time. */
   process: ProcessUsage;
   /** Recent changes of where areas point, newest first (see ops/decision-log.ts). */
@@ -138,7 +137,7 @@ export function buildStatus(s: {
     assignment: assignment ? { master: assignment.master, epoch: assignment.epoch, seq: assignment.seq, ageMs: now - assignment.atMs } : null,
     ...siteRows(view, assignment),
     dns: s.nameserver ? { queries: s.nameserver.stats.queries, responses: s.nameserver.stats.responses } : null,
-    gossip: { peers: s.bus.connectedPeers().length, relayed: s.bus.relayed(), accepted: view.counters.accepted, rejected: view.counters.rejected },
+    gossip: { peers: s.bus.connectedPeers().length, accepted: view.counters.accepted, rejected: view.counters.rejected },
     process: s.usage,
     decisions: s.decisions ?? [],
     locations: s.locations

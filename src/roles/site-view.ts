@@ -132,8 +132,6 @@ export class SiteView {
   private releases: ReadonlyMap<PeerIdText, SiteRelease> = new Map();
   /** The registration each peer announces, as taken (judged again at each change: grants expire). */
   private registrations: ReadonlyMap<PeerIdText, Registration> = new Map();
-  /** The area nodes each peer says it reaches directly (its heartbeat's reach): not relayed its messages. */
-  private reaches: ReadonlyMap<PeerIdText, ReadonlySet<PeerIdText>> = new Map();
   /** The site in force with the registrations that hold; replaced only when they change. */
   private registered: RegisteredSite;
   /** Why this node's own registration does not hold (logged when it changes). */
@@ -287,7 +285,6 @@ export class SiteView {
       }
       this.members = withHeartbeat(this.members, from, hb, now);
       if (msg.mapVersion !== undefined && this.mapVersions.get(from) !== msg.mapVersion) this.mapVersions = new Map(this.mapVersions).set(from, msg.mapVersion);
-      this.takeReach(from, msg.reach);
       // Only a granted controller's epoch can be adopted: anyone else's could push the next master's far up.
       if (!refusal(this.authority, from, { kind: "epoch" }, now)) this.noteEpoch(msg.epoch);
       let registrationChanged = false;
@@ -415,21 +412,6 @@ export class SiteView {
     this.changed(this.c.clock());
   }
 
-  /** The area nodes `author` reaches directly, as its newest heartbeat says; unknown: none. */
-  reachOf(author: PeerIdText): ReadonlySet<PeerIdText> | undefined {
-    return this.reaches.get(author);
-  }
-
-  private takeReach(from: PeerIdText, reach: readonly PeerIdText[] | undefined): void {
-    const before = this.reaches.get(from);
-    if (!reach?.length) {
-      if (before) this.reaches = onlyPeers(this.reaches, (peer) => peer !== from);
-      return;
-    }
-    if (before?.size === reach.length && reach.every((p) => before.has(p))) return;
-    this.reaches = new Map(this.reaches).set(from, new Set(reach));
-  }
-
   publish(msg: Message): void {
     this.lastSentMs = this.c.clock();
     this.c.bus.publish(topicOf(msg), encode(msg));
@@ -463,8 +445,6 @@ export class SiteView {
     if (own && !this.serverNames.has(own.server)) hb.register = own;
     const release = this.c.release?.();
     if (release) hb.release = release;
-    const reach = this.c.bus.readersReached();
-    if (reach.length) hb.reach = reach;
     // A candidate stands only once it has heard the site for a full dead_after_ms: before
     // that it knows too few reports, and its first rounds would move areas for no reason.
     if (this.init.priority !== undefined && now - this.startedMs >= this.site.deadAfterMs) hb.priority = this.init.priority;
@@ -475,7 +455,6 @@ export class SiteView {
     this.mapVersions = onlyPeers(this.mapVersions, known);
     this.releases = onlyPeers(this.releases, known);
     this.registrations = onlyPeers(this.registrations, known);
-    this.reaches = onlyPeers(this.reaches, known);
     for (const peer of this.assignmentsBy.keys()) if (!known(peer)) this.assignmentsBy.delete(peer);
     this.changed(now); // liveness changes with time alone
   }

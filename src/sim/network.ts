@@ -53,12 +53,6 @@ export class MemoryNetwork {
       onMessage: (h) => void ep.messageHandlers.push(h),
       onPeer: (h) => void ep.peerHandlers.push(h),
       connectedPeers: () => this.reachable(ep).map((e) => e.peer),
-      readersReached: () =>
-        this.reachable(ep)
-          .filter((e) => e.reads.size === TOPICS.length)
-          .map((e) => e.peer)
-          .sort(),
-      relayed: () => 0, // every copy goes straight from its publisher: nothing is relayed
       listenAddresses: () => [`/memory/${name}`],
       stop: async () => this.crash(name),
     };

@@ -1,9 +1,9 @@
 // A real libp2p bus on loopback that accepts every message: for tests of the transport itself.
 import type { Bus, Topic } from "../../src/net/bus.ts";
-import { startLibp2pBus, type Libp2pBusInit } from "../../src/net/libp2p-bus.ts";
+import { startLibp2pBus } from "../../src/net/libp2p-bus.ts";
 import { newIdentityKey } from "../../src/net/peer-keys.ts";
 
-export function startLoopbackBus(secret: string, bootstrap: string[], reads: readonly Topic[], reachOf?: Libp2pBusInit["reachOf"]): Promise<Bus> {
+export function startLoopbackBus(secret: string, bootstrap: string[], reads: readonly Topic[]): Promise<Bus> {
   return startLibp2pBus({
     identityKey: newIdentityKey(),
     siteSecret: new TextEncoder().encode(secret),
@@ -12,6 +12,5 @@ export function startLoopbackBus(secret: string, bootstrap: string[], reads: rea
     reads,
     accept: () => "accept",
     onError: () => {},
-    ...(reachOf && { reachOf }),
   });
 }

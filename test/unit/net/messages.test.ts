@@ -45,7 +45,6 @@ const HEARTBEAT: Message = {
   ],
   atMs: 1_700_000_000_500,
   release: { id: "9c1e5d0a7b3f2a11", previous: "3f2a7c9e0d1b4c55", sinceMs: 1_700_000_000_000 },
-  reach: [peerIdText("12D3KooWEast"), peerIdText("12D3KooWWest")],
 };
 
 const ASSIGNMENT: Message = {
@@ -204,9 +203,6 @@ describe("decode rejects, with its reason", () => {
     ["heartbeat release without an id", "heartbeats", json({ ...wire(HEARTBEAT), release: { sinceMs: 1 } }), "schema: release.id"],
     ["heartbeat release with a negative time", "heartbeats", json({ ...wire(HEARTBEAT), release: { id: "r", sinceMs: -1 } }), "schema: release.sinceMs"],
     ["unknown report status", "reports", withReport((r) => (r.status = "degraded")), "schema: report.status"],
-    ["reach not a list", "heartbeats", json({ ...wire(HEARTBEAT), reach: "12D3KooWEast" }), "schema: reach"],
-    ["more than LIMITS.reach peers reached", "heartbeats", json({ ...wire(HEARTBEAT), reach: Array(LIMITS.reach + 1).fill("12D3KooWEast") }), "schema: reach"],
-    ["an empty peer reached", "heartbeats", json({ ...wire(HEARTBEAT), reach: [""] }), "schema: reach[]"],
     ["unknown heartbeat role", "heartbeats", json({ ...wire(HEARTBEAT), roles: ["reporter", "janitor"] }), "schema: roles[]"],
     ["more than three roles", "heartbeats", json({ ...wire(HEARTBEAT), roles: ["reporter", "controller", "nameserver", "reporter"] }), "schema: roles"],
     ["reason longer than LIMITS.text", "reports", withReport((r) => (r.reason = "x".repeat(LIMITS.text + 1))), "schema: report.reason"],

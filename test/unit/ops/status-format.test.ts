@@ -19,7 +19,7 @@ const report: StatusReport = {
   ],
   servers: [],
   dns: null,
-  gossip: { peers: 2, relayed: 0, accepted: {}, rejected: {} },
+  gossip: { peers: 2, accepted: {}, rejected: {} },
   process: { rssBytes: 84 * 2 ** 20, cpuSeconds: 12.3, uptimeSeconds: 3600 },
   locations: null,
   decisions: [
