@@ -3,8 +3,9 @@
 // counts a fresh report as heard from its author), so a heartbeat saying again what the last
 // one said is news to no one. One still goes out when it says something new (grants, the drain
 // table or its digest, the epoch, a release), when the node has sent nothing for a whole pace
-// (no report since: the silence receivers judge by never grows), and every REFRESH_BEATS ticks
-// in case one was lost. Pure: the caller keeps the state and reads the clock.
+// (no report since), and every REFRESH_BEATS ticks in case one was lost. Receivers judge it by
+// its silence: its reports go three within any dead_after_ms (report/send-rule.ts), as its
+// heartbeats did. Pure: the caller keeps the state and reads the clock.
 
 /** About half a minute at a reporter-only node's pace of 1.67 s (dead_after_ms 5 s). */
 export const REFRESH_BEATS = 20;
