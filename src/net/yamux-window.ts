@@ -1,5 +1,5 @@
 // js-yamux answers every data frame it reads with a window update (a 12-byte frame that noise
-// and pnet turn into a 30-byte write): an area node wrote one for each gossip message it
+// turns into a 30-byte write): an area node wrote one for each gossip message it
 // received, 133 a second of its 210 socket writes at 24 web servers, and each woke the sender to
 // decrypt it. Go's yamux, the reference, updates the window only once half of it is used (or a
 // flag must go out); so does this. A stream's window is 256 KiB: a sender never waits on it for
