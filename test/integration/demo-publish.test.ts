@@ -37,6 +37,15 @@ describe.skipIf(!READY)("the demo publishes", () => {
     return JSON.parse(s.stdout) as StatusReport;
   }
 
+  /** What east sees of the stopped server, and the demo's last words: said when a wait below times out. */
+  const explain = (stoppedServer: string) => async (err: unknown) => {
+    const st = await status().catch(() => undefined);
+    const v = st?.servers.find((s) => s.name === stoppedServer);
+    throw new Error(
+      `${(err as Error).message}; east sees master ${st?.master?.node}, assignment ${JSON.stringify(st?.assignment)}, ${stoppedServer} ${JSON.stringify(v)}, answers ${(await answer().catch(() => [])).join()}; the demo's output ends:\n${demo.output().slice(-3000)}`,
+    );
+  };
+
   /** Writes a new front page and publishes the tree as the demo says to; returns the page and the CLI's result. */
   /** As the demo says: its sshd stopped and the sessions it holds open ended (`pkill -P`), or continued. */
   function signalSshd(signal: "SIGSTOP" | "SIGCONT") {
@@ -119,11 +128,11 @@ describe.skipIf(!READY)("the demo publishes", () => {
     await until("web-east-1 stale in walrus status", async () => {
       const v = (await status()).servers.find((s) => s.name === stopped.server);
       return v?.stale === true && /stale: release [0-9a-f]{8}, current [0-9a-f]{8}/.test(v.reason);
-    });
+    }).catch(explain(stopped.server));
     // Its page is still the whole previous release; after the grace (5 s) east answers without it.
     expect(await served(stopped.url)).toBe(before);
     const others = own.filter((h) => h !== stopped.host).join();
-    await until("web-east-1 out of east's answers", async () => (await answer()).join() === others, 20_000, 250);
+    await until("web-east-1 out of east's answers", async () => (await answer()).join() === others, 20_000, 250).catch(explain(stopped.server));
     signalSshd("SIGCONT");
     await until("web-east-1 back on the current release and in east's answers", async () => (await answer()).join() === own.join(), 60_000, 250);
     expect(await allServe(page)).toBe(true);
