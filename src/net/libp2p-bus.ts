@@ -112,7 +112,7 @@ export interface Libp2pBusInit {
  * The noise handshake's prologue, from the site secret. Both ends mix it into the handshake hash,
  * so a peer without the secret fails the handshake and never gets a stream. It replaces a libp2p
  * private network (pnet), which re-encrypted every frame in JavaScript on top of noise: about a
- * fifth of an area node's CPU. What a stranger still gets is a handshake's start: that this is
+ * tenth of an area node's CPU (README). What a stranger still gets is a handshake's start: that this is
  * a noise endpoint, the node's peer id, and two X25519 operations of its time per attempt.
  */
 function sitePrologue(secret: Uint8Array): Uint8Array {
