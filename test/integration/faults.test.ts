@@ -52,7 +52,23 @@ beforeAll(async () => {
     40_000,
     250,
   );
-  for (const a of AREAS) await until(`${a} answering home`, async () => (await s.answer(a)).join() === home(a).join(), 20_000, 250);
+  for (const a of AREAS)
+    await until(
+      `${a} answering home`,
+      async () => {
+        const got = (await s.answer(a)).join();
+        if (got === home(a).join()) return true;
+        const st = await s.status(a);
+        throw new Error(
+          `${a} answers ${got || "nothing"}, not ${home(a).join()}; it sees ${st.servers.map((v) => `${v.name} ${v.state}${v.reason ? ` (${v.reason})` : ""}`).join(", ")}; ${st.gossip.peers} peers, refused ${JSON.stringify(st.gossip.rejected)}; the unheard reporters' logs end:\n${st.servers
+            .filter((v) => v.reason === "no report yet")
+            .map((v) => `${v.name}: ${s.procs.get(v.name)?.output().slice(-2000)}`)
+            .join("\n")}`,
+        );
+      },
+      20_000,
+      250,
+    );
 }, 90_000);
 
 afterAll(async () => {
