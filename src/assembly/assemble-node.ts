@@ -31,8 +31,12 @@ import { SiteView } from "../roles/site-view.ts";
 import { startUpdatedRecords } from "../roles/updated-records.ts";
 import type { StateStore } from "../state/store.ts";
 
-/** After a peer connects: time for its gossipsub subscriptions to arrive before a heartbeat. */
-const NEW_PEER_BEAT_MS = 300;
+/**
+ * After a peer connects, a slow-paced node beats at these times: its gossipsub subscriptions must
+ * arrive first, or the beat goes to nobody, and on a busy host they took longer than the first
+ * (a reporter whose grants went unheard had its reports refused until its 20th tick, ~33 s).
+ */
+const NEW_PEER_BEATS_MS = [300, 1500, 5000];
 
 export interface NodeParts {
   bus: Bus;
@@ -120,15 +124,17 @@ export function assembleNode(fileConfig: NodeConfig, parts: NodeParts): Assemble
   // A node on the slow pace also beats soon after a peer connects, so a newcomer learns its
   // grants and versions without waiting out the interval (once the peer has subscribed).
   if (beatMs > site.heartbeatIntervalMs) {
-    let soon: (() => void) | undefined;
+    let soon: (() => void)[] = [];
     bus.onPeer((e) => {
-      if (!e.connected || soon) return;
-      soon = timers.after(NEW_PEER_BEAT_MS, () => {
-        soon = undefined;
-        view.heartbeat();
-      });
+      if (!e.connected || soon.length) return;
+      soon = NEW_PEER_BEATS_MS.map((ms, i) =>
+        timers.after(ms, () => {
+          if (i === NEW_PEER_BEATS_MS.length - 1) soon = [];
+          view.heartbeat();
+        }),
+      );
     });
-    stops.push(() => soon?.());
+    stops.push(() => soon.forEach((cancel) => cancel()));
   }
 
   const records = config.nameserver && startUpdatedRecords({ digest, view, state: store, timers, log: log.scope("updates") });
