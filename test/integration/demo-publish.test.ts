@@ -46,13 +46,13 @@ describe.skipIf(!READY)("the demo publishes", () => {
     );
   };
 
-  /** Writes a new front page and publishes the tree as the demo says to; returns the page and the CLI's result. */
   /** As the demo says: its sshd stopped and the sessions it holds open ended (`pkill -P`), or continued. */
   function signalSshd(signal: "SIGSTOP" | "SIGCONT") {
     process.kill(stopped.pid, signal);
     if (signal === "SIGSTOP") Bun.spawnSync(["pkill", "-P", String(stopped.pid)]);
   }
 
+  /** Writes a new front page and publishes the tree as the demo says to; returns the page and the CLI's result. */
   async function publishPage(text: string) {
     const page = `<h1>${text}</h1>\n`;
     writeFileSync(join(docs, "index.html"), page);
