@@ -10,9 +10,9 @@ export type Topic = (typeof TOPICS)[number];
  * membership, drains, locations, site documents). A reporter-only node reads only the signed
  * site documents (rare, and it must run the site in force); everything else it only publishes,
  * and gossipsub sends a topic's messages to the peers reading it whether or not the publisher
- * reads it too. Such a node is neither sent nor asked for any of that traffic; what it
- * publishes reaches the readers it is connected to (and, announced by them, readers it is not),
- * which is why every node's bootstrap list names the area nodes.
+ * reads it too. Such a node is in no busy topic's mesh, so it relays none of that traffic;
+ * what it publishes reaches the readers it is connected to, which is why every node's
+ * bootstrap list names the area nodes.
  */
 export function topicsRead(roles: readonly string[]): readonly Topic[] {
   return roles.length === 1 && roles[0] === "reporter" ? ["sites"] : TOPICS;

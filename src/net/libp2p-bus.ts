@@ -39,52 +39,48 @@ const REDIAL_MAX_MS = 2000;
 
 /**
  * Gossipsub's parameters for sites of 3 to 500 nodes. Only controllers and nameservers read the
- * busy topics (bus.ts, topicsRead), and every node's bootstrap names the area nodes, so a message
- * reaches every reader straight from its author.
- *   floodPublish (on): a node's own messages go to every reader it is connected to at once.
- *   D, Dlo, Dhi, Dscore, Dout 0: no mesh, so no reader pushes on what it received. With a mesh
- *     each area node got every report once from its author and again from each other area node,
- *     and sent it on to each: a third of an area node's CPU, for copies it already had (README).
- *   Dlazy 6, gossipFactor 0.25 (gossipsub's own), mcacheGossip 1: at each heartbeat a reader
- *     announces (IHAVE) the ids of the messages it got since the last one to at least 6 other
- *     readers (a quarter of them when more), and sends any that one asks for (IWANT). A reader
- *     its author cannot reach (a partial partition, a bootstrap list that misses it) so gets the
- *     message (test/integration/gossip-relay.test.ts).
- *   heartbeatInterval 500 ms: such a message arrives within half a second and a round trip,
- *     well inside candidate_dead_after_ms (1.5 s by default, three of a candidate's heartbeats).
- *   mcacheLength 10: messages are kept 5 s to answer IWANT; at 500 servers about 10 × 165.
+ * busy topics (bus.ts, topicsRead): their mesh holds the site's area nodes, a few to a few dozen, and
+ * every reporter publishes straight to the readers it is connected to (fanout).
+ *   D 6, Dlo 4, Dhi 12 (gossipsub's own): up to 7 area nodes form a full mesh; a larger site's
+ *     mesh stays connected with each message sent ~6 times, not once per reader.
+ *   floodPublish (on): a node's own messages go to every reader it is connected to at once,
+ *     so a heartbeat or report never waits for a mesh hop.
+ *   heartbeatInterval 1 s: mesh upkeep and IHAVE gossip, not delivery; a mesh broken by a
+ *     partition is repaired within a second or two of the heal.
+ *   mcacheLength 5, mcacheGossip 3: five heartbeats (5 s) of messages kept for IWANT, three
+ *     of them announced; at 500 servers an area node holds about 5 × 1,500 messages.
  *   seenTTL 30 s (gossipsub's default is 2 min): the duplicate filter holds 30 s of message ids.
  *     A copy later than that is judged again and refused as stale (heartbeats by their stamp,
  *     reports by seq, assignments by epoch and seq), so the longer window buys nothing and
  *     costs 4× the memory.
+ *   fanoutTTL 60 s: a reporter keeps its fanout peers between reports.
  *   IPColocationFactorWeight 0 (gossipsub's: −5 × (peers on one address − 10)²): a Sybil defence
  *     for open networks. A walrus peer must hold the site secret and signs what it says, and many
  *     share an address behind a NAT, on one test host or on loopback: with the penalty, every
  *     peer from the 14th on one address was graylisted and its messages dropped.
  */
 const GOSSIP_PARAMETERS = {
-  D: 0,
-  Dlo: 0,
-  Dhi: 0,
-  Dscore: 0,
-  Dout: 0,
+  D: 6,
+  Dlo: 4,
+  Dhi: 12,
   floodPublish: true,
-  heartbeatInterval: 500,
-  mcacheLength: 10,
-  mcacheGossip: 1,
+  heartbeatInterval: 1000,
+  mcacheLength: 5,
+  mcacheGossip: 3,
   seenTTL: 30_000,
+  fanoutTTL: 60_000,
   scoreParams: { IPColocationFactorWeight: 0 },
   fastMsgIdFn: authorAndSeqno,
 };
 
 /**
- * The duplicate filter's key, read from the raw message before its signature is checked. A
- * message can reach a node more than once (from its author, and from another reader it asked
- * before the author's copy arrived); without this key gossipsub verified every copy's Ed25519
- * signature (about 120 µs in Bun) before finding it seen. Author and seqno are what the message
- * id is made of under StrictSign, and a copy that fails its check is never remembered under its
- * key, so a forged copy cannot shadow the real message. The author's length goes first so no two
- * (author, seqno) pairs give one key.
+ * The duplicate filter's key, read from the raw message before its signature is checked. Every
+ * message reaches an area node once from its author and once more from each other area node;
+ * without this key gossipsub verified every copy's Ed25519 signature (about 120 µs in Bun)
+ * before finding it seen. Author and seqno are what the message id is made of under StrictSign,
+ * and a copy that fails its check is never remembered under its key, so a forged copy cannot
+ * shadow the real message. The author's length goes first so no two (author, seqno) pairs
+ * give one key.
  */
 export function authorAndSeqno(msg: { from?: Uint8Array; seqno?: Uint8Array }): string {
   const { from, seqno } = msg;
