@@ -11,6 +11,8 @@ const TARGET = 500;
 const ROUNDS = 60;
 
 type Rates = Partial<Record<Topic, number>>;
+/** What one node publishes on a topic: messages per second and their mean size. */
+export type Publishing = { topic: Topic; perSecond: number; bytes: number }[];
 
 function ratesAt(n: number): { area: Rates; reporter: Rates } {
   const per = n / 3;
@@ -22,6 +24,24 @@ function ratesAt(n: number): { area: Rates; reporter: Rates } {
     for (const name of names)
       for (const [t, c] of Object.entries(r.messages.to.get(name) ?? {})) sum[t as Topic] = (sum[t as Topic] ?? 0) + c / names.length / seconds;
     return sum;
+  };
+  return { area: mean(site.areas.map((a) => a.name)), reporter: mean(site.servers.map((s) => s.name)) };
+}
+
+/** What a mean area node and a mean reporter node of a calm simulated site of n servers publish. */
+export function publishingAt(n: number): { area: Publishing; reporter: Publishing } {
+  const per = n / 3;
+  const site = simSite({ east: per, west: per, north: per });
+  const r = simulate(site, { seed: 1, rounds: ROUNDS, faults: false });
+  const seconds = (ROUNDS * site.roundIntervalMs) / 1000;
+  const mean = (names: string[]): Publishing => {
+    const sum = new Map<Topic, { count: number; bytes: number }>();
+    for (const name of names)
+      for (const [t, c] of Object.entries(r.messages.from.get(name) ?? {})) {
+        const s = sum.get(t as Topic) ?? { count: 0, bytes: 0 };
+        sum.set(t as Topic, { count: s.count + c.count, bytes: s.bytes + c.bytes });
+      }
+    return [...sum].map(([topic, s]) => ({ topic, perSecond: s.count / names.length / seconds, bytes: Math.round(s.bytes / s.count) }));
   };
   return { area: mean(site.areas.map((a) => a.name)), reporter: mean(site.servers.map((s) => s.name)) };
 }

@@ -31,6 +31,8 @@ export class MemoryNetwork {
   lost = 0;
   /** Copies delivered to each node (by name), by topic: the scale benchmark's message counts. */
   readonly deliveredTo = new Map<string, Partial<Record<Topic, number>>>();
+  /** Messages each node published (by name), by topic, with their bytes: the scale benchmark's bus-alone traffic. */
+  readonly publishedBy = new Map<string, Partial<Record<Topic, { count: number; bytes: number }>>>();
 
   constructor(
     private readonly sched: Scheduler,
@@ -90,6 +92,11 @@ export class MemoryNetwork {
 
   private publish(from: Endpoint, topic: Topic, data: Uint8Array): void {
     if (!from.up) return;
+    const sent = this.publishedBy.get(from.peer.slice("peer-".length)) ?? {};
+    const t = (sent[topic] ??= { count: 0, bytes: 0 });
+    t.count++;
+    t.bytes += data.byteLength;
+    this.publishedBy.set(from.peer.slice("peer-".length), sent);
     const msg: BusMessage = { topic, data, from: from.peer };
     for (const h of from.messageHandlers) h(msg); // own messages are delivered locally, as in libp2p-bus
     for (const to of this.reachable(from)) {

@@ -51,7 +51,12 @@ export interface SimResult {
   events: number;
   moves: number;
   /** `to`: copies delivered to each node, by topic. */
-  messages: { delivered: number; lost: number; to: ReadonlyMap<string, Partial<Record<Topic, number>>> };
+  messages: {
+    delivered: number;
+    lost: number;
+    to: ReadonlyMap<string, Partial<Record<Topic, number>>>;
+    from: ReadonlyMap<string, Partial<Record<Topic, { count: number; bytes: number }>>>;
+  };
 }
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, scope: () => silent };
@@ -336,6 +341,6 @@ export function simulate(site: Site, opts: SimOptions): SimResult {
     violations,
     events: eventCount,
     moves,
-    messages: { delivered: net.delivered, lost: net.lost, to: net.deliveredTo },
+    messages: { delivered: net.delivered, lost: net.lost, to: net.deliveredTo, from: net.publishedBy },
   };
 }
