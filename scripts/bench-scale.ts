@@ -9,10 +9,16 @@
 //   - a web server closed → until no area's answer holds it;
 //   - the master killed (SIGKILL) → until every surviving area node sees another master.
 // A bare compiled Bun binary (`setInterval(() => {}, 1000)`) is measured in the same window as
-// the floor for CPU and RSS. Then the simulator's message counts, extrapolated to 500 servers.
+// the runtime's floor for CPU and RSS. Then, at each N, the floors of the stack: the same layout
+// of nodes publishing what the simulator says each kind of walrus node publishes and doing
+// nothing else, over walrus's gossip bus alone (scripts/lib/bus-floor-node.ts), over libp2p
+// streams without gossipsub (stream-floor-node.ts) and over plain TCP (raw-floor-node.ts),
+// each measured the same way after the same warm-up; walrus's ratio to each is what it adds. Then the simulator's message counts,
+// extrapolated to 500 servers.
 // The warm-up is long because Bun's JIT keeps compiling for minutes: a reporter measured 20 s
 // after the site settled costs about twice what it costs ten minutes later.
 //   bun scripts/bench-scale.ts [--n 10,25,48] [--quick] [--trials 10] [--warmup 180]
+//     [--floors bus,streams,tcp] [--floor-rates 1,0.25,0] (shares of walrus's messages) [--floors-only]
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +27,8 @@ import { queryA } from "./lib/dns-query.ts";
 import { BUN, startNode, startProc, until, type Proc } from "./lib/demo-site.ts";
 import { portBlock } from "./lib/ports.ts";
 import { writeScaleSite, type ScaleSite } from "./lib/scale-site.ts";
-import { simulatedCosts } from "./lib/scale-sim.ts";
+import { buildFloorNode, receivedSoFar, startFloorSite } from "./lib/bus-floor.ts";
+import { publishingAt, simulatedCosts, type Publishing } from "./lib/scale-sim.ts";
 
 const { values } = parseArgs({
   options: {
@@ -29,6 +36,9 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     trials: { type: "string" },
     warmup: { type: "string" },
+    floors: { type: "string", default: "bus,streams,tcp" },
+    "floor-rates": { type: "string", default: "1" },
+    "floors-only": { type: "boolean", default: false },
   },
 });
 const sizes = values.n.split(",").map(Number);
@@ -102,6 +112,27 @@ interface Row {
   masterMs: number[];
 }
 
+interface Floor {
+  name: string;
+  bin: string;
+  /** What its nodes publish, as a share of what walrus's publish. */
+  rate: number;
+  rows: Map<number, FloorRow>;
+}
+
+interface FloorRow {
+  areaCpu: number[];
+  reporterCpu: number[];
+  areaRss: number[];
+  reporterRss: number[];
+  areaAnon: number[];
+  reporterAnon: number[];
+  areaMsgs: number[];
+}
+
+/** CPU (% of a core) of each pid between two samples `elapsedS` apart. */
+const cpuBetween = (before: Sample, after: Sample, elapsedS: number) => (100 * (after.cpuTicks - before.cpuTicks)) / CLK_TCK / elapsedS;
+
 async function runSize(n: number, idleBin: string): Promise<Row> {
   const dir = mkdtempSync(join(tmpdir(), `walrus-scale-${n}-`));
   const site: ScaleSite = writeScaleSite(dir, n, await portBlock(), await portBlock());
@@ -143,7 +174,7 @@ async function runSize(n: number, idleBin: string): Promise<Row> {
     const msgsAfter = await Promise.all(nodes.map((x) => handled(x.metricsPort)));
     const elapsedS = (performance.now() - t0) / 1000;
     const after = new Map([...procs.keys()].map((k) => [k, sample(pidOf(k))]));
-    const cpu = (name: string) => (100 * ((after.get(name)?.cpuTicks ?? 0) - (before.get(name)?.cpuTicks ?? 0))) / CLK_TCK / elapsedS;
+    const cpu = (name: string) => cpuBetween(before.get(name) as Sample, after.get(name) as Sample, elapsedS);
     const rss = (name: string) => after.get(name)?.rssMb ?? 0;
     const anon = (name: string) => after.get(name)?.anonMb ?? 0;
     const rate = (i: number) => ((msgsAfter[i] ?? 0) - (msgsBefore[i] ?? 0)) / elapsedS;
@@ -216,6 +247,44 @@ async function runSize(n: number, idleBin: string): Promise<Row> {
   }
 }
 
+async function runFloor(n: number, floor: Floor): Promise<FloorRow> {
+  const dir = mkdtempSync(join(tmpdir(), `walrus-floor-${n}-`));
+  const secretFile = join(dir, "site.secret");
+  writeFileSync(secretFile, `${crypto.randomUUID()}${crypto.randomUUID()}\n`, { mode: 0o600 });
+  let site: Awaited<ReturnType<typeof startFloorSite>> | undefined;
+  try {
+    const { area, reporter } = publishingAt(n);
+    const scaled = (p: Publishing) => p.filter(() => floor.rate > 0).map((x) => ({ ...x, perSecond: x.perSecond * floor.rate }));
+    site = await startFloorSite(floor.bin, dir, n, await portBlock(), secretFile, { area: scaled(area), reporter: scaled(reporter) });
+    progress(`N=${n}: ${floor.name} up in ${dir}; warming up ${WARMUP_MS / 1000} s`);
+    await Bun.sleep(WARMUP_MS);
+    const procs = [...site.areas, ...site.reporters];
+    const before = procs.map((p) => sample(p.proc.pid));
+    const got = site.areas.map(receivedSoFar);
+    const t0 = performance.now();
+    await Bun.sleep(WINDOW_MS);
+    const elapsedS = (performance.now() - t0) / 1000;
+    const after = procs.map((p) => sample(p.proc.pid));
+    const cpu = procs.map((_, i) => cpuBetween(before[i] as Sample, after[i] as Sample, elapsedS));
+    const areas = site.areas.length;
+    return {
+      areaCpu: cpu.slice(0, areas),
+      reporterCpu: cpu.slice(areas),
+      areaRss: after.slice(0, areas).map((x) => x.rssMb),
+      reporterRss: after.slice(areas).map((x) => x.rssMb),
+      areaAnon: after.slice(0, areas).map((x) => x.anonMb),
+      reporterAnon: after.slice(areas).map((x) => x.anonMb),
+      areaMsgs: site.areas.map((p, i) => {
+        const [a, b] = [got[i] ?? { count: 0, atMs: 0 }, receivedSoFar(p)];
+        return b.atMs > a.atMs ? ((b.count - a.count) * 1000) / (b.atMs - a.atMs) : NaN;
+      }),
+    };
+  } finally {
+    await Promise.all([...(site?.areas ?? []), ...(site?.reporters ?? [])].map((p) => p.kill("SIGKILL")));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const max = (xs: number[]) => Math.max(...xs);
 const f1 = (x: number) => x.toFixed(1);
@@ -224,14 +293,39 @@ const f2 = (x: number) => x.toFixed(2);
 const work = mkdtempSync(join(tmpdir(), "walrus-scale-"));
 try {
   const idleBin = buildIdle(work);
+  const programs = {
+    bus: { name: "the bus alone", program: "bus-floor-node" },
+    streams: { name: "libp2p streams", program: "stream-floor-node" },
+    tcp: { name: "plain TCP", program: "raw-floor-node" },
+  } as const;
+  const floors: Floor[] = values.floors
+    .split(",")
+    .filter(Boolean)
+    .flatMap((kind) => {
+      const p = programs[kind as keyof typeof programs];
+      if (!p) throw new Error(`--floors: "${kind}" is not bus, streams or tcp`);
+      const bin = buildFloorNode(work, p.program);
+      return values["floor-rates"]
+        .split(",")
+        .map((r) => ({ name: Number(r) === 1 ? p.name : `${p.name}, messages ×${r}`, bin, rate: Number(r), rows: new Map() }));
+    });
   const rows: Row[] = [];
   for (const n of sizes) {
-    try {
-      rows.push(await runSize(n, idleBin));
-      progress(`N=${n}: done`);
-    } catch (err) {
-      // A size the machine cannot hold must not lose the rows already measured.
-      progress(`N=${n}: failed: ${(err as Error).message}`);
+    // A size the machine cannot hold must not lose the rows already measured.
+    if (!values["floors-only"])
+      try {
+        rows.push(await runSize(n, idleBin));
+        progress(`N=${n}: done`);
+      } catch (err) {
+        progress(`N=${n}: failed: ${(err as Error).message}`);
+      }
+    for (const floor of floors) {
+      try {
+        floor.rows.set(n, await runFloor(n, floor));
+        progress(`N=${n}: ${floor.name} done`);
+      } catch (err) {
+        progress(`N=${n}: ${floor.name} failed: ${(err as Error).message}`);
+      }
     }
   }
   console.log(`\nbench-scale ${quick ? "(quick) " : ""}warm-up ${WARMUP_MS / 1000} s, window ${WINDOW_MS / 1000} s, ${trials} failover trials per N`);
@@ -256,6 +350,23 @@ try {
   }
   console.log("a failover trial that did not finish within 15 s counts as Infinity");
   console.log("targets at N=48: reporter ≤ 0.5 %, area ≤ 2 %, RSS ≤ 100 MB, web out p99 ≤ 1200 ms, master p99 ≤ 1200 ms");
+  console.log(
+    "\nthe floors, in the same layout, each node publishing what the simulator counts for its kind and doing nothing else: the bus alone (src/net/libp2p-bus.ts: libp2p and gossipsub as walrus runs them); libp2p streams (the same connections, no gossipsub: each message signed and checked, written to a stream to each reader: scripts/lib/stream-floor-node.ts); plain TCP (each message signed and checked, each frame sealed, sent straight to its readers: scripts/lib/raw-floor-node.ts); and walrus ÷ each",
+  );
+  console.log(
+    "| N | floor | area CPU | reporter CPU | area RSS (own) | reporter RSS (own) | area msg/s | walrus ÷ floor: area CPU | reporter CPU | area RSS |",
+  );
+  console.log("|---|---|---|---|---|---|---|---|---|---|");
+  for (const n of sizes)
+    for (const floor of floors) {
+      const f = floor.rows.get(n);
+      if (!f) continue;
+      const r = rows.find((x) => x.n === n);
+      const ratio = (a: number[] | undefined, b: number[], of = mean) => (a ? `${f2(of(a) / of(b))}×` : "-");
+      console.log(
+        `| ${n} | ${floor.name} | ${f2(mean(f.areaCpu))} / ${f2(max(f.areaCpu))} | ${f2(mean(f.reporterCpu))} / ${f2(max(f.reporterCpu))} | ${f1(max(f.areaRss))} (${f1(max(f.areaAnon))}) | ${f1(max(f.reporterRss))} (${f1(max(f.reporterAnon))}) | ${f1(mean(f.areaMsgs))} | ${ratio(r?.areaCpu, f.areaCpu)} | ${ratio(r?.reporterCpu, f.reporterCpu)} | ${ratio(r?.areaRss, f.areaRss, max)} |`,
+      );
+    }
   console.log(`\n${simulatedCosts()}`);
 } finally {
   rmSync(work, { recursive: true, force: true });

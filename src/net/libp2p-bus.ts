@@ -27,7 +27,7 @@ export const MAX_MESSAGE_BYTES = 256 * 1024;
 /** Noise seals frames of 1200 bytes and more with node:crypto's chacha20-poly1305, which Bun
  * lacks ("Unknown cipher"): the connection died at the first larger gossip frame (a heartbeat
  * carrying grants, a batch of messages after a restart). Its WebAssembly cipher seals every size. */
-const NOISE_CRYPTO = {
+export const NOISE_CRYPTO = {
   ...defaultCrypto,
   chaCha20Poly1305Encrypt: asCrypto.chaCha20Poly1305Encrypt,
   chaCha20Poly1305Decrypt: asCrypto.chaCha20Poly1305Decrypt,
@@ -115,7 +115,7 @@ export interface Libp2pBusInit {
  * tenth of an area node's CPU (README). What a stranger still gets is a handshake's start: that this is
  * a noise endpoint, the node's peer id, and two X25519 operations of its time per attempt.
  */
-function sitePrologue(secret: Uint8Array): Uint8Array {
+export function sitePrologue(secret: Uint8Array): Uint8Array {
   return createHmac("sha256", secret).update("walrus-noise-prologue-v1").digest();
 }
 
