@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUN, startProc, type Proc } from "./demo-site.ts";
-import type { FloorNodeConfig } from "./bus-floor-node.ts";
+import type { FloorNodeConfig } from "./floor-message.ts";
 import type { Publishing } from "./scale-sim.ts";
 
 const AREAS = 3;
