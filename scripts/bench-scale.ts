@@ -13,8 +13,8 @@
 // of nodes publishing what the simulator says each kind of walrus node publishes and doing
 // nothing else, over walrus's gossip bus alone (scripts/lib/bus-floor-node.ts), over libp2p
 // streams without gossipsub (stream-floor-node.ts) and over plain TCP (raw-floor-node.ts),
-// each measured the same way after the same warm-up; walrus's ratio to each is what it adds. Then the simulator's message counts,
-// extrapolated to 500 servers.
+// each measured the same way after the same warm-up; walrus's ratio to each is what it adds.
+// Then the simulator's message counts, extrapolated to 500 servers.
 // The warm-up is long because Bun's JIT keeps compiling for minutes: a reporter measured 20 s
 // after the site settled costs about twice what it costs ten minutes later.
 //   bun scripts/bench-scale.ts [--n 10,25,48] [--quick] [--trials 10] [--warmup 180]
@@ -254,7 +254,7 @@ async function runFloor(n: number, floor: Floor): Promise<FloorRow> {
   let site: Awaited<ReturnType<typeof startFloorSite>> | undefined;
   try {
     const { area, reporter } = publishingAt(n);
-    const scaled = (p: Publishing) => p.filter(() => floor.rate > 0).map((x) => ({ ...x, perSecond: x.perSecond * floor.rate }));
+    const scaled = (p: Publishing) => (floor.rate > 0 ? p.map((x) => ({ ...x, perSecond: x.perSecond * floor.rate })) : []);
     site = await startFloorSite(floor.bin, dir, n, await portBlock(), secretFile, { area: scaled(area), reporter: scaled(reporter) });
     progress(`N=${n}: ${floor.name} up in ${dir}; warming up ${WARMUP_MS / 1000} s`);
     await Bun.sleep(WARMUP_MS);

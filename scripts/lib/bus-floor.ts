@@ -1,7 +1,7 @@
 // The scale benchmark's floors: a site of floor nodes (bus-floor-node: the gossip bus alone;
-// stream-floor-node: libp2p without gossipsub; raw-floor-node: plain TCP) laid out as scale-site.ts lays out walrus's, 3 area nodes that
-// every node dials and N reporter nodes, each publishing what the simulator says its kind of
-// walrus node publishes.
+// stream-floor-node: libp2p without gossipsub; raw-floor-node: plain TCP) laid out as
+// scale-site.ts lays out walrus's, 3 area nodes that every node dials and N reporter nodes,
+// each publishing what the simulator says its kind of walrus node publishes.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUN, startProc, type Proc } from "./demo-site.ts";

@@ -14,36 +14,39 @@ type Rates = Partial<Record<Topic, number>>;
 /** What one node publishes on a topic: messages per second and their mean size. */
 export type Publishing = { topic: Topic; perSecond: number; bytes: number }[];
 
-function ratesAt(n: number): { area: Rates; reporter: Rates } {
+/** A calm simulated site of n servers in 3 areas: its run, how long it ran, and its area and reporter nodes' names. */
+function calmSite(n: number) {
   const per = n / 3;
   const site = simSite({ east: per, west: per, north: per });
-  const r = simulate(site, { seed: 1, rounds: ROUNDS, faults: false });
+  const run = simulate(site, { seed: 1, rounds: ROUNDS, faults: false });
   const seconds = (ROUNDS * site.roundIntervalMs) / 1000;
+  return { run, seconds, areas: site.areas.map((a) => a.name), reporters: site.servers.map((s) => s.name) };
+}
+
+function ratesAt(n: number): { area: Rates; reporter: Rates } {
+  const { run, seconds, areas, reporters } = calmSite(n);
   const mean = (names: string[]) => {
     const sum: Rates = {};
     for (const name of names)
-      for (const [t, c] of Object.entries(r.messages.to.get(name) ?? {})) sum[t as Topic] = (sum[t as Topic] ?? 0) + c / names.length / seconds;
+      for (const [t, c] of Object.entries(run.messages.to.get(name) ?? {})) sum[t as Topic] = (sum[t as Topic] ?? 0) + c / names.length / seconds;
     return sum;
   };
-  return { area: mean(site.areas.map((a) => a.name)), reporter: mean(site.servers.map((s) => s.name)) };
+  return { area: mean(areas), reporter: mean(reporters) };
 }
 
 /** What a mean area node and a mean reporter node of a calm simulated site of n servers publish. */
 export function publishingAt(n: number): { area: Publishing; reporter: Publishing } {
-  const per = n / 3;
-  const site = simSite({ east: per, west: per, north: per });
-  const r = simulate(site, { seed: 1, rounds: ROUNDS, faults: false });
-  const seconds = (ROUNDS * site.roundIntervalMs) / 1000;
+  const { run, seconds, areas, reporters } = calmSite(n);
   const mean = (names: string[]): Publishing => {
     const sum = new Map<Topic, { count: number; bytes: number }>();
     for (const name of names)
-      for (const [t, c] of Object.entries(r.messages.from.get(name) ?? {})) {
+      for (const [t, c] of Object.entries(run.messages.from.get(name) ?? {})) {
         const s = sum.get(t as Topic) ?? { count: 0, bytes: 0 };
         sum.set(t as Topic, { count: s.count + c.count, bytes: s.bytes + c.bytes });
       }
     return [...sum].map(([topic, s]) => ({ topic, perSecond: s.count / names.length / seconds, bytes: Math.round(s.bytes / s.count) }));
   };
-  return { area: mean(site.areas.map((a) => a.name)), reporter: mean(site.servers.map((s) => s.name)) };
+  return { area: mean(areas), reporter: mean(reporters) };
 }
 
 /** Per-node rate ≈ a + b·N from the two largest sizes; printed with the rule each topic follows. */

@@ -92,11 +92,12 @@ export class MemoryNetwork {
 
   private publish(from: Endpoint, topic: Topic, data: Uint8Array): void {
     if (!from.up) return;
-    const sent = this.publishedBy.get(from.peer.slice("peer-".length)) ?? {};
+    const name = from.peer.slice("peer-".length);
+    const sent = this.publishedBy.get(name) ?? {};
     const t = (sent[topic] ??= { count: 0, bytes: 0 });
     t.count++;
     t.bytes += data.byteLength;
-    this.publishedBy.set(from.peer.slice("peer-".length), sent);
+    this.publishedBy.set(name, sent);
     const msg: BusMessage = { topic, data, from: from.peer };
     for (const h of from.messageHandlers) h(msg); // own messages are delivered locally, as in libp2p-bus
     for (const to of this.reachable(from)) {
